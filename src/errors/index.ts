@@ -1,0 +1,109 @@
+import { FlotillaError } from './base.js';
+
+export { FlotillaError };
+
+/** A future, a wait or a whole operation was cancelled (by `cancel()`, an `AbortSignal`, or a cancelled dependency). */
+export class CancelledError extends FlotillaError {
+  override readonly code = 'CANCELLED';
+  override name = 'CancelledError' as const;
+  /** The task keys concerned, when known. */
+  readonly keys: string[];
+  constructor(message: string, options?: ErrorOptions & { keys?: string[] }) {
+    super(message, options);
+    this.keys = options?.keys ?? [];
+  }
+}
+
+/** A bounded wait ran out of time. The message says what was waited for and what was seen. */
+export class TimeoutError extends FlotillaError {
+  override readonly code = 'TIMEOUT';
+  override name = 'TimeoutError' as const;
+}
+
+/** A task was running on `allowedFailures` workers that each died: it is probably what kills them. */
+export class KilledWorkerError extends FlotillaError {
+  override readonly code = 'KILLED_WORKER';
+  override name = 'KilledWorkerError' as const;
+  readonly key: string;
+  readonly workers: string[];
+  constructor(message: string, fields: { key: string; workers: string[] }, options?: ErrorOptions) {
+    super(message, options);
+    this.key = fields.key;
+    this.workers = fields.workers;
+  }
+}
+
+/** The batch system's submit command failed. Carries the command, its exit code and its output. */
+export class JobSubmissionError extends FlotillaError {
+  override readonly code = 'JOB_SUBMISSION';
+  override name = 'JobSubmissionError' as const;
+  readonly command: string[];
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  constructor(
+    message: string,
+    fields: { command: string[]; exitCode: number | null; stdout: string; stderr: string },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.command = fields.command;
+    this.exitCode = fields.exitCode;
+    this.stdout = fields.stdout;
+    this.stderr = fields.stderr;
+  }
+}
+
+/** A message from a peer could not be decoded or failed validation. Receivers log it and keep serving. */
+export class ProtocolError extends FlotillaError {
+  override readonly code = 'PROTOCOL';
+  override name = 'ProtocolError' as const;
+}
+
+/** The scheduler was asked to move a task between two states that have no edge in the transition table. */
+export class InvalidTransitionError extends FlotillaError {
+  override readonly code = 'INVALID_TRANSITION';
+  override name = 'InvalidTransitionError' as const;
+}
+
+/** A value (an argument or a result) cannot be sent to another process. The message names it and says why. */
+export class SerializationError extends FlotillaError {
+  override readonly code = 'SERIALIZATION';
+  override name = 'SerializationError' as const;
+}
+
+/** A function cannot be shipped to workers as source text (not a function, native, bound, uses `this`, or reads the caller's variables). */
+export class FunctionShippingError extends FlotillaError {
+  override readonly code = 'FUNCTION_SHIPPING';
+  override name = 'FunctionShippingError' as const;
+}
+
+/** An option or argument has a wrong value. The message names it, what was expected and what was received. */
+export class ConfigurationError extends FlotillaError {
+  override readonly code = 'CONFIGURATION';
+  override name = 'ConfigurationError' as const;
+}
+
+/** The result of a task is gone (its holders died and it could not be recomputed, or it was released). */
+export class LostResultError extends FlotillaError {
+  override readonly code = 'LOST';
+  override name = 'LostResultError' as const;
+}
+
+/**
+ * An error thrown by user code on a worker. `name` is the original class name, `message` the original
+ * message, and `stack` the remote stack (prefixed with where it ran).
+ */
+export class TaskError extends FlotillaError {
+  override readonly code = 'TASK_ERROR';
+  /** The task key whose function threw, when known. */
+  readonly key: string | undefined;
+  /** The stack as it was on the worker. */
+  readonly remoteStack: string | undefined;
+  constructor(message: string, fields: { name: string; key?: string; remoteStack?: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.name = fields.name;
+    this.key = fields.key;
+    this.remoteStack = fields.remoteStack;
+  }
+}
