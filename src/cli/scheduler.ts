@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * flotilla-scheduler [--host HOST] [--port PORT] [--address-file FILE] [--security-file FILE]
+ *
+ * Starts a scheduler and prints `flotilla scheduler listening at tcp://HOST:PORT` once it listens.
+ * Runs until SIGTERM or SIGINT.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SchedulerServer } from '../scheduler/server.js';
+import { readCredentialsFile } from '../transport/security.js';
+
+const usage = 'usage: flotilla-scheduler [--host HOST] [--port PORT] [--address-file FILE] [--security-file FILE]';
+function fail(message: string): never {
+  process.stderr.write(`flotilla-scheduler: ${message}\n${usage}\n`);
+  process.exit(2);
+}
+
+let values: Record<string, string | boolean | undefined>;
+try {
+  values = parseArgs({
+    options: {
+      host: { type: 'string' }, port: { type: 'string' }, 'address-file': { type: 'string' },
+      'security-file': { type: 'string' }, 'dashboard-address': { type: 'string' }, help: { type: 'boolean' },
+    },
+  }).values;
+} catch (error) {
+  fail((error as Error).message);
+}
+if (values.help) {
+  process.stdout.write(usage + '\n');
+  process.exit(0);
+}
+const port = values.port === undefined ? 8786 : Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port expects a port number 0-65535, got ${JSON.stringify(values.port)}`);
+const host = (values.host as string | undefined) ?? '127.0.0.1';
+const securityFile = values['security-file'] as string | undefined;
+
+let server: SchedulerServer;
+try {
+  server = await SchedulerServer.start({ host, port, security: securityFile ? readCredentialsFile(securityFile) : undefined });
+} catch (error) {
+  fail(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+}
+const addressFile = values['address-file'] as string | undefined;
+if (addressFile) writeFileSync(addressFile, server.address + '\n');
+process.stdout.write(`flotilla scheduler listening at ${server.address}\n`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());

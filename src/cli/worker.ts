@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * flotilla-worker <tcp://scheduler:port> [--nthreads T] [--name NAME] [--memory-limit BYTES|'4 GB']
+ *   [--local-directory DIR] [--death-timeout SECONDS] [--nworkers K] [--lifetime SECONDS]
+ *   [--lifetime-stagger SECONDS] [--job-id ID] [--security-file FILE] [--resources GPU=1,…] [--host HOST]
+ *
+ * What batch job scripts and LocalCluster run. With --nworkers K it starts K worker processes named
+ * NAME-0 … NAME-(K-1) and exits when they all have.
+ */
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { parseBytes } from '../jobqueue/units.js';
+import { readCredentialsFile } from '../transport/security.js';
+import { WorkerNode } from '../worker/worker.js';
+
+const usage = 'usage: flotilla-worker <tcp://host:port> [--nthreads T] [--name NAME] [--memory-limit BYTES] [--local-directory DIR] [--death-timeout S] [--nworkers K] [--lifetime S] [--lifetime-stagger S] [--job-id ID] [--security-file FILE] [--resources NAME=N,...] [--host HOST]';
+
+function fail(message: string): never {
+  process.stderr.write(`flotilla-worker: ${message}\n${usage}\n`);
+  process.exit(2);
+}
+
+function number(flag: string, raw: string | undefined, fallback: number, min = 0): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) fail(`--${flag} expects a number >= ${min}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+let parsed: ReturnType<typeof parseArgs>;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: {
+      nthreads: { type: 'string' }, name: { type: 'string' }, 'memory-limit': { type: 'string' },
+      'local-directory': { type: 'string' }, 'death-timeout': { type: 'string' }, nworkers: { type: 'string' },
+      lifetime: { type: 'string' }, 'lifetime-stagger': { type: 'string' }, 'job-id': { type: 'string' },
+      'security-file': { type: 'string' }, resources: { type: 'string' }, host: { type: 'string' },
+      'exit-with-parent': { type: 'boolean' }, help: { type: 'boolean' },
+    },
+  });
+} catch (error) {
+  fail((error as Error).message);
+}
+const values = parsed.values as Record<string, string | boolean | undefined>;
+if (values.help) {
+  process.stdout.write(usage + '\n');
+  process.exit(0);
+}
+const [scheduler, ...extra] = parsed.positionals;
+if (!scheduler) fail('the scheduler address is missing');
+if (extra.length) fail(`unexpected arguments: ${extra.join(' ')}`);
+const str = (k: string) => values[k] as string | undefined;
+
+const nworkers = number('nworkers', str('nworkers'), 1, 1);
+const name = str('name');
+const lifetime = number('lifetime', str('lifetime'), 0);
+const stagger = number('lifetime-stagger', str('lifetime-stagger'), 0);
+
+if (nworkers > 1) {
+  // One job, several worker processes: the same command for each, with a distinct name.
+  const self = fileURLToPath(import.meta.url);
+  const base = name ?? `worker-${process.pid}`;
+  const rest = process.argv.slice(2).filter((_, i, all) => !(all[i] === '--nworkers' || all[i - 1] === '--nworkers' || all[i] === '--name' || all[i - 1] === '--name'));
+  const children = Array.from({ length: nworkers }, (_, i) => spawn(process.execPath, [self, ...rest, '--name', `${base}-${i}`], { stdio: 'inherit' }));
+  let alive = children.length;
+  let worstCode = 0;
+  for (const child of children) {
+    child.on('exit', (code) => {
+      worstCode = Math.max(worstCode, code ?? 1);
+      if (--alive === 0) process.exit(worstCode);
+    });
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => children.forEach((c) => c.kill(signal)));
+} else {
+  let resources: Record<string, number> | undefined;
+  if (str('resources')) {
+    resources = {};
+    for (const pair of str('resources')!.split(',')) {
+      const [key, amount] = pair.split('=');
+      if (!key || amount === undefined || !Number.isFinite(Number(amount))) fail(`--resources expects NAME=N pairs separated by commas, got ${JSON.stringify(pair)}`);
+      resources[key.trim()] = Number(amount);
+    }
+  }
+  let memoryLimit = 0;
+  try {
+    memoryLimit = str('memory-limit') ? parseBytes(str('memory-limit')!, '--memory-limit') : 0;
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const lifetimeMs = lifetime > 0 ? (lifetime + Math.random() * stagger) * 1000 : undefined;
+  const worker = await WorkerNode.start({
+    scheduler,
+    name,
+    nthreads: number('nthreads', str('nthreads'), 1, 1),
+    memoryLimit,
+    localDirectory: str('local-directory') ? `${str('local-directory')}/${name ?? `worker-${process.pid}`}` : undefined,
+    deathTimeoutMs: number('death-timeout', str('death-timeout'), 60) * 1000,
+    host: str('host'),
+    resources,
+    jobId: str('job-id') || undefined,
+    security: str('security-file') ? readCredentialsFile(str('security-file')!) : undefined,
+    lifetimeMs,
+  });
+  const stop = (why: string) => void worker.close(why);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // Started by a LocalCluster: when the parent dies (even by SIGKILL) the IPC channel closes.
+  if (values['exit-with-parent'] && process.connected) process.on('disconnect', () => stop('the parent process is gone'));
+  const reason = await worker.closed;
+  worker.log.info(`exiting: ${reason}`);
+  process.exit(0);
+}

@@ -1,0 +1,72 @@
+/**
+ * `asCompleted(futures)`: an async iterator yielding futures as they finish (in completion order),
+ * with `add()` for futures created while iterating. Written as an explicit iterator rather than an async
+ * generator, because `yield` in an async generator would await the (awaitable) future and yield its value.
+ */
+import { FlotillaError } from '../errors/index.js';
+import { Future } from './future.js';
+
+export interface AsCompletedOptions {
+  /** Yield `[future, result]` pairs instead of futures (errors are thrown by the iteration). @defaultValue false */
+  withResults?: boolean;
+}
+
+export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIterator<Y> {
+  #pending = 0;
+  #ready: Future<T>[] = [];
+  #wake: (() => void) | undefined;
+  #iterating = false;
+  #stopped = false;
+
+  constructor(futures: Iterable<Future<T>> = [], private readonly options: AsCompletedOptions = {}) {
+    for (const future of futures) this.add(future);
+  }
+
+  /** Adds a future to the set being watched. */
+  add(future: Future<T>): void {
+    if (!(future instanceof Future)) throw new FlotillaError(`asCompleted.add expects a Future, got ${typeof future}`);
+    if (this.#stopped) return;
+    this.#pending++;
+    void future.state.done.then(() => {
+      this.#pending--;
+      this.#ready.push(future);
+      this.#wake?.();
+    });
+  }
+
+  /** Futures not yet yielded. */
+  get count(): number {
+    return this.#pending + this.#ready.length;
+  }
+
+  [Symbol.asyncIterator](): this {
+    if (this.#iterating) throw new FlotillaError('this asCompleted is already being iterated; create another asCompleted for a second loop');
+    this.#iterating = true;
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Y>> {
+    while (this.#ready.length === 0) {
+      if (this.#pending === 0 || this.#stopped) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+    const future = this.#ready.shift()!;
+    if (this.options.withResults) return { done: false, value: [future, await future.result()] as unknown as Y };
+    return { done: false, value: future as unknown as Y };
+  }
+
+  /** Called by `break` in a for-await loop: stop watching. */
+  async return(): Promise<IteratorResult<Y>> {
+    this.#stopped = true;
+    this.#ready = [];
+    return { done: true, value: undefined };
+  }
+}
+
+/** Iterates over `futures` in the order they complete. */
+export function asCompleted<T>(futures: Iterable<Future<T>>, options: { withResults: true }): AsCompleted<T, [Future<T>, T]>;
+export function asCompleted<T>(futures?: Iterable<Future<T>>, options?: AsCompletedOptions): AsCompleted<T, Future<T>>;
+export function asCompleted<T>(futures: Iterable<Future<T>> = [], options: AsCompletedOptions = {}): AsCompleted<T, unknown> {
+  return new AsCompleted<T, unknown>(futures, options);
+}

@@ -1,0 +1,93 @@
+/**
+ * A handle on a task's result. Awaitable (`await future`), like a promise of the result, and it keeps
+ * the result alive on the cluster until it is released (explicitly, or when garbage collected).
+ */
+import type { FutureState, FutureStatus } from './future-state.js';
+
+/** What a Future needs from its client. */
+export interface FutureOwner {
+  readonly clientId: string;
+  resultOf(state: FutureState, options?: WaitOptions): Promise<unknown>;
+  cancelKeys(keys: string[]): Promise<void>;
+  releaseHandle(state: FutureState, handle: object): void;
+  trackHandle(future: Future<unknown>, state: FutureState): void;
+}
+
+export interface WaitOptions {
+  /** Give up after this many milliseconds with a TimeoutError. */
+  timeoutMs?: number;
+  /** Give up when this signal aborts, with a CancelledError whose cause is the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export class Future<T = unknown> implements PromiseLike<T> {
+  #released = false;
+
+  /** @internal Created by `Client.submit`, `map` and `scatter`. */
+  constructor(
+    /** @internal */ readonly state: FutureState,
+    /** @internal */ readonly owner: FutureOwner,
+  ) {
+    state.refs++;
+    owner.trackHandle(this as Future<unknown>, state);
+  }
+
+  /** The task key: `<function name>-<hash of function and arguments>` for pure calls. */
+  get key(): string {
+    return this.state.key;
+  }
+
+  get status(): FutureStatus {
+    return this.state.status;
+  }
+
+  /** True once the status is no longer `pending`. */
+  done(): boolean {
+    return this.state.isDone;
+  }
+
+  /**
+   * The task's result; rejects with the task's error (a `TaskError` keeping the remote class name and
+   * stack), `CancelledError`, `KilledWorkerError`, `LostResultError`, or `TimeoutError`.
+   */
+  result(options?: WaitOptions): Promise<T> {
+    if (this.#released) return Promise.reject(new Error(`future ${this.key} was released; its result is no longer kept`));
+    return this.owner.resultOf(this.state, options) as Promise<T>;
+  }
+
+  /** The task's error, or undefined when it succeeded. Waits for the task. */
+  async exception(options?: WaitOptions): Promise<Error | undefined> {
+    try {
+      await this.result(options);
+      return undefined;
+    } catch (error) {
+      return error as Error;
+    }
+  }
+
+  /** Cancels the task: waiting callers get CancelledError at once, then the scheduler is told. */
+  cancel(): Promise<void> {
+    return this.owner.cancelKeys([this.key]);
+  }
+
+  /** Drops this handle's hold on the result; when no handle holds a key, the cluster frees it. Idempotent. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.owner.releaseHandle(this.state, this);
+  }
+
+  /** @internal */
+  get released(): boolean {
+    return this.#released;
+  }
+
+  // eslint-disable-next-line unicorn/no-thenable -- awaitable by design, like Dask's futures
+  then<A = T, B = never>(onFulfilled?: ((value: T) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.result().then(onFulfilled, onRejected);
+  }
+
+  toString(): string {
+    return `<Future ${this.key} ${this.status}>`;
+  }
+}

@@ -1,0 +1,42 @@
+import type { LocalClusterOptions } from '../cluster/local-cluster-options.js';
+
+/** How tasks run. `processes`: a LocalCluster of worker processes (default). `threads`: scheduler and workers inside this process. `sync`: each task runs at once in the caller, for debugging with a normal stack. */
+export type ExecutionMode = 'processes' | 'threads' | 'sync';
+
+/** Options of `Client.connect`. */
+export interface ConnectOptions extends LocalClusterOptions {
+  /** How long to wait for the scheduler to answer, in milliseconds. @defaultValue 10000 */
+  timeoutMs?: number;
+  /** Execution mode when no cluster or address is given. @defaultValue FLOTILLA_MODE, then `mode` in the config file, then 'processes' */
+  mode?: ExecutionMode;
+}
+
+/** Per-call options of `submit` and `map`, given through `client.with(options)`. */
+export interface SubmitOptions {
+  /** Times a failing task is run again before its future errs. @defaultValue 0 */
+  retries?: number;
+  /** Higher runs first among ready tasks. @defaultValue 0 */
+  priority?: number;
+  /** Use this key instead of a generated one (for `map`, a key per element is derived from it). */
+  key?: string;
+  /** Same function and arguments → same key, computed once, as in Dask. `false` gives every call a new key. @defaultValue true */
+  pure?: boolean;
+  /** Worker ids, names, hosts or addresses the task must run on. */
+  workers?: string[];
+  /** With `workers`: prefer them, but allow others. @defaultValue false */
+  allowOtherWorkers?: boolean;
+  /** Abstract resources held while the task runs, e.g. `{ GPU: 1 }`; only workers offering them run it. */
+  resources?: Record<string, number>;
+}
+
+/** Options of `client.run`, given through `client.with(options)`. */
+export interface RunOptions {
+  /** Run only on these workers (ids, names, hosts or addresses). @defaultValue all workers */
+  workers?: string[];
+  /** `raise`: reject naming the failing workers; `return`: put the Error in the result map; `ignore`: leave failing workers out. @defaultValue 'raise' */
+  onError?: 'raise' | 'return' | 'ignore';
+  /** Per-worker time limit in milliseconds. @defaultValue 60000 */
+  timeoutMs?: number;
+}
+
+export type ViewOptions = SubmitOptions & RunOptions;

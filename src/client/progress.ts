@@ -1,0 +1,51 @@
+/**
+ * A terminal progress bar for a set of futures, drawn on stderr only when it is a terminal; otherwise one
+ * plain summary line when they are all done. Redraws at most ten times a second.
+ */
+import type { Future } from './future.js';
+
+export interface ProgressOptions {
+  /** Where to draw. @defaultValue process.stderr */
+  stream?: NodeJS.WriteStream;
+  /** Bar width in characters. @defaultValue 40 */
+  width?: number;
+}
+
+export async function progress(futures: Future<unknown>[], options: ProgressOptions = {}): Promise<void> {
+  const stream = options.stream ?? process.stderr;
+  const width = options.width ?? 40;
+  const total = futures.length;
+  const started = Date.now();
+  const counts = () => {
+    let finished = 0;
+    let failed = 0;
+    for (const f of futures) {
+      if (f.status === 'finished') finished++;
+      else if (f.status !== 'pending') failed++;
+    }
+    return { finished, failed };
+  };
+  const line = () => {
+    const { finished, failed } = counts();
+    const done = finished + failed;
+    const filled = total === 0 ? width : Math.round((done / total) * width);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} done${failed ? `, ${failed} failed` : ''} | ${seconds} s`;
+  };
+  if (stream.isTTY) {
+    let timer: NodeJS.Timeout | undefined;
+    const draw = () => stream.write(`\r${line()}`);
+    draw();
+    timer = setInterval(draw, 100);
+    try {
+      await Promise.all(futures.map((f) => f.state.done));
+    } finally {
+      clearInterval(timer);
+      timer = undefined;
+      stream.write(`\r${line()}\n`);
+    }
+    return;
+  }
+  await Promise.all(futures.map((f) => f.state.done));
+  stream.write(`${line()}\n`);
+}

@@ -1,0 +1,251 @@
+/**
+ * A client's link to a scheduler over ZeroMQ. Submissions and releases are queued in order and leave
+ * as one batch per turn of the event loop; results of finished tasks arrive with the completion report
+ * when small, or are fetched straight from the worker holding them.
+ */
+import { FlotillaError, TimeoutError } from '../errors/index.js';
+import type { ClientToScheduler, FunctionSource, HandlerTable, SchedulerToClient, TaskSpec, WireValue, WorkerSummary } from '../protocol/messages.js';
+import { OutOfBand } from '../protocol/out-of-band.js';
+import { schedulerToClientSchema, validateBatch } from '../protocol/validate.js';
+import { fromWireError } from '../protocol/wire-error.js';
+import type { ShippedFunction } from '../serialize/function-source.js';
+import { decodeValue, type EncodedValue } from '../serialize/value-codec.js';
+import { DealerLink } from '../transport/endpoints.js';
+import { PeerPool } from '../transport/peer-pool.js';
+import type { CurveCredentials } from '../transport/security.js';
+import { shortId } from '../util/ids.js';
+import { Logger } from '../util/logger.js';
+import type { PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
+
+type Reply = Extract<SchedulerToClient, { id: number }>;
+
+const VERSION = '0.1.0';
+
+export function toWireValue(encoded: EncodedValue): WireValue {
+  return { body: encoded.body, frames: encoded.frames.map((f) => new OutOfBand(f)) };
+}
+
+export function decodeWire(wire: WireValue): unknown {
+  return decodeValue({ body: wire.body, frames: wire.frames.map((f) => f.bytes) });
+}
+
+export class RemoteSession implements Session {
+  readonly log = new Logger('client');
+  #link: DealerLink;
+  #peers: PeerPool;
+  #workers = 0;
+  #sentFunctions = new Set<string>();
+  #queue: ClientToScheduler[] = [];
+  #flushScheduled = false;
+  #nextId = 1;
+  #pending = new Map<number, (reply: Reply) => void>();
+  #welcome: ((workers: number) => void) | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  private constructor(readonly address: string, readonly clientId: string, private readonly listener: SessionListener, security?: CurveCredentials) {
+    this.#link = new DealerLink(address, `client-${clientId}`, (error) => this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`), security);
+    this.#peers = new PeerPool(this.log, security);
+  }
+
+  /** Connects and waits for the scheduler's welcome; TimeoutError naming the address when nothing answers. */
+  static async connect(address: string, listener: SessionListener, options: { timeoutMs: number; security?: CurveCredentials }): Promise<RemoteSession> {
+    if (!/^tcp:\/\/[^:]+:\d+$/.test(address) && !/^tcp:\/\/\[[^\]]+\]:\d+$/.test(address)) {
+      throw new FlotillaError(`cannot connect to ${JSON.stringify(address)}: a scheduler address looks like tcp://host:port (for example tcp://127.0.0.1:8786)`);
+    }
+    const session = new RemoteSession(address, shortId(), listener, options.security);
+    session.#link.start((raw) => session.#onBatch(raw), (error) => session.log.warn(`undecodable message from the scheduler: ${(error as Error).message}`));
+    const welcomed = new Promise<number>((resolve) => (session.#welcome = resolve));
+    session.#link.send({ op: 'hello', clientId: session.clientId, version: VERSION });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)));
+    const outcome = await Promise.race([welcomed, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      await session.#link.close();
+      await session.#peers.close();
+      throw new TimeoutError(
+        `no flotilla scheduler answered at ${address} within ${options.timeoutMs} ms. Is it running and reachable from here? ` +
+        'Start one with `flotilla-scheduler --host <host> --port <port>`, pass a cluster to Client.connect, or raise timeoutMs.' +
+        (options.security ? '' : ' If the scheduler requires authentication (job-queue clusters do), connect with the cluster object.'),
+      );
+    }
+    session.#workers = outcome;
+    session.#heartbeat = setInterval(() => session.#link.send({ op: 'heartbeat' }), 2_000);
+    session.#heartbeat.unref();
+    return session;
+  }
+
+  workerCount(): number {
+    return this.#workers;
+  }
+
+  #send(message: ClientToScheduler): void {
+    this.#queue.push(message);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const queue = this.#queue;
+    this.#queue = [];
+    let submit: TaskSpec[] | undefined;
+    for (const message of queue) {
+      if (message.op === 'submit') {
+        if (submit) submit.push(...message.tasks);
+        else this.#link.send({ op: 'submit', tasks: (submit = [...message.tasks]) });
+        continue;
+      }
+      submit = undefined;
+      this.#link.send(message);
+    }
+  }
+
+  #ensureFunction(fn: ShippedFunction): void {
+    if (this.#sentFunctions.has(fn.hash)) return;
+    this.#sentFunctions.add(fn.hash);
+    const source: FunctionSource = { hash: fn.hash, name: fn.name, source: fn.moduleSource };
+    this.#send({ op: 'functions', fns: [source] });
+  }
+
+  submit(tasks: PreparedTask[]): void {
+    for (const task of tasks) this.#ensureFunction(task.fn);
+    this.#send({
+      op: 'submit',
+      tasks: tasks.map((task) => {
+        const o = task.options;
+        const spec: TaskSpec = {
+          key: task.key, fn: task.fn.hash, args: toWireValue(task.encoded), deps: [...new Set(task.encoded.refs)],
+          priority: o.priority ?? 0, retries: o.retries ?? 0, group: task.fn.name,
+        };
+        if (o.workers || o.resources) {
+          spec.restrictions = {
+            ...(o.workers ? { workers: o.workers, allowOtherWorkers: o.allowOtherWorkers ?? false } : {}),
+            ...(o.resources ? { resources: o.resources } : {}),
+          };
+        }
+        return spec;
+      }),
+    });
+  }
+
+  release(keys: string[]): void {
+    if (keys.length) this.#send({ op: 'release', keys });
+  }
+
+  cancel(keys: string[]): void {
+    if (keys.length) this.#send({ op: 'cancel', keys });
+  }
+
+  #request<R extends Reply>(make: (id: number) => ClientToScheduler): Promise<R> {
+    const id = this.#nextId++;
+    return new Promise<R>((resolve) => {
+      this.#pending.set(id, resolve as (reply: Reply) => void);
+      this.#send(make(id));
+    });
+  }
+
+  whoHas(keys: string[]): Promise<Record<string, string[]>> {
+    return this.#request<Extract<Reply, { op: 'who-has-reply' }>>((id) => ({ op: 'who-has', id, keys })).then((r) => r.holders);
+  }
+
+  async fetch(keys: string[]): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>();
+    const holders = await this.whoHas(keys);
+    const byHolder = new Map<string, string[]>();
+    const viaScheduler: string[] = [];
+    for (const key of keys) {
+      const first = holders[key]?.[0];
+      if (first) byHolder.set(first, [...(byHolder.get(first) ?? []), key]);
+      else viaScheduler.push(key);
+    }
+    await Promise.all([...byHolder].map(async ([holder, subset]) => {
+      try {
+        const reply = await this.#peers.getData(holder, subset, 30_000);
+        for (const [key, wire] of Object.entries(reply.values)) out.set(key, decodeWire(wire));
+        viaScheduler.push(...reply.missing);
+      } catch (error) {
+        this.log.info(`direct fetch from ${holder} failed (${(error as Error).message}); asking the scheduler to relay`);
+        viaScheduler.push(...subset);
+      }
+    }));
+    if (viaScheduler.length) {
+      const reply = await this.#request<Extract<Reply, { op: 'gather-reply' }>>((id) => ({ op: 'gather-proxy', id, keys: viaScheduler }));
+      for (const [key, wire] of Object.entries(reply.values)) out.set(key, decodeWire(wire));
+    }
+    return out;
+  }
+
+  async run(fn: ShippedFunction, _callable: unknown, _args: unknown[], encoded: EncodedValue, options: { workers?: string[]; timeoutMs: number }): Promise<RunOutcome> {
+    this.#ensureFunction(fn);
+    const reply = await this.#request<Extract<Reply, { op: 'run-reply' }>>((id) => ({
+      op: 'run', id, fn: fn.hash, args: toWireValue(encoded), timeoutMs: options.timeoutMs, ...(options.workers ? { workers: options.workers } : {}),
+    }));
+    const results = new Map<string, unknown>();
+    for (const [worker, wire] of Object.entries(reply.results)) results.set(worker, decodeWire(wire));
+    const errors = new Map<string, Error>();
+    for (const [worker, wire] of Object.entries(reply.errors)) errors.set(worker, fromWireError(wire));
+    return { results, errors };
+  }
+
+  async scatter(keys: string[], _values: unknown[], encoded: EncodedValue[], options: { broadcast: boolean; workers?: string[] }): Promise<number[]> {
+    const reply = await this.#request<Extract<Reply, { op: 'scatter-reply' }>>((id) => ({
+      op: 'scatter', id, keys, values: encoded.map(toWireValue), broadcast: options.broadcast, ...(options.workers ? { workers: options.workers } : {}),
+    }));
+    if (reply.error) throw fromWireError(reply.error);
+    return encoded.map((e) => e.body.byteLength + e.frames.reduce((n, f) => n + f.byteLength, 0));
+  }
+
+  async upload(name: string, data: Uint8Array): Promise<{ workers: string[]; errors: Map<string, Error> }> {
+    const reply = await this.#request<Extract<Reply, { op: 'upload-reply' }>>((id) => ({ op: 'upload-file', id, name, data: new OutOfBand(data) }));
+    return { workers: reply.workers, errors: new Map(Object.entries(reply.errors).map(([w, e]) => [w, fromWireError(e)])) };
+  }
+
+  info(): Promise<{ workers: WorkerSummary[]; tasks: Record<string, number> }> {
+    return this.#request<Extract<Reply, { op: 'info-reply' }>>((id) => ({ op: 'info', id })).then((r) => ({ workers: r.workers, tasks: r.tasks }));
+  }
+
+  #onBatch(raw: unknown): void {
+    const { messages, errors } = validateBatch<SchedulerToClient>(raw, schedulerToClientSchema, 'scheduler');
+    for (const error of errors) this.log.warn(error.message);
+    for (const message of messages) this.#handlers[message.op](message as never);
+  }
+
+  readonly #handlers: HandlerTable<SchedulerToClient> = {
+    welcome: (m) => {
+      this.#workers = m.workers;
+      this.#welcome?.(m.workers);
+      this.#welcome = undefined;
+    },
+    'task-finished': (m) => this.listener.finished(m.key, m.nbytes, m.value ? { wire: m.value } : {}),
+    'task-erred': (m) => this.listener.erred(m.key, fromWireError(m.error)),
+    'task-cancelled': (m) => this.listener.cancelled(m.key, m.reason),
+    'task-lost': (m) => this.listener.lost(m.key, m.reason),
+    'who-has-reply': (m) => this.#reply(m),
+    'gather-reply': (m) => this.#reply(m),
+    'run-reply': (m) => this.#reply(m),
+    'scatter-reply': (m) => this.#reply(m),
+    'upload-reply': (m) => this.#reply(m),
+    'info-reply': (m) => this.#reply(m),
+    'workers-changed': (m) => {
+      this.#workers = m.count;
+      this.listener.workersChanged(m.count);
+    },
+    error: (m) => this.log.error(`the scheduler reported: ${m.error.message}`),
+  };
+
+  #reply(message: Reply): void {
+    const resolve = this.#pending.get(message.id);
+    this.#pending.delete(message.id);
+    resolve?.(message);
+  }
+
+  async close(): Promise<void> {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#flush();
+    this.#link.send({ op: 'goodbye' });
+    await this.#link.close({ flush: true });
+    await this.#peers.close();
+  }
+}

@@ -1,0 +1,45 @@
+/** What the Client needs from a connection: a remote scheduler, or the in-caller `sync` mode. */
+import type { WorkerSummary } from '../protocol/messages.js';
+import type { ShippedFunction } from '../serialize/function-source.js';
+import type { EncodedValue } from '../serialize/value-codec.js';
+import type { SubmitOptions } from './options.js';
+
+export interface PreparedTask {
+  key: string;
+  fn: ShippedFunction;
+  /** The function object itself (used by the sync mode, which does not ship anything). */
+  callable: (...args: unknown[]) => unknown;
+  args: unknown[];
+  encoded: EncodedValue;
+  options: SubmitOptions;
+}
+
+/** Callbacks from a session to the client, one per kind of news about a key. */
+export interface SessionListener {
+  finished(key: string, nbytes: number, fields: { wire?: import('../protocol/messages.js').WireValue; value?: unknown; hasValue?: boolean }): void;
+  erred(key: string, error: Error): void;
+  cancelled(key: string, reason: string): void;
+  lost(key: string, reason: string): void;
+  workersChanged(count: number): void;
+}
+
+export interface RunOutcome {
+  results: Map<string, unknown>;
+  errors: Map<string, Error>;
+}
+
+export interface Session {
+  readonly address: string;
+  workerCount(): number;
+  submit(tasks: PreparedTask[]): void;
+  release(keys: string[]): void;
+  cancel(keys: string[]): void;
+  /** Values of finished keys whose value did not come with the completion report. */
+  fetch(keys: string[]): Promise<Map<string, unknown>>;
+  run(fn: ShippedFunction, callable: (...args: unknown[]) => unknown, args: unknown[], encoded: EncodedValue, options: { workers?: string[]; timeoutMs: number }): Promise<RunOutcome>;
+  scatter(keys: string[], values: unknown[], encoded: EncodedValue[], options: { broadcast: boolean; workers?: string[] }): Promise<number[]>;
+  upload(name: string, data: Uint8Array): Promise<{ workers: string[]; errors: Map<string, Error> }>;
+  info(): Promise<{ workers: WorkerSummary[]; tasks: Record<string, number> }>;
+  whoHas(keys: string[]): Promise<Record<string, string[]>>;
+  close(): Promise<void>;
+}

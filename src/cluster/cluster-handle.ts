@@ -1,0 +1,14 @@
+import type { CurveCredentials } from '../transport/security.js';
+
+/** What `Client.connect(cluster)` needs from any cluster (local or job-queue). */
+export interface ClusterHandle {
+  /** Resolves when the scheduler listens (and the initial workers, if any, have joined). */
+  readonly ready: Promise<void>;
+  /** `tcp://host:port` of the cluster's scheduler; valid once `ready` resolved. */
+  readonly schedulerAddress: string;
+  /** Credentials clients need when the scheduler requires authentication. */
+  readonly security?: CurveCredentials;
+  /** One phrase about workers that are coming (e.g. "2 jobs still queued"), for time-out messages. */
+  describeWorkers?(): string;
+  close(): Promise<void>;
+}

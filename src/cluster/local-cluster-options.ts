@@ -1,0 +1,27 @@
+/** Options of `LocalCluster` (also accepted by `Client.connect()` when it starts one). */
+export interface LocalClusterOptions {
+  /** Worker processes (or in-process workers with `processes: false`). @defaultValue as Dask: a few workers that together use every core */
+  nWorkers?: number;
+  /** Task threads per worker. @defaultValue cores / nWorkers, at least 1 */
+  threadsPerWorker?: number;
+  /** Memory limit per worker: bytes or a string like '2 GB'. 'auto' splits the machine's memory. @defaultValue 'auto' */
+  memoryLimit?: number | string;
+  /** Interface the scheduler and workers listen on. @defaultValue '127.0.0.1' */
+  host?: string;
+  /** The scheduler's port; 0 chooses any free port. @defaultValue 0 */
+  schedulerPort?: number;
+  /** Extra environment variables for worker processes. */
+  env?: Record<string, string>;
+  /** `false` runs the workers inside this process (the `threads` execution mode). @defaultValue true */
+  processes?: boolean;
+  /** Worker deaths while running one task before it fails with KilledWorkerError. @defaultValue 3 */
+  allowedFailures?: number;
+  /** Check the scheduler's invariants after every event (slow; for tests). @defaultValue false */
+  validate?: boolean;
+  /** Abstract resources each worker offers, e.g. `{ GPU: 1 }`. */
+  resources?: Record<string, number>;
+  /** Exit a worker that cannot reach the scheduler for this long, in seconds. @defaultValue 60 */
+  deathTimeout?: number;
+  /** Dashboard address; `false` turns it off. */
+  dashboardAddress?: string | number | false;
+}

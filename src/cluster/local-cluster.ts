@@ -1,0 +1,219 @@
+/**
+ * A cluster on this machine: the scheduler runs in the calling process, workers run as child processes
+ * (or inside this process with `processes: false`). A worker process that dies is replaced; closing
+ * leaves no child process and no bound port; if this process is killed, the workers notice and exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism, totalmem } from 'node:os';
+import { ConfigurationError, TimeoutError } from '../errors/index.js';
+import { parseBytes } from '../jobqueue/units.js';
+import { SchedulerServer } from '../scheduler/server.js';
+import { distFile } from '../util/package-paths.js';
+import { Logger } from '../util/logger.js';
+import { WorkerNode } from '../worker/worker.js';
+import type { ClusterHandle } from './cluster-handle.js';
+import type { LocalClusterOptions } from './local-cluster-options.js';
+
+export type { LocalClusterOptions };
+
+interface WorkerSlot {
+  name: string;
+  process?: ChildProcess;
+  node?: WorkerNode;
+  /** Restarts within the last minute, to back off from a worker that crashes at start. */
+  recentStarts: number[];
+  retiring: boolean;
+}
+
+const START_TIMEOUT_MS = 60_000;
+
+/** Splits the cores as Dask does: up to 4 cores one worker each; beyond that, workers of several threads. */
+export function defaultWorkerSplit(cores = availableParallelism()): { nWorkers: number; threadsPerWorker: number } {
+  if (cores <= 4) return { nWorkers: cores, threadsPerWorker: 1 };
+  let workers = Math.ceil(Math.sqrt(cores));
+  while (cores % workers !== 0) workers++;
+  return { nWorkers: workers, threadsPerWorker: cores / workers };
+}
+
+export class LocalCluster implements ClusterHandle {
+  /** Resolves when the scheduler listens and the initial workers have joined. */
+  readonly ready: Promise<void>;
+  readonly log = new Logger('local-cluster');
+  #scheduler: SchedulerServer | undefined;
+  #slots = new Map<string, WorkerSlot>();
+  #nextIndex = 0;
+  #closing = false;
+  readonly #options: Required<Pick<LocalClusterOptions, 'nWorkers' | 'threadsPerWorker' | 'host' | 'schedulerPort' | 'processes' | 'deathTimeout'>> & LocalClusterOptions;
+  readonly #memoryLimit: number;
+
+  constructor(options: LocalClusterOptions = {}) {
+    const split = defaultWorkerSplit();
+    const nWorkers = options.nWorkers ?? (options.threadsPerWorker ? Math.max(1, Math.floor(availableParallelism() / options.threadsPerWorker)) : split.nWorkers);
+    checkCount('nWorkers', nWorkers, 0);
+    const threadsPerWorker = options.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, nWorkers)));
+    checkCount('threadsPerWorker', threadsPerWorker, 1);
+    this.#options = {
+      ...options, nWorkers, threadsPerWorker, host: options.host ?? '127.0.0.1', schedulerPort: options.schedulerPort ?? 0,
+      processes: options.processes ?? true, deathTimeout: options.deathTimeout ?? 60,
+    };
+    const limit = options.memoryLimit ?? 'auto';
+    this.#memoryLimit = limit === 'auto' ? Math.floor(totalmem() / Math.max(1, nWorkers)) : parseBytes(limit, 'memoryLimit');
+    this.ready = this.#start();
+    // The failure is reported to whoever awaits `ready`; this keeps an unawaited cluster from crashing the process.
+    this.ready.catch(() => {});
+  }
+
+  /** `tcp://host:port` of the scheduler (once `ready`). */
+  get schedulerAddress(): string {
+    if (!this.#scheduler) throw new ConfigurationError('the LocalCluster has not started yet: await cluster.ready first');
+    return this.#scheduler.address;
+  }
+
+  /** The in-process scheduler (for diagnostics and tests). */
+  get scheduler(): SchedulerServer {
+    if (!this.#scheduler) throw new ConfigurationError('the LocalCluster has not started yet: await cluster.ready first');
+    return this.#scheduler;
+  }
+
+  /** Names of the workers this cluster runs. */
+  get workerNames(): string[] {
+    return [...this.#slots.keys()];
+  }
+
+  /** Process ids of worker processes (empty with `processes: false`). */
+  get workerPids(): number[] {
+    return [...this.#slots.values()].map((s) => s.process?.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  describeWorkers(): string {
+    const connected = this.#scheduler?.workerCount ?? 0;
+    return `the LocalCluster runs ${this.#slots.size} worker${this.#slots.size === 1 ? '' : 's'}, ${connected} registered`;
+  }
+
+  async #start(): Promise<void> {
+    this.#scheduler = await SchedulerServer.start({
+      host: this.#options.host, port: this.#options.schedulerPort,
+      allowedFailures: this.#options.allowedFailures, validate: this.#options.validate,
+    });
+    await this.scale(this.#options.nWorkers);
+  }
+
+  /** Sets the number of workers: starts new ones (and waits until they joined) or retires the newest. */
+  async scale(n: number): Promise<void> {
+    checkCount('scale(n)', n, 0);
+    const scheduler: SchedulerServer = this.#scheduler ?? (await this.ready.then(() => this.#scheduler!));
+    const current = [...this.#slots.values()].filter((s) => !s.retiring);
+    if (n < current.length) {
+      const victims = current.slice(n);
+      await Promise.all(victims.map((slot) => this.#retire(slot)));
+      return;
+    }
+    const names: string[] = [];
+    for (let i = current.length; i < n; i++) {
+      const slot: WorkerSlot = { name: `local-${this.#nextIndex++}`, recentStarts: [], retiring: false };
+      this.#slots.set(slot.name, slot);
+      names.push(slot.name);
+    }
+    const joined = this.#waitForJoin(scheduler, names);
+    for (const name of names) await this.#launch(this.#slots.get(name)!);
+    await joined;
+  }
+
+  #waitForJoin(scheduler: SchedulerServer, names: string[]): Promise<void> {
+    const missing = new Set(names.filter((name) => !scheduler.workerSummaries().some((w) => w.name === name)));
+    if (missing.size === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        scheduler.off('worker-added', onAdded);
+        reject(new TimeoutError(`LocalCluster: worker(s) ${[...missing].join(', ')} did not register within ${START_TIMEOUT_MS / 1000} s; set FLOTILLA_LOG_LEVEL=info to see their logs`));
+      }, START_TIMEOUT_MS);
+      const onAdded = (summary: { name: string }) => {
+        missing.delete(summary.name);
+        if (missing.size > 0) return;
+        clearTimeout(timer);
+        scheduler.off('worker-added', onAdded);
+        resolve();
+      };
+      scheduler.on('worker-added', onAdded);
+    });
+  }
+
+  async #launch(slot: WorkerSlot): Promise<void> {
+    const scheduler = this.#scheduler!;
+    slot.recentStarts = [...slot.recentStarts.filter((t) => Date.now() - t < 60_000), Date.now()];
+    if (!this.#options.processes) {
+      slot.node = await WorkerNode.start({
+        scheduler: scheduler.address, name: slot.name, nthreads: this.#options.threadsPerWorker,
+        memoryLimit: this.#memoryLimit, deathTimeoutMs: this.#options.deathTimeout * 1000, resources: this.#options.resources,
+      });
+      return;
+    }
+    const args = [
+      distFile('src/cli/worker.js'), scheduler.address, '--name', slot.name, '--nthreads', String(this.#options.threadsPerWorker),
+      '--memory-limit', String(this.#memoryLimit), '--death-timeout', String(this.#options.deathTimeout), '--exit-with-parent',
+    ];
+    if (this.#options.resources) args.push('--resources', Object.entries(this.#options.resources).map(([k, v]) => `${k}=${v}`).join(','));
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, ...this.#options.env },
+    });
+    slot.process = child;
+    child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal));
+  }
+
+  #onExit(slot: WorkerSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.process !== child) return;
+    slot.process = undefined;
+    const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    this.#scheduler?.removeWorkerByName(slot.name, `worker process ${child.pid} ${how}`);
+    if (this.#closing || slot.retiring) return;
+    const crashes = slot.recentStarts.filter((t) => Date.now() - t < 60_000).length;
+    const delay = crashes <= 1 ? 0 : Math.min(5_000, 250 * 2 ** (crashes - 2));
+    this.log.warn(`worker ${slot.name} (pid ${child.pid}) ${how}; starting a replacement${delay ? ` in ${delay} ms` : ''}`);
+    const timer = setTimeout(() => {
+      if (!this.#closing && !slot.retiring) void this.#launch(slot).catch((error: unknown) => this.log.error(`could not restart ${slot.name}: ${(error as Error).message}`));
+    }, delay);
+    timer.unref();
+  }
+
+  async #retire(slot: WorkerSlot): Promise<void> {
+    slot.retiring = true;
+    this.#scheduler?.retireWorkers([slot.name]);
+    if (slot.node) await slot.node.close('retired by scale()');
+    if (slot.process) await stopProcess(slot.process, 3_000);
+    this.#slots.delete(slot.name);
+  }
+
+  /** Stops every worker and the scheduler. Leaves no child process and no bound port. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    await this.ready.catch(() => {});
+    const slots = [...this.#slots.values()];
+    for (const slot of slots) slot.retiring = true;
+    await this.#scheduler?.close();
+    await Promise.all(slots.map(async (slot) => {
+      if (slot.node) await slot.node.close('cluster closing');
+      if (slot.process) await stopProcess(slot.process, 2_000);
+    }));
+    this.#slots.clear();
+  }
+}
+
+/** Waits for a child to exit by itself, then SIGTERM, then SIGKILL. */
+export async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const within = (ms: number) => Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+  if (await within(graceMs)) return;
+  child.kill('SIGTERM');
+  if (await within(2_000)) return;
+  child.kill('SIGKILL');
+  await exited;
+}
+
+function checkCount(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigurationError(`LocalCluster option ${name} must be a whole number >= ${min}, got ${String(value)}`);
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * flotilla: distributed task computing for Node.js.
+ * @packageDocumentation
+ */
+export { Client, ClientView, UPLOAD_LIMIT_BYTES } from './client/client.js';
+export type { Gathered, ScatterOptions } from './client/client.js';
+export { Future } from './client/future.js';
+export type { WaitOptions } from './client/future.js';
+export type { FutureStatus } from './client/future-state.js';
+export { asCompleted, AsCompleted } from './client/as-completed.js';
+export type { AsCompletedOptions } from './client/as-completed.js';
+export { wait } from './client/wait.js';
+export type { WaitForFuturesOptions, WaitResult } from './client/wait.js';
+export { progress } from './client/progress.js';
+export type { ProgressOptions } from './client/progress.js';
+export type { ConnectOptions, ExecutionMode, RunOptions, SubmitOptions, ViewOptions } from './client/options.js';
+export { LocalCluster, defaultWorkerSplit } from './cluster/local-cluster.js';
+export type { LocalClusterOptions } from './cluster/local-cluster-options.js';
+export type { ClusterHandle } from './cluster/cluster-handle.js';
+export { SchedulerServer } from './scheduler/server.js';
+export type { SchedulerOptions } from './scheduler/options.js';
+export { WorkerNode } from './worker/worker.js';
+export type { WorkerOptions } from './worker/options.js';
+export * from './errors/index.js';

@@ -1,0 +1,187 @@
+/**
+ * Every message flotilla sends, one discriminated union per direction, shared by both ends.
+ *
+ * Frame layout of one ZeroMQ multipart message (see `codec.ts`):
+ *   [routing id (ROUTER side only)] [msgpack body: Message[]] [binary frame 0] [binary frame 1] …
+ * The body is always a batch (an array of messages). Binary payloads (`OutOfBand`) are not copied into
+ * the body: each is replaced by a tiny msgpack extension holding its frame index.
+ */
+import type { OutOfBand } from './out-of-band.js';
+
+export type TaskKey = string;
+
+/** A value as it travels: a msgpack body plus out-of-band binary frames (large typed arrays). */
+export interface WireValue {
+  body: Uint8Array;
+  frames: OutOfBand[];
+}
+
+/** An error as it travels; rebuilt as the same class (or a `TaskError` keeping `name`) on the client. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+  key?: string;
+  /** Extra fields of flotilla error classes (e.g. `workers` of KilledWorkerError). */
+  fields?: Record<string, unknown>;
+}
+
+export interface Restrictions {
+  /** Worker ids, names, hosts or addresses the task may run on. */
+  workers?: string[];
+  /** When true, `workers` is a preference, not a requirement. */
+  allowOtherWorkers?: boolean;
+  /** Abstract resources the task needs while it runs, e.g. `{ GPU: 1 }`. */
+  resources?: Record<string, number>;
+}
+
+export interface TaskSpec {
+  key: TaskKey;
+  /** Hash of the function's module source (sent once with a `functions` message). */
+  fn: string;
+  /** The encoded argument array; futures inside it are references to `deps`. */
+  args: WireValue;
+  deps: TaskKey[];
+  priority: number;
+  retries: number;
+  /** Task group, for statistics and the dashboard: the function's name. */
+  group: string;
+  restrictions?: Restrictions;
+}
+
+export interface FunctionSource {
+  hash: string;
+  name: string;
+  source: string;
+}
+
+export interface WorkerSummary {
+  id: string;
+  name: string;
+  host: string;
+  address: string;
+  nthreads: number;
+  memoryLimit: number;
+  memory: number;
+  running: number;
+  queued: number;
+  jobId?: string;
+  resources: Record<string, number>;
+}
+
+/** Where a dependency lives: peer addresses of its holders, or `local` when it is being computed on the same worker. */
+export interface DepLocation {
+  key: TaskKey;
+  holders: string[];
+  local: boolean;
+}
+
+// ---------------------------------------------------------------- client → scheduler
+export type ClientToScheduler =
+  | { op: 'hello'; clientId: string; version: string }
+  | { op: 'functions'; fns: FunctionSource[] }
+  | { op: 'submit'; tasks: TaskSpec[] }
+  | { op: 'release'; keys: TaskKey[] }
+  | { op: 'cancel'; keys: TaskKey[] }
+  | { op: 'who-has'; id: number; keys: TaskKey[] }
+  | { op: 'gather-proxy'; id: number; keys: TaskKey[] }
+  | { op: 'run'; id: number; fn: string; args: WireValue; workers?: string[]; timeoutMs: number }
+  | { op: 'scatter'; id: number; keys: TaskKey[]; values: WireValue[]; broadcast: boolean; workers?: string[] }
+  | { op: 'upload-file'; id: number; name: string; data: OutOfBand }
+  | { op: 'info'; id: number }
+  | { op: 'heartbeat' }
+  | { op: 'goodbye' };
+
+// ---------------------------------------------------------------- scheduler → client
+export type SchedulerToClient =
+  | { op: 'welcome'; schedulerId: string; workers: number }
+  | { op: 'task-finished'; key: TaskKey; nbytes: number; value?: WireValue }
+  | { op: 'task-erred'; key: TaskKey; error: WireError }
+  | { op: 'task-cancelled'; key: TaskKey; reason: string }
+  | { op: 'task-lost'; key: TaskKey; reason: string }
+  | { op: 'who-has-reply'; id: number; holders: Record<TaskKey, string[]> }
+  | { op: 'gather-reply'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] }
+  | { op: 'run-reply'; id: number; results: Record<string, WireValue>; errors: Record<string, WireError> }
+  | { op: 'scatter-reply'; id: number; error?: WireError }
+  | { op: 'upload-reply'; id: number; workers: string[]; errors: Record<string, WireError> }
+  | { op: 'info-reply'; id: number; workers: WorkerSummary[]; tasks: Record<string, number> }
+  | { op: 'workers-changed'; count: number }
+  | { op: 'error'; error: WireError };
+
+// ---------------------------------------------------------------- worker → scheduler
+export interface WorkerRegistration {
+  name: string;
+  host: string;
+  /** The worker's peer address (ROUTER) that clients and other workers fetch data from. */
+  address: string;
+  nthreads: number;
+  memoryLimit: number;
+  resources: Record<string, number>;
+  pid: number;
+  jobId?: string;
+  localDirectory: string;
+}
+
+export interface TaskFinishedReport {
+  key: TaskKey;
+  nbytes: number;
+  /** Microseconds the function ran. */
+  duration: number;
+  /** The value itself when it is small: the scheduler forwards it to the clients waiting for it. */
+  value?: WireValue;
+}
+
+export type WorkerToScheduler =
+  | { op: 'register'; worker: WorkerRegistration }
+  | { op: 'heartbeat'; executing: TaskKey[]; memory: number; queued: number }
+  | { op: 'task-finished'; reports: TaskFinishedReport[] }
+  | { op: 'task-erred'; key: TaskKey; error: WireError; duration: number }
+  | { op: 'started'; keys: TaskKey[] }
+  | { op: 'missing-data'; key: TaskKey; missing: TaskKey[] }
+  | { op: 'data-stored'; id: number; keys: TaskKey[]; nbytes: number[] }
+  | { op: 'run-result'; id: number; value?: WireValue; error?: WireError }
+  | { op: 'data-reply'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] }
+  | { op: 'upload-done'; id: number; error?: WireError }
+  | { op: 'unregister'; reason: string };
+
+// ---------------------------------------------------------------- scheduler → worker
+export interface ComputeOrder {
+  key: TaskKey;
+  fn: string;
+  args: WireValue;
+  deps: DepLocation[];
+  priority: number;
+  resources?: Record<string, number>;
+}
+
+export type SchedulerToWorker =
+  | { op: 'registered'; workerId: string; schedulerId: string; heartbeatMs: number }
+  | { op: 'functions'; fns: FunctionSource[] }
+  | { op: 'compute'; tasks: ComputeOrder[] }
+  | { op: 'cancel-compute'; keys: TaskKey[] }
+  | { op: 'free-keys'; keys: TaskKey[] }
+  | { op: 'store-data'; id: number; keys: TaskKey[]; values: WireValue[] }
+  | { op: 'get-data'; id: number; keys: TaskKey[] }
+  | { op: 'run'; id: number; fn: string; args: WireValue; timeoutMs: number }
+  | { op: 'upload-file'; id: number; name: string; data: OutOfBand }
+  | { op: 'heartbeat-ack' }
+  | { op: 'unknown-worker' }
+  | { op: 'close'; reason: string };
+
+// ---------------------------------------------------------------- peer data service (client or worker → worker)
+export type PeerRequest = { op: 'get-data'; id: number; keys: TaskKey[] };
+export type PeerReply = { op: 'data'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] };
+
+export type AnyMessage =
+  | ClientToScheduler
+  | SchedulerToClient
+  | WorkerToScheduler
+  | SchedulerToWorker
+  | PeerRequest
+  | PeerReply;
+
+/** A table of handlers, one per `op` of a message union: a new message without a handler does not compile. */
+export type HandlerTable<M extends { op: string }, R = void> = {
+  [K in M['op']]: (message: Extract<M, { op: K }>) => R;
+};

@@ -1,0 +1,21 @@
+import type { CurveCredentials } from '../transport/security.js';
+
+/** Options of a scheduler server. */
+export interface SchedulerOptions {
+  /** Interface to listen on. @defaultValue '127.0.0.1' */
+  host?: string;
+  /** TCP port; 0 lets the OS choose a free one. @defaultValue 0 */
+  port?: number;
+  /** How often workers send heartbeats, in milliseconds. @defaultValue 500 */
+  heartbeatMs?: number;
+  /** A worker silent for this long is removed and its tasks rescheduled, in milliseconds. @defaultValue 10000 */
+  workerTtlMs?: number;
+  /** A client silent for this long is dropped and its futures released, in milliseconds. @defaultValue 60000 */
+  clientTtlMs?: number;
+  /** Worker deaths while running one task before it fails with KilledWorkerError. @defaultValue 3 */
+  allowedFailures?: number;
+  /** Check the state's invariants after every stimulus (tests). @defaultValue false */
+  validate?: boolean;
+  /** CURVE credentials: when given, only peers holding them can connect. */
+  security?: CurveCredentials;
+}

@@ -1,0 +1,91 @@
+/**
+ * Where a task runs. Policy only: restrictions first, then the worker already holding most of the task's
+ * input bytes, then the least loaded; and how many tasks a worker may hold at once.
+ */
+import type { TaskRecord, WorkerRecord } from './types.js';
+
+/** Observed run times per task group, so short tasks can be sent to workers in deep batches. */
+export class DurationStats {
+  #meanMicros = new Map<string, number>();
+
+  record(group: string, micros: number): void {
+    const old = this.#meanMicros.get(group);
+    this.#meanMicros.set(group, old === undefined ? micros : old * 0.9 + micros * 0.1);
+  }
+
+  mean(group: string): number | undefined {
+    return this.#meanMicros.get(group);
+  }
+}
+
+/** Work a worker is given ahead of time, in microseconds of expected run time per thread. */
+const TARGET_BACKLOG_MICROS = 20_000;
+const MAX_TASKS_PER_THREAD = 500;
+
+/**
+ * How many tasks of `group` a worker may hold (running plus queued on it). Unknown durations get two per
+ * thread; very short tasks up to 500 per thread, so a worker never idles waiting for the scheduler.
+ */
+export function workerCapacity(worker: WorkerRecord, group: string, stats: DurationStats): number {
+  const threads = Math.max(1, worker.info.nthreads);
+  const mean = stats.mean(group);
+  if (mean === undefined) return 2 * threads;
+  const perThread = Math.min(MAX_TASKS_PER_THREAD, Math.max(2, Math.ceil(TARGET_BACKLOG_MICROS / Math.max(1, mean))));
+  return perThread * threads;
+}
+
+export function satisfiesRestrictions(task: TaskRecord, worker: WorkerRecord, strictOnly = false): boolean {
+  const r = task.spec?.restrictions;
+  if (!r) return true;
+  if (r.resources) {
+    for (const [name, amount] of Object.entries(r.resources)) {
+      if ((worker.info.resources[name] ?? 0) < amount) return false;
+    }
+  }
+  if (r.workers && r.workers.length > 0 && !(r.allowOtherWorkers && !strictOnly)) {
+    const info = worker.info;
+    if (!r.workers.some((w) => w === worker.id || w === info.name || w === info.host || w === info.address)) return false;
+  }
+  return true;
+}
+
+function isPreferred(task: TaskRecord, worker: WorkerRecord): boolean {
+  const r = task.spec?.restrictions;
+  if (!r?.workers?.length || !r.allowOtherWorkers) return false;
+  const info = worker.info;
+  return r.workers.some((w) => w === worker.id || w === info.name || w === info.host || w === info.address);
+}
+
+/**
+ * Picks a worker among `candidates` (already filtered for capacity). Returns undefined when none fits.
+ * The rotation counter spreads ties over workers instead of piling them on the first.
+ */
+export function decideWorker(task: TaskRecord, candidates: Iterable<WorkerRecord>, rotation: number): WorkerRecord | undefined {
+  let best: WorkerRecord | undefined;
+  let bestMissing = Infinity;
+  let bestLoad = Infinity;
+  let bestPreferred = false;
+  const list = [...candidates];
+  const n = list.length;
+  for (let k = 0; k < n; k++) {
+    const worker = list[(k + rotation) % n]!;
+    if (worker.status !== 'running' || !satisfiesRestrictions(task, worker)) continue;
+    const preferred = isPreferred(task, worker);
+    let missing = 0;
+    for (const dep of task.deps) {
+      if (!dep.holders.has(worker) && dep.processingOn !== worker) missing += Math.max(1, dep.nbytes);
+    }
+    const load = worker.processing.size / Math.max(1, worker.info.nthreads);
+    const better =
+      best === undefined ||
+      (preferred && !bestPreferred) ||
+      (preferred === bestPreferred && (missing < bestMissing || (missing === bestMissing && load < bestLoad)));
+    if (better) {
+      best = worker;
+      bestMissing = missing;
+      bestLoad = load;
+      bestPreferred = preferred;
+    }
+  }
+  return best;
+}

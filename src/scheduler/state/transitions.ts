@@ -1,0 +1,238 @@
+/**
+ * The task life cycle, all in one table: `from->to` → handler. A handler changes scheduler state and
+ * queues messages and further recommendations through the context; it never touches a socket. A pair
+ * missing from the table goes through `released` when both halves exist, otherwise it is an
+ * InvalidTransitionError.
+ */
+import type { WireError } from '../../protocol/messages.js';
+import type { ClientRecord, TaskRecord, TaskStateName, WorkerRecord } from './types.js';
+import type { ReadyQueue } from './ready-queue.js';
+
+export interface TransitionArgs {
+  error?: WireError;
+  reason?: string;
+  worker?: WorkerRecord;
+  /** Workers that already hold the value (scattered data). */
+  holders?: WorkerRecord[];
+}
+
+/** What a handler may use: the engine's state and its outgoing queues. */
+export interface TransitionContext {
+  readonly ready: ReadyQueue;
+  recommend(task: TaskRecord, to: TaskStateName, args?: TransitionArgs): void;
+  toClient(client: ClientRecord, message: object): void;
+  toWorker(worker: WorkerRecord, message: object): void;
+  /** Sends the compute order (and the function source the worker lacks). */
+  sendCompute(task: TaskRecord, worker: WorkerRecord): void;
+  /** Assigns a waiting task at once to the worker computing all its missing inputs, if there is one. */
+  tryEarlyAssign(task: TaskRecord): void;
+  /** True while a client wants the task or a pending dependent needs its result. */
+  isNeeded(task: TaskRecord): boolean;
+  /** Re-checks whether a task can release its data or be forgotten. */
+  checkRelease(task: TaskRecord): void;
+  forget(task: TaskRecord): void;
+}
+
+type Handler = (ctx: TransitionContext, task: TaskRecord, args: TransitionArgs) => void;
+export type TransitionName = `${TaskStateName}->${TaskStateName}`;
+
+const PENDING: ReadonlySet<TaskStateName> = new Set(['waiting', 'queued', 'processing']);
+
+function leaveWorker(ctx: TransitionContext, task: TaskRecord, cancelOnWorker: boolean): void {
+  const worker = task.processingOn;
+  if (!worker) return;
+  worker.processing.delete(task);
+  task.processingOn = undefined;
+  if (cancelOnWorker && worker.status !== 'removed') ctx.toWorker(worker, { op: 'cancel-compute', keys: [task.key] });
+}
+
+function dropData(ctx: TransitionContext, task: TaskRecord): void {
+  for (const holder of task.holders) {
+    holder.hasWhat.delete(task);
+    if (holder.status !== 'removed') ctx.toWorker(holder, { op: 'free-keys', keys: [task.key] });
+  }
+  task.holders.clear();
+  task.pendingValue = undefined;
+}
+
+function notifyClients(ctx: TransitionContext, task: TaskRecord, message: object): void {
+  for (const client of task.wantedBy) ctx.toClient(client, message);
+}
+
+function failDependents(ctx: TransitionContext, task: TaskRecord, to: 'erred' | 'cancelled', args: TransitionArgs): void {
+  for (const dependent of task.dependents) {
+    if (PENDING.has(dependent.state) || dependent.state === 'released') ctx.recommend(dependent, to, args);
+  }
+}
+
+const toReleased: Handler = (ctx, task) => {
+  leaveWorker(ctx, task, true);
+  ctx.ready.delete(task);
+  dropData(ctx, task);
+  task.waitingOn.clear();
+  if (ctx.isNeeded(task)) ctx.recommend(task, 'waiting');
+  else ctx.checkRelease(task);
+};
+
+const toErred: Handler = (ctx, task, args) => {
+  leaveWorker(ctx, task, true);
+  ctx.ready.delete(task);
+  task.waitingOn.clear();
+  task.error = args.error ?? { name: 'Error', message: `task ${task.key} failed` };
+  notifyClients(ctx, task, { op: 'task-erred', key: task.key, error: task.error });
+  failDependents(ctx, task, 'erred', { error: task.error });
+  ctx.checkRelease(task);
+};
+
+const toCancelled: Handler = (ctx, task, args) => {
+  leaveWorker(ctx, task, true);
+  ctx.ready.delete(task);
+  dropData(ctx, task);
+  task.waitingOn.clear();
+  task.reason = args.reason ?? 'cancelled';
+  notifyClients(ctx, task, { op: 'task-cancelled', key: task.key, reason: task.reason });
+  failDependents(ctx, task, 'cancelled', { reason: `its input ${task.key} was cancelled` });
+  ctx.checkRelease(task);
+};
+
+const toForgotten: Handler = (ctx, task) => {
+  leaveWorker(ctx, task, true);
+  ctx.ready.delete(task);
+  dropData(ctx, task);
+  ctx.forget(task);
+};
+
+const releasedToWaiting: Handler = (ctx, task) => {
+  if (!task.spec) {
+    // Scattered data cannot be recomputed.
+    ctx.recommend(task, 'lost', { reason: `scattered data ${task.key} has no copy left on any worker` });
+    return;
+  }
+  task.waitingOn.clear();
+  for (const dep of task.deps) {
+    switch (dep.state) {
+      case 'memory':
+        continue;
+      case 'erred':
+        ctx.recommend(task, 'erred', { error: dep.error });
+        return;
+      case 'cancelled':
+        ctx.recommend(task, 'cancelled', { reason: `its input ${dep.key} was cancelled` });
+        return;
+      case 'lost':
+      case 'forgotten':
+        ctx.recommend(task, 'erred', {
+          error: { name: 'LostResultError', code: 'LOST', message: `input ${dep.key} of ${task.key} is lost and cannot be recomputed (${dep.reason ?? 'released'})` },
+        });
+        return;
+      case 'released':
+        task.waitingOn.add(dep);
+        ctx.recommend(dep, 'waiting');
+        break;
+      default:
+        task.waitingOn.add(dep);
+    }
+  }
+  if (task.waitingOn.size === 0) ctx.recommend(task, 'queued');
+  else ctx.tryEarlyAssign(task);
+};
+
+const waitingToQueued: Handler = (ctx, task) => {
+  ctx.ready.push(task);
+};
+
+const toProcessing: Handler = (ctx, task, args) => {
+  const worker = args.worker;
+  if (!worker) throw new Error(`moving ${task.key} to processing needs a worker`);
+  ctx.ready.delete(task);
+  task.processingOn = worker;
+  worker.processing.add(task);
+  ctx.sendCompute(task, worker);
+};
+
+const processingToMemory: Handler = (ctx, task, args) => {
+  const worker = args.worker!;
+  worker.processing.delete(task);
+  task.processingOn = undefined;
+  task.holders.add(worker);
+  worker.hasWhat.add(task);
+  task.error = undefined;
+  notifyClients(ctx, task, {
+    op: 'task-finished',
+    key: task.key,
+    nbytes: task.nbytes,
+    ...(task.pendingValue ? { value: task.pendingValue } : {}),
+  });
+  task.pendingValue = undefined;
+  for (const dependent of task.dependents) {
+    if (!dependent.waitingOn.delete(task)) continue;
+    if (dependent.state !== 'waiting') continue;
+    if (dependent.waitingOn.size === 0) ctx.recommend(dependent, 'queued');
+    else ctx.tryEarlyAssign(dependent);
+  }
+  for (const dep of task.deps) ctx.checkRelease(dep);
+  ctx.checkRelease(task);
+};
+
+/** Scattered data arrives already stored on its holders. */
+const releasedToMemory: Handler = (ctx, task, args) => {
+  for (const holder of args.holders ?? []) {
+    if (holder.status === 'removed') continue;
+    task.holders.add(holder);
+    holder.hasWhat.add(task);
+  }
+  task.error = undefined;
+  notifyClients(ctx, task, { op: 'task-finished', key: task.key, nbytes: task.nbytes });
+  for (const dependent of task.dependents) {
+    if (!dependent.waitingOn.delete(task) || dependent.state !== 'waiting') continue;
+    if (dependent.waitingOn.size === 0) ctx.recommend(dependent, 'queued');
+    else ctx.tryEarlyAssign(dependent);
+  }
+};
+
+const memoryToLost: Handler = (ctx, task, args) => {
+  dropData(ctx, task);
+  task.reason = args.reason ?? 'lost';
+  notifyClients(ctx, task, { op: 'task-lost', key: task.key, reason: task.reason });
+  failDependents(ctx, task, 'erred', {
+    error: { name: 'LostResultError', code: 'LOST', message: `input ${task.key} was lost: ${task.reason}` },
+  });
+  ctx.checkRelease(task);
+};
+
+export const TRANSITIONS = {
+  'released->waiting': releasedToWaiting,
+  'released->erred': toErred,
+  'released->cancelled': toCancelled,
+  'released->lost': memoryToLost,
+  'released->forgotten': toForgotten,
+  'released->memory': releasedToMemory,
+  'waiting->queued': waitingToQueued,
+  'waiting->processing': toProcessing,
+  'waiting->released': toReleased,
+  'waiting->erred': toErred,
+  'waiting->cancelled': toCancelled,
+  'waiting->lost': memoryToLost,
+  'queued->processing': toProcessing,
+  'queued->released': toReleased,
+  'queued->erred': toErred,
+  'queued->cancelled': toCancelled,
+  'processing->memory': processingToMemory,
+  'processing->released': toReleased,
+  'processing->erred': toErred,
+  'processing->cancelled': toCancelled,
+  'memory->released': toReleased,
+  'memory->lost': memoryToLost,
+  'memory->cancelled': toCancelled,
+  'memory->forgotten': toForgotten,
+  'erred->released': toReleased,
+  'erred->forgotten': toForgotten,
+  'cancelled->released': toReleased,
+  'cancelled->forgotten': toForgotten,
+  'lost->released': toReleased,
+  'lost->forgotten': toForgotten,
+} satisfies Partial<Record<TransitionName, Handler>>;
+
+export function findHandler(from: TaskStateName, to: TaskStateName): Handler | undefined {
+  return (TRANSITIONS as Partial<Record<TransitionName, Handler>>)[`${from}->${to}`];
+}

@@ -1,0 +1,89 @@
+/** The scheduler's records of tasks, workers and clients. Only the transition handlers change `state`. */
+import type { TaskSpec, WireError, WireValue, WorkerRegistration } from '../../protocol/messages.js';
+
+export type TaskStateName =
+  | 'released'
+  | 'waiting'
+  | 'queued'
+  | 'processing'
+  | 'memory'
+  | 'erred'
+  | 'cancelled'
+  | 'lost'
+  | 'forgotten';
+
+export interface TaskRecord {
+  readonly key: string;
+  state: TaskStateName;
+  /** How to compute it; absent for scattered data, which cannot be recomputed. */
+  spec: TaskSpec | undefined;
+  readonly deps: Set<TaskRecord>;
+  readonly dependents: Set<TaskRecord>;
+  /** Dependencies not in memory yet. */
+  readonly waitingOn: Set<TaskRecord>;
+  processingOn: WorkerRecord | undefined;
+  readonly holders: Set<WorkerRecord>;
+  readonly wantedBy: Set<ClientRecord>;
+  nbytes: number;
+  retriesLeft: number;
+  /** Workers that died while running this task. */
+  readonly killedOn: string[];
+  error: WireError | undefined;
+  priority: number;
+  /** Submission order: first in, first out among equal priorities. */
+  seq: number;
+  group: string;
+  /** A small result kept until the clients that want it have been told (then dropped). */
+  pendingValue: WireValue | undefined;
+  /** Why the task was cancelled or lost, for the client's error. */
+  reason: string | undefined;
+}
+
+export interface WorkerRecord {
+  /** The routing id of the worker's link (unique per connection). */
+  readonly peer: string;
+  readonly id: string;
+  readonly info: WorkerRegistration;
+  readonly processing: Set<TaskRecord>;
+  readonly hasWhat: Set<TaskRecord>;
+  /** Keys the worker said it is executing now (heartbeats and `started`). */
+  executing: Set<string>;
+  readonly knownFunctions: Set<string>;
+  memory: number;
+  lastSeen: number;
+  status: 'running' | 'closing' | 'removed';
+}
+
+export interface ClientRecord {
+  readonly peer: string;
+  readonly id: string;
+  readonly wants: Set<TaskRecord>;
+  lastSeen: number;
+}
+
+export type Outgoing =
+  | { to: 'client'; peer: string; message: object }
+  | { to: 'worker'; peer: string; message: object };
+
+export function newTask(key: string, spec: TaskSpec | undefined, seq: number): TaskRecord {
+  return {
+    key,
+    state: 'released',
+    spec,
+    deps: new Set(),
+    dependents: new Set(),
+    waitingOn: new Set(),
+    processingOn: undefined,
+    holders: new Set(),
+    wantedBy: new Set(),
+    nbytes: 0,
+    retriesLeft: spec?.retries ?? 0,
+    killedOn: [],
+    error: undefined,
+    priority: spec?.priority ?? 0,
+    seq,
+    group: spec?.group ?? 'data',
+    pendingValue: undefined,
+    reason: undefined,
+  };
+}

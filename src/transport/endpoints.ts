@@ -1,0 +1,139 @@
+/**
+ * The two socket roles flotilla uses: a ROUTER that serves many peers (scheduler, worker data service)
+ * and a DEALER link to one server (client → scheduler, worker → scheduler, peer fetches).
+ * Both decode incoming batches and hand raw messages to a handler; validation is the caller's.
+ */
+import * as zmq from 'zeromq';
+import { decodeBatch } from '../protocol/codec.js';
+import { Outbox } from './outbox.js';
+import type { CurveCredentials } from './security.js';
+import { clientCurveOptions, serverCurveOptions } from './security.js';
+
+export interface InboundHandler {
+  (peer: string, raw: unknown): void;
+}
+
+export interface DecodeFailureHandler {
+  (peer: string, error: unknown): void;
+}
+
+/** A bound ROUTER socket. `mandatory` makes sends to a vanished peer fail instead of vanishing silently. */
+export class RouterEndpoint {
+  readonly #socket: zmq.Router;
+  readonly #outbox: Outbox<string>;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly onSendFailure: (peer: string, error: unknown, messages: object[]) => void,
+    security?: CurveCredentials,
+  ) {
+    this.#socket = new zmq.Router({
+      mandatory: true,
+      linger: 0,
+      sendHighWaterMark: 0,
+      receiveHighWaterMark: 0,
+      ...(security ? serverCurveOptions(security) : {}),
+    });
+    this.#outbox = new Outbox<string>(
+      (peer, frames) => this.#socket.send([Buffer.from(peer, 'latin1'), ...frames]),
+      (peer, error, messages) => this.onSendFailure(peer, error, messages),
+    );
+  }
+
+  /** Binds and returns the concrete address (with the port the OS chose for port 0). */
+  async bind(url: string): Promise<string> {
+    await this.#socket.bind(url);
+    const endpoint = this.#socket.lastEndpoint;
+    if (!endpoint) throw new Error(`bound ${url} but ZeroMQ reported no endpoint`);
+    return endpoint;
+  }
+
+  start(onMessage: InboundHandler, onDecodeFailure: DecodeFailureHandler): void {
+    this.#loop = (async () => {
+      for await (const [routing, ...frames] of this.#socket) {
+        const peer = routing!.toString('latin1');
+        let raw: unknown;
+        try {
+          raw = decodeBatch(frames);
+        } catch (error) {
+          onDecodeFailure(peer, error);
+          continue;
+        }
+        onMessage(peer, raw);
+      }
+    })().catch((error: unknown) => {
+      if (!this.#closed) onDecodeFailure('(socket)', error);
+    });
+  }
+
+  send(peer: string, message: object): void {
+    if (!this.#closed) this.#outbox.push(peer, message);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await Promise.race([this.#outbox.drained(), new Promise((r) => setTimeout(r, 200))]);
+    this.#closed = true;
+    this.#socket.close();
+    await this.#loop;
+  }
+}
+
+/** A DEALER connected to one ROUTER. Messages sent before the connection is up wait in ZeroMQ's queue. */
+export class DealerLink {
+  readonly #socket: zmq.Dealer;
+  readonly #outbox: Outbox<0>;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(
+    readonly url: string,
+    readonly routingId: string,
+    onSendFailure: (error: unknown, messages: object[]) => void,
+    security?: CurveCredentials,
+  ) {
+    this.#socket = new zmq.Dealer({
+      routingId,
+      linger: 0,
+      sendHighWaterMark: 0,
+      receiveHighWaterMark: 0,
+      ...(security ? clientCurveOptions(security) : {}),
+    });
+    this.#outbox = new Outbox<0>((_, frames) => this.#socket.send(frames), (_, error, messages) => onSendFailure(error, messages));
+    this.#socket.connect(url);
+  }
+
+  start(onMessage: (raw: unknown) => void, onDecodeFailure: (error: unknown) => void): void {
+    this.#loop = (async () => {
+      for await (const frames of this.#socket) {
+        let raw: unknown;
+        try {
+          raw = decodeBatch(frames);
+        } catch (error) {
+          onDecodeFailure(error);
+          continue;
+        }
+        onMessage(raw);
+      }
+    })().catch((error: unknown) => {
+      if (!this.#closed) onDecodeFailure(error);
+    });
+  }
+
+  send(message: object): void {
+    if (!this.#closed) this.#outbox.push(0, message);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async close(options: { flush?: boolean } = {}): Promise<void> {
+    if (this.#closed) return;
+    if (options.flush) await Promise.race([this.#outbox.drained(), new Promise((r) => setTimeout(r, 200))]);
+    this.#closed = true;
+    this.#socket.close();
+    await this.#loop;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * One outgoing queue in front of a socket.
+ *
+ * zeromq.js allows one pending send per socket (a second fails with EBUSY), so every send goes through
+ * here. Messages queued while a send is in flight, or within the same turn of the event loop, leave
+ * together as one batch per peer: batching costs no timer, and an idle link flushes at once.
+ */
+import { encodeBatch } from '../protocol/codec.js';
+
+export class Outbox<Target> {
+  #pending = new Map<Target, object[]>();
+  #flushing = false;
+  #scheduled = false;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly sendFrames: (target: Target, frames: Uint8Array[]) => Promise<void>,
+    private readonly onSendError: (target: Target, error: unknown, messages: object[]) => void,
+  ) {}
+
+  push(target: Target, message: object): void {
+    const list = this.#pending.get(target);
+    if (list) list.push(message);
+    else this.#pending.set(target, [message]);
+    this.#schedule();
+  }
+
+  /** Resolves when everything queued so far has been handed to ZeroMQ. */
+  drained(): Promise<void> {
+    if (!this.#flushing && !this.#scheduled && this.#pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#flushing) return;
+    this.#scheduled = true;
+    setImmediate(() => void this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    this.#flushing = true;
+    try {
+      while (this.#pending.size > 0) {
+        const batch = this.#pending;
+        this.#pending = new Map();
+        for (const [target, messages] of batch) {
+          try {
+            await this.sendFrames(target, encodeBatch(messages));
+          } catch (error) {
+            this.onSendError(target, error, messages);
+          }
+        }
+      }
+    } finally {
+      this.#flushing = false;
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Requests to workers' data services (`get-data`), one DEALER link per address, reused.
+ * Used by workers to fetch dependencies from peers and by clients to gather large results directly.
+ */
+import { TimeoutError } from '../errors/index.js';
+import type { PeerReply, WireValue } from '../protocol/messages.js';
+import { peerReplySchema, validateBatch } from '../protocol/validate.js';
+import { shortId } from '../util/ids.js';
+import type { Logger } from '../util/logger.js';
+import { DealerLink } from './endpoints.js';
+import type { CurveCredentials } from './security.js';
+
+interface Pending {
+  resolve: (reply: PeerReply) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class PeerPool {
+  #links = new Map<string, DealerLink>();
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  readonly #routingPrefix = `peer-${shortId()}`;
+
+  constructor(private readonly log: Logger, private readonly security?: CurveCredentials) {}
+
+  /** Fetches `keys` from the worker at `address`; rejects with TimeoutError after `timeoutMs`. */
+  getData(address: string, keys: string[], timeoutMs = 30_000): Promise<{ values: Record<string, WireValue>; missing: string[] }> {
+    const link = this.#link(address);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new TimeoutError(`no answer from worker ${address} for ${keys.length} keys within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(id, { resolve, reject, timer });
+      link.send({ op: 'get-data', id, keys });
+    });
+  }
+
+  #link(address: string): DealerLink {
+    let link = this.#links.get(address);
+    if (link) return link;
+    link = new DealerLink(address, `${this.#routingPrefix}-${this.#links.size}`, (error) => {
+      this.log.warn(`sending to peer ${address} failed: ${(error as Error).message}`);
+    }, this.security);
+    link.start(
+      (raw) => {
+        const { messages, errors } = validateBatch<PeerReply>(raw, peerReplySchema, address);
+        for (const error of errors) this.log.warn(error.message);
+        for (const reply of messages) {
+          const pending = this.#pending.get(reply.id);
+          if (!pending) continue;
+          this.#pending.delete(reply.id);
+          clearTimeout(pending.timer);
+          pending.resolve(reply);
+        }
+      },
+      (error) => this.log.warn(`undecodable reply from peer ${address}: ${(error as Error).message}`),
+    );
+    this.#links.set(address, link);
+    return link;
+  }
+
+  async close(): Promise<void> {
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new Error('peer pool closed'));
+    }
+    this.#pending.clear();
+    await Promise.all([...this.#links.values()].map((link) => link.close()));
+    this.#links.clear();
+  }
+}

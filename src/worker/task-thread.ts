@@ -1,0 +1,138 @@
+/**
+ * Entry point of a task thread. Runs tasks one at a time in the order the main thread sent them,
+ * decodes their arguments, encodes their results, and posts results back in batches. Yields to its
+ * event loop between tasks (at most every millisecond), so `drop` and `run` messages are seen promptly.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { format } from 'node:util';
+import { decodeValue, encodeValue, encodedSize } from '../serialize/value-codec.js';
+import { explainReferenceError } from '../serialize/function-source.js';
+import { toWireError } from '../protocol/wire-error.js';
+import type { WireError } from '../protocol/messages.js';
+import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
+
+const port = parentPort!;
+const threadName = (workerData as { name?: string } | undefined)?.name ?? 'thread';
+const queue: ThreadTask[] = [];
+const dropped = new Set<number>();
+let pending: ThreadResult[] = [];
+let running = false;
+let currentKey: string | undefined;
+
+function post(message: ThreadToMain): void {
+  port.postMessage(message);
+}
+
+// Task console output goes to the worker's log, tagged with the task key.
+for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+  console[level] = (...args: unknown[]) => post({ t: 'log', level, text: format(...args), key: currentKey });
+}
+
+const modules = new Map<string, Promise<(...args: unknown[]) => unknown>>();
+function loadFunction(url: string): Promise<(...args: unknown[]) => unknown> {
+  let loaded = modules.get(url);
+  if (!loaded) {
+    loaded = import(url).then((m: { default: unknown }) => {
+      if (typeof m.default !== 'function') throw new TypeError(`module ${url} does not export a function`);
+      return m.default as (...args: unknown[]) => unknown;
+    });
+    modules.set(url, loaded);
+  }
+  return loaded;
+}
+
+function describeError(error: unknown, key: string | undefined, fnName: string): WireError {
+  const wire = toWireError(error, key);
+  if (wire.name === 'ReferenceError') {
+    const better = explainReferenceError(wire, fnName);
+    if (better) wire.message = better;
+  }
+  return wire;
+}
+
+function fnNameOf(url: string): string {
+  const match = /fn-([^/]*?)-[0-9a-f]+\.mjs/.exec(url);
+  return match?.[1] ?? 'the task function';
+}
+
+async function runOne(task: ThreadTask): Promise<ThreadResult> {
+  const start = performance.now();
+  currentKey = task.key;
+  try {
+    const fn = await loadFunction(task.fnUrl);
+    const deps = new Map<string, unknown>();
+    for (const [key, value] of task.deps) deps.set(key, decodeValue(value, { resolveRef: (k) => deps.get(k) }));
+    const args = decodeValue(task.args, { resolveRef: (key) => {
+      if (!deps.has(key)) throw new Error(`input ${key} did not arrive with task ${task.key}`);
+      return deps.get(key);
+    } }) as unknown[];
+    let result = fn(...args);
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') result = await result;
+    const encoded = encodeValue(result, { label: `the result of task ${task.key}` });
+    const value: StoredValue = { body: encoded.body, frames: encoded.frames };
+    return { id: task.id, ok: true, value, nbytes: encodedSize(value), duration: Math.round((performance.now() - start) * 1000) };
+  } catch (error) {
+    return { id: task.id, ok: false, error: describeError(error, task.key, fnNameOf(task.fnUrl)), duration: Math.round((performance.now() - start) * 1000) };
+  } finally {
+    currentKey = undefined;
+  }
+}
+
+function flush(): void {
+  if (pending.length === 0) return;
+  post({ t: 'results', results: pending });
+  pending = [];
+}
+
+async function drain(): Promise<void> {
+  if (running) return;
+  running = true;
+  let lastYield = performance.now();
+  try {
+    while (queue.length > 0) {
+      const task = queue.shift()!;
+      if (dropped.delete(task.id)) continue;
+      pending.push(await runOne(task));
+      const now = performance.now();
+      if (now - lastYield > 1) {
+        flush();
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    flush();
+  } finally {
+    running = false;
+  }
+}
+
+async function runSetup(message: Extract<MainToThread, { t: 'run' }>): Promise<void> {
+  try {
+    const fn = await loadFunction(message.fnUrl);
+    const args = decodeValue(message.args) as unknown[];
+    let result = fn(...args);
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') result = await result;
+    const encoded = encodeValue(result, { label: 'the result of run' });
+    post({ t: 'run-result', id: message.id, ok: true, value: { body: encoded.body, frames: encoded.frames } });
+  } catch (error) {
+    post({ t: 'run-result', id: message.id, ok: false, error: describeError(error, undefined, fnNameOf(message.fnUrl)) });
+  }
+}
+
+port.on('message', (message: MainToThread) => {
+  switch (message.t) {
+    case 'tasks':
+      queue.push(...message.tasks);
+      void drain();
+      break;
+    case 'drop':
+      for (const id of message.ids) dropped.add(id);
+      break;
+    case 'run':
+      void runSetup(message);
+      break;
+  }
+});
+
+post({ t: 'ready' });
+void threadName;

@@ -1,0 +1,187 @@
+/**
+ * The worker's task threads. Sends each thread a short queue of tasks (deep for sub-millisecond tasks,
+ * one at a time for long ones), receives results, and replaces a thread that was terminated to cancel
+ * a running task or that crashed. Knows nothing about the scheduler.
+ */
+import { SHARE_ENV, Worker as Thread } from 'node:worker_threads';
+import { distFile } from '../util/package-paths.js';
+import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
+
+export interface PoolCallbacks {
+  onResult(task: ThreadTask, result: ThreadResult): void;
+  /** A task's thread died under it (crash or termination): the task did not finish. */
+  onThreadLost(tasks: ThreadTask[], reason: string): void;
+  onLog(level: string, text: string, key: string | undefined): void;
+  /** A task became the one its thread is running. */
+  onStarted(task: ThreadTask): void;
+}
+
+interface ThreadSlot {
+  index: number;
+  thread: Thread;
+  queue: ThreadTask[];
+  alive: boolean;
+}
+
+const SHORT_TASK_MICROS = 1_000;
+const DEEP_QUEUE = 64;
+
+export class ThreadPool {
+  readonly #slots: ThreadSlot[] = [];
+  readonly #entry = distFile('src/worker/task-thread.js');
+  #runs = new Map<number, { remaining: number; results: Array<{ ok: boolean; value?: StoredValue; error?: import('../protocol/messages.js').WireError }>; done: (r: Array<{ ok: boolean; value?: StoredValue; error?: import('../protocol/messages.js').WireError }>) => void }>();
+  #nextRun = 1;
+  #closed = false;
+  /** Mean run time per function URL, to choose queue depth. */
+  readonly #meanMicros = new Map<string, number>();
+
+  constructor(readonly size: number, private readonly name: string, private readonly callbacks: PoolCallbacks) {
+    for (let i = 0; i < size; i++) this.#slots.push(this.#spawn(i));
+  }
+
+  #spawn(index: number): ThreadSlot {
+    const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { name: `${this.name}/thread-${index}` }, stdout: false, stderr: false });
+    const slot: ThreadSlot = { index, thread, queue: [], alive: true };
+    thread.on('message', (message: ThreadToMain) => this.#onMessage(slot, message));
+    thread.on('error', (error) => this.#onExit(slot, `thread crashed: ${error.stack ?? error.message}`));
+    thread.on('exit', (code) => this.#onExit(slot, `thread exited with code ${code}`));
+    return slot;
+  }
+
+  /** How many more tasks may be sent to threads now. */
+  freeSlots(fnUrl: string): number {
+    const depth = (this.#meanMicros.get(fnUrl) ?? Infinity) < SHORT_TASK_MICROS ? DEEP_QUEUE : 1;
+    let free = 0;
+    for (const slot of this.#slots) if (slot.alive) free += Math.max(0, depth - slot.queue.length);
+    return free;
+  }
+
+  /** True when some thread has nothing queued. */
+  hasIdleThread(): boolean {
+    return this.#slots.some((s) => s.alive && s.queue.length === 0);
+  }
+
+  /** Sends tasks to the least busy threads; returns those that did not fit. */
+  dispatch(tasks: ThreadTask[]): ThreadTask[] {
+    const batches = new Map<ThreadSlot, ThreadTask[]>();
+    const leftover: ThreadTask[] = [];
+    for (const task of tasks) {
+      const depth = (this.#meanMicros.get(task.fnUrl) ?? Infinity) < SHORT_TASK_MICROS ? DEEP_QUEUE : 1;
+      let best: ThreadSlot | undefined;
+      for (const slot of this.#slots) {
+        if (!slot.alive || slot.queue.length >= depth) continue;
+        if (!best || slot.queue.length < best.queue.length) best = slot;
+      }
+      if (!best) {
+        leftover.push(task);
+        continue;
+      }
+      best.queue.push(task);
+      if (best.queue.length === 1) this.callbacks.onStarted(task);
+      let batch = batches.get(best);
+      if (!batch) batches.set(best, (batch = []));
+      batch.push(task);
+    }
+    for (const [slot, batch] of batches) this.#post(slot, { t: 'tasks', tasks: batch });
+    return leftover;
+  }
+
+  /** Stops a task: drops it from its thread's queue, or ends the thread that is running it. */
+  cancel(taskId: number): void {
+    for (const slot of this.#slots) {
+      const position = slot.queue.findIndex((t) => t.id === taskId);
+      if (position < 0) continue;
+      if (position > 0) {
+        slot.queue.splice(position, 1);
+        this.#post(slot, { t: 'drop', ids: [taskId] });
+      } else {
+        // The task is running: the only way to stop JavaScript that does not yield is to end its thread.
+        const requeue = slot.queue.slice(1);
+        slot.queue = [];
+        this.#replace(slot, 'cancelled');
+        if (requeue.length) this.callbacks.onThreadLost(requeue, 'requeue');
+      }
+      return;
+    }
+  }
+
+  /** Runs `fnUrl` on every thread (client.run): its effects reach later tasks on each thread. */
+  runOnAll(fnUrl: string, args: StoredValue): Promise<Array<{ ok: boolean; value?: StoredValue; error?: import('../protocol/messages.js').WireError }>> {
+    const id = this.#nextRun++;
+    const alive = this.#slots.filter((s) => s.alive);
+    return new Promise((resolve) => {
+      if (alive.length === 0) return resolve([]);
+      this.#runs.set(id, { remaining: alive.length, results: [], done: resolve });
+      for (const slot of alive) this.#post(slot, { t: 'run', id, fnUrl, args });
+    });
+  }
+
+  executingTasks(): ThreadTask[] {
+    return this.#slots.filter((s) => s.alive && s.queue.length > 0).map((s) => s.queue[0]!);
+  }
+
+  queuedCount(): number {
+    return this.#slots.reduce((n, s) => n + s.queue.length, 0);
+  }
+
+  #post(slot: ThreadSlot, message: MainToThread): void {
+    slot.thread.postMessage(message);
+  }
+
+  #onMessage(slot: ThreadSlot, message: ThreadToMain): void {
+    switch (message.t) {
+      case 'results':
+        for (const result of message.results) {
+          const index = slot.queue.findIndex((t) => t.id === result.id);
+          if (index < 0) continue; // dropped or cancelled meanwhile
+          const [task] = slot.queue.splice(index, 1);
+          const old = this.#meanMicros.get(task!.fnUrl);
+          this.#meanMicros.set(task!.fnUrl, old === undefined ? result.duration : old * 0.8 + result.duration * 0.2);
+          this.callbacks.onResult(task!, result);
+        }
+        if (slot.queue.length > 0) this.callbacks.onStarted(slot.queue[0]!);
+        break;
+      case 'run-result': {
+        const run = this.#runs.get(message.id);
+        if (!run) break;
+        run.results.push({ ok: message.ok, value: message.value, error: message.error });
+        if (--run.remaining === 0) {
+          this.#runs.delete(message.id);
+          run.done(run.results);
+        }
+        break;
+      }
+      case 'log':
+        this.callbacks.onLog(message.level, message.text, message.key);
+        break;
+      case 'ready':
+        break;
+    }
+  }
+
+  #onExit(slot: ThreadSlot, reason: string): void {
+    if (!slot.alive || this.#closed) return;
+    const lost = slot.queue;
+    slot.queue = [];
+    this.#replace(slot, reason);
+    if (lost.length) this.callbacks.onThreadLost(lost, reason);
+  }
+
+  #replace(slot: ThreadSlot, reason: string): void {
+    slot.alive = false;
+    slot.thread.removeAllListeners('exit');
+    slot.thread.removeAllListeners('error');
+    void slot.thread.terminate();
+    void reason;
+    if (this.#closed) return;
+    this.#slots[slot.index] = this.#spawn(slot.index);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#slots.map((slot) => {
+      slot.alive = false;
+      return slot.thread.terminate();
+    }));
+  }
+}
