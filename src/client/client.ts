@@ -57,7 +57,7 @@ export class Client implements FutureOwner {
     } else if (isClusterHandle(target)) {
       await target.ready;
       client.#cluster = target;
-      client.#session = await RemoteSession.connect(target.schedulerAddress, listener, { timeoutMs, security: target.security });
+      client.#session = await RemoteSession.connect(target.schedulerAddress, listener, { timeoutMs, security: target.security, local: target.openLocalLink?.bind(target) });
     } else if (process.env.FLOTILLA_SCHEDULER_ADDRESS) {
       client.#session = await RemoteSession.connect(process.env.FLOTILLA_SCHEDULER_ADDRESS, listener, { timeoutMs });
     } else {
@@ -69,7 +69,7 @@ export class Client implements FutureOwner {
         const cluster = new LocalCluster({ ...options, processes: mode === 'processes' });
         try {
           await cluster.ready;
-          client.#session = await RemoteSession.connect(cluster.schedulerAddress, listener, { timeoutMs });
+          client.#session = await RemoteSession.connect(cluster.schedulerAddress, listener, { timeoutMs, local: cluster.openLocalLink.bind(cluster) });
         } catch (error) {
           await cluster.close();
           throw error;
@@ -167,6 +167,7 @@ export class Client implements FutureOwner {
   #prepare(shipped: ShippedFunction, fn: Fn<unknown[], unknown>, args: unknown[], options: SubmitOptions, key: string | undefined, what: string): { task: PreparedTask; future: Future<unknown> } {
     const encoded = encodeValue(args, {
       label: `the arguments of ${what}`,
+      argumentsOf: what,
       externalRef: (value) => {
         if (!(value instanceof Future)) return undefined;
         if (value.owner !== this) throw new FlotillaError(`argument of ${what} holds future ${value.key} of another client; gather it first or use futures of this client`);

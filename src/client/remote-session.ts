@@ -11,6 +11,7 @@ import { fromWireError } from '../protocol/wire-error.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
 import { decodeValue, type EncodedValue } from '../serialize/value-codec.js';
 import { DealerLink } from '../transport/endpoints.js';
+import type { MessageLink } from '../transport/local-link.js';
 import { PeerPool } from '../transport/peer-pool.js';
 import type { CurveCredentials } from '../transport/security.js';
 import { shortId } from '../util/ids.js';
@@ -18,6 +19,8 @@ import { Logger } from '../util/logger.js';
 import type { PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
 
 type Reply = Extract<SchedulerToClient, { id: number }>;
+/** Opens an in-process link to a scheduler living in this process. */
+export type LocalLinkFactory = (routingId: string) => MessageLink;
 
 const VERSION = '0.1.0';
 
@@ -31,7 +34,7 @@ export function decodeWire(wire: WireValue): unknown {
 
 export class RemoteSession implements Session {
   readonly log = new Logger('client');
-  #link: DealerLink;
+  #link: MessageLink;
   #peers: PeerPool;
   #workers = 0;
   #sentFunctions = new Set<string>();
@@ -42,17 +45,20 @@ export class RemoteSession implements Session {
   #welcome: ((workers: number) => void) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  private constructor(readonly address: string, readonly clientId: string, private readonly listener: SessionListener, security?: CurveCredentials) {
-    this.#link = new DealerLink(address, `client-${clientId}`, (error) => this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`), security);
+  private constructor(readonly address: string, readonly clientId: string, private readonly listener: SessionListener, security?: CurveCredentials, local?: LocalLinkFactory) {
+    const routingId = `client-${clientId}`;
+    this.#link = local
+      ? local(routingId)
+      : new DealerLink(address, routingId, (error) => this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`), security);
     this.#peers = new PeerPool(this.log, security);
   }
 
   /** Connects and waits for the scheduler's welcome; TimeoutError naming the address when nothing answers. */
-  static async connect(address: string, listener: SessionListener, options: { timeoutMs: number; security?: CurveCredentials }): Promise<RemoteSession> {
+  static async connect(address: string, listener: SessionListener, options: { timeoutMs: number; security?: CurveCredentials; local?: LocalLinkFactory }): Promise<RemoteSession> {
     if (!/^tcp:\/\/[^:]+:\d+$/.test(address) && !/^tcp:\/\/\[[^\]]+\]:\d+$/.test(address)) {
       throw new FlotillaError(`cannot connect to ${JSON.stringify(address)}: a scheduler address looks like tcp://host:port (for example tcp://127.0.0.1:8786)`);
     }
-    const session = new RemoteSession(address, shortId(), listener, options.security);
+    const session = new RemoteSession(address, shortId(), listener, options.security, options.local);
     session.#link.start((raw) => session.#onBatch(raw), (error) => session.log.warn(`undecodable message from the scheduler: ${(error as Error).message}`));
     const welcomed = new Promise<number>((resolve) => (session.#welcome = resolve));
     session.#link.send({ op: 'hello', clientId: session.clientId, version: VERSION });
@@ -218,7 +224,9 @@ export class RemoteSession implements Session {
       this.#welcome?.(m.workers);
       this.#welcome = undefined;
     },
-    'task-finished': (m) => this.listener.finished(m.key, m.nbytes, m.value ? { wire: m.value } : {}),
+    'task-finished': (m) => {
+      for (const item of m.items) this.listener.finished(item.key, item.nbytes, item.value ? { wire: item.value } : {});
+    },
     'task-erred': (m) => this.listener.erred(m.key, fromWireError(m.error)),
     'task-cancelled': (m) => this.listener.cancelled(m.key, m.reason),
     'task-lost': (m) => this.listener.lost(m.key, m.reason),

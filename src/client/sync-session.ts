@@ -112,7 +112,7 @@ export class SyncSession implements Session {
 
   async info(): Promise<{ workers: WorkerSummary[]; tasks: Record<string, number> }> {
     return {
-      workers: [{ id: SYNC_WORKER, name: SYNC_WORKER, host: 'localhost', address: this.address, nthreads: 1, memoryLimit: 0, memory: process.memoryUsage.rss(), running: 0, queued: 0, resources: {} }],
+      workers: [{ id: SYNC_WORKER, name: SYNC_WORKER, host: 'localhost', address: this.address, nthreads: 1, memoryLimit: 0, memory: process.memoryUsage.rss(), running: 0, queued: 0, resources: {}, pid: process.pid }],
       tasks: { memory: this.#values.size, erred: this.#errors.size },
     };
   }

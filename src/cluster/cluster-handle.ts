@@ -10,5 +10,7 @@ export interface ClusterHandle {
   readonly security?: CurveCredentials;
   /** One phrase about workers that are coming (e.g. "2 jobs still queued"), for time-out messages. */
   describeWorkers?(): string;
+  /** When the scheduler runs in this process: opens a link that skips the network hop. */
+  openLocalLink?(routingId: string): import('../transport/local-link.js').MessageLink;
   close(): Promise<void>;
 }

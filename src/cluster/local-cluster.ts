@@ -12,6 +12,7 @@ import { distFile } from '../util/package-paths.js';
 import { Logger } from '../util/logger.js';
 import { WorkerNode } from '../worker/worker.js';
 import type { ClusterHandle } from './cluster-handle.js';
+import type { MessageLink } from '../transport/local-link.js';
 import type { LocalClusterOptions } from './local-cluster-options.js';
 
 export type { LocalClusterOptions };
@@ -85,6 +86,10 @@ export class LocalCluster implements ClusterHandle {
     return [...this.#slots.values()].map((s) => s.process?.pid).filter((pid): pid is number => pid !== undefined);
   }
 
+  openLocalLink(routingId: string): MessageLink {
+    return this.scheduler.openLocalLink(routingId);
+  }
+
   describeWorkers(): string {
     const connected = this.#scheduler?.workerCount ?? 0;
     return `the LocalCluster runs ${this.#slots.size} worker${this.#slots.size === 1 ? '' : 's'}, ${connected} registered`;
@@ -153,7 +158,9 @@ export class LocalCluster implements ClusterHandle {
       '--memory-limit', String(this.#memoryLimit), '--death-timeout', String(this.#options.deathTimeout), '--exit-with-parent',
     ];
     if (this.#options.resources) args.push('--resources', Object.entries(this.#options.resources).map(([k, v]) => `${k}=${v}`).join(','));
-    const child = spawn(process.execPath, args, {
+    // FLOTILLA_WORKER_NODE_OPTIONS passes flags to the worker processes' node (e.g. --cpu-prof for profiling).
+    const nodeFlags = (process.env.FLOTILLA_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeFlags, ...args], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...this.#options.env },
     });

@@ -67,6 +67,7 @@ export interface WorkerSummary {
   running: number;
   queued: number;
   jobId?: string;
+  pid: number;
   resources: Record<string, number>;
 }
 
@@ -93,10 +94,17 @@ export type ClientToScheduler =
   | { op: 'heartbeat' }
   | { op: 'goodbye' };
 
+/** One finished task as told to a client; small results come with it. */
+export interface FinishedItem {
+  key: TaskKey;
+  nbytes: number;
+  value?: WireValue;
+}
+
 // ---------------------------------------------------------------- scheduler → client
 export type SchedulerToClient =
   | { op: 'welcome'; schedulerId: string; workers: number }
-  | { op: 'task-finished'; key: TaskKey; nbytes: number; value?: WireValue }
+  | { op: 'task-finished'; items: FinishedItem[] }
   | { op: 'task-erred'; key: TaskKey; error: WireError }
   | { op: 'task-cancelled'; key: TaskKey; reason: string }
   | { op: 'task-lost'; key: TaskKey; reason: string }

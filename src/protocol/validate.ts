@@ -106,7 +106,7 @@ export const schedulerInboundSchema: MessageSchema = { ...clientToSchedulerSchem
 
 export const schedulerToClientSchema: MessageSchema = {
   welcome: { schedulerId: 'string', workers: 'number' },
-  'task-finished': { key: 'string', nbytes: 'number', 'value?': 'wire-value' },
+  'task-finished': { items: 'array' },
   'task-erred': { key: 'string', error: 'object' },
   'task-cancelled': { key: 'string', reason: 'string' },
   'task-lost': { key: 'string', reason: 'string' },

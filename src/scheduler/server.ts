@@ -13,6 +13,7 @@ import { OutOfBand } from '../protocol/out-of-band.js';
 import { clientToSchedulerSchema, validateBatch, workerToSchedulerSchema } from '../protocol/validate.js';
 import { toWireError } from '../protocol/wire-error.js';
 import { RouterEndpoint } from '../transport/endpoints.js';
+import { LocalLink } from '../transport/local-link.js';
 import { Logger } from '../util/logger.js';
 import { shortId } from '../util/ids.js';
 import type { SchedulerOptions } from './options.js';
@@ -46,6 +47,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   /** Uploaded files, re-sent to every worker that joins later. */
   readonly uploads = new Map<string, Uint8Array>();
   #closed = false;
+  #localLinks = new Map<string, LocalLink>();
   readonly heartbeatMs: number;
   readonly #workerTtlMs: number;
   readonly #clientTtlMs: number;
@@ -98,14 +100,14 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     for (const name of names) {
       const worker = this.state.workerByName(name);
       if (!worker) continue;
-      this.#endpoint.send(worker.peer, { op: 'close', reason });
+      this.#send(worker.peer, { op: 'close', reason });
       this.#removeWorker(worker.peer, reason === 'retired' ? 'retired' : reason);
     }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    for (const worker of this.state.workers.values()) this.#endpoint.send(worker.peer, { op: 'close', reason: 'scheduler closing' });
+    for (const worker of this.state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
     await this.#endpoint.close();
@@ -142,12 +144,12 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #fromUnknownPeer(peer: string, message: ClientToScheduler | WorkerToScheduler, now: number): void {
     if (message.op === 'hello') {
       this.state.addClient(peer, message.clientId, now);
-      this.#endpoint.send(peer, { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size });
+      this.#send(peer, { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size });
     } else if (message.op === 'register') {
       this.#registerWorker(peer, message.worker as WorkerToScheduler & never, now);
     } else if (WORKER_OPS.has(message.op)) {
       // A worker we removed (time-out) still talks: tell it to register again.
-      this.#endpoint.send(peer, { op: 'unknown-worker' });
+      this.#send(peer, { op: 'unknown-worker' });
     } else {
       this.log.warn(new ProtocolError(`dropped ${message.op} from ${printable(peer)}, which never said hello`).message);
     }
@@ -157,9 +159,9 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     const previous = this.state.workerByName(info.name);
     if (previous) this.#removeWorker(previous.peer, `replaced by a new worker named ${info.name}`);
     const worker = this.state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
-    this.#endpoint.send(peer, { op: 'registered', workerId: worker.id, schedulerId: this.id, heartbeatMs: this.heartbeatMs });
+    this.#send(peer, { op: 'registered', workerId: worker.id, schedulerId: this.id, heartbeatMs: this.heartbeatMs });
     for (const [name, data] of this.uploads) {
-      this.#endpoint.send(peer, { op: 'upload-file', id: 0, name, data: new OutOfBand(data) });
+      this.#send(peer, { op: 'upload-file', id: 0, name, data: new OutOfBand(data) });
     }
     this.log.info(`worker ${worker.id} joined from ${info.address} with ${info.nthreads} threads`);
     this.#broadcastWorkerCount();
@@ -169,17 +171,17 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #clientHandlers(client: ClientRecord): HandlerTable<ClientToScheduler> {
     return {
-      hello: () => this.#endpoint.send(client.peer, { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size }),
+      hello: () => this.#send(client.peer, { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size }),
       functions: (m) => this.state.registerFunctions(m.fns),
       submit: (m) => this.state.submit(client, m.tasks),
       release: (m) => this.state.release(client, m.keys),
       cancel: (m) => this.state.cancel(client, m.keys),
-      'who-has': (m) => this.#endpoint.send(client.peer, { op: 'who-has-reply', id: m.id, holders: this.state.whoHas(m.keys) }),
+      'who-has': (m) => this.#send(client.peer, { op: 'who-has-reply', id: m.id, holders: this.state.whoHas(m.keys) }),
       'gather-proxy': (m) => this.#gatherProxy(client, m.id, m.keys),
       run: (m) => this.#run(client, m),
       scatter: (m) => this.#scatter(client, m),
       'upload-file': (m) => this.#upload(client, m.id, m.name, m.data),
-      info: (m) => this.#endpoint.send(client.peer, {
+      info: (m) => this.#send(client.peer, {
         op: 'info-reply', id: m.id, workers: this.workerSummaries(), tasks: this.state.countsByState(),
       }),
       heartbeat: () => {},
@@ -192,7 +194,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       register: (m) => this.#registerWorker(worker.peer, m.worker, Date.now()),
       heartbeat: (m) => {
         this.state.heartbeat(worker, m.executing, m.memory, Date.now());
-        this.#endpoint.send(worker.peer, { op: 'heartbeat-ack' });
+        this.#send(worker.peer, { op: 'heartbeat-ack' });
       },
       'task-finished': (m) => this.state.taskFinished(worker, m.reports),
       'task-erred': (m) => this.state.taskErred(worker, m.key, m.error, m.duration),
@@ -221,7 +223,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #ensureFunction(worker: WorkerRecord, hash: string): void {
     if (worker.knownFunctions.has(hash)) return;
     const fn = this.state.functions.get(hash);
-    if (fn) this.#endpoint.send(worker.peer, { op: 'functions', fns: [fn] });
+    if (fn) this.#send(worker.peer, { op: 'functions', fns: [fn] });
     worker.knownFunctions.add(hash);
   }
 
@@ -245,19 +247,19 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
           ? `worker ${name} left before its run finished`
           : `worker ${name} did not finish run within ${m.timeoutMs} ms`));
       }
-      this.#endpoint.send(client.peer, { op: 'run-reply', id: m.id, results, errors });
+      this.#send(client.peer, { op: 'run-reply', id: m.id, results, errors });
       this.#flush();
     }, m.timeoutMs));
     for (const worker of targets) {
       this.#ensureFunction(worker, m.fn);
-      this.#endpoint.send(worker.peer, { op: 'run', id, fn: m.fn, args: m.args, timeoutMs: m.timeoutMs });
+      this.#send(worker.peer, { op: 'run', id, fn: m.fn, args: m.args, timeoutMs: m.timeoutMs });
     }
   }
 
   #scatter(client: ClientRecord, m: Extract<ClientToScheduler, { op: 'scatter' }>): void {
     const targets = this.#targets(m.workers);
     if (targets.length === 0) {
-      this.#endpoint.send(client.peer, {
+      this.#send(client.peer, {
         op: 'scatter-reply', id: m.id,
         error: toWireError(new TimeoutError('scatter needs at least one worker and none is connected; call client.waitForWorkers(1) first')),
       });
@@ -278,11 +280,11 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       const error = missing.length === plan.size
         ? toWireError(new TimeoutError('every worker chosen for scatter left before storing the data'))
         : undefined;
-      this.#endpoint.send(client.peer, { op: 'scatter-reply', id: m.id, ...(error ? { error } : {}) });
+      this.#send(client.peer, { op: 'scatter-reply', id: m.id, ...(error ? { error } : {}) });
       this.#flush();
     }));
     for (const [peer, indices] of plan) {
-      this.#endpoint.send(peer, { op: 'store-data', id, keys: indices.map((i) => m.keys[i]!), values: indices.map((i) => m.values[i]!) });
+      this.#send(peer, { op: 'store-data', id, keys: indices.map((i) => m.keys[i]!), values: indices.map((i) => m.values[i]!) });
     }
   }
 
@@ -301,10 +303,10 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
         else workers.push(byPeer.get(peer)!);
       }
       for (const peer of missing) errors[byPeer.get(peer)!] = toWireError(new TimeoutError('worker left during the upload'));
-      this.#endpoint.send(client.peer, { op: 'upload-reply', id: requestId, workers, errors });
+      this.#send(client.peer, { op: 'upload-reply', id: requestId, workers, errors });
       this.#flush();
     }, 60_000));
-    for (const worker of targets) this.#endpoint.send(worker.peer, { op: 'upload-file', id, name, data: new OutOfBand(bytes) });
+    for (const worker of targets) this.#send(worker.peer, { op: 'upload-file', id, name, data: new OutOfBand(bytes) });
   }
 
   #gatherProxy(client: ClientRecord, requestId: number, keys: string[]): void {
@@ -318,7 +320,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     const values: Record<string, WireValue> = {};
     let pending = byHolder.size;
     const finish = () => {
-      this.#endpoint.send(client.peer, { op: 'gather-reply', id: requestId, values, missing });
+      this.#send(client.peer, { op: 'gather-reply', id: requestId, values, missing });
       this.#flush();
     };
     if (pending === 0) return finish();
@@ -329,7 +331,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
         missing.push(...notThere);
         if (--pending === 0) finish();
       });
-      this.#endpoint.send(holder.peer, { op: 'get-data', id, keys: subset });
+      this.#send(holder.peer, { op: 'get-data', id, keys: subset });
     }
   }
 
@@ -365,12 +367,29 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #broadcastWorkerCount(): void {
     for (const client of this.state.clients.values()) {
-      this.#endpoint.send(client.peer, { op: 'workers-changed', count: this.state.workers.size });
+      this.#send(client.peer, { op: 'workers-changed', count: this.state.workers.size });
     }
   }
 
   #flush(): void {
-    for (const out of this.state.takeOutgoing()) this.#endpoint.send(out.peer, out.message);
+    for (const out of this.state.takeOutgoing()) this.#send(out.peer, out.message);
+  }
+
+  #send(peer: string, message: object): void {
+    const local = this.#localLinks.get(peer);
+    if (local) local.deliver(message);
+    else this.#endpoint.send(peer, message);
+  }
+
+  /** A link for a client in this same process: messages pass as objects, with no encoding. */
+  openLocalLink(routingId: string): LocalLink {
+    const link = new LocalLink(
+      routingId,
+      (peer, batch) => this.#onBatch(peer, batch),
+      (peer) => this.#localLinks.delete(peer),
+    );
+    this.#localLinks.set(routingId, link);
+    return link;
   }
 
   #sendFailed(peer: string, error: unknown): void {
@@ -397,6 +416,7 @@ function summarize(worker: WorkerRecord): WorkerSummary {
     running: worker.executing.size,
     queued: Math.max(0, worker.processing.size - worker.executing.size),
     resources: worker.info.resources,
+    pid: worker.info.pid,
     ...(worker.info.jobId ? { jobId: worker.info.jobId } : {}),
   };
 }

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { format } from 'node:util';
 import { decodeValue, encodeValue, encodedSize } from '../serialize/value-codec.js';
-import { explainReferenceError } from '../serialize/function-source.js';
+import { explainReferenceError } from '../serialize/reference-error.js';
 import { toWireError } from '../protocol/wire-error.js';
 import type { WireError } from '../protocol/messages.js';
 import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';

@@ -43,6 +43,8 @@ export class SchedulerState {
   transitionCount = 0;
 
   #outgoing: Outgoing[] = [];
+  /** The last message queued per peer, while it can still take more items. */
+  #open = new Map<string, { op: string; message: object }>();
   #recommendations = new Map<TaskRecord, { to: TaskStateName; args: TransitionArgs }>();
   #seq = 0;
   #rotation = 0;
@@ -59,8 +61,8 @@ export class SchedulerState {
     this.#ctx = {
       ready: this.ready,
       recommend: (task, to, args = {}) => this.#recommendations.set(task, { to, args }),
-      toClient: (client, message) => this.#outgoing.push({ to: 'client', peer: client.peer, message }),
-      toWorker: (worker, message) => this.#outgoing.push({ to: 'worker', peer: worker.peer, message }),
+      toClient: (client, message) => this.#queue('client', client.peer, message),
+      toWorker: (worker, message) => this.#queue('worker', worker.peer, message),
       sendCompute: (task, worker) => this.#sendCompute(task, worker),
       tryEarlyAssign: (task) => this.#tryEarlyAssign(task),
       isNeeded: (task) => this.#isNeeded(task),
@@ -73,7 +75,30 @@ export class SchedulerState {
   takeOutgoing(): Outgoing[] {
     const out = this.#outgoing;
     this.#outgoing = [];
+    this.#open.clear();
     return out;
+  }
+
+  /**
+   * Queues a message. Consecutive `compute` orders to one worker, and consecutive `task-finished` items to
+   * one client, merge into one message: fewer, larger messages are much cheaper to encode and handle.
+   */
+  #queue(to: 'client' | 'worker', peer: string, message: object): void {
+    const op = (message as { op: string }).op;
+    const open = this.#open.get(peer);
+    if (open && open.op === op) {
+      if (op === 'compute') {
+        (open.message as { tasks: unknown[] }).tasks.push(...(message as { tasks: unknown[] }).tasks);
+        return;
+      }
+      if (op === 'task-finished') {
+        (open.message as { items: unknown[] }).items.push(...(message as { items: unknown[] }).items);
+        return;
+      }
+    }
+    this.#outgoing.push({ to, peer, message } as Outgoing);
+    if (op === 'compute' || op === 'task-finished') this.#open.set(peer, { op, message });
+    else this.#open.delete(peer);
   }
 
   // ------------------------------------------------------------------ clients
@@ -103,20 +128,20 @@ export class SchedulerState {
 
   submit(client: ClientRecord, specs: TaskSpec[]): void {
     this.#run(`submit-${client.id}`, () => {
-      const created: TaskRecord[] = [];
+      const created = new Set<TaskRecord>();
       for (const spec of specs) {
         let task = this.tasks.get(spec.key);
         if (!task) {
           task = newTask(spec.key, spec, this.#seq++);
           this.tasks.set(spec.key, task);
-          created.push(task);
+          created.add(task);
         } else if (task.state === 'released' || task.state === 'cancelled' || task.state === 'lost' || (task.state === 'erred' && !task.spec)) {
           // A re-submission of something that was cancelled or lost: compute it again.
           task.spec = spec;
           task.priority = spec.priority;
           task.retriesLeft = spec.retries;
           task.error = undefined;
-          created.push(task);
+          created.add(task);
         }
         task.wantedBy.add(client);
         client.wants.add(task);
@@ -141,8 +166,8 @@ export class SchedulerState {
       // Tell the client at once about keys that were already done (pure keys submitted again).
       for (const spec of specs) {
         const task = this.tasks.get(spec.key)!;
-        if (created.includes(task)) continue;
-        if (task.state === 'memory') this.#ctx.toClient(client, { op: 'task-finished', key: task.key, nbytes: task.nbytes });
+        if (created.has(task)) continue;
+        if (task.state === 'memory') this.#ctx.toClient(client, { op: 'task-finished', items: [{ key: task.key, nbytes: task.nbytes }] });
         else if (task.state === 'erred' && task.error) this.#ctx.toClient(client, { op: 'task-erred', key: task.key, error: task.error });
       }
     });
@@ -369,8 +394,10 @@ export class SchedulerState {
   }
 
   #drainRecommendations(): void {
-    while (this.#recommendations.size > 0) {
-      const [task, { to, args }] = this.#recommendations.entries().next().value as [TaskRecord, { to: TaskStateName; args: TransitionArgs }];
+    // A Map iterator is live: recommendations made while draining are visited too, and a task
+    // recommended again after its turn is appended again. Taking entries from the front with a fresh
+    // iterator each time would rescan deleted slots and turn this quadratic.
+    for (const [task, { to, args }] of this.#recommendations) {
       this.#recommendations.delete(task);
       this.#transition(task, to, args);
     }

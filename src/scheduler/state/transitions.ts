@@ -157,12 +157,8 @@ const processingToMemory: Handler = (ctx, task, args) => {
   task.holders.add(worker);
   worker.hasWhat.add(task);
   task.error = undefined;
-  notifyClients(ctx, task, {
-    op: 'task-finished',
-    key: task.key,
-    nbytes: task.nbytes,
-    ...(task.pendingValue ? { value: task.pendingValue } : {}),
-  });
+  const item = task.pendingValue ? { key: task.key, nbytes: task.nbytes, value: task.pendingValue } : { key: task.key, nbytes: task.nbytes };
+  notifyClients(ctx, task, { op: 'task-finished', items: [item] });
   task.pendingValue = undefined;
   for (const dependent of task.dependents) {
     if (!dependent.waitingOn.delete(task)) continue;
@@ -182,7 +178,7 @@ const releasedToMemory: Handler = (ctx, task, args) => {
     holder.hasWhat.add(task);
   }
   task.error = undefined;
-  notifyClients(ctx, task, { op: 'task-finished', key: task.key, nbytes: task.nbytes });
+  notifyClients(ctx, task, { op: 'task-finished', items: [{ key: task.key, nbytes: task.nbytes }] });
   for (const dependent of task.dependents) {
     if (!dependent.waitingOn.delete(task) || dependent.state !== 'waiting') continue;
     if (dependent.waitingOn.size === 0) ctx.recommend(dependent, 'queued');
