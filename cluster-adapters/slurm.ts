@@ -1,0 +1,91 @@
+/**
+ * SLURM: `sbatch --parsable` / `scancel` / `squeue`, directives `#SBATCH`.
+ *
+ * Generated header, in order: `-J <jobName>`, `-e`/`-o` to `<logDirectory>/<jobName>-%j.err|.out`,
+ * `-p <queue>`, `-A <account>`, `-n 1`, `-N 1`, `--cpus-per-task=<jobCpu or cores>`,
+ * `--mem=<jobMem or memory in whole G/M/K, rounded up>`, `-t <HH:MM:SS>`.
+ * Jobs inherit the submitter's environment (SLURM's default `--export=ALL`).
+ */
+import {
+  formatSlurmBytes,
+  formatWalltimeHMS,
+  type BatchSystem,
+  type JobState,
+  type JobStatusReport,
+} from '../src/jobqueue/index.js';
+
+/** squeue's long state names (`%T`) → flotilla's states. */
+const SLURM_STATES: Readonly<Record<string, JobState>> = {
+  PENDING: 'pending',
+  CONFIGURING: 'pending',
+  REQUEUED: 'pending',
+  REQUEUE_FED: 'pending',
+  REQUEUE_HOLD: 'pending',
+  RESV_DEL_HOLD: 'pending',
+  RUNNING: 'running',
+  COMPLETING: 'running',
+  STAGE_OUT: 'running',
+  SIGNALING: 'running',
+  RESIZING: 'running',
+  SUSPENDED: 'running',
+  STOPPED: 'running',
+  COMPLETED: 'finished',
+  FAILED: 'failed',
+  CANCELLED: 'failed',
+  TIMEOUT: 'failed',
+  NODE_FAIL: 'failed',
+  OUT_OF_MEMORY: 'failed',
+  BOOT_FAIL: 'failed',
+  DEADLINE: 'failed',
+  PREEMPTED: 'failed',
+  REVOKED: 'failed',
+  SPECIAL_EXIT: 'failed',
+};
+
+/** The SLURM adapter. See the module comment for the directives it writes. */
+export const slurm = {
+  name: 'slurm',
+  clusterName: 'SLURMCluster',
+  directivePrefix: '#SBATCH',
+  defaultWalltime: '00:30:00',
+  twoFieldWalltime: 'minutes:seconds',
+  jobIdVariable: 'SLURM_JOB_ID',
+  // `--parsable` prints "ID" or "ID;cluster"; plain sbatch prints "Submitted batch job ID".
+  jobIdPattern: /^(?:Submitted batch job )?(?<jobId>\d+)(?:;\S*)?\s*$/m,
+  // scancel ignores unknown ids; squeue refuses them once SLURM has forgotten the job (after MinJobAge).
+  jobGoneOutput: /Invalid job id specified/i,
+
+  formatMemory: (bytes) => formatSlurmBytes(bytes),
+  formatWalltime: formatWalltimeHMS,
+
+  directives(job) {
+    const log = `${job.logDirectory}/${job.jobName}-%j`;
+    const lines = [`-J ${job.jobName}`, `-e ${log}.err`, `-o ${log}.out`];
+    if (job.queue !== undefined) lines.push(`-p ${job.queue}`);
+    if (job.account !== undefined) lines.push(`-A ${job.account}`);
+    lines.push('-n 1', '-N 1', `--cpus-per-task=${job.jobCpu ?? job.cores}`);
+    lines.push(`--mem=${job.jobMem ?? formatSlurmBytes(job.memoryBytes)}`);
+    if (job.walltimeSeconds !== null) lines.push(`-t ${formatWalltimeHMS(job.walltimeSeconds)}`);
+    return lines;
+  },
+
+  submitCommand: () => ['sbatch', '--parsable'],
+  cancelCommand: (ids) => ['scancel', ...ids],
+  // `-t all` keeps ended jobs (COMPLETED, FAILED, …) listed for MinJobAge, so their outcome is seen.
+  statusCommand: (ids) => ['squeue', '-h', '-t', 'all', '-j', ids.join(','), '-o', '%i|%T'],
+
+  parseStatus(stdout) {
+    const reports = new Map<string, JobStatusReport>();
+    for (const line of stdout.split('\n')) {
+      const [id, native] = line.trim().split('|');
+      if (id === undefined || id === '' || native === undefined) continue;
+      reports.set(id, { state: SLURM_STATES[native] ?? 'unknown', native });
+    }
+    return reports;
+  },
+
+  outputFiles: (job, jobId) => ({
+    stdout: `${job.logDirectory}/${job.jobName}-${jobId}.out`,
+    stderr: `${job.logDirectory}/${job.jobName}-${jobId}.err`,
+  }),
+} satisfies BatchSystem;

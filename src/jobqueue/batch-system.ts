@@ -1,0 +1,84 @@
+/**
+ * The contract every batch-system adapter fulfils (`cluster-adapters/*.ts`).
+ *
+ * An adapter is data plus a few pure functions: it says how its system spells things, and the core
+ * does the work (option resolution, the script template, skipping and adding directives, writing and
+ * submitting the script, parsing the job id, polling and cancelling). Adapters run no commands and
+ * read no files themselves.
+ *
+ * @remarks Deliberately left out: job arrays, multi-node jobs, and per-system submit-time options
+ * beyond those in `options.ts`. Sites that need other directives use `jobExtraDirectives`,
+ * `jobDirectivesSkip` or a `templateFile`.
+ */
+import type { SystemName } from './options.js';
+import type { ResolvedJobOptions } from './resolve-options.js';
+import type { TwoFieldWalltime } from './units.js';
+
+/**
+ * A job's state as flotilla tracks it. `unknown` means the status command said nothing about the job
+ * (e.g. it finished long ago and the system forgot it).
+ */
+export type JobState = 'pending' | 'running' | 'finished' | 'failed' | 'unknown';
+
+/** One job's state from a status command: flotilla's state and the system's own word for it. */
+export interface JobStatusReport {
+  readonly state: JobState;
+  /** What the system printed, e.g. `'PENDING'`, `'Eqw'`, `'exit 3'`: shown to users as-is. */
+  readonly native: string;
+}
+
+/** Where a job's stdout and stderr end up (absolute paths; the same file when the system merges them). */
+export interface JobOutputFiles {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A batch system, as an adapter declares it. See the module comment. */
+export interface BatchSystem {
+  /** The system's key: also its config file section and its `FLOTILLA_JOBQUEUE__<NAME>__…` variables. */
+  readonly name: SystemName;
+  /** Default cluster name (and worker name prefix), e.g. `'SLURMCluster'`. */
+  readonly clusterName: string;
+  /** What starts each directive line, e.g. `'#SBATCH'`, `'#$'`; empty for a system without directives. */
+  readonly directivePrefix: string;
+  /** Walltime when none is configured, in the system's own notation, or `null` for none. */
+  readonly defaultWalltime: string | null;
+  /** How the system reads a two-field walltime such as `'01:30'`. */
+  readonly twoFieldWalltime: TwoFieldWalltime;
+  /** The environment variable that holds the job id inside a running job, e.g. `'SLURM_JOB_ID'`. */
+  readonly jobIdVariable: string;
+  /**
+   * Finds the job id in the submit command's stdout. Must have a named group `jobId`, and must capture
+   * the id exactly as {@link jobIdVariable} holds it inside the job (so workers can be matched to jobs).
+   */
+  readonly jobIdPattern: RegExp;
+  /** Matches the output of a cancel or status command that failed only because the job no longer exists. */
+  readonly jobGoneOutput: RegExp;
+  /** When true the script is sent on the submit command's stdin instead of as a path argument. */
+  readonly scriptOnStdin?: boolean;
+  /** When true the script file is read when the job runs, so it is kept after submission (`local`). */
+  readonly scriptReadAtRunTime?: boolean;
+
+  /** Memory in the system's notation, as used in its directives and in the `{{memory}}` placeholder. */
+  formatMemory(bytes: number, job: ResolvedJobOptions): string;
+  /** Walltime in the system's notation. */
+  formatWalltime(seconds: number): string;
+  /**
+   * The generated directive lines, without prefix, in order: `['-J flotilla-worker', '--mem=8G', …]`.
+   * The core removes skipped ones and appends `jobExtraDirectives`.
+   */
+  directives(job: ResolvedJobOptions): string[];
+  /** The submit command; the script's path is appended unless {@link scriptOnStdin}. */
+  submitCommand(job: ResolvedJobOptions): string[];
+  /** The command that cancels these jobs. */
+  cancelCommand(jobIds: readonly string[], job: ResolvedJobOptions): string[];
+  /** The command that prints the state of these jobs. */
+  statusCommand(jobIds: readonly string[], job: ResolvedJobOptions): string[];
+  /**
+   * Reads the status command's stdout into reports keyed by the job id as printed. Jobs that are not
+   * mentioned are left out (the core reports them as `unknown`).
+   */
+  parseStatus(stdout: string): Map<string, JobStatusReport>;
+  /** Where the job's stdout and stderr go, given the directives this adapter wrote. */
+  outputFiles(job: ResolvedJobOptions, jobId: string): JobOutputFiles;
+}
