@@ -296,19 +296,27 @@ export class Client implements FutureOwner {
   // ------------------------------------------------------------------ cluster-wide operations
 
   /**
-   * Sends values to workers and returns futures for them. Plain arrays of values give an array of futures.
-   * `broadcast: true` puts a copy on every worker; typed arrays live in SharedArrayBuffers there, read by every task thread without copying.
+   * Sends values to workers and returns futures for them: an array of values gives an array of futures,
+   * a plain object of named values an object of futures (a lone future cannot be returned from a promise:
+   * awaiting would unwrap it). `broadcast: true` puts a copy on every worker; there, typed arrays live in
+   * SharedArrayBuffers that every task thread reads without copying.
+   * @example const [table] = await client.scatter([bigFloat64Array], { broadcast: true });
    */
   async scatter<T>(values: T[], options?: ScatterOptions): Promise<Future<T>[]>;
-  async scatter<T>(value: T, options?: ScatterOptions): Promise<Future<T>>;
-  async scatter(values: unknown, options: ScatterOptions = {}): Promise<Future<unknown>[] | Future<unknown>> {
+  async scatter<T extends Record<string, unknown>>(values: T, options?: ScatterOptions): Promise<{ [K in keyof T]: Future<T[K]> }>;
+  async scatter(values: unknown, options: ScatterOptions = {}): Promise<Future<unknown>[] | Record<string, Future<unknown>>> {
     this.#checkOpen('scatter');
-    const list = Array.isArray(values) ? values : [values];
-    const encoded = list.map((v, i) => encodeValue(v, { label: `value ${i} given to scatter` }));
-    const keys = encoded.map((e) => `scatter-${options.hash ? tokenize('scatter', e) : randomUUID()}`);
+    const named = !Array.isArray(values) && isPlainRecord(values);
+    if (!Array.isArray(values) && !named) {
+      throw new ConfigurationError(`scatter takes an array of values (or a plain object of named values), got ${describeKind(values)}; for one value write: const [future] = await client.scatter([value])`);
+    }
+    const names = named ? Object.keys(values as Record<string, unknown>) : [];
+    const list = named ? Object.values(values as Record<string, unknown>) : (values as unknown[]);
+    const encoded = list.map((v, i) => encodeValue(v, { label: named ? `value ${JSON.stringify(names[i])} given to scatter` : `value ${i} given to scatter` }));
+    const keys = encoded.map((e, i) => options.hash ? `scatter-${tokenize('scatter', e)}` : named ? `${names[i]}-${randomUUID()}` : `scatter-${randomUUID()}`);
     const futures = keys.map((key) => new Future<unknown>(this.#stateFor(key), this));
     await this.#session.scatter(keys, list, encoded, { broadcast: options.broadcast ?? false, ...(options.workers ? { workers: options.workers } : {}) });
-    return Array.isArray(values) ? futures : futures[0]!;
+    return named ? Object.fromEntries(names.map((name, i) => [name, futures[i]!])) : futures;
   }
 
   /**
@@ -467,6 +475,18 @@ function tokenize(fnHash: string, encoded: EncodedValue): string {
   const hash = createHash('sha1').update(fnHash).update(encoded.body);
   for (const frame of encoded.frames) hash.update(frame);
   return hash.digest('hex').slice(0, 32);
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'an object';
 }
 
 function isClusterHandle(value: unknown): value is ClusterHandle {
