@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { Client, ClientView, UPLOAD_LIMIT_BYTES } from './client/client.js';
-export type { Gathered, ScatterOptions } from './client/client.js';
+export type { Gathered, Resolvable, ScatterOptions } from './client/client.js';
 export { Future } from './client/future.js';
 export type { WaitOptions } from './client/future.js';
 export type { FutureStatus } from './client/future-state.js';

@@ -26,8 +26,13 @@ export const UPLOAD_LIMIT_BYTES = 256 * 1024 * 1024;
 const UPLOADABLE = /\.(m?js|cjs|json|zip|tar\.gz|tgz)$/;
 
 type Fn<A extends unknown[], R> = (...args: A) => R;
-/** An argument position accepts the value itself or a future of it. */
-type MaybeFuture<A extends unknown[]> = { [K in keyof A]: A[K] | Future<A[K]> };
+/** A value, a future of it, or (for arrays and plain objects) the same shape holding futures. */
+export type Resolvable<T> =
+  | T
+  | Future<T>
+  | (T extends readonly (infer U)[] ? readonly Resolvable<U>[] : T extends Record<string, unknown> ? { [K in keyof T]: Resolvable<T[K]> } : never);
+/** Each argument position accepts a Resolvable of its type. */
+type MaybeFuture<A extends unknown[]> = { [K in keyof A]: Resolvable<A[K]> };
 
 export class Client implements FutureOwner {
   readonly clientId = randomUUID();

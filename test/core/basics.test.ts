@@ -14,7 +14,7 @@ describe('submit, map and gather on a LocalCluster', () => {
 
       const nested = client.submit(
         (arg: { list: number[]; inner: { v: number } }) => arg.list.reduce((s, x) => s + x, 0) + arg.inner.v,
-        { list: [a, b, 3] as unknown as number[], inner: { v: a as unknown as number } },
+        { list: [a, b, 3], inner: { v: a } },
       );
       expect(await nested).toBe(2 + 20 + 3 + 2);
 
