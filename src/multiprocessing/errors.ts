@@ -1,0 +1,96 @@
+import { FlotillaError } from '../errors/base.js';
+import type { MultiprocessingEntry } from './types.js';
+import type { RecombineSummary } from './recombiner.js';
+
+/** What a whole functionMultiprocessing call produced; carried by {@link MultiprocessingError}. */
+export interface MultiprocessingResult {
+  /** One success flag per keyword set, in `kwargsList` order. */
+  successes: boolean[];
+  /** One entry per keyword set, in `kwargsList` order. */
+  entries: MultiprocessingEntry[];
+  /** What the recombiner reported. */
+  recombined: RecombineSummary;
+  /** The absolute path of the call's temporary folder. */
+  tmpFolder: string;
+  /** Whether the temporary folder was removed (`cleanUp` and recombination did not fail). */
+  tmpFolderRemoved: boolean;
+  /** Wall time of the whole call, in seconds. */
+  seconds: number;
+}
+
+/**
+ * functionMultiprocessing could not deliver what was asked: some entries failed under
+ * `requireSuccess`, or the recombination as a whole failed. `failedIndices` lists the failed keyword
+ * sets; `result` holds everything known (absent when recombination itself failed before a summary).
+ */
+export class MultiprocessingError extends FlotillaError {
+  override readonly code = 'MULTIPROCESSING';
+  override name = 'MultiprocessingError' as const;
+  /** The indices (in `kwargsList`) of the entries that failed, ascending. */
+  readonly failedIndices: number[];
+  /** Every entry, in `kwargsList` order. */
+  readonly entries: MultiprocessingEntry[];
+  /** The full result, when the call got as far as a recombination summary. */
+  readonly result: MultiprocessingResult | undefined;
+  constructor(
+    message: string,
+    fields: { failedIndices: number[]; entries: MultiprocessingEntry[]; result?: MultiprocessingResult },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.failedIndices = fields.failedIndices;
+    this.entries = fields.entries;
+    this.result = fields.result;
+  }
+}
+
+/** A wrapper returned something that is not `{ index, success, file, uuids }` or `[index, success, file, uuids]`, or the wrong index. */
+export class WrapperResultError extends FlotillaError {
+  override readonly code = 'WRAPPER_RESULT';
+  override name = 'WrapperResultError' as const;
+  /** The index of the keyword set whose wrapper returned it. */
+  readonly index: number;
+  constructor(message: string, fields: { index: number }, options?: ErrorOptions) {
+    super(message, options);
+    this.index = fields.index;
+  }
+}
+
+/** A wrapper's output file did not appear within the bounded wait (`fileWait`). */
+export class OutputFileMissingError extends FlotillaError {
+  override readonly code = 'OUTPUT_FILE_MISSING';
+  override name = 'OutputFileMissingError' as const;
+  /** The absolute path waited for. */
+  readonly file: string;
+  constructor(message: string, fields: { file: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.file = fields.file;
+  }
+}
+
+/** A part store file has a line that is not a valid part or equivalence record. */
+export class PartStoreFormatError extends FlotillaError {
+  override readonly code = 'PART_STORE_FORMAT';
+  override name = 'PartStoreFormatError' as const;
+  /** The file, when the problem is in a file. */
+  readonly file: string | undefined;
+  /** The 1-based line number, when the problem is on a line. */
+  readonly line: number | undefined;
+  constructor(message: string, fields: { file?: string; line?: number } = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.file = fields.file;
+    this.line = fields.line;
+  }
+}
+
+/** One input could not be recombined (a listed uuid or a reference is missing, or references form a cycle). */
+export class RecombinationError extends FlotillaError {
+  override readonly code = 'RECOMBINATION';
+  override name = 'RecombinationError' as const;
+  /** The input file concerned, when one is. */
+  readonly file: string | undefined;
+  constructor(message: string, fields: { file?: string } = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.file = fields.file;
+  }
+}
