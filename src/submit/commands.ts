@@ -58,10 +58,13 @@ function shapeArgs(options: ClusterShapeOptions): string[] {
 
 /**
  * The interactive command: `salloc -N <nodes> [interactive.salloc] srun --nodes=1 --ntasks=1
- * [interactive.srun] <node> <flotilla cli> __run-in-allocation ... -- <command...>`.
+ * --quit-on-interrupt [interactive.srun] <node> <flotilla cli> __run-in-allocation ... -- <command...>`.
  *
  * salloc holds the allocation for as long as its srun runs; srun starts the driver on the first
  * allocated node, and the driver's exit code (the user's command's) comes back through both.
+ * `--quit-on-interrupt` makes one Ctrl-C end the step (srun's default needs two within a second, the
+ * first only prints the tasks' status): srun passes SIGINT on to the step and ends it at once, and the
+ * end of the step stops every process in it, workers beside the command included (measured on 22.05).
  */
 export function buildInteractiveCommand(submit: SubmitCliOptions, config: SiteConfig, runtime: RuntimePaths): string[] {
   return [
@@ -72,6 +75,7 @@ export function buildInteractiveCommand(submit: SubmitCliOptions, config: SiteCo
     'srun',
     '--nodes=1',
     '--ntasks=1',
+    '--quit-on-interrupt',
     ...config.interactive.srun.args,
     runtime.node,
     runtime.flotillaCli,
@@ -127,7 +131,7 @@ export interface WorkerPlacement {
   readonly host: string;
   /** The host's position in the allocation's host list; part of the worker's name. */
   readonly index: number;
-  /** True when the step runs beside a running step on the same node, which needs `srun --overlap`. */
+  /** True when the step runs on the node of the user's command, beside the step running it. */
   readonly besideCommand: boolean;
 }
 
@@ -183,13 +187,17 @@ export function buildWorkerCommand(placement: WorkerPlacement, options: WorkerCo
 }
 
 /**
- * The srun prefix of a worker step: `srun --nodes=1 --ntasks=1 -w <host> [--overlap] [worker.srun]`.
+ * The srun prefix of a worker step: `srun --nodes=1 --ntasks=1 -w <host> --overlap [--mem=0] [worker.srun]`.
  *
- * `--overlap` is added only beside the command's own step: without it, the worker step would wait for
- * CPUs and memory held by the running step (Slurm 20.11+ does not share step resources by default).
+ * Measured on Slurm 22.05 (see `hpc-testbed.md`): a step does not share CPUs or memory with other steps
+ * unless one of them has `--overlap`, so without it a worker step beside the command's step waits for
+ * ever, and so would any `srun` the user's own script runs beside a worker. Every worker step therefore
+ * has `--overlap`. Beside a step already running without it (the command's step in interactive mode),
+ * `--overlap` alone can still fail with "Memory required by task is not available", because that step
+ * holds all of the job's memory on the node; `--mem=0` (all the job's memory, shared) lets it start.
  */
 export function buildWorkerStepPrefix(placement: WorkerPlacement, srunArgs: readonly string[]): string[] {
-  return ['srun', '--nodes=1', '--ntasks=1', '-w', placement.host, ...(placement.besideCommand ? ['--overlap'] : []), ...srunArgs];
+  return ['srun', '--nodes=1', '--ntasks=1', '-w', placement.host, '--overlap', ...(placement.besideCommand ? ['--mem=0'] : []), ...srunArgs];
 }
 
 /** The whole worker step: {@link buildWorkerStepPrefix} followed by {@link buildWorkerCommand}. */

@@ -28,7 +28,8 @@ export const BATCH_SCRIPT_NAME = 'flotilla-submit.sh';
  * Runs `flotilla submit`.
  *
  * @returns salloc's exit code in interactive mode (which is the user command's exit code once the job
- *   ran), sbatch's in batch mode, 0 for a dry run, and 127 when salloc or sbatch is not on PATH.
+ *   ran; 137 after Ctrl-C, as srun reports the step it ended as killed), sbatch's in batch mode, 0 for
+ *   a dry run, and 127 when salloc or sbatch is not on PATH.
  */
 export async function runSubmit(options: SubmitCliOptions, config: SiteConfig, deps: SubmitDependencies): Promise<number> {
   return options.batch ? submitBatch(options, config, deps) : runInteractive(options, config, deps);
@@ -41,11 +42,11 @@ async function runInteractive(options: SubmitCliOptions, config: SiteConfig, dep
     return 0;
   }
   const salloc = startProcess(argv, { log: deps.log, env: deps.env, stdio: 'inherit' });
-  // Ctrl-C reaches salloc and srun directly (same terminal process group), and they tear the allocation
-  // down; we only must not die first. SIGTERM and SIGHUP are sent to us alone, so pass them on.
-  const ignoreInterrupt = (): void => deps.log('Ctrl-C: salloc and srun are stopping the job');
+  // Ctrl-C reaches srun directly (salloc gives its command the terminal), and srun ends the step; we
+  // only must not die first. SIGTERM and SIGHUP are sent to us alone, so pass them on to salloc.
+  const onInterrupt = (): void => deps.log('Ctrl-C: srun is stopping the job');
   const forward = (signal: NodeJS.Signals): void => signalProcess(salloc, signal);
-  process.on('SIGINT', ignoreInterrupt);
+  process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', forward);
   process.on('SIGHUP', forward);
   try {
@@ -55,9 +56,10 @@ async function runInteractive(options: SubmitCliOptions, config: SiteConfig, dep
     } else if (status.code !== 0) {
       deps.log(`salloc ${describeExit(status)}`);
     }
+    // After Ctrl-C this is 137: srun reports the step it ended as killed.
     return exitCodeOf(status);
   } finally {
-    process.off('SIGINT', ignoreInterrupt);
+    process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', forward);
     process.off('SIGHUP', forward);
   }
@@ -81,7 +83,8 @@ async function submitBatch(options: SubmitCliOptions, config: SiteConfig, deps: 
     if (status.spawnError !== undefined) {
       deps.log(`sbatch ${describeExit(status)}: run flotilla submit on a SLURM login node, where sbatch is on PATH`);
     } else if (status.code !== 0) {
-      deps.log(`sbatch ${describeExit(status)}; nothing was submitted. Its message above says why.`);
+      // Either the submission failed, or (with `wait: true` in batch.sbatch) the job did: sbatch said which.
+      deps.log(`sbatch ${describeExit(status)}`);
     }
     return exitCodeOf(status);
   } finally {

@@ -92,6 +92,7 @@ describe('interactive command', () => {
       'srun',
       '--nodes=1',
       '--ntasks=1',
+      '--quit-on-interrupt',
       '--cpu-bind=none',
       ...DRIVER_PART,
     ]);
@@ -106,6 +107,7 @@ describe('interactive command', () => {
       'srun',
       '--nodes=1',
       '--ntasks=1',
+      '--quit-on-interrupt',
       '/usr/bin/node',
       '/opt/flotilla/dist/src/cli/flotilla.js',
       '__run-in-allocation',
@@ -118,7 +120,7 @@ describe('interactive command', () => {
 
   it('prints as a shell command that quotes what needs quoting', () => {
     expect(formatCommand(buildInteractiveCommand(OPTIONS, SITE, RUNTIME))).toBe(
-      'salloc -N 3 --partition=debug --time=01:00:00 srun --nodes=1 --ntasks=1 --cpu-bind=none /usr/bin/node ' +
+      'salloc -N 3 --partition=debug --time=01:00:00 srun --nodes=1 --ntasks=1 --quit-on-interrupt --cpu-bind=none /usr/bin/node ' +
         '/opt/flotilla/dist/src/cli/flotilla.js __run-in-allocation --workers-per-node=2 --nthreads=4 --timeout=120 ' +
         "--scheduler-arg=--idle-timeout=3600 --worker-srun-arg=--cpu-bind=none --worker-arg=--death-timeout=60 -- node job.js --input 'data dir/x.csv'",
     );
@@ -226,6 +228,7 @@ describe('inside the allocation', () => {
       '--ntasks=1',
       '-w',
       host,
+      '--overlap',
       '--cpu-bind=none',
       '/usr/bin/node',
       '/opt/flotilla/dist/src/cli/worker.js',
@@ -241,7 +244,7 @@ describe('inside the allocation', () => {
     expect(steps).toEqual([step('node02', 1), step('node03', 2)]);
   });
 
-  it('with one node, runs one worker beside the command with --overlap', () => {
+  it('with one node, runs one worker beside the command with --overlap --mem=0', () => {
     const placements = planWorkerPlacements(['vm'], 'vm');
     expect(placements).toEqual([{ host: 'vm', index: 0, besideCommand: true }]);
     const [placement] = placements;
@@ -255,6 +258,7 @@ describe('inside the allocation', () => {
       '-w',
       'vm',
       '--overlap',
+      '--mem=0',
       '/usr/bin/node',
       '/opt/flotilla/dist/src/cli/worker.js',
       'tcp://vm:40123',

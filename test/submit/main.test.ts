@@ -45,7 +45,7 @@ describe('main', () => {
     const code = await main(['submit', '-N', '2', '--dry-run', '--config', config, '--', 'node', 'job.js'], context);
     expect(code).toBe(0);
     expect(out.join('')).toBe(
-      'salloc -N 2 --partition=debug srun --nodes=1 --ntasks=1 /usr/bin/node /opt/flotilla/dist/src/cli/flotilla.js ' +
+      'salloc -N 2 --partition=debug srun --nodes=1 --ntasks=1 --quit-on-interrupt /usr/bin/node /opt/flotilla/dist/src/cli/flotilla.js ' +
         '__run-in-allocation --workers-per-node=1 --timeout=120 -- node job.js\n',
     );
     expect(err).toEqual([]);
@@ -104,7 +104,7 @@ describe('main', () => {
   it('returns 127 when salloc is not on PATH, after printing the command it tried', async () => {
     expect(await main(['submit', '-N', '1', '--', 'true'], context)).toBe(127);
     const text = err.join('');
-    expect(text).toContain('[flotilla] salloc -N 1 srun --nodes=1 --ntasks=1 /usr/bin/node');
+    expect(text).toContain('[flotilla] salloc -N 1 srun --nodes=1 --ntasks=1 --quit-on-interrupt /usr/bin/node');
     expect(text).toContain('[flotilla] salloc could not start (ENOENT): run flotilla submit on a SLURM login node');
   });
 
