@@ -4,7 +4,7 @@
  * orchestration layer alone. Needs the compiled code in dist/ (`npm test` builds first).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -142,6 +142,50 @@ describe.skipIf(skipUnless(slurmStatus()))('flotilla submit on SLURM (stand-in s
     await waitFor(() => leftoverStandIns().length === 0, 30_000, 'the stand-ins to end');
   });
 });
+
+const REAL_CLI = fileURLToPath(new URL('../../dist/src/cli/flotilla.js', import.meta.url));
+const COMPUTE = fileURLToPath(new URL('./fixtures/compute-and-exit.mjs', import.meta.url));
+
+describe.skipIf(skipUnless(slurmStatus()))('flotilla submit on SLURM with the real scheduler, worker and client', () => {
+  it('runs a script that computes on the workers and fails on purpose: exit code back, nothing left', async () => {
+    if (!existsSync(REAL_CLI)) throw new Error(`${REAL_CLI} is missing: run \`npm run build\` first (npm test does)`);
+    const resultFile = join(scratch.dir, 'result.json');
+    // Every process runs in our scratch folder (and the workers' local directory lies in it), which makes
+    // leftovers findable in /proc.
+    const config = join(scratch.dir, 'real.yaml');
+    writeFileSync(config, `interactive:\n  salloc:\n    job-name: ${jobName}\nworker:\n  args:\n    local-directory: ${join(scratch.dir, 'workers')}\n`);
+    const child = spawn(process.execPath, [REAL_CLI, 'submit', '-N', '1', '--workers-per-node', '2', '--nthreads', '1', '--config', config, '--', process.execPath, COMPUTE, resultFile, '3', '--compute'], {
+      cwd: scratch.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect({ code, output }).toMatchObject({ code: 3 });
+    const result = JSON.parse(readFileSync(resultFile, 'utf8'));
+    expect(result.squares).toEqual([1, 4, 9, 16]);
+    expect([...result.workers].sort()).toEqual([expect.stringMatching(/-0-0$/), expect.stringMatching(/-0-1$/)]);
+    expect(runningJobsNamed(jobName)).toBe('');
+    expect(processesMentioning(scratch.dir)).toEqual([]);
+  });
+});
+
+/** Live processes whose command line mentions `marker` or whose working directory lies in it. */
+function processesMentioning(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const mentions = readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker) || readlinkSync(`/proc/${pid}/cwd`).startsWith(marker);
+        return mentions && isAlive(Number(pid));
+      } catch {
+        // It ended while we looked: not running.
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 /** The process group of the live processes whose argument vectors match (srun runs as two processes). */
 function findProcessGroup(matches: (argv: string[]) => boolean): number {
