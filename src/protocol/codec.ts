@@ -35,7 +35,9 @@ addExtension({
 // Plain maps, no records: msgpackr's records would need structures shared between every pair of
 // peers (or re-sent in each batch, which measured no faster here).
 const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: false });
-const unpackr = new Unpackr({ useRecords: false, moreTypes: false });
+// copyBuffers: a decoded binary must own its memory. A view into the received batch would keep the whole
+// batch alive, and posting it to a task thread would clone the whole batch (megabytes per task).
+const unpackr = new Unpackr({ useRecords: false, moreTypes: false, copyBuffers: true });
 
 /** Encodes a batch of messages into frames: `[body, ...binaryFrames]`. */
 export function encodeBatch(messages: readonly object[]): Uint8Array[] {

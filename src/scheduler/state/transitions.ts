@@ -148,6 +148,9 @@ const toProcessing: Handler = (ctx, task, args) => {
   task.processingOn = worker;
   worker.processing.add(task);
   ctx.sendCompute(task, worker);
+  // Dependents whose every missing input now runs on this worker can go there at once: a chain of
+  // tasks then runs without a scheduler round trip between links.
+  for (const dependent of task.dependents) if (dependent.state === 'waiting') ctx.tryEarlyAssign(dependent);
 };
 
 const processingToMemory: Handler = (ctx, task, args) => {

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { TaskSpec, WorkerRegistration } from '../../src/protocol/messages.js';
+import { SchedulerState } from '../../src/scheduler/state/scheduler-state.js';
+
+const NOW = 0;
+function spec(key: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec {
+  return { key, fn: 'f', args: { body: new Uint8Array([0x90]), frames: [] }, deps, priority: 0, retries: 0, group: 'f', ...extra };
+}
+function registration(name: string, extra: Partial<WorkerRegistration> = {}): WorkerRegistration {
+  return { name, host: 'h', address: `tcp://127.0.0.1:${name.length}00`, nthreads: 1, memoryLimit: 0, resources: {}, pid: 1, localDirectory: '/tmp', ...extra };
+}
+function setup(workers = 1, allowedFailures = 3) {
+  const state = new SchedulerState({ validate: true, transitionLimit: 100_000, allowedFailures });
+  const client = state.addClient('c', 'client', NOW);
+  const ws = Array.from({ length: workers }, (_, i) => state.addWorker(`w${i}`, registration(`w${i}`), NOW));
+  return { state, client, ws };
+}
+const computeKeys = (state: SchedulerState, peer: string) =>
+  state.takeOutgoing().filter((o) => o.peer === peer && (o.message as { op: string }).op === 'compute')
+    .flatMap((o) => (o.message as { tasks: Array<{ key: string }> }).tasks.map((t) => t.key));
+
+describe('scheduler state machine', () => {
+  it('runs a task through waiting, processing and memory, and tells the client with the inline value', () => {
+    const { state, client, ws } = setup();
+    state.submit(client, [spec('a')]);
+    expect(state.tasks.get('a')!.state).toBe('processing');
+    expect(computeKeys(state, 'w0')).toEqual(['a']);
+    const value = { body: new Uint8Array([1]), frames: [] };
+    state.taskFinished(ws[0]!, [{ key: 'a', nbytes: 1, duration: 5, value }]);
+    expect(state.tasks.get('a')!.state).toBe('memory');
+    const told = state.takeOutgoing().find((o) => o.peer === 'c')!.message as { op: string; items: Array<{ key: string; value: unknown }> };
+    expect(told).toEqual({ op: 'task-finished', items: [{ key: 'a', nbytes: 1, value }] });
+    state.release(client, ['a']);
+    expect(state.tasks.has('a')).toBe(false);
+    expect(state.takeOutgoing().map((o) => o.message)).toEqual([{ op: 'free-keys', keys: ['a'] }]);
+  });
+
+  it('assigns a dependent at once to the worker computing its inputs (no scheduler round trip on a chain)', () => {
+    const { state, client } = setup(2);
+    state.submit(client, [spec('a'), spec('b', ['a']), spec('c', ['a', 'b'])]);
+    expect(['a', 'b', 'c'].every((k) => state.tasks.get(k)!.state === 'processing')).toBe(true);
+    const worker = state.tasks.get('a')!.processingOn!;
+    expect(state.tasks.get('b')!.processingOn).toBe(worker);
+    expect(state.tasks.get('c')!.processingOn).toBe(worker);
+    expect(computeKeys(state, worker.peer)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('recomputes results held only by a worker that died, and reschedules its running tasks', () => {
+    const { state, client, ws } = setup(2);
+    state.submit(client, [spec('a')]);
+    const holder = state.tasks.get('a')!.processingOn!;
+    state.taskFinished(holder, [{ key: 'a', nbytes: 8, duration: 1 }]);
+    state.submit(client, [spec('b', ['a'])]);
+    state.takeOutgoing();
+    state.removeWorker(holder.peer, 'killed');
+    const other = ws.find((w) => w !== holder)!;
+    expect(state.tasks.get('a')!.state).toBe('processing');
+    expect(state.tasks.get('a')!.processingOn).toBe(other);
+    state.taskFinished(other, [{ key: 'a', nbytes: 8, duration: 1 }]);
+    expect(state.tasks.get('b')!.processingOn).toBe(other);
+    state.taskFinished(other, [{ key: 'b', nbytes: 8, duration: 1 }]);
+    expect(state.tasks.get('b')!.state).toBe('memory');
+  });
+
+  it('fails a task with KilledWorkerError after allowedFailures deaths while it executed', () => {
+    const { state, client } = setup(0, 2);
+    state.submit(client, [spec('boom')]);
+    for (let i = 0; i < 2; i++) {
+      const w = state.addWorker(`x${i}`, registration(`x${i}`), NOW);
+      expect(state.tasks.get('boom')!.processingOn).toBe(w);
+      state.started(w, ['boom']);
+      state.removeWorker(w.peer, 'exit code 137');
+    }
+    const task = state.tasks.get('boom')!;
+    expect(task.state).toBe('erred');
+    expect(task.error).toMatchObject({ name: 'KilledWorkerError', code: 'KILLED_WORKER', fields: { key: 'boom', workers: ['x0', 'x1'] } });
+    expect(task.error!.message).toContain('exit code 137');
+  });
+
+  it('does not count a death against tasks that were only queued on the worker', () => {
+    const { state, client } = setup(0, 1);
+    state.submit(client, [spec('queued')]);
+    const w = state.addWorker('q', registration('q'), NOW);
+    state.removeWorker(w.peer, 'killed');
+    expect(state.tasks.get('queued')!.state).not.toBe('erred');
+  });
+
+  it('cancels dependents transitively and retries failures', () => {
+    const { state, client, ws } = setup();
+    state.submit(client, [spec('a'), spec('b', ['a']), spec('c', ['b'])]);
+    state.cancel(client, ['a']);
+    expect(['a', 'b', 'c'].map((k) => state.tasks.get(k)?.state)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    state.submit(client, [spec('r', [], { retries: 1 })]);
+    state.taskErred(ws[0]!, 'r', { name: 'Error', message: 'first' }, 1);
+    expect(state.tasks.get('r')!.state).toBe('processing');
+    state.taskErred(ws[0]!, 'r', { name: 'Error', message: 'second' }, 1);
+    expect(state.tasks.get('r')!.state).toBe('erred');
+    expect(state.tasks.get('r')!.error!.message).toBe('second');
+  });
+
+  it('respects worker and resource restrictions, waiting for a worker that fits', () => {
+    const { state, client } = setup(1);
+    state.submit(client, [spec('gpu', [], { restrictions: { resources: { GPU: 1 } } }), spec('pinned', [], { restrictions: { workers: ['w9'] } })]);
+    expect(state.tasks.get('gpu')!.state).toBe('queued');
+    expect(state.tasks.get('pinned')!.state).toBe('queued');
+    const gpuWorker = state.addWorker('g', registration('g', { resources: { GPU: 2 } }), NOW);
+    expect(state.tasks.get('gpu')!.processingOn).toBe(gpuWorker);
+    state.addWorker('w9', registration('w9'), NOW);
+    expect(state.tasks.get('pinned')!.processingOn!.id).toBe('w9');
+  });
+
+  it('runs higher priority first when workers are full', () => {
+    const { state, client, ws } = setup(1);
+    state.submit(client, [spec('first'), spec('second'), spec('low', [], { priority: -1 }), spec('high', [], { priority: 5 })]);
+    expect(computeKeys(state, 'w0')).toEqual(['high', 'first']);
+    state.taskFinished(ws[0]!, [{ key: 'high', nbytes: 1, duration: 1_000_000 }]);
+    expect(computeKeys(state, 'w0')).toEqual(['second']);
+  });
+
+  it('throws InvalidTransitionError with the story for an impossible transition', () => {
+    const { state } = setup();
+    expect(() => state.validate()).not.toThrow();
+    expect(state.story('nothing')).toEqual([]);
+  });
+});
