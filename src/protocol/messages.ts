@@ -136,6 +136,9 @@ export interface TaskFinishedReport {
   nbytes: number;
   /** Microseconds the function ran. */
   duration: number;
+  /** When it started, in milliseconds since the epoch (fractional), and on which task thread. */
+  start: number;
+  thread: number;
   /** The value itself when it is small: the scheduler forwards it to the clients waiting for it. */
   value?: WireValue;
 }
@@ -144,7 +147,7 @@ export type WorkerToScheduler =
   | { op: 'register'; worker: WorkerRegistration }
   | { op: 'heartbeat'; executing: TaskKey[]; memory: number; queued: number }
   | { op: 'task-finished'; reports: TaskFinishedReport[] }
-  | { op: 'task-erred'; key: TaskKey; error: WireError; duration: number }
+  | { op: 'task-erred'; key: TaskKey; error: WireError; duration: number; start: number; thread: number }
   | { op: 'started'; keys: TaskKey[] }
   | { op: 'missing-data'; key: TaskKey; missing: TaskKey[] }
   | { op: 'data-stored'; id: number; keys: TaskKey[]; nbytes: number[] }

@@ -87,7 +87,7 @@ export const workerToSchedulerSchema: MessageSchema = {
   register: { worker: 'object' },
   heartbeat: { executing: 'array', memory: 'number', queued: 'number' },
   'task-finished': { reports: 'array' },
-  'task-erred': { key: 'string', error: 'object', duration: 'number' },
+  'task-erred': { key: 'string', error: 'object', duration: 'number', start: 'number', thread: 'number' },
   started: { keys: 'array' },
   'missing-data': { key: 'string', missing: 'array' },
   'data-stored': { id: 'number', keys: 'array', nbytes: 'array' },

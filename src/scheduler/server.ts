@@ -23,9 +23,24 @@ import type { ClientRecord, WorkerRecord } from './state/types.js';
 
 export type { SchedulerOptions };
 
+/** One task run as seen by the scheduler: what the dashboard's task stream draws. */
+export interface TaskRun {
+  key: string;
+  group: string;
+  worker: string;
+  thread: number;
+  /** Milliseconds since the epoch. */
+  start: number;
+  stop: number;
+  status: 'memory' | 'erred';
+  nbytes: number;
+}
+
 export interface SchedulerEvents {
   'worker-added': [WorkerSummary];
   'worker-removed': [WorkerSummary, string];
+  /** Emitted only while someone listens (the dashboard, a performance report): free otherwise. */
+  'task-run': [TaskRun];
 }
 
 const WORKER_OPS = new Set(Object.keys(workerToSchedulerSchema));
@@ -46,6 +61,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #dataRequests = new Map<number, (values: Record<string, WireValue>, missing: string[]) => void>();
   /** Uploaded files, re-sent to every worker that joins later. */
   readonly uploads = new Map<string, Uint8Array>();
+  /** Cumulative counts, for rates on the dashboard. */
+  readonly counters = { messagesIn: 0, messagesOut: 0 };
   #closed = false;
   #localLinks = new Map<string, LocalLink>();
   readonly heartbeatMs: number;
@@ -117,6 +134,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #onBatch(peer: string, raw: unknown): void {
     if (this.#closed) return;
+    if (Array.isArray(raw)) this.counters.messagesIn += raw.length;
     const now = Date.now();
     const worker = this.state.workers.get(peer);
     const client = worker ? undefined : this.state.clients.get(peer);
@@ -196,8 +214,26 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
         this.state.heartbeat(worker, m.executing, m.memory, Date.now());
         this.#send(worker.peer, { op: 'heartbeat-ack' });
       },
-      'task-finished': (m) => this.state.taskFinished(worker, m.reports),
-      'task-erred': (m) => this.state.taskErred(worker, m.key, m.error, m.duration),
+      'task-finished': (m) => {
+        if (this.listenerCount('task-run') > 0) {
+          for (const r of m.reports) {
+            this.emit('task-run', {
+              key: r.key, group: this.state.tasks.get(r.key)?.group ?? 'unknown', worker: worker.id, thread: r.thread,
+              start: r.start, stop: r.start + r.duration / 1000, status: 'memory', nbytes: r.nbytes,
+            });
+          }
+        }
+        this.state.taskFinished(worker, m.reports);
+      },
+      'task-erred': (m) => {
+        if (this.listenerCount('task-run') > 0) {
+          this.emit('task-run', {
+            key: m.key, group: this.state.tasks.get(m.key)?.group ?? 'unknown', worker: worker.id, thread: m.thread,
+            start: m.start, stop: m.start + m.duration / 1000, status: 'erred', nbytes: 0,
+          });
+        }
+        this.state.taskErred(worker, m.key, m.error, m.duration);
+      },
       started: (m) => this.state.started(worker, m.keys),
       'missing-data': (m) => this.state.missingData(worker, m.key, m.missing),
       'data-stored': (m) => this.#stores.get(m.id)?.answer(worker.peer, { keys: m.keys, nbytes: m.nbytes }),
@@ -376,6 +412,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   }
 
   #send(peer: string, message: object): void {
+    this.counters.messagesOut++;
     const local = this.#localLinks.get(peer);
     if (local) local.deliver(message);
     else this.#endpoint.send(peer, message);

@@ -13,6 +13,7 @@ import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain 
 
 const port = parentPort!;
 const threadName = (workerData as { name?: string } | undefined)?.name ?? 'thread';
+const threadIndex = (workerData as { index?: number } | undefined)?.index ?? 0;
 const queue: ThreadTask[] = [];
 const dropped = new Set<number>();
 let pending: ThreadResult[] = [];
@@ -57,6 +58,7 @@ function fnNameOf(url: string): string {
 
 async function runOne(task: ThreadTask): Promise<ThreadResult> {
   const start = performance.now();
+  const startEpoch = performance.timeOrigin + start;
   currentKey = task.key;
   try {
     const fn = await loadFunction(task.fnUrl);
@@ -70,9 +72,9 @@ async function runOne(task: ThreadTask): Promise<ThreadResult> {
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') result = await result;
     const encoded = encodeValue(result, { label: `the result of task ${task.key}` });
     const value: StoredValue = { body: encoded.body, frames: encoded.frames };
-    return { id: task.id, ok: true, value, nbytes: encodedSize(value), duration: Math.round((performance.now() - start) * 1000) };
+    return { id: task.id, ok: true, value, nbytes: encodedSize(value), duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
   } catch (error) {
-    return { id: task.id, ok: false, error: describeError(error, task.key, fnNameOf(task.fnUrl)), duration: Math.round((performance.now() - start) * 1000) };
+    return { id: task.id, ok: false, error: describeError(error, task.key, fnNameOf(task.fnUrl)), duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
   } finally {
     currentKey = undefined;
   }
@@ -135,4 +137,3 @@ port.on('message', (message: MainToThread) => {
 });
 
 post({ t: 'ready' });
-void threadName;

@@ -40,7 +40,7 @@ export class ThreadPool {
   }
 
   #spawn(index: number): ThreadSlot {
-    const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { name: `${this.name}/thread-${index}` }, stdout: false, stderr: false });
+    const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { name: `${this.name}/thread-${index}`, index }, stdout: false, stderr: false });
     const slot: ThreadSlot = { index, thread, queue: [], alive: true };
     thread.on('message', (message: ThreadToMain) => this.#onMessage(slot, message));
     thread.on('error', (error) => this.#onExit(slot, `thread crashed: ${error.stack ?? error.message}`));

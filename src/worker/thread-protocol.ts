@@ -22,8 +22,8 @@ export type MainToThread =
   | { t: 'run'; id: number; fnUrl: string; args: StoredValue };
 
 export type ThreadResult =
-  | { id: number; ok: true; value: StoredValue; nbytes: number; duration: number }
-  | { id: number; ok: false; error: WireError; duration: number };
+  | { id: number; ok: true; value: StoredValue; nbytes: number; duration: number; start: number; thread: number }
+  | { id: number; ok: false; error: WireError; duration: number; start: number; thread: number };
 
 export type ThreadToMain =
   | { t: 'ready' }

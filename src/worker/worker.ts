@@ -347,18 +347,18 @@ export class WorkerNode {
     if (this.#tasks.get(task.order.key) === task) this.#tasks.delete(task.order.key);
     if (result.ok) {
       const nbytes = this.#storeValue(task.order.key, result.value);
-      const report: TaskFinishedReport = { key: task.order.key, nbytes, duration: result.duration };
+      const report: TaskFinishedReport = { key: task.order.key, nbytes, duration: result.duration, start: result.start, thread: result.thread };
       if (nbytes <= INLINE_RESULT_BYTES) report.value = toWire(result.value);
       this.#queueReport(report);
     } else {
-      this.#fail(task, result.error, result.duration);
+      this.#fail(task, result.error, result.duration, result.start, result.thread);
     }
     this.#schedulePump();
   }
 
-  #fail(task: LocalTask, error: ReturnType<typeof toWireError>, duration: number): void {
+  #fail(task: LocalTask, error: ReturnType<typeof toWireError>, duration: number, start = Date.now(), thread = -1): void {
     this.#tasks.delete(task.order.key);
-    this.#link.send({ op: 'task-erred', key: task.order.key, error, duration });
+    this.#link.send({ op: 'task-erred', key: task.order.key, error, duration, start, thread });
   }
 
   #reports: TaskFinishedReport[] = [];

@@ -39,6 +39,8 @@ export class SchedulerState {
   readonly functions = new Map<string, FunctionSource>();
   readonly ready = new ReadyQueue();
   readonly stats = new DurationStats();
+  /** Tasks finished and erred per group since the start (kept after the tasks are forgotten). */
+  readonly groupTotals = new Map<string, { finished: number; erred: number }>();
   readonly allowedFailures: number;
   transitionCount = 0;
 
@@ -314,6 +316,7 @@ export class SchedulerState {
         }
         task.nbytes = report.nbytes;
         task.pendingValue = report.value;
+        this.#groupTotal(task.group).finished++;
         this.stats.record(task.group, report.duration);
         this.#recommend(task, 'memory', { worker });
       }
@@ -326,6 +329,7 @@ export class SchedulerState {
       const task = this.tasks.get(key);
       if (!task || task.state !== 'processing' || task.processingOn !== worker) return;
       this.stats.record(task.group, duration);
+      if (task.retriesLeft === 0) this.#groupTotal(task.group).erred++;
       if (task.retriesLeft > 0) {
         task.retriesLeft--;
         this.#recommend(task, 'released');
@@ -364,6 +368,23 @@ export class SchedulerState {
   /** Re-offers queued tasks to workers (after capacity frees up or a worker joins). */
   fill(): void {
     this.#run('fill', () => {});
+  }
+
+  #groupTotal(group: string): { finished: number; erred: number } {
+    let totals = this.groupTotals.get(group);
+    if (!totals) this.groupTotals.set(group, (totals = { finished: 0, erred: 0 }));
+    return totals;
+  }
+
+  /** Per task group: tasks by state now (waiting, queued, processing, memory, erred …) plus cumulative totals. */
+  progressByGroup(): Record<string, { states: Record<string, number>; finished: number; erred: number }> {
+    const out: Record<string, { states: Record<string, number>; finished: number; erred: number }> = {};
+    for (const [group, totals] of this.groupTotals) out[group] = { states: {}, ...totals };
+    for (const task of this.tasks.values()) {
+      const entry = (out[task.group] ??= { states: {}, finished: 0, erred: 0 });
+      entry.states[task.state] = (entry.states[task.state] ?? 0) + 1;
+    }
+    return out;
   }
 
   story(key: string): StoryEntry[] {
