@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CancelledError, ConfigurationError, FlotillaError, LostResultError } from '../errors/index.js';
-import type { WorkerSummary } from '../protocol/messages.js';
+import type { TaskRunRecord, WorkerSummary } from '../protocol/messages.js';
 import { prepareFunction, type ShippedFunction } from '../serialize/function-source.js';
 import { encodeValue, type EncodedValue } from '../serialize/value-codec.js';
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
@@ -401,6 +401,14 @@ export class Client implements FutureOwner {
   /** Workers and task counts as the scheduler sees them now. */
   schedulerInfo(): Promise<{ workers: WorkerSummary[]; tasks: Record<string, number> }> {
     return this.#session.info();
+  }
+
+  /**
+   * Task runs that stopped at or after `since` (ms since the epoch): key, group, worker, thread, start, stop,
+   * status, bytes. The scheduler starts recording on the first call (or when its dashboard runs).
+   */
+  getTaskStream(options: { since?: number } = {}): Promise<TaskRunRecord[]> {
+    return this.#session.taskStream(options.since ?? 0);
   }
 
   /** Draws a progress bar on stderr (when it is a terminal; one summary line otherwise) until the futures are done. */

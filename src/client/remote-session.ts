@@ -4,7 +4,7 @@
  * when small, or are fetched straight from the worker holding them.
  */
 import { FlotillaError, TimeoutError } from '../errors/index.js';
-import type { ClientToScheduler, FunctionSource, HandlerTable, SchedulerToClient, TaskSpec, WireValue, WorkerSummary } from '../protocol/messages.js';
+import type { ClientToScheduler, FunctionSource, TaskRunRecord, HandlerTable, SchedulerToClient, TaskSpec, WireValue, WorkerSummary } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import { schedulerToClientSchema, validateBatch } from '../protocol/validate.js';
 import { fromWireError } from '../protocol/wire-error.js';
@@ -212,6 +212,10 @@ export class RemoteSession implements Session {
     return this.#request<Extract<Reply, { op: 'info-reply' }>>((id) => ({ op: 'info', id })).then((r) => ({ workers: r.workers, tasks: r.tasks }));
   }
 
+  taskStream(since: number): Promise<TaskRunRecord[]> {
+    return this.#request<Extract<Reply, { op: 'task-stream-reply' }>>((id) => ({ op: 'task-stream', id, since })).then((r) => r.runs);
+  }
+
   #onBatch(raw: unknown): void {
     const { messages, errors } = validateBatch<SchedulerToClient>(raw, schedulerToClientSchema, 'scheduler');
     for (const error of errors) this.log.warn(error.message);
@@ -236,6 +240,7 @@ export class RemoteSession implements Session {
     'scatter-reply': (m) => this.#reply(m),
     'upload-reply': (m) => this.#reply(m),
     'info-reply': (m) => this.#reply(m),
+    'task-stream-reply': (m) => this.#reply(m),
     'workers-changed': (m) => {
       this.#workers = m.count;
       this.listener.workersChanged(m.count);

@@ -41,5 +41,7 @@ export interface Session {
   upload(name: string, data: Uint8Array): Promise<{ workers: string[]; errors: Map<string, Error> }>;
   info(): Promise<{ workers: WorkerSummary[]; tasks: Record<string, number> }>;
   whoHas(keys: string[]): Promise<Record<string, string[]>>;
+  /** Task runs that stopped at or after `since` (ms since the epoch); starts recording on the scheduler. */
+  taskStream(since: number): Promise<import('../protocol/messages.js').TaskRunRecord[]>;
   close(): Promise<void>;
 }

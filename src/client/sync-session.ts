@@ -121,6 +121,11 @@ export class SyncSession implements Session {
     return Object.fromEntries(keys.map((k) => [k, this.#values.has(k) ? [SYNC_WORKER] : []]));
   }
 
+  async taskStream(): Promise<import('../protocol/messages.js').TaskRunRecord[]> {
+    // Sync mode runs tasks in the caller; it keeps no task stream.
+    return [];
+  }
+
   async close(): Promise<void> {
     this.#values.clear();
     this.#errors.clear();

@@ -91,8 +91,21 @@ export type ClientToScheduler =
   | { op: 'scatter'; id: number; keys: TaskKey[]; values: WireValue[]; broadcast: boolean; workers?: string[] }
   | { op: 'upload-file'; id: number; name: string; data: OutOfBand }
   | { op: 'info'; id: number }
+  | { op: 'task-stream'; id: number; since: number }
   | { op: 'heartbeat' }
   | { op: 'goodbye' };
+
+/** One task run (see `client.getTaskStream`). Times in milliseconds since the epoch. */
+export interface TaskRunRecord {
+  key: string;
+  group: string;
+  worker: string;
+  thread: number;
+  start: number;
+  stop: number;
+  status: 'memory' | 'erred';
+  nbytes: number;
+}
 
 /** One finished task as told to a client; small results come with it. */
 export interface FinishedItem {
@@ -114,6 +127,7 @@ export type SchedulerToClient =
   | { op: 'scatter-reply'; id: number; error?: WireError }
   | { op: 'upload-reply'; id: number; workers: string[]; errors: Record<string, WireError> }
   | { op: 'info-reply'; id: number; workers: WorkerSummary[]; tasks: Record<string, number> }
+  | { op: 'task-stream-reply'; id: number; runs: TaskRunRecord[] }
   | { op: 'workers-changed'; count: number }
   | { op: 'error'; error: WireError };
 

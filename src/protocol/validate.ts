@@ -79,6 +79,7 @@ export const clientToSchedulerSchema: MessageSchema = {
   scatter: { id: 'number', keys: 'array', values: 'array', broadcast: 'boolean', 'workers?': 'array' },
   'upload-file': { id: 'number', name: 'string', data: 'oob' },
   info: { id: 'number' },
+  'task-stream': { id: 'number', since: 'number' },
   heartbeat: {},
   goodbye: {},
 };
@@ -116,6 +117,7 @@ export const schedulerToClientSchema: MessageSchema = {
   'scatter-reply': { id: 'number', 'error?': 'object' },
   'upload-reply': { id: 'number', workers: 'array', errors: 'object' },
   'info-reply': { id: 'number', workers: 'array', tasks: 'object' },
+  'task-stream-reply': { id: 'number', runs: 'array' },
   'workers-changed': { count: 'number' },
   error: { error: 'object' },
 };

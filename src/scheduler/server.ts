@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { ProtocolError, TimeoutError } from '../errors/index.js';
 import type {
-  ClientToScheduler, HandlerTable, WireError, WireValue, WorkerSummary, WorkerToScheduler,
+  ClientToScheduler, HandlerTable, TaskRunRecord, WireError, WireValue, WorkerSummary, WorkerToScheduler,
 } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import { clientToSchedulerSchema, validateBatch, workerToSchedulerSchema } from '../protocol/validate.js';
@@ -18,23 +18,14 @@ import { Logger } from '../util/logger.js';
 import { shortId } from '../util/ids.js';
 import type { SchedulerOptions } from './options.js';
 import { FanOut } from './requests.js';
+import { TaskStreamRecorder } from './task-stream.js';
 import { SchedulerState } from './state/scheduler-state.js';
 import type { ClientRecord, WorkerRecord } from './state/types.js';
 
 export type { SchedulerOptions };
 
 /** One task run as seen by the scheduler: what the dashboard's task stream draws. */
-export interface TaskRun {
-  key: string;
-  group: string;
-  worker: string;
-  thread: number;
-  /** Milliseconds since the epoch. */
-  start: number;
-  stop: number;
-  status: 'memory' | 'erred';
-  nbytes: number;
-}
+export type TaskRun = TaskRunRecord;
 
 export interface SchedulerEvents {
   'worker-added': [WorkerSummary];
@@ -63,6 +54,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly uploads = new Map<string, Uint8Array>();
   /** Cumulative counts, for rates on the dashboard. */
   readonly counters = { messagesIn: 0, messagesOut: 0 };
+  /** Recent task runs; records once someone asks for them (dashboard, getTaskStream). */
+  readonly taskStream = new TaskStreamRecorder(this);
   #closed = false;
   #localLinks = new Map<string, LocalLink>();
   readonly heartbeatMs: number;
@@ -202,6 +195,10 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       info: (m) => this.#send(client.peer, {
         op: 'info-reply', id: m.id, workers: this.workerSummaries(), tasks: this.state.countsByState(),
       }),
+      'task-stream': (m) => {
+        this.taskStream.start();
+        this.#send(client.peer, { op: 'task-stream-reply', id: m.id, runs: this.taskStream.since(m.since) });
+      },
       heartbeat: () => {},
       goodbye: () => this.state.removeClient(client.peer),
     };
