@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { TaskError } from '../../src/errors/index.js';
 import { functionMultiprocessingDetailed, PartStore, partStoreRecombiner, type Wrapper } from '../../src/multiprocessing/index.js';
+import { withCluster } from '../support/with-cluster.js';
 import { compilePartStoreModules, type CompiledModules } from './helpers/compile.js';
 import { SourceShippingClient } from './helpers/source-shipping-client.js';
 
@@ -80,6 +81,27 @@ describe('wrappers shipped as source text, as on workers', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('on a real LocalCluster', () => {
+  test('wrappers run in worker processes, errors come back per entry, outputs recombine', async () => {
+    await withCluster({}, async ({ client }) => {
+      const kwargsList = [10, 11, -1, 10, 12, 11].map((ni) => ({ partStoreModule: compiled.partStoreUrl, ni }));
+      const target = join(folder, 'grids.jsonl');
+      const result = await functionMultiprocessingDetailed(shipped.buildGrid, kwargsList, target, { client, tmpDir: folder });
+
+      expect(result.successes).toEqual([true, true, false, true, true, true]);
+      expect(result.entries[2]?.error).toBeInstanceOf(TaskError);
+      expect(result.entries[2]?.error?.name).toBe('RangeError');
+      expect(result.entries[2]?.error?.message).toContain('ni must not be negative, received -1');
+
+      const combined = await PartStore.read(target);
+      // One crs, and one grid per distinct ni (10, 11, 12): equal grids are consolidated once their crs refs are mapped.
+      expect([...combined.parts.values()].map((part) => part.type)).toEqual(['crs', 'grid', 'grid', 'grid']);
+      for (const entry of result.entries.filter((e) => e.success)) expect(combined.has(entry.uuids[0] as string)).toBe(true);
+      expect(readdirSync(folder).filter((name) => name.startsWith('tmp_'))).toEqual([]);
+    });
   });
 });
 
