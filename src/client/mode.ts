@@ -1,12 +1,11 @@
+import { loadFlotillaConfig } from '../config/config-file.js';
 import { ConfigurationError } from '../errors/index.js';
 import type { ExecutionMode } from './options.js';
 
 const MODES: readonly ExecutionMode[] = ['processes', 'threads', 'sync'];
 
-/** Reads an optional config-file mode; kept apart so the config module stays optional at start-up. */
-let configMode: (() => string | undefined) | undefined;
-export function setConfigModeReader(reader: () => string | undefined): void {
-  configMode = reader;
+function configMode(): string | undefined {
+  return loadFlotillaConfig().mode;
 }
 
 /** The execution mode: the explicit option, then FLOTILLA_MODE, then the config file, then 'processes'. */
@@ -14,7 +13,7 @@ export function resolveMode(explicit: ExecutionMode | undefined): ExecutionMode 
   const candidates: Array<[string | undefined, string]> = [
     [explicit, 'the `mode` option'],
     [process.env.FLOTILLA_MODE || undefined, 'FLOTILLA_MODE'],
-    [configMode?.(), '`mode` in the config file'],
+    [explicit ?? process.env.FLOTILLA_MODE ? undefined : configMode(), '`mode` in the config file'],
   ];
   for (const [value, source] of candidates) {
     if (value === undefined) continue;
