@@ -22,4 +22,5 @@ export type { TaskRun, SchedulerEvents } from './scheduler/server.js';
 export type { SchedulerOptions } from './scheduler/options.js';
 export { WorkerNode } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
+export * from './multiprocessing/index.js';
 export * from './errors/index.js';

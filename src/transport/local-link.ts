@@ -39,7 +39,7 @@ export class LocalLink implements MessageLink {
     this.#toServer.push(message);
     if (this.#serverScheduled) return;
     this.#serverScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.#serverScheduled = false;
       const batch = this.#toServer;
       this.#toServer = [];
@@ -57,7 +57,7 @@ export class LocalLink implements MessageLink {
   #scheduleClient(): void {
     if (this.#clientScheduled || !this.#onMessage) return;
     this.#clientScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.#clientScheduled = false;
       const batch = this.#toClient;
       this.#toClient = [];

@@ -20,6 +20,20 @@ let pending: ThreadResult[] = [];
 let running = false;
 let currentKey: string | undefined;
 
+/**
+ * Recent results of this thread, decoded, so a dependent queued behind its input on the same thread
+ * runs without a round trip through the main thread (a chain of tasks runs here back to back).
+ * Bounded by count, and large results are not kept.
+ */
+const RECENT_LIMIT = 512;
+const RECENT_MAX_BYTES = 256 * 1024;
+const recent = new Map<string, unknown>();
+function remember(key: string, value: StoredValue, nbytes: number): void {
+  if (nbytes > RECENT_MAX_BYTES) return;
+  recent.set(key, decodeValue(value));
+  if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value as string);
+}
+
 function post(message: ThreadToMain): void {
   port.postMessage(message);
 }
@@ -63,7 +77,11 @@ async function runOne(task: ThreadTask): Promise<ThreadResult> {
   try {
     const fn = await loadFunction(task.fnUrl);
     const deps = new Map<string, unknown>();
-    for (const [key, value] of task.deps) deps.set(key, decodeValue(value, { resolveRef: (k) => deps.get(k) }));
+    for (const [key, value] of task.deps) {
+      if (value !== null) deps.set(key, decodeValue(value));
+      else if (recent.has(key)) deps.set(key, recent.get(key));
+      else return { id: task.id, requeue: true };
+    }
     const args = decodeValue(task.args, { resolveRef: (key) => {
       if (!deps.has(key)) throw new Error(`input ${key} did not arrive with task ${task.key}`);
       return deps.get(key);
@@ -72,7 +90,9 @@ async function runOne(task: ThreadTask): Promise<ThreadResult> {
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') result = await result;
     const encoded = encodeValue(result, { label: `the result of task ${task.key}` });
     const value: StoredValue = { body: encoded.body, frames: encoded.frames };
-    return { id: task.id, ok: true, value, nbytes: encodedSize(value), duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
+    const nbytes = encodedSize(value);
+    if (task.keep) remember(task.key, value, nbytes);
+    return { id: task.id, ok: true, value, nbytes, duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
   } catch (error) {
     return { id: task.id, ok: false, error: describeError(error, task.key, fnNameOf(task.fnUrl)), duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
   } finally {

@@ -5,15 +5,17 @@
  */
 import { SHARE_ENV, Worker as Thread } from 'node:worker_threads';
 import { distFile } from '../util/package-paths.js';
-import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
+import type { MainToThread, StoredValue, ThreadOutcome, ThreadTask, ThreadToMain } from './thread-protocol.js';
 
 export interface PoolCallbacks {
-  onResult(task: ThreadTask, result: ThreadResult): void;
+  onResult(task: ThreadTask, result: ThreadOutcome): void;
   /** A task's thread died under it (crash or termination): the task did not finish. */
   onThreadLost(tasks: ThreadTask[], reason: string): void;
   onLog(level: string, text: string, key: string | undefined): void;
   /** A task became the one its thread is running. */
   onStarted(task: ThreadTask): void;
+  /** A thread could not find an input it was told it had computed: send the task again with values. */
+  onRequeue(task: ThreadTask): void;
 }
 
 interface ThreadSlot {
@@ -25,6 +27,8 @@ interface ThreadSlot {
 
 const SHORT_TASK_MICROS = 1_000;
 const DEEP_QUEUE = 64;
+/** Tasks chained behind their inputs on one thread; beyond this they wait on the main thread. */
+const PINNED_QUEUE_LIMIT = 4_096;
 
 export class ThreadPool {
   readonly #slots: ThreadSlot[] = [];
@@ -61,6 +65,22 @@ export class ThreadPool {
     return this.#slots.some((s) => s.alive && s.queue.length === 0);
   }
 
+  /** Thread index each queued task went to. */
+  readonly placement = new Map<number, number>();
+
+  /** Appends tasks to one thread's queue, behind the inputs they take from it. False when it is full or gone. */
+  dispatchTo(index: number, tasks: ThreadTask[]): boolean {
+    const slot = this.#slots[index];
+    if (!slot || !slot.alive || slot.queue.length + tasks.length > PINNED_QUEUE_LIMIT) return false;
+    for (const task of tasks) {
+      slot.queue.push(task);
+      this.placement.set(task.id, index);
+      if (slot.queue.length === 1) this.callbacks.onStarted(task);
+    }
+    this.#post(slot, { t: 'tasks', tasks });
+    return true;
+  }
+
   /** Sends tasks to the least busy threads; returns those that did not fit. */
   dispatch(tasks: ThreadTask[]): ThreadTask[] {
     const batches = new Map<ThreadSlot, ThreadTask[]>();
@@ -77,6 +97,7 @@ export class ThreadPool {
         continue;
       }
       best.queue.push(task);
+      this.placement.set(task.id, best.index);
       if (best.queue.length === 1) this.callbacks.onStarted(task);
       let batch = batches.get(best);
       if (!batch) batches.set(best, (batch = []));
@@ -91,6 +112,7 @@ export class ThreadPool {
     for (const slot of this.#slots) {
       const position = slot.queue.findIndex((t) => t.id === taskId);
       if (position < 0) continue;
+      this.placement.delete(taskId);
       if (position > 0) {
         slot.queue.splice(position, 1);
         this.#post(slot, { t: 'drop', ids: [taskId] });
@@ -135,6 +157,11 @@ export class ThreadPool {
           const index = slot.queue.findIndex((t) => t.id === result.id);
           if (index < 0) continue; // dropped or cancelled meanwhile
           const [task] = slot.queue.splice(index, 1);
+          this.placement.delete(task!.id);
+          if ('requeue' in result) {
+            this.callbacks.onRequeue(task!);
+            continue;
+          }
           const old = this.#meanMicros.get(task!.fnUrl);
           this.#meanMicros.set(task!.fnUrl, old === undefined ? result.duration : old * 0.8 + result.duration * 0.2);
           this.callbacks.onResult(task!, result);
@@ -163,6 +190,7 @@ export class ThreadPool {
     if (!slot.alive || this.#closed) return;
     const lost = slot.queue;
     slot.queue = [];
+    for (const task of lost) this.placement.delete(task.id);
     this.#replace(slot, reason);
     if (lost.length) this.callbacks.onThreadLost(lost, reason);
   }

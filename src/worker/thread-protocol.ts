@@ -13,7 +13,10 @@ export interface ThreadTask {
   /** file: URL of the function's module. */
   fnUrl: string;
   args: StoredValue;
-  deps: Array<[string, StoredValue]>;
+  /** Inputs; `null` means "computed earlier on this same thread": take it from the thread's recent results. */
+  deps: Array<[string, StoredValue | null]>;
+  /** Keep the decoded result for dependents that may follow on this thread. */
+  keep: boolean;
 }
 
 export type MainToThread =
@@ -23,7 +26,12 @@ export type MainToThread =
 
 export type ThreadResult =
   | { id: number; ok: true; value: StoredValue; nbytes: number; duration: number; start: number; thread: number }
-  | { id: number; ok: false; error: WireError; duration: number; start: number; thread: number };
+  | { id: number; ok: false; error: WireError; duration: number; start: number; thread: number }
+  /** A `null` input was not among the thread's recent results: the main thread sends the task again with values. */
+  | { id: number; requeue: true };
+
+/** A result that ran (not sent back for inputs). */
+export type ThreadOutcome = Exclude<ThreadResult, { requeue: true }>;
 
 export type ThreadToMain =
   | { t: 'ready' }

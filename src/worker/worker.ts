@@ -18,7 +18,7 @@ import { Logger } from '../util/logger.js';
 import { LocalFiles } from './local-files.js';
 import type { WorkerOptions } from './options.js';
 import { ThreadPool } from './thread-pool.js';
-import type { StoredValue, ThreadResult, ThreadTask } from './thread-protocol.js';
+import type { StoredValue, ThreadOutcome, ThreadTask } from './thread-protocol.js';
 
 export type { WorkerOptions };
 
@@ -81,6 +81,7 @@ export class WorkerNode {
       onThreadLost: (tasks, reason) => this.#onThreadLost(tasks, reason),
       onLog: (level, text, key) => this.log.raw(`[${this.name}]${key ? ` [${key}]` : ''} ${text}`, level === 'error' || level === 'warn' ? 'warn' : 'info'),
       onStarted: (task) => this.#link.send({ op: 'started', keys: [task.key] }),
+      onRequeue: (task) => this.#onRequeue(task),
     });
   }
 
@@ -212,6 +213,26 @@ export class WorkerNode {
     }
     if (task.missing.size === 0) this.#makeReady(task);
     else if (toFetch.size > 0) void this.#fetch(task, toFetch);
+    else this.#pinBehindInputs(task);
+  }
+
+  /** A task whose missing inputs all run on one thread follows them there (see #chainBehind). */
+  #pinBehindInputs(task: LocalTask): void {
+    if (task.order.resources) return;
+    let slot: number | undefined;
+    for (const key of task.missing) {
+      const producer = this.#tasks.get(key);
+      const placed = producer?.state === 'dispatched' ? this.#pool.placement.get(producer.id) : undefined;
+      if (placed === undefined || (slot !== undefined && placed !== slot)) return;
+      slot = placed;
+    }
+    if (slot === undefined) return;
+    const threadTask = this.#threadTask(task, this.#files.functionUrl(task.order.fn));
+    if (!this.#pool.dispatchTo(slot, [threadTask])) return;
+    task.state = 'dispatched';
+    this.#byThreadId.set(task.id, task);
+    for (const key of task.missing) this.#waiters.get(key)?.delete(task);
+    this.#chainBehind(threadTask);
   }
 
   #addWaiter(key: string, task: LocalTask): void {
@@ -303,23 +324,88 @@ export class WorkerNode {
         this.#ready.pop();
         task.state = 'dispatched';
         this.#byThreadId.set(task.id, task);
-        batch.push({
-          id: task.id,
-          key: task.order.key,
-          fnUrl: url,
-          args: fromWire(task.order.args, false),
-          deps: task.order.deps.map((d) => [d.key, this.#store.get(d.key)!] as [string, StoredValue]),
-        });
+        batch.push(this.#threadTask(task, url));
       }
       if (batch.length === 0) return;
-      for (const leftover of this.#pool.dispatch(batch)) {
+      const leftovers = new Set(this.#pool.dispatch(batch));
+      for (const leftover of leftovers) {
         const task = this.#byThreadId.get(leftover.id)!;
         this.#byThreadId.delete(leftover.id);
         this.#releaseResources(task);
         task.state = 'ready';
         this.#ready.push(task);
       }
+      for (const sent of batch) if (!leftovers.has(sent)) this.#chainBehind(sent);
     }
+  }
+
+  #threadTask(task: LocalTask, url: string): ThreadTask {
+    return {
+      id: task.id,
+      key: task.order.key,
+      fnUrl: url,
+      args: fromWire(task.order.args, false),
+      deps: task.order.deps.map((d) => [d.key, this.#store.get(d.key) ?? null] as [string, StoredValue | null]),
+      keep: this.#waiters.has(task.order.key),
+    };
+  }
+
+  /**
+   * Tasks waiting only for inputs that run (or are queued) on the thread `sent` went to follow it onto
+   * that thread at once, taking those inputs from the thread's own recent results: a chain of tasks
+   * then runs back to back on one thread instead of bouncing through this main thread per link.
+   */
+  #chainBehind(sent: ThreadTask): void {
+    const slot = this.#pool.placement.get(sent.id);
+    if (slot === undefined) return;
+    const onSlot = new Set<string>([sent.key]);
+    const chained: LocalTask[] = [];
+    const frontier = [sent.key];
+    while (frontier.length > 0 && chained.length < 4_000) {
+      const key = frontier.pop()!;
+      for (const waiter of this.#waiters.get(key) ?? []) {
+        if (waiter.state !== 'waiting' || waiter.order.resources) continue;
+        let fits = true;
+        for (const missing of waiter.missing) {
+          const producer = this.#tasks.get(missing);
+          const placed = onSlot.has(missing) || (producer?.state === 'dispatched' && this.#pool.placement.get(producer.id) === slot);
+          if (!placed) {
+            fits = false;
+            break;
+          }
+        }
+        if (!fits) continue;
+        waiter.state = 'dispatched';
+        chained.push(waiter);
+        onSlot.add(waiter.order.key);
+        frontier.push(waiter.order.key);
+      }
+    }
+    if (chained.length === 0) return;
+    const tasks = chained.map((task) => this.#threadTask(task, this.#files.functionUrl(task.order.fn)));
+    if (!this.#pool.dispatchTo(slot, tasks)) {
+      for (const task of chained) task.state = 'waiting';
+      return;
+    }
+    for (const task of chained) {
+      this.#byThreadId.set(task.id, task);
+      for (const missing of task.missing) this.#waiters.get(missing)?.delete(task);
+    }
+  }
+
+  #onRequeue(threadTask: ThreadTask): void {
+    const task = this.#byThreadId.get(threadTask.id);
+    if (!task) return;
+    this.#byThreadId.delete(threadTask.id);
+    task.state = 'waiting';
+    task.missing.clear();
+    for (const dep of task.order.deps) {
+      if (this.#store.has(dep.key)) continue;
+      task.missing.add(dep.key);
+      this.#addWaiter(dep.key, task);
+    }
+    if (task.missing.size === 0) this.#makeReady(task);
+    this.#schedulePump();
   }
 
   #acquireResources(task: LocalTask): boolean {
@@ -339,7 +425,7 @@ export class WorkerNode {
     }
   }
 
-  #onResult(threadTask: ThreadTask, result: ThreadResult): void {
+  #onResult(threadTask: ThreadTask, result: ThreadOutcome): void {
     const task = this.#byThreadId.get(threadTask.id);
     if (!task) return;
     this.#byThreadId.delete(threadTask.id);

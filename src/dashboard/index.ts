@@ -1,0 +1,11 @@
+/**
+ * The dashboard: a live status page served by the scheduler's process, and performance reports
+ * written from the client side. See `README-section.md` in this folder.
+ */
+export { startDashboard } from './dashboard-server.js';
+export type { Dashboard, DashboardOptions } from './options.js';
+export { DEFAULT_DASHBOARD_PORT, parseDashboardAddress } from './address.js';
+export { performanceReport } from './performance-report.js';
+export type { PerformanceReportOptions, ReportClient } from './performance-report.js';
+export type { DashboardState, DashboardUpdate, GroupProgress, JobView, SchedulerFigures, WorkerRow } from './snapshot.js';
+export type { ReportData } from './report-data.js';

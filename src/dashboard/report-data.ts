@@ -1,0 +1,105 @@
+/**
+ * The data a performance report embeds, in a compact column form: a report of a hundred thousand tasks
+ * stays a few megabytes. Times are milliseconds relative to the report's start, to the microsecond.
+ */
+import type { WorkerSummary } from '../protocol/messages.js';
+import type { TaskRun } from '../scheduler/server.js';
+
+/** One poll of `client.schedulerInfo()` during the body. */
+export interface InfoSample {
+  /** Milliseconds since the epoch. */
+  time: number;
+  workers: WorkerSummary[];
+  tasks: Record<string, number>;
+}
+
+/** A worker that appeared in any sample or run. */
+export interface ReportWorker {
+  id: string;
+  host: string;
+  nthreads: number;
+  /** Bytes; 0 when unknown. */
+  memoryLimit: number;
+}
+
+/** What the report's HTML embeds (as JSON) and draws. */
+export interface ReportData {
+  version: 1;
+  title: string;
+  /** Milliseconds since the epoch. */
+  start: number;
+  stop: number;
+  groups: string[];
+  workers: ReportWorker[];
+  runs: {
+    key: string[];
+    /** Index into `groups`. */
+    group: number[];
+    /** Index into `workers`. */
+    worker: number[];
+    thread: number[];
+    /** Relative to `start`, in milliseconds. */
+    start: number[];
+    stop: number[];
+    /** 1 for a run that failed. */
+    erred: number[];
+    nbytes: number[];
+  };
+  samples: {
+    /** Relative to `start`, in milliseconds. */
+    time: number[];
+    tasks: Record<string, number>[];
+    /** Per sample, resident bytes per worker (index into `workers`; null when the worker was not there). */
+    memory: (number | null)[][];
+  };
+  /** Things the reader should know (sampling stopped early, the body failed). */
+  notes: string[];
+}
+
+const relative = (t: number, start: number) => Math.round((t - start) * 1000) / 1000;
+
+/** Packs runs and samples into {@link ReportData}. Runs that ended before `start` are left out. */
+export function packReport(title: string, start: number, stop: number, runs: readonly TaskRun[], samples: readonly InfoSample[], notes: string[]): ReportData {
+  const groups = new Map<string, number>();
+  const workers = new Map<string, ReportWorker & { index: number }>();
+  const workerIndex = (id: string, from?: WorkerSummary): number => {
+    let w = workers.get(id);
+    if (!w) workers.set(id, (w = { index: workers.size, id, host: from?.host ?? '', nthreads: from?.nthreads ?? 0, memoryLimit: from?.memoryLimit ?? 0 }));
+    else if (from && w.nthreads === 0) Object.assign(w, { host: from.host, nthreads: from.nthreads, memoryLimit: from.memoryLimit });
+    return w.index;
+  };
+  for (const sample of samples) for (const w of sample.workers) workerIndex(w.id, w);
+
+  const packed: ReportData['runs'] = { key: [], group: [], worker: [], thread: [], start: [], stop: [], erred: [], nbytes: [] };
+  const ordered = runs.filter((run) => run.stop >= start).sort((a, b) => a.start - b.start);
+  for (const run of ordered) {
+    let group = groups.get(run.group);
+    if (group === undefined) groups.set(run.group, (group = groups.size));
+    packed.key.push(run.key);
+    packed.group.push(group);
+    packed.worker.push(workerIndex(run.worker));
+    packed.thread.push(run.thread);
+    packed.start.push(relative(run.start, start));
+    packed.stop.push(relative(run.stop, start));
+    packed.erred.push(run.status === 'erred' ? 1 : 0);
+    packed.nbytes.push(run.nbytes);
+  }
+  const memory = samples.map((sample) => {
+    const row: (number | null)[] = new Array<number | null>(workers.size).fill(null);
+    for (const w of sample.workers) row[workerIndex(w.id, w)] = w.memory;
+    return row;
+  });
+  return {
+    version: 1, title, start, stop,
+    groups: [...groups.keys()],
+    workers: [...workers.values()].sort((a, b) => a.index - b.index).map(({ index: _index, ...w }) => w),
+    runs: packed,
+    samples: { time: samples.map((s) => relative(s.time, start)), tasks: samples.map((s) => s.tasks), memory },
+    notes,
+  };
+}
+
+/** JSON that is safe inside a `<script>` element: no `</script>`, no `<!--`. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
