@@ -350,6 +350,42 @@ export class Client implements FutureOwner {
   }
 
   /**
+   * Runs `fn(...args)` on every worker now, and on every worker that joins later (scale up, adapt, a restart
+   * after a crash) and every task thread started later, before they take a task. Registering the same
+   * `name` again replaces the setup. Resolves with `{ [workerId]: result }` of the current workers.
+   * @throws FlotillaError naming the workers where it failed.
+   * @example await client.registerWorkerSetup(() => { process.env.OMP_NUM_THREADS = '1'; }, { name: 'threads' });
+   */
+  async registerWorkerSetup<A extends unknown[], R>(fn: Fn<A, R>, options: { name?: string; args?: A; timeoutMs?: number } = {}): Promise<Record<string, Awaited<R>>> {
+    this.#checkOpen('registerWorkerSetup');
+    const shipped = prepareFunction(fn, { what: 'registerWorkerSetup' });
+    const args = (options.args ?? []) as unknown[];
+    const encoded = encodeValue(args, { label: 'the arguments of registerWorkerSetup', argumentsOf: 'registerWorkerSetup' });
+    const name = options.name ?? shipped.name;
+    const outcome = await this.#session.registerSetup(name, shipped, encoded, options.timeoutMs ?? 60_000, fn as Fn<unknown[], unknown>, args);
+    if (outcome.errors.size > 0) {
+      const lines = [...outcome.errors].map(([worker, error]) => `  ${worker}: ${error.name}: ${error.message}`);
+      throw new FlotillaError(`worker setup ${JSON.stringify(name)} failed on ${outcome.errors.size} worker(s):\n${lines.join('\n')}\nIt stays registered for workers that join later; unregisterWorkerSetup(${JSON.stringify(name)}) removes it.`, { cause: [...outcome.errors.values()][0] });
+    }
+    return Object.fromEntries(outcome.results) as Record<string, Awaited<R>>;
+  }
+
+  /** Stops running the named setup on workers that join later (workers that ran it keep its effects). */
+  async unregisterWorkerSetup(name: string): Promise<void> {
+    const outcome = await this.#session.unregisterSetup(name);
+    const error = [...outcome.errors.values()][0];
+    if (error) throw error;
+  }
+
+  /**
+   * The last `tail` lines of each worker's log (task console output, tagged with worker and task key,
+   * and the worker's own messages); also in `worker.log` in each worker's local directory.
+   */
+  getWorkerLogs(options: { tail?: number; workers?: string[] } = {}): Promise<Record<string, string[]>> {
+    return this.#session.workerLogs(options.tail ?? 100, options.workers);
+  }
+
+  /**
    * Sends a `.js`/`.mjs`/`.cjs`/`.json` file (or a `.zip`/`.tar.gz` of a folder) to every worker's local directory;
    * tasks import it as `await import('./name.mjs')`.
    * @throws FlotillaError before sending anything when the file is missing, of another kind, or over UPLOAD_LIMIT_BYTES.

@@ -188,6 +188,27 @@ export class RemoteSession implements Session {
     const reply = await this.#request<Extract<Reply, { op: 'run-reply' }>>((id) => ({
       op: 'run', id, fn: fn.hash, args: toWireValue(encoded), timeoutMs: options.timeoutMs, ...(options.workers ? { workers: options.workers } : {}),
     }));
+    return this.#outcome(reply);
+  }
+
+  async registerSetup(name: string, fn: ShippedFunction, encoded: EncodedValue, timeoutMs: number): Promise<RunOutcome> {
+    this.#ensureFunction(fn);
+    const reply = await this.#request<Extract<Reply, { op: 'run-reply' }>>((id) => ({
+      op: 'register-setup', id, name, fn: fn.hash, args: toWireValue(encoded), timeoutMs,
+    }));
+    return this.#outcome(reply);
+  }
+
+  async unregisterSetup(name: string): Promise<RunOutcome> {
+    return this.#outcome(await this.#request<Extract<Reply, { op: 'run-reply' }>>((id) => ({ op: 'unregister-setup', id, name })));
+  }
+
+  async workerLogs(tail: number, workers?: string[]): Promise<Record<string, string[]>> {
+    const reply = await this.#request<Extract<Reply, { op: 'worker-logs-reply' }>>((id) => ({ op: 'worker-logs', id, tail, ...(workers ? { workers } : {}) }));
+    return reply.logs;
+  }
+
+  #outcome(reply: Extract<Reply, { op: 'run-reply' }>): RunOutcome {
     const results = new Map<string, unknown>();
     for (const [worker, wire] of Object.entries(reply.results)) results.set(worker, decodeWire(wire));
     const errors = new Map<string, Error>();
@@ -241,6 +262,7 @@ export class RemoteSession implements Session {
     'upload-reply': (m) => this.#reply(m),
     'info-reply': (m) => this.#reply(m),
     'task-stream-reply': (m) => this.#reply(m),
+    'worker-logs-reply': (m) => this.#reply(m),
     'workers-changed': (m) => {
       this.#workers = m.count;
       this.listener.workersChanged(m.count);

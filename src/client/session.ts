@@ -37,6 +37,11 @@ export interface Session {
   /** Values of finished keys whose value did not come with the completion report. */
   fetch(keys: string[]): Promise<Map<string, unknown>>;
   run(fn: ShippedFunction, callable: (...args: unknown[]) => unknown, args: unknown[], encoded: EncodedValue, options: { workers?: string[]; timeoutMs: number }): Promise<RunOutcome>;
+  /** Runs a setup on every worker now and on every worker that joins later; replaces one of the same name. */
+  registerSetup(name: string, fn: ShippedFunction, encoded: EncodedValue, timeoutMs: number, callable: (...args: unknown[]) => unknown, args: unknown[]): Promise<RunOutcome>;
+  unregisterSetup(name: string): Promise<RunOutcome>;
+  /** The last `tail` log lines of each worker. */
+  workerLogs(tail: number, workers?: string[]): Promise<Record<string, string[]>>;
   scatter(keys: string[], values: unknown[], encoded: EncodedValue[], options: { broadcast: boolean; workers?: string[] }): Promise<number[]>;
   upload(name: string, data: Uint8Array): Promise<{ workers: string[]; errors: Map<string, Error> }>;
   info(): Promise<{ workers: WorkerSummary[]; tasks: Record<string, number> }>;

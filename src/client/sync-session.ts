@@ -100,6 +100,19 @@ export class SyncSession implements Session {
     return { results, errors };
   }
 
+  async registerSetup(_name: string, fn: ShippedFunction, _encoded: EncodedValue, _timeoutMs: number, callable: (...args: unknown[]) => unknown, args: unknown[]): Promise<RunOutcome> {
+    // The caller is the only "worker": a setup runs once, here.
+    return this.run(fn, callable, args);
+  }
+
+  async unregisterSetup(): Promise<RunOutcome> {
+    return { results: new Map(), errors: new Map() };
+  }
+
+  async workerLogs(): Promise<Record<string, string[]>> {
+    return { [SYNC_WORKER]: [] };
+  }
+
   async scatter(keys: string[], values: unknown[], _encoded: EncodedValue[]): Promise<number[]> {
     keys.forEach((key, i) => this.#settleValue(key, values[i]));
     return keys.map(() => 0);

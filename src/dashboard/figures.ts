@@ -10,6 +10,8 @@ import type { SchedulerFigures } from './snapshot.js';
 const RATE_WINDOW_MS = 2_000;
 /** The event-loop delay is reported per window of this length, in milliseconds. */
 const DELAY_WINDOW_MS = 1_000;
+/** Sampling interval of the delay monitor, in milliseconds: fine enough to see a stalled loop, cheap to run. */
+const DELAY_RESOLUTION_MS = 10;
 
 interface Sample { time: number; tasks: number; messages: number }
 
@@ -22,8 +24,7 @@ export class FiguresMeter {
   /** Starts measuring the event-loop delay (idempotent). */
   start(): void {
     if (this.#histogram) return;
-    // 10 ms resolution: fine enough to see a stalled loop, cheap enough to leave running while watched.
-    this.#histogram = monitorEventLoopDelay({ resolution: 10 });
+    this.#histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
     this.#histogram.enable();
     this.#windowStart = Date.now();
   }
@@ -60,7 +61,8 @@ export class FiguresMeter {
     const histogram = this.#histogram;
     if (!histogram || time - this.#windowStart < DELAY_WINDOW_MS) return;
     if (histogram.count > 0) {
-      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      // The monitor records whole timer intervals; the delay is what exceeds the resolution.
+      const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - DELAY_RESOLUTION_MS) * 100) / 100);
       this.#lastDelay = { mean: ms(histogram.mean), p99: ms(histogram.percentile(99)), max: ms(histogram.max) };
     }
     histogram.reset();

@@ -61,14 +61,14 @@ const relative = (t: number, start: number) => Math.round((t - start) * 1000) / 
 /** Packs runs and samples into {@link ReportData}. Runs that ended before `start` are left out. */
 export function packReport(title: string, start: number, stop: number, runs: readonly TaskRun[], samples: readonly InfoSample[], notes: string[]): ReportData {
   const groups = new Map<string, number>();
-  const workers = new Map<string, ReportWorker & { index: number }>();
-  const workerIndex = (id: string, from?: WorkerSummary): number => {
-    let w = workers.get(id);
-    if (!w) workers.set(id, (w = { index: workers.size, id, host: from?.host ?? '', nthreads: from?.nthreads ?? 0, memoryLimit: from?.memoryLimit ?? 0 }));
-    else if (from && w.nthreads === 0) Object.assign(w, { host: from.host, nthreads: from.nthreads, memoryLimit: from.memoryLimit });
-    return w.index;
-  };
-  for (const sample of samples) for (const w of sample.workers) workerIndex(w.id, w);
+  // Workers are numbered in name order (local-0, local-1, … local-10), as the live page lists them.
+  const seen = new Map<string, ReportWorker>();
+  for (const sample of samples) {
+    for (const w of sample.workers) seen.set(w.id, { id: w.id, host: w.host, nthreads: w.nthreads, memoryLimit: w.memoryLimit });
+  }
+  for (const run of runs) if (!seen.has(run.worker)) seen.set(run.worker, { id: run.worker, host: '', nthreads: 0, memoryLimit: 0 });
+  const workerList = [...seen.values()].sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  const workerIndex = new Map(workerList.map((w, i) => [w.id, i]));
 
   const packed: ReportData['runs'] = { key: [], group: [], worker: [], thread: [], start: [], stop: [], erred: [], nbytes: [] };
   const ordered = runs.filter((run) => run.stop >= start).sort((a, b) => a.start - b.start);
@@ -77,7 +77,7 @@ export function packReport(title: string, start: number, stop: number, runs: rea
     if (group === undefined) groups.set(run.group, (group = groups.size));
     packed.key.push(run.key);
     packed.group.push(group);
-    packed.worker.push(workerIndex(run.worker));
+    packed.worker.push(workerIndex.get(run.worker)!);
     packed.thread.push(run.thread);
     packed.start.push(relative(run.start, start));
     packed.stop.push(relative(run.stop, start));
@@ -85,14 +85,14 @@ export function packReport(title: string, start: number, stop: number, runs: rea
     packed.nbytes.push(run.nbytes);
   }
   const memory = samples.map((sample) => {
-    const row: (number | null)[] = new Array<number | null>(workers.size).fill(null);
-    for (const w of sample.workers) row[workerIndex(w.id, w)] = w.memory;
+    const row: (number | null)[] = new Array<number | null>(workerList.length).fill(null);
+    for (const w of sample.workers) row[workerIndex.get(w.id)!] = w.memory;
     return row;
   });
   return {
     version: 1, title, start, stop,
     groups: [...groups.keys()],
-    workers: [...workers.values()].sort((a, b) => a.index - b.index).map(({ index: _index, ...w }) => w),
+    workers: workerList,
     runs: packed,
     samples: { time: samples.map((s) => relative(s.time, start)), tasks: samples.map((s) => s.tasks), memory },
     notes,

@@ -88,6 +88,9 @@ export type ClientToScheduler =
   | { op: 'who-has'; id: number; keys: TaskKey[] }
   | { op: 'gather-proxy'; id: number; keys: TaskKey[] }
   | { op: 'run'; id: number; fn: string; args: WireValue; workers?: string[]; timeoutMs: number }
+  | { op: 'register-setup'; id: number; name: string; fn: string; args: WireValue; timeoutMs: number }
+  | { op: 'unregister-setup'; id: number; name: string }
+  | { op: 'worker-logs'; id: number; tail: number; workers?: string[] }
   | { op: 'scatter'; id: number; keys: TaskKey[]; values: WireValue[]; broadcast: boolean; workers?: string[] }
   | { op: 'upload-file'; id: number; name: string; data: OutOfBand }
   | { op: 'info'; id: number }
@@ -128,6 +131,7 @@ export type SchedulerToClient =
   | { op: 'upload-reply'; id: number; workers: string[]; errors: Record<string, WireError> }
   | { op: 'info-reply'; id: number; workers: WorkerSummary[]; tasks: Record<string, number> }
   | { op: 'task-stream-reply'; id: number; runs: TaskRunRecord[] }
+  | { op: 'worker-logs-reply'; id: number; logs: Record<string, string[]> }
   | { op: 'workers-changed'; count: number }
   | { op: 'error'; error: WireError };
 
@@ -166,6 +170,7 @@ export type WorkerToScheduler =
   | { op: 'missing-data'; key: TaskKey; missing: TaskKey[] }
   | { op: 'data-stored'; id: number; keys: TaskKey[]; nbytes: number[] }
   | { op: 'run-result'; id: number; value?: WireValue; error?: WireError }
+  | { op: 'logs'; id: number; lines: string[] }
   | { op: 'data-reply'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] }
   | { op: 'upload-done'; id: number; error?: WireError }
   | { op: 'unregister'; reason: string };
@@ -189,6 +194,9 @@ export type SchedulerToWorker =
   | { op: 'store-data'; id: number; keys: TaskKey[]; values: WireValue[] }
   | { op: 'get-data'; id: number; keys: TaskKey[] }
   | { op: 'run'; id: number; fn: string; args: WireValue; timeoutMs: number }
+  | { op: 'setup'; id: number; name: string; fn: string; args: WireValue }
+  | { op: 'remove-setup'; name: string }
+  | { op: 'get-logs'; id: number; tail: number }
   | { op: 'upload-file'; id: number; name: string; data: OutOfBand }
   | { op: 'heartbeat-ack' }
   | { op: 'unknown-worker' }

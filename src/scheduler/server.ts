@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { ProtocolError, TimeoutError } from '../errors/index.js';
+import { FlotillaError, ProtocolError, TimeoutError } from '../errors/index.js';
 import type {
   ClientToScheduler, HandlerTable, TaskRunRecord, WireError, WireValue, WorkerSummary, WorkerToScheduler,
 } from '../protocol/messages.js';
@@ -49,6 +49,9 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #runs = new Map<number, FanOut<RunAnswer>>();
   #stores = new Map<number, FanOut<{ keys: string[]; nbytes: number[] }>>();
   #uploadsInFlight = new Map<number, FanOut<WireError | undefined>>();
+  #logRequests = new Map<number, FanOut<string[]>>();
+  /** Worker setups (registerWorkerSetup), run on every worker that joins before its first task. */
+  readonly setups = new Map<string, { fn: string; args: WireValue }>();
   #dataRequests = new Map<number, (values: Record<string, WireValue>, missing: string[]) => void>();
   /** Uploaded files, re-sent to every worker that joins later. */
   readonly uploads = new Map<string, Uint8Array>();
@@ -174,6 +177,10 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     for (const [name, data] of this.uploads) {
       this.#send(peer, { op: 'upload-file', id: 0, name, data: new OutOfBand(data) });
     }
+    for (const [name, setup] of this.setups) {
+      this.#ensureFunction(worker, setup.fn);
+      this.#send(peer, { op: 'setup', id: 0, name, fn: setup.fn, args: setup.args });
+    }
     this.log.info(`worker ${worker.id} joined from ${info.address} with ${info.nthreads} threads`);
     this.#broadcastWorkerCount();
     this.state.fill();
@@ -189,7 +196,18 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       cancel: (m) => this.state.cancel(client, m.keys),
       'who-has': (m) => this.#send(client.peer, { op: 'who-has-reply', id: m.id, holders: this.state.whoHas(m.keys) }),
       'gather-proxy': (m) => this.#gatherProxy(client, m.id, m.keys),
-      run: (m) => this.#run(client, m),
+      run: (m) => this.#runOn(client, m.id, this.#targets(m.workers), m.fn, (id) => ({ op: 'run', id, fn: m.fn, args: m.args, timeoutMs: m.timeoutMs }), m.timeoutMs),
+      'register-setup': (m) => {
+        this.setups.set(m.name, { fn: m.fn, args: m.args });
+        this.#runOn(client, m.id, this.#targets(undefined), m.fn, (id) => ({ op: 'setup', id, name: m.name, fn: m.fn, args: m.args }), m.timeoutMs);
+      },
+      'unregister-setup': (m) => {
+        const existed = this.setups.delete(m.name);
+        for (const worker of this.#targets(undefined)) this.#send(worker.peer, { op: 'remove-setup', name: m.name });
+        const errors = existed ? {} : { scheduler: toWireError(new FlotillaError(`no worker setup is registered under the name ${JSON.stringify(m.name)}`)) };
+        this.#send(client.peer, { op: 'run-reply', id: m.id, results: {}, errors });
+      },
+      'worker-logs': (m) => this.#collectLogs(client, m.id, m.tail, m.workers),
       scatter: (m) => this.#scatter(client, m),
       'upload-file': (m) => this.#upload(client, m.id, m.name, m.data),
       info: (m) => this.#send(client.peer, {
@@ -234,7 +252,11 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       started: (m) => this.state.started(worker, m.keys),
       'missing-data': (m) => this.state.missingData(worker, m.key, m.missing),
       'data-stored': (m) => this.#stores.get(m.id)?.answer(worker.peer, { keys: m.keys, nbytes: m.nbytes }),
-      'run-result': (m) => this.#runs.get(m.id)?.answer(worker.peer, { value: m.value, error: m.error }),
+      'run-result': (m) => {
+        if (m.id === 0 && m.error) this.log.warn(`a worker setup failed on ${worker.id} as it joined: ${m.error.name}: ${m.error.message}`);
+        this.#runs.get(m.id)?.answer(worker.peer, { value: m.value, error: m.error });
+      },
+      logs: (m) => this.#logRequests.get(m.id)?.answer(worker.peer, m.lines),
       'data-reply': (m) => {
         const done = this.#dataRequests.get(m.id);
         this.#dataRequests.delete(m.id);
@@ -260,8 +282,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     worker.knownFunctions.add(hash);
   }
 
-  #run(client: ClientRecord, m: Extract<ClientToScheduler, { op: 'run' }>): void {
-    const targets = this.#targets(m.workers);
+  /** Runs a function on workers (run or setup) and answers the client once, with per-worker results and errors. */
+  #runOn(client: ClientRecord, replyId: number, targets: WorkerRecord[], fn: string, message: (id: number) => object, timeoutMs: number): void {
     const id = this.#nextRequest++;
     const byPeer = new Map(targets.map((w) => [w.peer, w.id]));
     this.#runs.set(id, new FanOut<RunAnswer>(byPeer.keys(), (answers, missing) => {
@@ -277,16 +299,31 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
         const name = byPeer.get(peer)!;
         const gone = !this.state.workers.has(peer);
         errors[name] = toWireError(new TimeoutError(gone
-          ? `worker ${name} left before its run finished`
-          : `worker ${name} did not finish run within ${m.timeoutMs} ms`));
+          ? `worker ${name} left before it finished`
+          : `worker ${name} did not finish within ${timeoutMs} ms`));
       }
-      this.#send(client.peer, { op: 'run-reply', id: m.id, results, errors });
+      this.#send(client.peer, { op: 'run-reply', id: replyId, results, errors });
       this.#flush();
-    }, m.timeoutMs));
+    }, timeoutMs));
     for (const worker of targets) {
-      this.#ensureFunction(worker, m.fn);
-      this.#send(worker.peer, { op: 'run', id, fn: m.fn, args: m.args, timeoutMs: m.timeoutMs });
+      this.#ensureFunction(worker, fn);
+      this.#send(worker.peer, message(id));
     }
+  }
+
+  #collectLogs(client: ClientRecord, replyId: number, tail: number, names: string[] | undefined): void {
+    const targets = this.#targets(names);
+    const id = this.#nextRequest++;
+    const byPeer = new Map(targets.map((w) => [w.peer, w.id]));
+    this.#logRequests.set(id, new FanOut<string[]>(byPeer.keys(), (answers, missing) => {
+      this.#logRequests.delete(id);
+      const logs: Record<string, string[]> = {};
+      for (const [peer, lines] of answers) logs[byPeer.get(peer)!] = lines;
+      for (const peer of missing) logs[byPeer.get(peer)!] = ['(no answer from this worker)'];
+      this.#send(client.peer, { op: 'worker-logs-reply', id: replyId, logs });
+      this.#flush();
+    }, 10_000));
+    for (const worker of targets) this.#send(worker.peer, { op: 'get-logs', id, tail });
   }
 
   #scatter(client: ClientRecord, m: Extract<ClientToScheduler, { op: 'scatter' }>): void {
@@ -393,6 +430,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     for (const fan of this.#runs.values()) fan.drop(peer);
     for (const fan of this.#stores.values()) fan.drop(peer);
     for (const fan of this.#uploadsInFlight.values()) fan.drop(peer);
+    for (const fan of this.#logRequests.values()) fan.drop(peer);
     this.#broadcastWorkerCount();
     this.#flush();
     this.emit('worker-removed', summarize(worker), reason);

@@ -6,7 +6,8 @@
  * folder. A task that does `await import('./helper.mjs')` thus resolves against the folder of its own
  * function module and sees the newest upload.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isArchive, unpackArchive } from './archives.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FunctionSource } from '../protocol/messages.js';
@@ -48,17 +49,20 @@ export class LocalFiles {
     return url;
   }
 
-  /** Stores an uploaded file; later function modules see it (and not an older version of it). */
+  /**
+   * Stores an uploaded file (an archive is unpacked); later function modules see it, and not an older
+   * version of it. Everything uploaded before is carried into the new version folder.
+   */
   addUpload(name: string, data: Uint8Array): string {
     const previous = this.#versionDir();
     this.#version++;
     const next = this.#versionDir();
     mkdirSync(next, { recursive: true });
-    for (const entry of readdirSync(previous, { withFileTypes: true })) {
-      if (entry.isFile() && this.uploads.has(entry.name) && entry.name !== name) copyFileSync(join(previous, entry.name), join(next, entry.name));
-    }
+    // Function modules are rewritten on demand in the new folder; everything else was uploaded.
+    cpSync(previous, next, { recursive: true, filter: (source) => !/[\\/]fn-[^\\/]*\.mjs$/.test(source) });
     const target = join(next, name);
     writeFileSync(target, data);
+    if (isArchive(name)) unpackArchive(target, name, data, next);
     this.uploads.add(name);
     return target;
   }

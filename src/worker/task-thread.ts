@@ -106,11 +106,15 @@ function flush(): void {
   pending = [];
 }
 
+/** Worker setups queued on this thread; tasks start only once they have run. */
+let setupsDone: Promise<void> = Promise.resolve();
+
 async function drain(): Promise<void> {
   if (running) return;
   running = true;
   let lastYield = performance.now();
   try {
+    await setupsDone;
     while (queue.length > 0) {
       const task = queue.shift()!;
       if (dropped.delete(task.id)) continue;
@@ -128,7 +132,7 @@ async function drain(): Promise<void> {
   }
 }
 
-async function runSetup(message: Extract<MainToThread, { t: 'run' }>): Promise<void> {
+async function runSetup(message: Extract<MainToThread, { t: 'run' | 'setup' }>): Promise<void> {
   try {
     const fn = await loadFunction(message.fnUrl);
     const args = decodeValue(message.args) as unknown[];
@@ -152,6 +156,9 @@ port.on('message', (message: MainToThread) => {
       break;
     case 'run':
       void runSetup(message);
+      break;
+    case 'setup':
+      setupsDone = setupsDone.then(() => runSetup(message));
       break;
   }
 });

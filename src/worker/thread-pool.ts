@@ -47,6 +47,8 @@ export class ThreadPool {
     const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { name: `${this.name}/thread-${index}`, index }, stdout: false, stderr: false });
     const slot: ThreadSlot = { index, thread, queue: [], alive: true };
     thread.on('message', (message: ThreadToMain) => this.#onMessage(slot, message));
+    // A replacement thread (after a crash or a cancelled task) gets the worker's setups first.
+    for (const setup of this.#setups?.values() ?? []) thread.postMessage({ t: 'setup', id: 0, fnUrl: setup.fnUrl, args: setup.args } satisfies MainToThread);
     thread.on('error', (error) => this.#onExit(slot, `thread crashed: ${error.stack ?? error.message}`));
     thread.on('exit', (code) => this.#onExit(slot, `thread exited with code ${code}`));
     return slot;
@@ -128,14 +130,26 @@ export class ThreadPool {
   }
 
   /** Runs `fnUrl` on every thread (client.run): its effects reach later tasks on each thread. */
-  runOnAll(fnUrl: string, args: StoredValue): Promise<Array<{ ok: boolean; value?: StoredValue; error?: import('../protocol/messages.js').WireError }>> {
+  runOnAll(fnUrl: string, args: StoredValue, kind: 'run' | 'setup' = 'run'): Promise<Array<{ ok: boolean; value?: StoredValue; error?: import('../protocol/messages.js').WireError }>> {
     const id = this.#nextRun++;
     const alive = this.#slots.filter((s) => s.alive);
     return new Promise((resolve) => {
       if (alive.length === 0) return resolve([]);
       this.#runs.set(id, { remaining: alive.length, results: [], done: resolve });
-      for (const slot of alive) this.#post(slot, { t: 'run', id, fnUrl, args });
+      for (const slot of alive) this.#post(slot, { t: kind, id, fnUrl, args });
     });
+  }
+
+  /** Setups run on every thread now and on every thread started later, before its first task. */
+  readonly #setups = new Map<string, { fnUrl: string; args: StoredValue }>();
+
+  addSetup(name: string, fnUrl: string, args: StoredValue): ReturnType<ThreadPool['runOnAll']> {
+    this.#setups.set(name, { fnUrl, args });
+    return this.runOnAll(fnUrl, args, 'setup');
+  }
+
+  removeSetup(name: string): void {
+    this.#setups.delete(name);
   }
 
   executingTasks(): ThreadTask[] {

@@ -22,7 +22,9 @@ export interface ThreadTask {
 export type MainToThread =
   | { t: 'tasks'; tasks: ThreadTask[] }
   | { t: 'drop'; ids: number[] }
-  | { t: 'run'; id: number; fnUrl: string; args: StoredValue };
+  | { t: 'run'; id: number; fnUrl: string; args: StoredValue }
+  /** Like run, but tasks on this thread wait until it is done (worker setups). */
+  | { t: 'setup'; id: number; fnUrl: string; args: StoredValue };
 
 export type ThreadResult =
   | { id: number; ok: true; value: StoredValue; nbytes: number; duration: number; start: number; thread: number }

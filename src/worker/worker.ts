@@ -3,7 +3,7 @@
  * peers, fetches inputs from peers, and feeds the task threads. Results stay here (encoded) until the
  * scheduler frees them.
  */
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ComputeOrder, HandlerTable, PeerRequest, SchedulerToWorker, TaskFinishedReport, WireValue } from '../protocol/messages.js';
@@ -39,6 +39,9 @@ export class WorkerNode {
   readonly name: string;
   readonly log: Logger;
   readonly logTail: string[] = [];
+  /** `worker.log` in the local directory: task console output and this worker's messages. */
+  readonly logFile: string;
+  #logStream: import('node:fs').WriteStream;
   #link: DealerLink;
   #peerServer: RouterEndpoint;
   #peers: PeerPool;
@@ -71,6 +74,14 @@ export class WorkerNode {
     const dir = options.localDirectory ?? join(process.cwd(), '.flotilla-worker-space', `${this.name}-${shortId()}`);
     mkdirSync(dir, { recursive: true });
     this.#files = new LocalFiles(resolve(dir));
+    // The log file survives a crash (the directory is removed only on a clean close), for post-mortems.
+    this.logFile = join(this.#files.directory, 'worker.log');
+    const logStream = createWriteStream(this.logFile, { flags: 'a' });
+    logStream.on('error', () => {
+      // A full or vanished disk must not take the worker down; the in-memory tail still has the lines.
+    });
+    this.log.addSink((line) => logStream.write(line + '\n'));
+    this.#logStream = logStream;
     this.#link = new DealerLink(options.scheduler, `worker-${this.name}-${shortId()}`, (error) => {
       this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`);
     }, options.security);
@@ -178,7 +189,10 @@ export class WorkerNode {
       this.#link.send({ op: 'data-stored', id: m.id, keys: m.keys, nbytes });
     },
     'get-data': (m) => this.#link.send({ op: 'data-reply', id: m.id, ...this.#collect(m.keys) }),
-    run: (m) => void this.#runEverywhere(m.id, m.fn, m.args),
+    run: (m) => void this.#runEverywhere(m.id, m.fn, m.args, 'run'),
+    setup: (m) => void this.#runEverywhere(m.id, m.fn, m.args, 'setup', m.name),
+    'remove-setup': (m) => this.#pool.removeSetup(m.name),
+    'get-logs': (m) => this.#link.send({ op: 'logs', id: m.id, lines: this.logTail.slice(-Math.max(0, m.tail)) }),
     'upload-file': (m) => {
       try {
         this.#files.addUpload(m.name, m.data.bytes);
@@ -487,9 +501,16 @@ export class WorkerNode {
     this.#schedulePump();
   }
 
-  async #runEverywhere(id: number, fnHash: string, args: WireValue): Promise<void> {
+  async #runEverywhere(id: number, fnHash: string, args: WireValue, kind: 'run' | 'setup', name = ''): Promise<void> {
     try {
-      const results = await this.#pool.runOnAll(this.#files.functionUrl(fnHash), fromWire(args, false));
+      const url = this.#files.functionUrl(fnHash);
+      const stored = fromWire(args, false);
+      const results = await (kind === 'setup' ? this.#pool.addSetup(name, url, stored) : this.#pool.runOnAll(url, stored));
+      if (kind === 'setup') {
+        const failed = results.find((r) => !r.ok);
+        if (failed) this.log.error(`worker setup ${JSON.stringify(name)} failed: ${failed.error?.name}: ${failed.error?.message}`);
+        else this.log.info(`worker setup ${JSON.stringify(name)} done on ${results.length} thread(s)`);
+      }
       const failed = results.find((r) => !r.ok);
       if (failed) this.#link.send({ op: 'run-result', id, error: failed.error });
       else this.#link.send({ op: 'run-result', id, ...(results[0]?.value ? { value: toWire(results[0].value) } : {}) });
@@ -540,6 +561,7 @@ export class WorkerNode {
       await this.#peerServer.close();
       await this.#peers.close();
       await this.#pool.close();
+      await new Promise<void>((done) => this.#logStream.end(done));
       if (!this.options.keepLocalDirectory) this.#files.remove();
       this.#closedResolve(reason);
     })();

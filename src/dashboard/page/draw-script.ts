@@ -132,7 +132,8 @@ var FlotillaDraw = (function () {
     return { ctx: ctx, width: cssWidth, height: cssHeight };
   }
 
-  function timeAxis(ctx, x0, width, y, t0, t1, tEnd) {
+  /** Tick labels in seconds, relative to the end ("now") or, with fromStart, to the start. */
+  function timeAxis(ctx, x0, width, y, t0, t1, fromStart) {
     ctx.fillStyle = '#66707c';
     ctx.strokeStyle = '#dde2e8';
     ctx.font = '11px system-ui, sans-serif';
@@ -141,11 +142,11 @@ var FlotillaDraw = (function () {
     var steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000];
     var step = steps[steps.length - 1];
     for (var i = 0; i < steps.length; i++) if (span / steps[i] <= Math.max(2, width / 90)) { step = steps[i]; break; }
-    var first = Math.ceil((t0 - tEnd) / step) * step;
-    for (var rel = first; tEnd + rel <= t1 + 1e-6; rel += step) {
-      var x = x0 + (tEnd + rel - t0) / span * width;
+    var ref = fromStart ? t0 : t1;
+    for (var rel = Math.ceil((t0 - ref) / step) * step; ref + rel <= t1 + 1e-6; rel += step) {
+      var x = x0 + (ref + rel - t0) / span * width;
       ctx.beginPath(); ctx.moveTo(x + 0.5, y - 4); ctx.lineTo(x + 0.5, y); ctx.stroke();
-      var label = rel === 0 ? (tEnd === t1 ? 'now' : 'end') : (rel / 1000).toFixed(step < 1000 ? 2 : 0) + ' s';
+      var label = rel === 0 ? (fromStart ? '0 s' : 'now') : (rel / 1000).toFixed(step < 10 ? 3 : step < 1000 ? 2 : 0) + ' s';
       ctx.textAlign = 'center';
       ctx.fillText(label, Math.min(x0 + width - 14, Math.max(x0 + 14, x)), y + 2);
     }
@@ -155,8 +156,9 @@ var FlotillaDraw = (function () {
    * The task stream: one row per worker thread (rows: [{worker, thread, label}]), one bar per task run
    * between t0 and t1 (ms since the epoch), coloured by group; erred runs red with a dark outline.
    * Sets canvas.dataset.bars / erred / rows / groups and keeps the layout for tooltips.
+   * opts: { fromStart } labels the axis from t0 (reports) instead of back from t1 ("now").
    */
-  function drawTaskStream(canvas, runs, rows, t0, t1) {
+  function drawTaskStream(canvas, runs, rows, t0, t1, opts) {
     var rowIndex = new Map();
     rows.forEach(function (r, i) { rowIndex.set(r.worker + '\u0000' + r.thread, i); });
     var rowH = rows.length > 24 ? 10 : 18;
@@ -200,7 +202,7 @@ var FlotillaDraw = (function () {
       byRow[row].push(run);
       bars++;
     }
-    timeAxis(ctx, x0, width, top + rows.length * rowH + 2, t0, t1, t1);
+    timeAxis(ctx, x0, width, top + rows.length * rowH + 2, t0, t1, !!(opts && opts.fromStart));
     canvas.dataset.bars = String(bars);
     canvas.dataset.erred = String(erred);
     canvas.dataset.rows = String(rows.length);
@@ -271,7 +273,7 @@ var FlotillaDraw = (function () {
 
   /**
    * A line chart of series [{label, colour, points: [[t, v], ...]}] over [t0, t1] (ms since the epoch).
-   * opts: { height, format(v), yMax, dashed: [label, value, colour] }. Sets canvas.dataset.points.
+   * opts: { height, format(v), yMax, dashed: [label, value, colour], fromStart }. Sets canvas.dataset.points.
    */
   function drawLines(canvas, series, t0, t1, opts) {
     opts = opts || {};
@@ -306,7 +308,7 @@ var FlotillaDraw = (function () {
       ctx.stroke(); ctx.lineWidth = 1;
       points += s.points.length;
     });
-    timeAxis(ctx, left, width, top + height + 2, t0, t1, t1);
+    timeAxis(ctx, left, width, top + height + 2, t0, t1, !!opts.fromStart);
     canvas.dataset.points = String(points);
     canvas.dataset.series = String(series.length);
   }

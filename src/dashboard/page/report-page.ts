@@ -60,7 +60,7 @@ const REPORT_SCRIPT = String.raw`
 
   var times = data.samples.time.map(function (t) { return t0 + t; });
   function draw() {
-    var drawn = D.drawTaskStream(byId('task-stream'), runs, D.streamRows(data.workers, runs), t0, t1);
+    var drawn = D.drawTaskStream(byId('task-stream'), runs, D.streamRows(data.workers, runs), t0, t1, { fromStart: true });
     D.legend(byId('stream-legend'), drawn.groups, drawn.erred > 0);
 
     // Completions per group over time (cumulative).
@@ -69,7 +69,7 @@ const REPORT_SCRIPT = String.raw`
     var counts = data.groups.map(function () { return 0; });
     sortedIdx.forEach(function (i) { var g = data.runs.group[i]; counts[g]++; perGroup[g].points.push([runs[i].stop, counts[g]]); });
     perGroup.forEach(function (s, g) { s.points.push([t1, counts[g]]); });
-    D.drawLines(byId('progress-chart'), perGroup, t0, t1, { height: 160 });
+    D.drawLines(byId('progress-chart'), perGroup, t0, t1, { height: 160, fromStart: true });
     D.legend(byId('progress-legend'), data.groups, false);
 
     // Worker memory.
@@ -80,7 +80,11 @@ const REPORT_SCRIPT = String.raw`
       data.samples.memory.forEach(function (row, si) { if (row[wi] !== null && row[wi] !== undefined) points.push([times[si], row[wi]]); });
       return { label: w.id, colour: D.colour('\u0000worker ' + w.id), points: points };
     });
-    D.drawLines(byId('memory-chart'), memory, t0, t1, { height: 160, format: D.fmtBytes, dashed: sameLimit ? ['limit', limits[0], '#d62728'] : null });
+    // The limit line only where it does not flatten the curves (a 12 GiB limit over 80 MiB of use).
+    var peak = 0;
+    memory.forEach(function (s) { s.points.forEach(function (p) { if (p[1] > peak) peak = p[1]; }); });
+    var showLimit = sameLimit && limits[0] <= 3 * peak;
+    D.drawLines(byId('memory-chart'), memory, t0, t1, { height: 160, format: D.fmtBytes, dashed: showLimit ? ['limit', limits[0], '#d62728'] : null, fromStart: true });
     var memLegend = byId('memory-legend');
     memLegend.replaceChildren();
     memory.forEach(function (s) {
@@ -88,13 +92,13 @@ const REPORT_SCRIPT = String.raw`
       sw.style.background = s.colour; span.appendChild(sw); span.appendChild(document.createTextNode(s.label));
       memLegend.appendChild(span);
     });
-    if (sameLimit) memLegend.appendChild(D.el('span', '', '- - limit ' + D.fmtBytes(limits[0]) + ' per worker'));
+    if (sameLimit) memLegend.appendChild(D.el('span', '', (showLimit ? '- - ' : '') + 'limit ' + D.fmtBytes(limits[0]) + ' per worker'));
 
     // Tasks by state.
     var stateSeries = [['processing', '#2f6fb0'], ['queued', '#9aa5b1'], ['waiting', '#e0a030'], ['memory', '#2ca02c']].map(function (p) {
       return { label: p[0], colour: p[1], points: data.samples.tasks.map(function (c, si) { return [times[si], c[p[0]] || 0]; }) };
     });
-    D.drawLines(byId('states-chart'), stateSeries, t0, t1, { height: 160 });
+    D.drawLines(byId('states-chart'), stateSeries, t0, t1, { height: 160, fromStart: true });
     var stLegend = byId('states-legend');
     stLegend.replaceChildren();
     stateSeries.forEach(function (s) {
