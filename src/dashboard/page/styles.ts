@@ -13,8 +13,8 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap:
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; min-width: 0; }
 section.wide { grid-column: 1 / -1; }
 section h2 { font-size: 13px; margin: 0 0 8px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .05em; }
-.figures { display: flex; flex-wrap: wrap; gap: 8px 20px; }
-.figure { min-width: 110px; }
+.figures { display: flex; flex-wrap: wrap; gap: 8px 14px; }
+.figure { min-width: 100px; }
 .figure .value { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .figure .label { color: var(--muted); font-size: 11px; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }

@@ -1,0 +1,189 @@
+/**
+ * The status page and a performance report in a real browser: Debian's headless Chromium driven by
+ * playwright-core. While a job of 3000 short tasks (and a few failing ones) runs on a two-worker
+ * LocalCluster, the page must show both workers, progress reaching 100 %, one task-stream bar per task
+ * and the errors. A screenshot goes to test-artifacts/dashboard.png (and to docs/dashboard.png when
+ * FLOTILLA_UPDATE_SCREENSHOT=1 or that file is missing).
+ *
+ * Without /usr/bin/chromium the tests skip and say why; with CI=true they fail instead
+ * (`.ci/run` installs it with scripts/install-browser.sh).
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { performanceReport, startDashboard, type Dashboard } from '../../src/dashboard/index.js';
+import { startCluster, type Started } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve('test-artifacts');
+const DOCS_SCREENSHOT = resolve('docs/dashboard.png');
+const inCI = ['true', '1'].includes(String(process.env.CI).toLowerCase());
+const haveChromium = existsSync(CHROMIUM);
+
+/** Skips (saying why) when Chromium is missing on a developer machine; fails under CI. */
+function requireChromium(ctx: TestContext): void {
+  if (haveChromium) return;
+  const why = `${CHROMIUM} is missing; install it with: sudo bash scripts/install-browser.sh`;
+  if (inCI) throw new Error(`CI=true and ${why}`);
+  ctx.skip(`skipped: ${why}`);
+}
+
+let started: Started | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  started = await startCluster(2);
+  // playwright gives every launch a fresh temporary profile; the flags keep Chromium from reaching
+  // for the network (this machine has none beyond loopback and the package registries).
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+    timeout: 30_000,
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await started?.close();
+});
+
+/** Opens a page that records script errors (a broken inline script must fail the test). */
+async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser!.newPage({ viewport: { width: 1200, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
+  await page.goto(url, { timeout: 15_000 });
+  return { page, errors };
+}
+
+describe('the status page in headless Chromium', () => {
+  it('shows two workers, progress reaching 100 % and a task-stream bar per task while 3000 tasks run', async (ctx) => {
+    requireChromium(ctx);
+    const { client } = started!;
+    const dashboard: Dashboard = (await startDashboard(started!.cluster.scheduler, { address: 0 }))!;
+    try {
+      const { page, errors } = await openPage(dashboard.url);
+      await page.waitForFunction(() => document.body.dataset.connected === '1' &&
+        document.getElementById('workers-body')?.dataset.workerCount === '2', undefined, { timeout: 15_000 });
+
+      const shortTask = async (x: number) => {
+        await new Promise((r) => setTimeout(r, 2));
+        return x;
+      };
+      const failingCheck = (x: number) => {
+        throw new RangeError(`check ${x} failed on purpose`);
+      };
+      const n = 3000;
+      const futures = client.map(shortTask, Array.from({ length: n }, (_, i) => i));
+      const failing = client.map(failingCheck, [1, 2, 3, 4, 5]);
+      // While the job runs, the page shows it in progress: some finished, not all.
+      await page.waitForFunction(() => {
+        const row = document.querySelector<HTMLElement>('#progress [data-group="shortTask"]');
+        return row !== null && Number(row.dataset.finished) > 0;
+      }, undefined, { timeout: 30_000 });
+      const results = await client.gather(futures);
+      expect(results).toHaveLength(n);
+      await client.gather(failing, { errors: 'skip' });
+
+      await page.waitForFunction((total) => {
+        const row = document.querySelector<HTMLElement>('#progress [data-group="shortTask"]');
+        const bad = document.querySelector<HTMLElement>('#progress [data-group="failingCheck"]');
+        const stream = document.getElementById('task-stream')!;
+        return row?.dataset.percent === '100.0' && row.dataset.finished === String(total) && bad?.dataset.erred === '5' &&
+          Number(stream.dataset.bars) >= total + 5;
+      }, n, { timeout: 30_000 });
+
+      const seen = await page.evaluate(() => {
+        const stream = document.getElementById('task-stream')!;
+        const row = document.querySelector<HTMLElement>('#progress [data-group="shortTask"]')!;
+        const workerRows = [...document.querySelectorAll<HTMLElement>('#workers-body tr')].map((tr) => tr.dataset.worker);
+        return {
+          workers: document.getElementById('workers-body')!.dataset.workerCount,
+          workerRows,
+          percent: row.dataset.percent, finished: row.dataset.finished, total: row.dataset.total,
+          bars: Number(stream.dataset.bars), erred: Number(stream.dataset.erred), rows: Number(stream.dataset.rows),
+          canvasWidth: (stream as HTMLCanvasElement).width,
+          legend: document.getElementById('stream-legend')!.textContent,
+          tasksRate: document.getElementById('fig-tasks-rate')!.textContent,
+          updates: Number(document.body.dataset.updates),
+        };
+      });
+      expect(seen.workers).toBe('2');
+      expect(seen.workerRows).toHaveLength(2);
+      expect(seen).toMatchObject({ percent: '100.0', finished: String(n), total: String(n) });
+      expect(seen.bars).toBe(n + 5);
+      expect(seen.erred).toBe(5);
+      expect(seen.rows).toBe(2);
+      expect(seen.canvasWidth).toBeGreaterThan(500);
+      expect(seen.legend).toContain('shortTask');
+      expect(seen.legend).toContain('erred');
+
+      // Batched: at most about four updates a second, whatever the task rate.
+      const before = await page.evaluate(() => Number(document.body.dataset.updates));
+      const t0 = Date.now();
+      await page.waitForTimeout(2_000);
+      const after = await page.evaluate(() => Number(document.body.dataset.updates));
+      const seconds = (Date.now() - t0) / 1000;
+      expect(after - before).toBeGreaterThan(0);
+      expect((after - before) / seconds).toBeLessThanOrEqual(5);
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const shot = join(ARTIFACTS, 'dashboard.png');
+      await page.screenshot({ path: shot });
+      expect(statSync(shot).size).toBeGreaterThan(10_000);
+      if (process.env.FLOTILLA_UPDATE_SCREENSHOT === '1' || !existsSync(DOCS_SCREENSHOT)) {
+        mkdirSync(resolve('docs'), { recursive: true });
+        copyFileSync(shot, DOCS_SCREENSHOT);
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await dashboard.close();
+    }
+  }, 120_000);
+});
+
+describe('a performance report in headless Chromium', () => {
+  it('opens from disk without a server and draws every task of the body', async (ctx) => {
+    requireChromium(ctx);
+    const { client } = started!;
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-report-'));
+    try {
+      const file = join(dir, 'report.html');
+      const reportedTask = async (x: number) => {
+        await new Promise((r) => setTimeout(r, 3));
+        return x + 1;
+      };
+      const futures = await performanceReport(client, file, async () => {
+        const fs = client.map(reportedTask, Array.from({ length: 400 }, (_, i) => i));
+        await client.gather(fs);
+        return fs;
+      });
+      const { page, errors } = await openPage(pathToFileURL(file).href);
+      const seen = await page.evaluate(() => ({
+        runs: document.body.dataset.runs,
+        bars: document.getElementById('task-stream')!.dataset.bars,
+        memoryPoints: Number(document.getElementById('memory-chart')!.dataset.points),
+        groups: [...document.querySelectorAll<HTMLElement>('#groups-body tr')].map((tr) => tr.dataset.group),
+        percent: document.querySelector<HTMLElement>('#progress [data-group="reportedTask"]')?.dataset.percent,
+      }));
+      expect(seen.runs).toBe(String(futures.length));
+      expect(seen.bars).toBe(String(futures.length));
+      expect(seen.groups).toEqual(['reportedTask']);
+      expect(seen.percent).toBe('100.0');
+      expect(seen.memoryPoints).toBeGreaterThanOrEqual(2 * 2);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'performance-report.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
