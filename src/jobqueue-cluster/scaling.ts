@@ -50,11 +50,13 @@ export interface RetirementCandidate {
 /**
  * Picks `count` jobs to retire: first jobs whose workers never connected (they add nothing yet), then
  * connected jobs with the fewest tasks running, then the fewest stored results; newest first among equals.
- * With `idleOnly`, jobs running tasks are never picked (adaptive scaling waits for them to finish).
+ * With `idleOnly`, jobs whose workers run tasks or hold results are never picked: adaptive scaling waits
+ * for the tasks to finish and the results to be released, because a retired worker's results are
+ * recomputed, and that work would make it scale up again: the start-and-kill loop it must never enter.
  */
 export function pickJobsToRetire(candidates: readonly RetirementCandidate[], count: number, idleOnly = false): string[] {
   if (count <= 0) return [];
-  const eligible = idleOnly ? candidates.filter((job) => job.processingTasks === 0) : [...candidates];
+  const eligible = idleOnly ? candidates.filter((job) => job.processingTasks === 0 && job.storedResults === 0) : [...candidates];
   eligible.sort(
     (a, b) =>
       Number(a.connectedEver) - Number(b.connectedEver) ||

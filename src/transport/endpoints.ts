@@ -6,6 +6,7 @@
 import * as zmq from 'zeromq';
 import { decodeBatch } from '../protocol/codec.js';
 import { Outbox } from './outbox.js';
+import { planSend, Reassembler } from './chunking.js';
 import type { CurveCredentials } from './security.js';
 import { clientCurveOptions, serverCurveOptions } from './security.js';
 
@@ -17,6 +18,30 @@ export interface DecodeFailureHandler {
   (peer: string, error: unknown): void;
 }
 
+/** How an endpoint receives large frames. */
+export interface ReceiveOptions {
+  /** Where streamed frames are assembled; a SharedArrayBuffer on workers. */
+  allocate?: (size: number) => Uint8Array;
+  /**
+   * Messages queued before the receiver pushes back through TCP (0 = unbounded). Bounded on links
+   * that receive large data, so a fast sender cannot pile a whole dataset into the receiver's memory.
+   */
+  receiveHighWaterMark?: number;
+  /** Collect garbage after this many bytes of received chunks. @defaultValue 64 MiB */
+  reclaimEveryBytes?: number;
+}
+
+let nextStream = 1;
+const streamId = () => nextStream++ % 0xffffffff;
+
+/** Sends `frames` after `prefix` (a routing id, or nothing), streaming large frames in chunks first. */
+async function sendChunked(send: (frames: Uint8Array[]) => Promise<void>, prefix: Uint8Array[], frames: Uint8Array[]): Promise<void> {
+  const plan = planSend(frames, streamId);
+  if (!plan) return send([...prefix, ...frames]);
+  for (const chunk of plan.chunks) await send([...prefix, ...chunk]);
+  await send([...prefix, ...plan.main]);
+}
+
 /** A bound ROUTER socket. `mandatory` makes sends to a vanished peer fail instead of vanishing silently. */
 export class RouterEndpoint {
   readonly #socket: zmq.Router;
@@ -24,19 +49,26 @@ export class RouterEndpoint {
   #closed = false;
   #loop: Promise<void> | undefined;
 
+  readonly #reassemblers = new Map<string, Reassembler>();
+  readonly #allocate: ((size: number) => Uint8Array) | undefined;
+  readonly #reclaimEvery: number | undefined;
+
   constructor(
     private readonly onSendFailure: (peer: string, error: unknown, messages: object[]) => void,
     security?: CurveCredentials,
+    receive: ReceiveOptions = {},
   ) {
     this.#socket = new zmq.Router({
       mandatory: true,
       linger: 0,
       sendHighWaterMark: 0,
-      receiveHighWaterMark: 0,
+      receiveHighWaterMark: receive.receiveHighWaterMark ?? 0,
       ...(security ? serverCurveOptions(security) : {}),
     });
+    this.#allocate = receive.allocate;
+    this.#reclaimEvery = receive.reclaimEveryBytes;
     this.#outbox = new Outbox<string>(
-      (peer, frames) => this.#socket.send([Buffer.from(peer, 'latin1'), ...frames]),
+      (peer, frames) => sendChunked((parts) => this.#socket.send(parts), [Buffer.from(peer, 'latin1')], frames),
       (peer, error, messages) => this.onSendFailure(peer, error, messages),
     );
   }
@@ -51,10 +83,14 @@ export class RouterEndpoint {
 
   start(onMessage: InboundHandler, onDecodeFailure: DecodeFailureHandler): void {
     this.#loop = (async () => {
-      for await (const [routing, ...frames] of this.#socket) {
+      for await (const [routing, ...received] of this.#socket) {
         const peer = routing!.toString('latin1');
         let raw: unknown;
         try {
+          let reassembler = this.#reassemblers.get(peer);
+          if (!reassembler) this.#reassemblers.set(peer, (reassembler = new Reassembler(this.#allocate, this.#reclaimEvery)));
+          const frames = reassembler.accept(received);
+          if (!frames) continue;
           raw = decodeBatch(frames);
         } catch (error) {
           onDecodeFailure(peer, error);
@@ -87,28 +123,34 @@ export class DealerLink {
   #closed = false;
   #loop: Promise<void> | undefined;
 
+  readonly #reassembler: Reassembler;
+
   constructor(
     readonly url: string,
     readonly routingId: string,
     onSendFailure: (error: unknown, messages: object[]) => void,
     security?: CurveCredentials,
+    receive: ReceiveOptions = {},
   ) {
     this.#socket = new zmq.Dealer({
       routingId,
       linger: 0,
       sendHighWaterMark: 0,
-      receiveHighWaterMark: 0,
+      receiveHighWaterMark: receive.receiveHighWaterMark ?? 0,
       ...(security ? clientCurveOptions(security) : {}),
     });
-    this.#outbox = new Outbox<0>((_, frames) => this.#socket.send(frames), (_, error, messages) => onSendFailure(error, messages));
+    this.#reassembler = new Reassembler(receive.allocate, receive.reclaimEveryBytes);
+    this.#outbox = new Outbox<0>((_, frames) => sendChunked((parts) => this.#socket.send(parts), [], frames), (_, error, messages) => onSendFailure(error, messages));
     this.#socket.connect(url);
   }
 
   start(onMessage: (raw: unknown) => void, onDecodeFailure: (error: unknown) => void): void {
     this.#loop = (async () => {
-      for await (const frames of this.#socket) {
+      for await (const received of this.#socket) {
         let raw: unknown;
         try {
+          const frames = this.#reassembler.accept(received);
+          if (!frames) continue;
           raw = decodeBatch(frames);
         } catch (error) {
           onDecodeFailure(error);

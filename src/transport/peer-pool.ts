@@ -7,7 +7,7 @@ import type { PeerReply, WireValue } from '../protocol/messages.js';
 import { peerReplySchema, validateBatch } from '../protocol/validate.js';
 import { shortId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
-import { DealerLink } from './endpoints.js';
+import { DealerLink, type ReceiveOptions } from './endpoints.js';
 import type { CurveCredentials } from './security.js';
 
 interface Pending {
@@ -22,7 +22,7 @@ export class PeerPool {
   #nextId = 1;
   readonly #routingPrefix = `peer-${shortId()}`;
 
-  constructor(private readonly log: Logger, private readonly security?: CurveCredentials) {}
+  constructor(private readonly log: Logger, private readonly security?: CurveCredentials, private readonly receive: ReceiveOptions = {}) {}
 
   /** Fetches `keys` from the worker at `address`; rejects with TimeoutError after `timeoutMs`. */
   getData(address: string, keys: string[], timeoutMs = 30_000): Promise<{ values: Record<string, WireValue>; missing: string[] }> {
@@ -43,7 +43,7 @@ export class PeerPool {
     if (link) return link;
     link = new DealerLink(address, `${this.#routingPrefix}-${this.#links.size}`, (error) => {
       this.log.warn(`sending to peer ${address} failed: ${(error as Error).message}`);
-    }, this.security);
+    }, this.security, { receiveHighWaterMark: 64, ...this.receive });
     link.start(
       (raw) => {
         const { messages, errors } = validateBatch<PeerReply>(raw, peerReplySchema, address);
