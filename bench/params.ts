@@ -1,0 +1,41 @@
+/**
+ * Sizes and bounds of every workload. Counts follow issue 2 item 11; the time bounds keep a run on
+ * this shared 2-core machine to a few minutes even when something is slow, and let a hung
+ * workload be abandoned while the bench goes on.
+ */
+import type { WorkloadId, WorkloadParams } from './workload-types.js';
+
+export const WORKLOAD_PARAMS: Record<WorkloadId, WorkloadParams> = {
+  noopMap: {
+    tasks: 10_000,
+    warmup: 1_000,
+    limits: { maxRepetitions: 7, minRepetitions: 3, budgetSeconds: 20, timeLimitSeconds: 90 },
+    // Dask's default setting reaches ~640 tasks/s here: ~16 s per repetition.
+    daskLimits: { maxRepetitions: 5, minRepetitions: 1, budgetSeconds: 45, timeLimitSeconds: 150 },
+  },
+  ladder: {
+    tasks: 10_000,
+    warmup: 1_000,
+    limits: { maxRepetitions: 7, minRepetitions: 3, budgetSeconds: 20, timeLimitSeconds: 90 },
+    // ~160 tasks/s on Dask: one repetition takes about a minute.
+    daskLimits: { maxRepetitions: 3, minRepetitions: 1, budgetSeconds: 60, timeLimitSeconds: 240 },
+  },
+  roundTrip: {
+    tasks: 0,
+    warmup: 100,
+    limits: { maxRepetitions: 1_000, minRepetitions: 100, budgetSeconds: 30, timeLimitSeconds: 60 },
+    daskLimits: { maxRepetitions: 1_000, minRepetitions: 100, budgetSeconds: 40, timeLimitSeconds: 90 },
+  },
+  clusterStart: {
+    tasks: 0,
+    warmup: 0,
+    limits: { maxRepetitions: 5, minRepetitions: 3, budgetSeconds: 20, timeLimitSeconds: 90 },
+    daskLimits: { maxRepetitions: 5, minRepetitions: 3, budgetSeconds: 30, timeLimitSeconds: 120 },
+  },
+  run: {
+    tasks: 0,
+    warmup: 20,
+    limits: { maxRepetitions: 300, minRepetitions: 50, budgetSeconds: 15, timeLimitSeconds: 60 },
+    daskLimits: { maxRepetitions: 300, minRepetitions: 50, budgetSeconds: 20, timeLimitSeconds: 60 },
+  },
+};

@@ -1,0 +1,181 @@
+/**
+ * The bench's output: one JSON object (the whole run, machine-readable) and a readable table built
+ * from it, with targets and, when Dask ran, the flotilla/Dask ratios side by side.
+ */
+import type { DaskWorkloadId } from './dask-runner.js';
+import { quantile } from './stats.js';
+import { FIGURE_ROWS, meetsTarget, speedup, type FigureRow } from './targets.js';
+import type { TeamBench } from './workloads/team-benches.js';
+import type { WorkloadId, WorkloadResult } from './workload-types.js';
+
+/** One row of the comparison, as it appears in the JSON. */
+export interface FigureReport {
+  id: string;
+  label: string;
+  unit: FigureRow['unit'];
+  better: FigureRow['better'];
+  flotilla?: number;
+  target?: number;
+  meetsTarget?: boolean;
+  dask?: number;
+  /** flotilla / Dask, the raw ratio of the two figures. */
+  ratio?: number;
+  /** How many times better flotilla is (above 1: faster). */
+  speedup?: number;
+}
+
+export interface DaskSection {
+  requested: boolean;
+  available: boolean;
+  python?: string;
+  version?: string;
+  /** Why the comparison was skipped. */
+  note?: string;
+  workloads: Partial<Record<DaskWorkloadId, WorkloadResult>>;
+}
+
+/** The whole run; printed as one JSON object. */
+export interface BenchReport {
+  bench: 'flotilla';
+  startedAt: string;
+  finishedAt: string;
+  machine: { node: string; platform: string; cpus: number; loadAverageStart: number[]; loadAverageEnd: number[] };
+  cluster: { nWorkers: number; threadsPerWorker: number };
+  flotilla: Partial<Record<WorkloadId, WorkloadResult>>;
+  dask: DaskSection;
+  teamBenches: Partial<Record<TeamBench['id'], WorkloadResult>>;
+  figures: FigureReport[];
+}
+
+/** Pairs every row's flotilla figure with its target and Dask figure. */
+export function buildFigures(flotilla: BenchReport['flotilla'], dask: DaskSection): FigureReport[] {
+  return FIGURE_ROWS.map((row) => {
+    const ours = okMetric(flotilla[row.workload], row.metric);
+    const theirs = okMetric(dask.workloads[row.daskWorkload ?? row.workload], row.metric);
+    const pass = meetsTarget(row, ours);
+    return {
+      id: row.id, label: row.label.trim(), unit: row.unit, better: row.better,
+      ...(ours !== undefined ? { flotilla: ours } : {}),
+      ...(row.target !== undefined ? { target: row.target } : {}),
+      ...(pass !== undefined ? { meetsTarget: pass } : {}),
+      ...(theirs !== undefined ? { dask: theirs } : {}),
+      ...(ours !== undefined && theirs !== undefined ? { ratio: ours / theirs, speedup: speedup(row, ours, theirs) } : {}),
+    };
+  });
+}
+
+function okMetric(result: WorkloadResult | undefined, metric: string): number | undefined {
+  const value = result?.status === 'ok' ? result.metrics[metric] : undefined;
+  return value !== undefined && Number.isFinite(value) ? value : undefined;
+}
+
+/** The report for JSON: long per-call sample lists are replaced by a summary, to keep it readable. */
+export function compactForJson(report: BenchReport): unknown {
+  const compact = (result: WorkloadResult | undefined): unknown => {
+    if (!result || result.samples.length <= 25) return result;
+    const { samples, ...rest } = result;
+    const at = (q: number): number => quantile(samples, q);
+    return { ...rest, sampleSummary: { count: samples.length, min: at(0), p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) } };
+  };
+  const mapValues = <K extends string>(record: Partial<Record<K, WorkloadResult>>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(record).map(([key, value]) => [key, compact(value as WorkloadResult)]));
+  return { ...report, flotilla: mapValues(report.flotilla), dask: { ...report.dask, workloads: mapValues(report.dask.workloads) } };
+}
+
+function formatValue(value: number | undefined, unit: FigureRow['unit']): string {
+  if (value === undefined) return '—';
+  if (unit === 'tasks/s') return `${Math.round(value).toLocaleString('en-US')} tasks/s`;
+  return `${value < 10 ? value.toFixed(3) : value.toFixed(1)} ${unit}`;
+}
+
+function formatTarget(row: FigureRow): string {
+  if (row.target === undefined) return '';
+  return `${row.better === 'higher' ? '≥' : '≤'} ${formatValue(row.target, row.unit)}`;
+}
+
+function statusOf(result: WorkloadResult | undefined): string {
+  return result ? result.status.toUpperCase() : 'not run';
+}
+
+/** Pads columns to equal widths; the first row is the header. */
+function renderColumns(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => [...(r[col] ?? '')].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd();
+  return [line(rows[0]!), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The readable table, with notes on anything skipped, failed or timed out. */
+export function renderTable(report: BenchReport): string {
+  const withDask = report.dask.requested && report.dask.available;
+  const header = ['workload (2 workers × 1 thread)', 'flotilla', 'target', 'pass'];
+  if (withDask) header.push(`Dask ${report.dask.version ?? ''}`.trim(), 'flotilla/Dask', 'speed-up');
+  const rows: string[][] = [header];
+  FIGURE_ROWS.forEach((row, index) => {
+    const figure = report.figures[index]!;
+    const ours = report.flotilla[row.workload];
+    // Rows of workloads left out with --only, and Dask-only comparisons without Dask, are noise.
+    if (!ours || (row.daskWorkload !== undefined && !withDask)) return;
+    const cells = [
+      row.label,
+      figure.flotilla !== undefined ? formatValue(figure.flotilla, row.unit) : statusOf(ours),
+      formatTarget(row),
+      figure.meetsTarget === undefined ? '' : figure.meetsTarget ? 'PASS' : 'FAIL',
+    ];
+    if (withDask) {
+      const theirs = report.dask.workloads[row.daskWorkload ?? row.workload];
+      cells.push(
+        figure.dask !== undefined ? formatValue(figure.dask, row.unit) : statusOf(theirs),
+        figure.ratio !== undefined ? figure.ratio.toPrecision(3) : '',
+        figure.speedup !== undefined ? `${figure.speedup.toFixed(1)}× ${figure.speedup >= 1 ? 'faster' : 'slower'}` : '',
+      );
+    }
+    rows.push(cells);
+  });
+  const parts = [
+    `flotilla bench — ${report.startedAt}, Node ${report.machine.node}, ${report.machine.cpus} CPUs, load average ${report.machine.loadAverageStart.map((l) => l.toFixed(2)).join(' ')} at start, ${report.machine.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')} at end`,
+    'Figures are medians over repetitions (latencies: over calls). Ratios are from this one run.',
+    '',
+    renderColumns(rows),
+  ];
+  const team = renderTeamBenches(report.teamBenches);
+  if (team) parts.push('', team);
+  const notes = collectNotes(report);
+  if (notes.length > 0) parts.push('', 'Notes:', ...notes.map((n) => `  - ${n}`));
+  return parts.join('\n');
+}
+
+function renderTeamBenches(team: BenchReport['teamBenches']): string | undefined {
+  const entries = Object.entries(team) as [string, WorkloadResult][];
+  if (entries.length === 0) return undefined;
+  const rows: string[][] = [['team micro-benchmark', 'figure', 'value']];
+  for (const [id, result] of entries) {
+    if (result.status !== 'ok') {
+      rows.push([id, statusOf(result), '']);
+      continue;
+    }
+    for (const [metric, value] of Object.entries(result.metrics)) rows.push([id, metric, formatMetric(metric, value)]);
+  }
+  return renderColumns(rows);
+}
+
+/** Units follow the team modules' field names: `…Micros` µs, `…Seconds` / `seconds` s, `…PerSecond` /s. */
+function formatMetric(metric: string, value: number): string {
+  if (/micros$/i.test(metric)) return `${value.toFixed(3)} µs`;
+  if (/seconds$/i.test(metric)) return `${value.toFixed(3)} s`;
+  if (/per\w*second$/i.test(metric)) return `${Math.round(value).toLocaleString('en-US')} /s`;
+  return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toPrecision(4);
+}
+
+function collectNotes(report: BenchReport): string[] {
+  const notes: string[] = [];
+  const describe = (side: string, id: string, result: WorkloadResult | undefined): void => {
+    if (!result) return;
+    if (result.error) notes.push(`${side} ${id}: ${result.status.toUpperCase()} after ${result.elapsedSeconds.toFixed(1)} s — ${result.error}`);
+    if (result.note) notes.push(`${side} ${id}: ${result.note}`);
+  };
+  for (const [id, result] of Object.entries(report.flotilla)) describe('flotilla', id, result);
+  if (report.dask.note) notes.push(`Dask: ${report.dask.note}`);
+  for (const [id, result] of Object.entries(report.dask.workloads)) describe('Dask', id, result);
+  for (const [id, result] of Object.entries(report.teamBenches)) describe('team bench', id, result);
+  return notes;
+}
