@@ -23,4 +23,6 @@ export type { SchedulerOptions } from './scheduler/options.js';
 export { WorkerNode } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
 export * from './multiprocessing/index.js';
+export { startDashboard, performanceReport, parseDashboardAddress, DEFAULT_DASHBOARD_PORT } from './dashboard/index.js';
+export type { Dashboard, DashboardOptions } from './dashboard/index.js';
 export * from './errors/index.js';

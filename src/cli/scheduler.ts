@@ -8,9 +8,10 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SchedulerServer } from '../scheduler/server.js';
+import { startDashboard } from '../dashboard/index.js';
 import { readCredentialsFile } from '../transport/security.js';
 
-const usage = 'usage: flotilla-scheduler [--host HOST] [--port PORT] [--address-file FILE] [--security-file FILE]';
+const usage = 'usage: flotilla-scheduler [--host HOST] [--port PORT] [--address-file FILE] [--security-file FILE] [--dashboard-address PORT|HOST:PORT|false]';
 function fail(message: string): never {
   process.stderr.write(`flotilla-scheduler: ${message}\n${usage}\n`);
   process.exit(2);
@@ -42,14 +43,27 @@ try {
 } catch (error) {
   fail(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
 }
+const dashboardAddress = values['dashboard-address'] as string | undefined;
+let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+try {
+  dashboard = await startDashboard(server, {
+    address: dashboardAddress === 'false' ? false : (dashboardAddress ?? 8787),
+    log: (line) => process.stderr.write(`flotilla-scheduler: ${line}\n`),
+  });
+} catch (error) {
+  await server.close();
+  fail(`--dashboard-address: ${(error as Error).message}`);
+}
 const addressFile = values['address-file'] as string | undefined;
 if (addressFile) writeFileSync(addressFile, server.address + '\n');
 process.stdout.write(`flotilla scheduler listening at ${server.address}\n`);
+if (dashboard) process.stdout.write(`flotilla dashboard at ${dashboard.url}\n`);
 
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
+  await dashboard?.close();
   await server.close();
   process.exit(0);
 };

@@ -20,6 +20,7 @@ import { SKIP, collectFutures, replaceFutures } from './structure.js';
 import { SyncSession } from './sync-session.js';
 import { bounded } from './waiting.js';
 import { progress as drawProgress, type ProgressOptions } from './progress.js';
+import { performanceReport as writePerformanceReport } from '../dashboard/performance-report.js';
 
 /** Largest file `uploadFile` sends, in bytes. */
 export const UPLOAD_LIMIT_BYTES = 256 * 1024 * 1024;
@@ -89,6 +90,19 @@ export class Client implements FutureOwner {
   /** The scheduler's address (`sync://in-process` in sync mode). */
   get schedulerAddress(): string {
     return this.#session.address;
+  }
+
+  /** The cluster's status page (undefined for a bare address or when the dashboard is off). */
+  get dashboardLink(): string | undefined {
+    return this.#cluster?.dashboardLink;
+  }
+
+  /**
+   * Runs `body` and writes one self-contained HTML file with the task stream, progress per task group and
+   * worker memory over that time (it opens without a server). The file is written even if `body` throws.
+   */
+  performanceReport<T>(file: string, body: () => Promise<T> | T): Promise<T> {
+    return writePerformanceReport(this, file, body);
   }
 
   /** Workers connected now. */

@@ -8,6 +8,8 @@ export interface ClusterHandle {
   readonly schedulerAddress: string;
   /** Credentials clients need when the scheduler requires authentication. */
   readonly security?: CurveCredentials;
+  /** The dashboard's URL, when the cluster serves one. */
+  readonly dashboardLink?: string;
   /** One phrase about workers that are coming (e.g. "2 jobs still queued"), for time-out messages. */
   describeWorkers?(): string;
   /** When the scheduler runs in this process: opens a link that skips the network hop. */

@@ -22,6 +22,9 @@ export interface LocalClusterOptions {
   resources?: Record<string, number>;
   /** Exit a worker that cannot reach the scheduler for this long, in seconds. @defaultValue 60 */
   deathTimeout?: number;
-  /** Dashboard address; `false` turns it off. */
+  /**
+   * Where the status page listens: a port (`8787`), `':8787'`, or `'host:port'`; `false` turns it off.
+   * When the port is taken it moves to a free one and says so. @defaultValue 8787
+   */
   dashboardAddress?: string | number | false;
 }

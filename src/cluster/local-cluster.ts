@@ -8,6 +8,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { ConfigurationError, TimeoutError } from '../errors/index.js';
 import { parseBytes } from '../jobqueue/units.js';
 import { SchedulerServer } from '../scheduler/server.js';
+import { parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
 import { distFile } from '../util/package-paths.js';
 import { Logger } from '../util/logger.js';
 import { WorkerNode } from '../worker/worker.js';
@@ -51,6 +52,7 @@ export class LocalCluster implements ClusterHandle {
   #slots = new Map<string, WorkerSlot>();
   #nextIndex = 0;
   #closing = false;
+  #dashboard: Dashboard | undefined;
   readonly #options: Required<Pick<LocalClusterOptions, 'nWorkers' | 'threadsPerWorker' | 'host' | 'schedulerPort' | 'processes' | 'deathTimeout'>> & LocalClusterOptions;
   readonly #memoryLimit: number;
 
@@ -66,6 +68,7 @@ export class LocalCluster implements ClusterHandle {
     };
     const limit = options.memoryLimit ?? 'auto';
     this.#memoryLimit = limit === 'auto' ? Math.floor(totalmem() / Math.max(1, nWorkers)) : parseBytes(limit, 'memoryLimit');
+    if (options.dashboardAddress !== undefined && options.dashboardAddress !== false) parseDashboardAddress(options.dashboardAddress);
     this.ready = this.#start();
     // The failure is reported to whoever awaits `ready`; this keeps an unawaited cluster from crashing the process.
     this.ready.catch(() => {});
@@ -97,6 +100,11 @@ export class LocalCluster implements ClusterHandle {
     return this.scheduler.openLocalLink(routingId);
   }
 
+  /** The status page's URL (with `?token=…` off loopback); undefined when `dashboardAddress` is false. */
+  get dashboardLink(): string | undefined {
+    return this.#dashboard?.url;
+  }
+
   describeWorkers(): string {
     const connected = this.#scheduler?.workerCount ?? 0;
     return `the LocalCluster runs ${this.#slots.size} worker${this.#slots.size === 1 ? '' : 's'}, ${connected} registered`;
@@ -106,6 +114,10 @@ export class LocalCluster implements ClusterHandle {
     this.#scheduler = await SchedulerServer.start({
       host: this.#options.host, port: this.#options.schedulerPort,
       allowedFailures: this.#options.allowedFailures, validate: this.#options.validate,
+    });
+    this.#dashboard = await startDashboard(this.#scheduler, {
+      address: this.#options.dashboardAddress ?? 8787,
+      log: (line) => this.log.warn(line),
     });
     await this.scale(this.#options.nWorkers);
   }
@@ -205,6 +217,7 @@ export class LocalCluster implements ClusterHandle {
     await this.ready.catch(() => {});
     const slots = [...this.#slots.values()];
     for (const slot of slots) slot.retiring = true;
+    await this.#dashboard?.close();
     await this.#scheduler?.close();
     await Promise.all(slots.map(async (slot) => {
       if (slot.node) await slot.node.close('cluster closing');

@@ -54,7 +54,7 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, wha
 
 export async function withCluster(options: WithClusterOptions, body: (ctx: ClusterContext) => Promise<void>): Promise<void> {
   const before = new Set(childPids());
-  const cluster = new LocalCluster({ nWorkers: 2, threadsPerWorker: 1, validate: true, ...options });
+  const cluster = new LocalCluster({ nWorkers: 2, threadsPerWorker: 1, validate: true, dashboardAddress: false, ...options });
   let client: Client | undefined;
   let failure: unknown;
   try {
