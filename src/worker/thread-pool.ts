@@ -5,6 +5,7 @@
  */
 import { SHARE_ENV, Worker as Thread } from 'node:worker_threads';
 import { distFile } from '../util/package-paths.js';
+import type { WireError } from '../protocol/messages.js';
 import type { MainToThread, StoredValue, ThreadOutcome, ThreadTask, ThreadToMain } from './thread-protocol.js';
 
 export interface PoolCallbacks {
@@ -25,6 +26,14 @@ interface ThreadSlot {
   alive: boolean;
 }
 
+type RunResult = { ok: boolean; value?: StoredValue; error?: WireError };
+/** A run or setup on every thread, answered once each thread answered (or died). */
+interface PendingRun {
+  waiting: Set<ThreadSlot>;
+  results: RunResult[];
+  done: (results: RunResult[]) => void;
+}
+
 const SHORT_TASK_MICROS = 1_000;
 const DEEP_QUEUE = 64;
 /** Tasks chained behind their inputs on one thread; beyond this they wait on the main thread. */
@@ -33,7 +42,7 @@ const PINNED_QUEUE_LIMIT = 4_096;
 export class ThreadPool {
   readonly #slots: ThreadSlot[] = [];
   readonly #entry = distFile('src/worker/task-thread.js');
-  #runs = new Map<number, { remaining: number; results: Array<{ ok: boolean; value?: StoredValue; error?: import('../protocol/messages.js').WireError }>; done: (r: Array<{ ok: boolean; value?: StoredValue; error?: import('../protocol/messages.js').WireError }>) => void }>();
+  #runs = new Map<number, PendingRun>();
   #nextRun = 1;
   #closed = false;
   /** Mean run time per function URL, to choose queue depth. */
@@ -130,20 +139,30 @@ export class ThreadPool {
   }
 
   /** Runs `fnUrl` on every thread (client.run): its effects reach later tasks on each thread. */
-  runOnAll(fnUrl: string, args: StoredValue, kind: 'run' | 'setup' = 'run'): Promise<Array<{ ok: boolean; value?: StoredValue; error?: import('../protocol/messages.js').WireError }>> {
+  runOnAll(fnUrl: string, args: StoredValue, kind: 'run' | 'setup' = 'run'): Promise<RunResult[]> {
     const id = this.#nextRun++;
     const alive = this.#slots.filter((s) => s.alive);
     return new Promise((resolve) => {
       if (alive.length === 0) return resolve([]);
-      this.#runs.set(id, { remaining: alive.length, results: [], done: resolve });
+      this.#runs.set(id, { waiting: new Set(alive), results: [], done: resolve });
       for (const slot of alive) this.#post(slot, { t: kind, id, fnUrl, args });
     });
+  }
+
+  #answerRun(id: number, slot: ThreadSlot, result: RunResult): void {
+    const run = this.#runs.get(id);
+    if (!run || !run.waiting.delete(slot)) return;
+    run.results.push(result);
+    if (run.waiting.size === 0) {
+      this.#runs.delete(id);
+      run.done(run.results);
+    }
   }
 
   /** Setups run on every thread now and on every thread started later, before its first task. */
   readonly #setups = new Map<string, { fnUrl: string; args: StoredValue }>();
 
-  addSetup(name: string, fnUrl: string, args: StoredValue): ReturnType<ThreadPool['runOnAll']> {
+  addSetup(name: string, fnUrl: string, args: StoredValue): Promise<RunResult[]> {
     this.#setups.set(name, { fnUrl, args });
     return this.runOnAll(fnUrl, args, 'setup');
   }
@@ -182,16 +201,9 @@ export class ThreadPool {
         }
         if (slot.queue.length > 0) this.callbacks.onStarted(slot.queue[0]!);
         break;
-      case 'run-result': {
-        const run = this.#runs.get(message.id);
-        if (!run) break;
-        run.results.push({ ok: message.ok, value: message.value, error: message.error });
-        if (--run.remaining === 0) {
-          this.#runs.delete(message.id);
-          run.done(run.results);
-        }
+      case 'run-result':
+        this.#answerRun(message.id, slot, { ok: message.ok, value: message.value, error: message.error });
         break;
-      }
       case 'log':
         this.callbacks.onLog(message.level, message.text, message.key);
         break;
@@ -211,10 +223,12 @@ export class ThreadPool {
 
   #replace(slot: ThreadSlot, reason: string): void {
     slot.alive = false;
+    for (const [id, run] of [...this.#runs]) {
+      if (run.waiting.has(slot)) this.#answerRun(id, slot, { ok: false, error: { name: 'WorkerThreadError', message: `a task thread ended before it finished: ${reason}` } });
+    }
     slot.thread.removeAllListeners('exit');
     slot.thread.removeAllListeners('error');
     void slot.thread.terminate();
-    void reason;
     if (this.#closed) return;
     this.#slots[slot.index] = this.#spawn(slot.index);
   }
