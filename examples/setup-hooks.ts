@@ -36,7 +36,8 @@ try {
   await cluster.scale(2);
   await client.waitForWorkers(2, { timeoutMs: 30_000 });
   const fall = async (height: number) => {
-    const { fallTime } = await import('./physics.mjs');
+    // @ts-expect-error -- uploaded at run time; resolved in the worker's directory, not here
+    const { fallTime } = (await import('./physics.mjs')) as { fallTime: (h: number) => number };
     console.log(`falling from ${height} m`);
     return { height, seconds: fallTime(height), omp: process.env.OMP_NUM_THREADS };
   };
