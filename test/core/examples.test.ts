@@ -1,0 +1,30 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { distFile } from '../../src/util/package-paths.js';
+
+async function runExample(file: string, args: string[] = []): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [distFile(file), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output };
+}
+
+describe('examples run and print what they promise', () => {
+  it('setup-hooks: setups and an uploaded module reach a worker that joined later', async () => {
+    const { code, output } = await runExample('examples/setup-hooks.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('1000 m: 14.28 s (OMP_NUM_THREADS=1)');
+    expect(output).toMatch(/local-1 log: \d+ task lines, e\.g\. \[local-1\] \[fall-[0-9a-f]+\] \[physics\] falling from/);
+  }, 60_000);
+
+  it('object-store: a broadcast array gives the local mean and std, and reports memory per worker', async () => {
+    const { code, output } = await runExample('examples/object-store.js', ['64']);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/array: 64 MB/);
+    expect(output).toMatch(/8 tasks in [\d.]+ s: mean ([-\d.]+) std ([\d.]+); local: mean \1 std \2/);
+    expect(output.match(/local-\d: peak RSS \d+ MB = [\d.]+ × the array/g)).toHaveLength(2);
+  }, 60_000);
+});
