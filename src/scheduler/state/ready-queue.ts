@@ -1,4 +1,5 @@
-/** Tasks ready to run, highest priority first, then first submitted first. A binary heap. */
+/** Tasks ready to run, highest priority first, then first submitted first. */
+import { Heap } from '../../util/heap.js';
 import type { TaskRecord } from './types.js';
 
 function before(a: TaskRecord, b: TaskRecord): boolean {
@@ -6,7 +7,7 @@ function before(a: TaskRecord, b: TaskRecord): boolean {
 }
 
 export class ReadyQueue {
-  #heap: TaskRecord[] = [];
+  #heap = new Heap<TaskRecord>(before);
   #members = new Set<TaskRecord>();
 
   get size(): number {
@@ -20,15 +21,7 @@ export class ReadyQueue {
   push(task: TaskRecord): void {
     if (this.#members.has(task)) return;
     this.#members.add(task);
-    const heap = this.#heap;
-    heap.push(task);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
+    this.#heap.push(task);
   }
 
   /** Removal is lazy: the task is skipped when it reaches the top. */
@@ -38,31 +31,9 @@ export class ReadyQueue {
 
   pop(): TaskRecord | undefined {
     for (;;) {
-      const task = this.#popRaw();
+      const task = this.#heap.pop();
       if (task === undefined) return undefined;
       if (this.#members.delete(task)) return task;
     }
-  }
-
-  #popRaw(): TaskRecord | undefined {
-    const heap = this.#heap;
-    if (heap.length === 0) return undefined;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < heap.length && before(heap[l]!, heap[best]!)) best = l;
-        if (r < heap.length && before(heap[r]!, heap[best]!)) best = r;
-        if (best === i) break;
-        [heap[i], heap[best]] = [heap[best]!, heap[i]!];
-        i = best;
-      }
-    }
-    return top;
   }
 }
