@@ -7,10 +7,11 @@
  * ```bash
  * #!/bin/bash
  * #SBATCH -N 4
- * flotilla start-cluster --address-file "$TMPDIR/flotilla.address" &
+ * address_file="${TMPDIR:-/tmp}/flotilla-$SLURM_JOB_ID.address"   # TMPDIR may be unset in a job
+ * flotilla start-cluster --address-file "$address_file" &
  * cluster=$!
- * while [ ! -s "$TMPDIR/flotilla.address" ]; do kill -0 $cluster || exit 1; sleep 1; done
- * FLOTILLA_SCHEDULER_ADDRESS=$(cat "$TMPDIR/flotilla.address") node my-analysis.js
+ * for i in $(seq 300); do [ -s "$address_file" ] && break; kill -0 $cluster || exit 1; sleep 1; done
+ * FLOTILLA_SCHEDULER_ADDRESS=$(cat "$address_file") node my-analysis.js
  * kill $cluster; wait $cluster
  * ```
  */
