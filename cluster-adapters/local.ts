@@ -59,7 +59,7 @@ function localState(native: string): JobState {
 /** The `local` adapter: bash on this machine, for tests. See the module comment. */
 export const local = {
   name: 'local',
-  clusterName: 'LocalJobQueueCluster',
+  clusterName: 'LocalJobCluster',
   directivePrefix: '',
   defaultWalltime: null,
   twoFieldWalltime: 'minutes:seconds',

@@ -28,7 +28,7 @@ import { Logger } from '../util/logger.js';
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
 import { Adaptive, AdaptiveHysteresis, adaptiveJobTarget, readWorkload } from './adaptive.js';
 import { ClusterJobs, type ClusterJob } from './cluster-jobs.js';
-import { JobCleanupError } from './errors.js';
+import { cancelUntilGone, cleanupError, type CleanupOutcome } from './job-cleanup.js';
 import { registerExitCleanup } from './exit-cleanup.js';
 import {
   CLUSTER_OPTION_KEYS,
@@ -86,6 +86,7 @@ export class JobQueueCluster implements ClusterHandle {
   #closing: Promise<void> | undefined;
   /** Workers that registered with a job id before its submission returned, by job id. */
   readonly #early = new Map<string, WorkerSummary[]>();
+  #submissionsInFlight = 0;
   readonly #unregisterExitCleanup: () => void;
 
   /**
@@ -274,8 +275,12 @@ export class JobQueueCluster implements ClusterHandle {
       return;
     }
     if (!this.#jobs.has(jobId)) {
-      // Its job's submission has not returned yet; matched in #submitOne.
-      this.#early.set(jobId, [...(this.#early.get(jobId) ?? []), worker]);
+      if (this.#submissionsInFlight > 0) {
+        // Its job's submission may not have returned yet; matched in #submitOne.
+        this.#early.set(jobId, [...(this.#early.get(jobId) ?? []), worker]);
+      } else {
+        this.log.warn(`worker ${worker.name} registered with job id ${jobId}, which this cluster did not submit; it is used, but not counted`);
+      }
       return;
     }
     const { transition, retired } = this.#jobs.workerJoined(jobId, worker.name);
@@ -379,12 +384,19 @@ export class JobQueueCluster implements ClusterHandle {
   }
 
   async #submitOne(): Promise<string> {
-    const jobId = await submitJob(this.system, this.jobScript(), this.#commandOptions());
+    this.#submissionsInFlight += 1;
+    let jobId: string;
+    try {
+      jobId = await submitJob(this.system, this.jobScript(), this.#commandOptions());
+    } finally {
+      this.#submissionsInFlight -= 1;
+    }
     this.#jobs.add(jobId);
     this.log.info(`submitted job ${jobId}`);
     const early = this.#early.get(jobId);
     this.#early.delete(jobId);
     for (const worker of early ?? []) this.#onWorkerAdded(worker);
+    if (this.#submissionsInFlight === 0) this.#early.clear(); // workers of no job of ours
     return jobId;
   }
 
@@ -449,49 +461,19 @@ export class JobQueueCluster implements ClusterHandle {
     const active = this.#jobs.tracker.activeJobIds();
     const workers = active.flatMap((jobId) => this.#jobs.retire(jobId));
     if (workers.length > 0) this.#scheduler?.retireWorkers(workers, 'cluster closing');
-    let left: Array<{ jobId: string; native: string | undefined }> = [];
-    let cancelError: unknown;
+    let outcome: CleanupOutcome;
     try {
-      left = await this.#cancelUntilGone(active);
-    } catch (error) {
-      cancelError = error;
-      left = this.#jobs.tracker.activeJobIds().map((jobId) => ({ jobId, native: this.#jobs.tracker.get(jobId)?.native }));
+      outcome = await cancelUntilGone(this.system, this.#jobs.tracker, active, {
+        commandOptions: this.#commandOptions(),
+        timeoutMs: this.clusterOptions.closeTimeoutMs,
+        onTransition: (transition) => this.#onTransition(transition),
+      });
     } finally {
       await this.#scheduler?.close();
       if (this.securityFile !== undefined) removeClusterCredentials(this.securityFile);
       this.#unregisterExitCleanup();
     }
-    if (left.length > 0) {
-      const ids = left.map((job) => job.jobId);
-      throw new JobCleanupError(
-        `${this.name}.close() cancelled its jobs, but ${ids.length === 1 ? 'job' : 'jobs'} ${ids.join(', ')} ` +
-          `${ids.length === 1 ? 'is' : 'are'} still listed by the batch system after ${this.clusterOptions.closeTimeoutMs} ms ` +
-          `(${left.map((job) => `${job.jobId}: ${job.native ?? 'unknown state'}`).join(', ')}). Cancel by hand: ` +
-          `${this.system.cancelCommand(ids, this.jobOptions).join(' ')}` +
-          (cancelError instanceof Error ? `. The last cancel or status command failed: ${cancelError.message}` : ''),
-        left,
-        cancelError === undefined ? undefined : { cause: cancelError },
-      );
-    }
-  }
-
-  /** Cancels the jobs, then polls the status command until none is pending or running, cancelling again now and then. */
-  async #cancelUntilGone(jobIds: readonly string[]): Promise<Array<{ jobId: string; native: string | undefined }>> {
-    const tracker = this.#jobs.tracker;
-    if (jobIds.length > 0) await cancelJobs(this.system, jobIds, this.#commandOptions());
-    const deadline = Date.now() + this.clusterOptions.closeTimeoutMs;
-    let lastCancel = Date.now();
-    for (let attempt = 0; tracker.activeJobIds().length > 0; attempt++) {
-      for (const transition of await tracker.poll()) this.#onTransition(transition);
-      const remaining = tracker.activeJobIds();
-      if (remaining.length === 0 || Date.now() >= deadline) break;
-      if (Date.now() - lastCancel > 5_000) {
-        await cancelJobs(this.system, remaining, this.#commandOptions());
-        lastCancel = Date.now();
-      }
-      await new Promise((resolveDelay) => setTimeout(resolveDelay, Math.min(1_000, 100 * 2 ** Math.min(attempt, 4))));
-    }
-    return tracker.activeJobIds().map((jobId) => ({ jobId, native: tracker.get(jobId)?.native }));
+    if (outcome.left.length > 0) throw cleanupError(this.name, this.system, this.jobOptions, outcome, this.clusterOptions.closeTimeoutMs);
   }
 }
 

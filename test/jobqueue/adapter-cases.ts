@@ -406,7 +406,7 @@ cd "$HOME" && ${templateCommand('LSFCluster', 'LSB_JOBID')}
     expected: {
       basic: `#!/usr/bin/env bash
 
-${NODE} ${CLI} ${ADDRESS} --name "LocalJobQueueCluster-$FLOTILLA_LOCAL_JOB_ID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --job-id "$FLOTILLA_LOCAL_JOB_ID"
+${NODE} ${CLI} ${ADDRESS} --name "LocalJobCluster-$FLOTILLA_LOCAL_JOB_ID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --job-id "$FLOTILLA_LOCAL_JOB_ID"
 `,
       full: `#!/usr/bin/env bash
 
@@ -422,8 +422,8 @@ echo "worker exited with $?"
 ${skipsCommand('FLOTILLA_LOCAL_JOB_ID', '')}
 `,
       template: `#!/usr/bin/env bash
-# flotilla-worker for LocalJobQueueCluster: 2 cores in 2 x 1 threads, 4000000000 (4000000000 bytes), walltime 
-cd "$HOME" && ${templateCommand('LocalJobQueueCluster', 'FLOTILLA_LOCAL_JOB_ID', '')}
+# flotilla-worker for LocalJobCluster: 2 cores in 2 x 1 threads, 4000000000 (4000000000 bytes), walltime 
+cd "$HOME" && ${templateCommand('LocalJobCluster', 'FLOTILLA_LOCAL_JOB_ID', '')}
 # job id in $FLOTILLA_LOCAL_JOB_ID = $FLOTILLA_LOCAL_JOB_ID, logs in ${LOG}, queue ''
 `,
     },

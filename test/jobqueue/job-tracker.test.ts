@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { sge, slurm } from '../../cluster-adapters/index.js';
-import { JobTracker, type JobStatusReport } from '../../src/jobqueue/index.js';
+import { JobTracker, type BatchSystem, type JobStatusReport } from '../../src/jobqueue/index.js';
 import { resolveIsolated } from './helpers.js';
 
 const LOG = '/scratch/logs';
 
-function tracker(system = slurm, missingPollsBeforeEnded?: number) {
+function tracker(system: BatchSystem = slurm, missingPollsBeforeEnded?: number) {
   let clock = 1_000;
   const job = resolveIsolated(system, { cores: 1, memory: '1 GB', logDirectory: LOG });
   const instance = new JobTracker(system, job, {
