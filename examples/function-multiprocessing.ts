@@ -10,9 +10,9 @@
  *
  * The default mode is `processes`: a LocalCluster of two worker processes on this machine.
  */
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { Client, PartStore, functionMultiprocessingDetailed, type WrapperKwargs, type WrapperResult } from 'flotilla';
 
 interface GridKwargs {
@@ -75,7 +75,7 @@ try {
   });
   const { recombined } = result;
 
-  // Every uuid a task returned leads to its part in the combined file, even the consolidated ones' references.
+  // Every uuid a task returned is in the combined file (`get` follows equivalences, had one been consolidated).
   const combined = await PartStore.read(combinedFile);
   const missing = result.entries.filter((entry) => !entry.uuids.every((uuid) => combined.get(uuid) !== undefined));
   if (missing.length > 0) throw new Error(`${missing.length} returned uuids are not in ${combinedFile}`);
@@ -91,4 +91,6 @@ try {
   console.log(`total ${((performance.now() - started) / 1000).toFixed(2)} s (functionMultiprocessing ${result.seconds.toFixed(2)} s)`);
 } finally {
   await client.close();
+  // The work folder holds the combined file unless one was named; otherwise it is empty by now.
+  if (!combinedFile.startsWith(workFolder + sep)) rmSync(workFolder, { recursive: true, force: true });
 }

@@ -9,7 +9,7 @@
  * be able to read.
  */
 import { Client } from 'flotilla';
-import { SLURMCluster } from '../src/jobqueue-cluster/index.js';
+import { SLURMCluster } from 'flotilla';
 
 /** One task: the sum of squares of [from, to), and which SLURM job computed it. */
 function sumOfSquares(from: number, to: number): { sum: number; job: string | undefined } {

@@ -23,6 +23,13 @@ export type { SchedulerOptions } from './scheduler/options.js';
 export { WorkerNode } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
 export * from './multiprocessing/index.js';
+export {
+  JobQueueCluster, SLURMCluster, SGECluster, PBSCluster, LSFCluster, LocalJobCluster, Adaptive, JobCleanupError, SCHEDULER_ADDRESS_PLACEHOLDER,
+} from './jobqueue-cluster/index.js';
+export type {
+  ClusterJob, JobQueueClusterOptions, SLURMClusterOptions, SGEClusterOptions, PBSClusterOptions, LSFClusterOptions, LocalJobClusterOptions,
+  AdaptOptions, ScaleRequest,
+} from './jobqueue-cluster/index.js';
 export { startDashboard, performanceReport, parseDashboardAddress, DEFAULT_DASHBOARD_PORT } from './dashboard/index.js';
 export type { Dashboard, DashboardOptions } from './dashboard/index.js';
 export * from './errors/index.js';

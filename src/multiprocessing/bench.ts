@@ -1,14 +1,21 @@
 /**
  * Benchmark of functionMultiprocessing's recombination: many wrapper calls, each writing a small
- * part store file of ~1 KB parts (some shared, so consolidation works), recombined into one file.
- * The team's bench runner calls {@link benchRecombination}.
+ * part store file of ~1 KB parts (some shared, so consolidation works), recombined into one file;
+ * then the same calls through a real LocalCluster (or a given client), against the in-process
+ * sequential run. The team's bench runner calls {@link benchRecombination}.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LocalClusterOptions } from '../cluster/local-cluster-options.js';
+import { CancelledError, ConfigurationError } from '../errors/index.js';
 import { functionMultiprocessingDetailed } from './function-multiprocessing.js';
+import type { MultiprocessingResult } from './errors.js';
 import { partStoreRecombiner } from './part-store-recombiner.js';
 import type { TaskClient, WrapperKwargs, WrapperResultObject } from './types.js';
+
+/** The cluster the bench starts when given neither `client` nor `cluster: false`: the bench runner's shape. */
+const DEFAULT_BENCH_CLUSTER: LocalClusterOptions = { nWorkers: 2, threadsPerWorker: 1, dashboardAddress: false };
 
 /** Options of {@link benchRecombination}. */
 export interface RecombinationBenchOptions {
@@ -16,8 +23,23 @@ export interface RecombinationBenchOptions {
   tasks?: number;
   /** Folder for the temporary files (a fresh subfolder is made and removed). @defaultValue the OS temporary folder */
   tmpDir?: string;
-  /** Also run the same work on this client and report its wall time as `clientSeconds`. */
+  /**
+   * Also run the same calls on this client and report its wall time. The wrappers import the part
+   * store by file URL, so the client's workers must see this machine's files.
+   */
   client?: TaskClient;
+  /**
+   * Without `client`: the LocalCluster to start (and close) for the client run, or `false` for the
+   * in-process run only.
+   * @defaultValue `{ nWorkers: 2, threadsPerWorker: 1, dashboardAddress: false }`
+   */
+  cluster?: LocalClusterOptions | false;
+  /**
+   * The client run is cancelled after this many seconds; the result then says so in `clientNote`
+   * and has no client figures.
+   * @defaultValue 150
+   */
+  clientTimeLimitSeconds?: number;
 }
 
 /** What {@link benchRecombination} measured. */
@@ -42,8 +64,20 @@ export interface RecombinationBenchResult {
   partsPerCpuSecond: number;
   /** Wall time of the whole in-process sequential run (tasks, file checks, recombination), in seconds. */
   sequentialSeconds: number;
-  /** Wall time of the whole run on `options.client`, in seconds, when one was given. */
+  /** Wall time of the whole run on the client (tasks, file checks, recombination), in seconds, when one ran. */
   clientSeconds?: number;
+  /** Of `clientSeconds`, the recombination, in seconds. */
+  clientRecombineSeconds?: number;
+  /** `tasks / clientSeconds`. */
+  clientTasksPerSecond?: number;
+  /** `sequentialSeconds / clientSeconds`: above 1, the client run was faster. */
+  clientSpeedup?: number;
+  /** Wall time to start the LocalCluster and connect to it, in seconds (not in `clientSeconds`), when the bench started one. */
+  clusterStartSeconds?: number;
+  /** Worker processes of the client run, when the bench started the cluster. */
+  clientWorkers?: number;
+  /** Why there are no client figures (`cluster: false`, or the time limit), when there are none. */
+  clientNote?: string;
 }
 
 interface BenchKwargs {
@@ -74,12 +108,22 @@ async function benchWrapper(kwargs: WrapperKwargs<BenchKwargs>): Promise<Wrapper
 
 /**
  * Runs `tasks` wrapper calls in this process, one after another, recombining their ~1 KB parts into
- * one file, and reports the recombination speed and the total wall time.
+ * one file, and reports the recombination speed and the total wall time; then runs the same calls
+ * on a client (a LocalCluster of 2 workers × 1 thread it starts, unless told otherwise) and reports
+ * that run's wall time against the sequential one.
  *
+ * @throws ConfigurationError for a `tasks` that is not a positive integer or a bad time limit.
  * @throws MultiprocessingError if any task fails (it should not).
+ * @throws Error when the client run's combined file does not hold the same parts as the sequential one.
  */
 export async function benchRecombination(options: RecombinationBenchOptions = {}): Promise<RecombinationBenchResult> {
-  const { tasks = 10_000 } = options;
+  const { tasks = 10_000, clientTimeLimitSeconds = 150 } = options;
+  if (!Number.isInteger(tasks) || tasks < 1) {
+    throw new ConfigurationError(`benchRecombination: tasks must be a positive integer, received ${String(tasks)}.`);
+  }
+  if (typeof clientTimeLimitSeconds !== 'number' || !(clientTimeLimitSeconds > 0)) {
+    throw new ConfigurationError(`benchRecombination: clientTimeLimitSeconds must be a number of seconds > 0, received ${String(clientTimeLimitSeconds)}.`);
+  }
   const folder = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'flotilla-bench-recombination-'));
   try {
     const kwargsList: BenchKwargs[] = Array.from({ length: tasks }, () => ({
@@ -110,16 +154,65 @@ export async function benchRecombination(options: RecombinationBenchOptions = {}
       partsPerCpuSecond: recombined.partsRead / cpuSeconds,
       sequentialSeconds: sequential.seconds,
     };
-    if (options.client !== undefined) {
-      const onClient = await functionMultiprocessingDetailed(benchWrapper, kwargsList, join(folder, 'client.parts.jsonl'), {
+    const runOnClient = (client: TaskClient): Promise<MultiprocessingResult> =>
+      functionMultiprocessingDetailed(benchWrapper, kwargsList, join(folder, 'client.parts.jsonl'), {
         tmpDir: folder,
         requireSuccess: true,
-        client: options.client,
+        client,
+        signal: AbortSignal.timeout(clientTimeLimitSeconds * 1000),
       });
+    let onClient: MultiprocessingResult | undefined;
+    try {
+      if (options.client !== undefined) {
+        onClient = await runOnClient(options.client);
+      } else if (options.cluster !== false) {
+        onClient = await onLocalCluster(options.cluster ?? DEFAULT_BENCH_CLUSTER, result, runOnClient);
+      } else {
+        result.clientNote = 'no client run (cluster: false)';
+      }
+    } catch (error) {
+      if (!(error instanceof CancelledError)) throw error;
+      result.clientNote = `the client run was cancelled after the ${clientTimeLimitSeconds} s limit`;
+    }
+    if (onClient !== undefined) {
+      const { partsWritten, partsConsolidated } = onClient.recombined;
+      if (partsWritten !== result.partsWritten || partsConsolidated !== result.partsConsolidated) {
+        throw new Error(
+          `benchRecombination: the client run wrote ${partsWritten} parts and consolidated ${partsConsolidated}, ` +
+            `the sequential run ${result.partsWritten} and ${result.partsConsolidated}; they ran the same calls, so this is a bug.`,
+        );
+      }
       result.clientSeconds = onClient.seconds;
+      result.clientRecombineSeconds = onClient.recombined.seconds;
+      result.clientTasksPerSecond = tasks / onClient.seconds;
+      result.clientSpeedup = result.sequentialSeconds / onClient.seconds;
     }
     return result;
   } finally {
     await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Starts a LocalCluster and a client, runs `body` on it, and closes both whatever happens. */
+async function onLocalCluster(
+  clusterOptions: LocalClusterOptions,
+  result: RecombinationBenchResult,
+  body: (client: TaskClient) => Promise<MultiprocessingResult>,
+): Promise<MultiprocessingResult> {
+  // Loaded here, so the in-process bench does not load the network stack.
+  const [{ LocalCluster }, { Client }] = await Promise.all([import('../cluster/local-cluster.js'), import('../client/client.js')]);
+  const started = performance.now();
+  const cluster = new LocalCluster(clusterOptions);
+  try {
+    const client = await Client.connect(cluster);
+    try {
+      result.clusterStartSeconds = (performance.now() - started) / 1000;
+      result.clientWorkers = client.workerCount;
+      return await body(client);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await cluster.close();
   }
 }

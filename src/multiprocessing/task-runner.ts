@@ -37,6 +37,8 @@ export async function runTasks<K extends object>(
   const { client, signal } = settings;
   const entries: Array<MultiprocessingEntry | undefined> = new Array(kwargsList.length).fill(undefined);
   const inFlight = new Set<Cancellable>();
+  /** Rejecters of the tasks being awaited: one abort listener serves them all, however many are in flight. */
+  const abortWaiters = new Set<() => void>();
   const queue = new PQueue({ concurrency: settings.concurrency });
   let unexpected: unknown;
 
@@ -46,7 +48,7 @@ export async function runTasks<K extends object>(
     const handle = client.submit(wrapper, kwargs);
     inFlight.add(handle);
     try {
-      return await untilAborted(handle, signal);
+      return await untilAborted(handle, signal, abortWaiters);
     } finally {
       inFlight.delete(handle);
       handle.release?.();
@@ -78,6 +80,8 @@ export async function runTasks<K extends object>(
 
   const onAbort = (): void => {
     queue.clear();
+    for (const abortWaiter of abortWaiters) abortWaiter();
+    abortWaiters.clear();
     for (const handle of inFlight) {
       // Cancelling is best effort: the entry already fails with CancelledError whatever cancel does.
       Promise.resolve()
@@ -111,8 +115,12 @@ export async function runTasks<K extends object>(
   );
 }
 
-/** Awaits `handle`, or rejects with CancelledError as soon as `signal` aborts (the handle's later outcome is then ignored). */
-function untilAborted<T>(handle: PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
+/**
+ * Awaits `handle`, or rejects with CancelledError as soon as `signal` aborts (the handle's later
+ * outcome is then ignored). The caller's single abort listener calls the rejecters in `waiters`:
+ * a listener per task would be thousands of listeners on one signal.
+ */
+function untilAborted<T>(handle: PromiseLike<T>, signal: AbortSignal | undefined, waiters: Set<() => void>): Promise<T> {
   const result = Promise.resolve(handle);
   if (signal === undefined) return result;
   return new Promise<T>((resolve, reject) => {
@@ -121,14 +129,14 @@ function untilAborted<T>(handle: PromiseLike<T>, signal: AbortSignal | undefined
       reject(new CancelledError('the task was cancelled because the call was aborted.', { cause: signal.reason }));
     };
     if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    waiters.add(onAbort);
     result.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        waiters.delete(onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        waiters.delete(onAbort);
         reject(error);
       },
     );

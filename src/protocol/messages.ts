@@ -108,6 +108,8 @@ export interface TaskRunRecord {
   stop: number;
   status: 'memory' | 'erred';
   nbytes: number;
+  /** Milliseconds spent fetching inputs from other workers first. */
+  transfer: number;
 }
 
 /** One finished task as told to a client; small results come with it. */
@@ -157,6 +159,8 @@ export interface TaskFinishedReport {
   /** When it started, in milliseconds since the epoch (fractional), and on which task thread. */
   start: number;
   thread: number;
+  /** Milliseconds spent fetching inputs from other workers before it could run (0 when all were local). */
+  transfer: number;
   /** The value itself when it is small: the scheduler forwards it to the clients waiting for it. */
   value?: WireValue;
 }

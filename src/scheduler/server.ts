@@ -234,7 +234,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
           for (const r of m.reports) {
             this.emit('task-run', {
               key: r.key, group: this.state.tasks.get(r.key)?.group ?? 'unknown', worker: worker.id, thread: r.thread,
-              start: r.start, stop: r.start + r.duration / 1000, status: 'memory', nbytes: r.nbytes,
+              start: r.start, stop: r.start + r.duration / 1000, status: 'memory', nbytes: r.nbytes, transfer: r.transfer,
             });
           }
         }
@@ -244,7 +244,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
         if (this.listenerCount('task-run') > 0) {
           this.emit('task-run', {
             key: m.key, group: this.state.tasks.get(m.key)?.group ?? 'unknown', worker: worker.id, thread: m.thread,
-            start: m.start, stop: m.start + m.duration / 1000, status: 'erred', nbytes: 0,
+            start: m.start, stop: m.start + m.duration / 1000, status: 'erred', nbytes: 0, transfer: 0,
           });
         }
         this.state.taskErred(worker, m.key, m.error, m.duration);

@@ -34,6 +34,8 @@ interface LocalTask {
   /** Inputs still missing: computed here later, or being fetched. */
   missing: Set<string>;
   state: 'waiting' | 'ready' | 'dispatched';
+  /** Milliseconds spent fetching inputs from peers. */
+  transferMs: number;
 }
 
 export class WorkerNode {
@@ -208,6 +210,8 @@ export class WorkerNode {
     },
     'heartbeat-ack': () => {},
     'unknown-worker': () => {
+      // A worker on its way out (retired, closing) must not come back.
+      if (this.#closing) return;
       this.log.warn('the scheduler no longer knows this worker (it timed out): dropping all tasks and data, registering again');
       this.#reset();
       this.#register();
@@ -217,7 +221,7 @@ export class WorkerNode {
 
   #accept(order: ComputeOrder): void {
     if (this.#tasks.has(order.key)) return;
-    const task: LocalTask = { id: this.#nextId++, order, missing: new Set(), state: 'waiting' };
+    const task: LocalTask = { id: this.#nextId++, order, missing: new Set(), state: 'waiting', transferMs: 0 };
     this.#tasks.set(order.key, task);
     const toFetch = new Map<string, string[]>();
     for (const dep of order.deps) {
@@ -261,6 +265,7 @@ export class WorkerNode {
   }
 
   async #fetch(task: LocalTask, wanted: Map<string, string[]>): Promise<void> {
+    const started = performance.now();
     const byHolder = new Map<string, string[]>();
     for (const [key, holders] of wanted) {
       const holder = holders[Math.floor(Math.random() * holders.length)];
@@ -280,6 +285,7 @@ export class WorkerNode {
         missing.push(...keys);
       }
     }));
+    task.transferMs += performance.now() - started;
     if (missing.length > 0 && this.#tasks.get(task.order.key) === task) {
       this.#tasks.delete(task.order.key);
       for (const key of task.missing) this.#waiters.get(key)?.delete(task);
@@ -452,7 +458,7 @@ export class WorkerNode {
     if (this.#tasks.get(task.order.key) === task) this.#tasks.delete(task.order.key);
     if (result.ok) {
       const nbytes = this.#storeValue(task.order.key, result.value);
-      const report: TaskFinishedReport = { key: task.order.key, nbytes, duration: result.duration, start: result.start, thread: result.thread };
+      const report: TaskFinishedReport = { key: task.order.key, nbytes, duration: result.duration, start: result.start, thread: result.thread, transfer: task.transferMs };
       if (nbytes <= INLINE_RESULT_BYTES) report.value = toWire(result.value);
       this.#queueReport(report);
     } else {
