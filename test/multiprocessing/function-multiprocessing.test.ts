@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, ConfigurationError } from '../../src/errors/index.js';
@@ -184,6 +185,26 @@ describe('on a concurrent client', () => {
     expect(client.cancelled.filter((submission) => submission !== firstFinished).length).toBeGreaterThan(0);
     expect(existsSync(target)).toBe(false);
     expect(tmpFolders()).toEqual([]);
+  });
+
+  test('a signal gets a fixed number of abort listeners, however many tasks are in flight', async () => {
+    const client = new ShuffledClient({ seed: 9, maxDelayMs: 40 });
+    const controller = new AbortController();
+    let mostListeners = 0;
+    client.onTaskFinished = () => {
+      mostListeners = Math.max(mostListeners, getEventListeners(controller.signal, 'abort').length);
+    };
+    const result = await functionMultiprocessingDetailed(gridWrapper, kwargsFor(Array(60).fill('ok')), join(folder, 'c.jsonl'), {
+      client,
+      signal: controller.signal,
+      tmpDir: folder,
+    });
+    expect(result.successes.every(Boolean)).toBe(true);
+    expect(client.maxInFlight).toBe(60);
+    // One for the call, one for the task runner (a listener per task would be 60 here, and warn past 10).
+    expect(mostListeners).toBeGreaterThan(0);
+    expect(mostListeners).toBeLessThanOrEqual(2);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   test('an already aborted signal runs nothing', async () => {
