@@ -13,7 +13,7 @@ import { decodeValue, type EncodedValue } from '../serialize/value-codec.js';
 import { DealerLink } from '../transport/endpoints.js';
 import type { MessageLink } from '../transport/local-link.js';
 import { PeerPool } from '../transport/peer-pool.js';
-import type { CurveCredentials } from '../transport/security.js';
+import { peerCredentials, type CurveCredentials } from '../transport/security.js';
 import { shortId } from '../util/ids.js';
 import { Logger } from '../util/logger.js';
 import type { PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
@@ -50,7 +50,7 @@ export class RemoteSession implements Session {
     this.#link = local
       ? local(routingId)
       : new DealerLink(address, routingId, (error) => this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`), security);
-    this.#peers = new PeerPool(this.log, security);
+    this.#peers = new PeerPool(this.log, security ? peerCredentials(security) : undefined);
   }
 
   /** Connects and waits for the scheduler's welcome; TimeoutError naming the address when nothing answers. */

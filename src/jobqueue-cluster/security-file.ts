@@ -26,7 +26,7 @@ export function writeClusterCredentials(directory: string, clusterName: string):
   const credentials = makeCurveCredentials();
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
-    writeCredentialsFile(path, credentials);
+    writeCredentialsFile(path, credentials, { forClients: true });
   } catch (error) {
     throw new ConfigurationError(
       `Cannot write the cluster's credentials file ${path}: ${(error as Error).message}. Set sharedDirectory to a ` +

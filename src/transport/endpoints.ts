@@ -7,6 +7,8 @@ import * as zmq from 'zeromq';
 import { decodeBatch } from '../protocol/codec.js';
 import { Outbox } from './outbox.js';
 import { planSend, Reassembler } from './chunking.js';
+import { allowClients, forgetDomain } from './zap.js';
+import { randomBytes } from 'node:crypto';
 import type { CurveCredentials } from './security.js';
 import { clientCurveOptions, serverCurveOptions } from './security.js';
 
@@ -50,6 +52,7 @@ export class RouterEndpoint {
   #loop: Promise<void> | undefined;
 
   readonly #reassemblers = new Map<string, Reassembler>();
+  readonly #zapDomain = `flotilla-${randomBytes(8).toString('hex')}`;
   readonly #allocate: ((size: number) => Uint8Array) | undefined;
   readonly #reclaimEvery: number | undefined;
 
@@ -58,12 +61,13 @@ export class RouterEndpoint {
     security?: CurveCredentials,
     receive: ReceiveOptions = {},
   ) {
+    if (security) allowClients(this.#zapDomain, [security.clientPublicKey]);
     this.#socket = new zmq.Router({
       mandatory: true,
       linger: 0,
       sendHighWaterMark: 0,
       receiveHighWaterMark: receive.receiveHighWaterMark ?? 0,
-      ...(security ? serverCurveOptions(security) : {}),
+      ...(security ? serverCurveOptions(security, this.#zapDomain) : {}),
     });
     this.#allocate = receive.allocate;
     this.#reclaimEvery = receive.reclaimEveryBytes;
@@ -112,6 +116,7 @@ export class RouterEndpoint {
     await Promise.race([this.#outbox.drained(), new Promise((r) => setTimeout(r, 200))]);
     this.#closed = true;
     this.#socket.close();
+    forgetDomain(this.#zapDomain);
     await this.#loop;
   }
 }

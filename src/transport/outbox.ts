@@ -34,9 +34,9 @@ export class Outbox<Target> {
   #schedule(): void {
     if (this.#scheduled || this.#flushing) return;
     this.#scheduled = true;
-    // After this turn's I/O callbacks: what several incoming batches produce leaves in one send. Each
-    // ZeroMQ send costs a fixed amount (more on a loaded machine), so fewer, larger sends win.
-    setImmediate(() => void this.#flush());
+    // A microtask: what handling one incoming batch produces leaves in one send, without waiting for
+    // the next turn of the event loop; while a send is in flight, later messages gather behind it.
+    queueMicrotask(() => void this.#flush());
   }
 
   async #flush(): Promise<void> {

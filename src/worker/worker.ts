@@ -13,6 +13,7 @@ import { toWireError } from '../protocol/wire-error.js';
 import { DealerLink, RouterEndpoint } from '../transport/endpoints.js';
 import { PeerPool } from '../transport/peer-pool.js';
 import { sharedAllocator } from '../transport/chunking.js';
+import { peerCredentials } from '../transport/security.js';
 import { Heap } from '../util/heap.js';
 import { shortId } from '../util/ids.js';
 import { Logger } from '../util/logger.js';
@@ -92,8 +93,9 @@ export class WorkerNode {
     this.#link = new DealerLink(options.scheduler, `worker-${this.name}-${shortId()}`, (error) => {
       this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`);
     }, options.security, largeData);
-    this.#peerServer = new RouterEndpoint((peer, error) => this.log.debug(`reply to peer ${peer} failed: ${(error as Error).message}`), options.security);
-    this.#peers = new PeerPool(this.log, options.security, largeData);
+    const peerSecurity = options.security ? peerCredentials(options.security) : undefined;
+    this.#peerServer = new RouterEndpoint((peer, error) => this.log.debug(`reply to peer ${peer} failed: ${(error as Error).message}`), peerSecurity);
+    this.#peers = new PeerPool(this.log, peerSecurity, largeData);
     this.#pool = new ThreadPool(Math.max(1, options.nthreads ?? 1), this.name, {
       onResult: (task, result) => this.#onResult(task, result),
       onThreadLost: (tasks, reason) => this.#onThreadLost(tasks, reason),

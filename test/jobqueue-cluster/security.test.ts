@@ -54,8 +54,23 @@ describe('security on (the default)', () => {
     const file = cluster.securityFile!;
     expect(file.startsWith(`${shared}/.flotilla-security-LocalJobCluster-`)).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readCredentialsFile(file)).toEqual(cluster.security);
+    // The workers' file holds what a client needs, never the scheduler's secret key.
+    const { serverSecretKey, ...clientPart } = cluster.security!;
+    expect(serverSecretKey).toMatch(/^.{40}$/);
+    expect(readCredentialsFile(file)).toEqual(clientPart);
     expect(cluster.jobScript()).toContain(` --security-file ${file}`);
+  });
+
+  test('a client holding another key pair, even with the server public key, is refused by ZAP', async () => {
+    const { makeCurveCredentials } = await import('../../src/transport/security.js');
+    const stranger = makeCurveCredentials();
+    const intruder = await Client.connect(
+      { ready: Promise.resolve(), schedulerAddress: cluster.schedulerAddress, close: async () => {},
+        security: { ...stranger, serverPublicKey: cluster.security!.serverPublicKey } },
+      { timeoutMs: 1_000 },
+    ).catch((error: unknown) => error as Error);
+    expect(intruder).toBeInstanceOf(Error);
+    expect((intruder as Error).message).toContain('no flotilla scheduler answered');
   });
 
   test('a client without the keys is refused (its connection times out); one with them connects over the network', async () => {

@@ -1,0 +1,55 @@
+/**
+ * ZAP: the ZeroMQ authentication protocol. With CURVE alone, anyone who knows a server's public key can
+ * connect with a key pair of their own; this handler lets in only the client public keys registered for
+ * the socket's ZAP domain (each authenticated scheduler has its own domain), and refuses the rest.
+ *
+ * One handler serves the whole process: libzmq asks it over `inproc://zeromq.zap.01` in the sockets'
+ * context (zeromq.js's global one), and only one socket may bind that address.
+ */
+import * as zmq from 'zeromq';
+
+const allowed = new Map<string, Set<string>>();
+let handler: zmq.Router | undefined;
+
+const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+const Z85_VALUE = new Map([...Z85].map((c, i) => [c, i]));
+
+/** Decodes a Z85 key (40 characters) to its 32 bytes, as hex for comparison. */
+export function z85ToHex(key: string): string {
+  if (key.length % 5 !== 0) throw new RangeError('a Z85 string has a length divisible by 5');
+  const out = Buffer.alloc((key.length / 5) * 4);
+  for (let i = 0, o = 0; i < key.length; i += 5, o += 4) {
+    let value = 0;
+    for (let j = 0; j < 5; j++) {
+      const digit = Z85_VALUE.get(key[i + j]!);
+      if (digit === undefined) throw new RangeError(`not a Z85 character: ${key[i + j]}`);
+      value = value * 85 + digit;
+    }
+    out.writeUInt32BE(value >>> 0, o);
+  }
+  return out.toString('hex');
+}
+
+async function serve(socket: zmq.Router): Promise<void> {
+  for await (const [routing, empty, version, requestId, domain, , , mechanism, key] of socket) {
+    const domainName = domain?.toString() ?? '';
+    const keys = allowed.get(domainName);
+    const ok = mechanism?.toString() === 'CURVE' && key !== undefined && keys !== undefined && keys.has(key.toString('hex'));
+    await socket.send([routing!, empty ?? Buffer.alloc(0), version ?? Buffer.from('1.0'), requestId ?? Buffer.alloc(0),
+      ok ? '200' : '400', ok ? 'OK' : 'unknown client key', '', '']);
+  }
+}
+
+/** Allows `clientPublicKeys` (Z85) on sockets whose ZAP domain is `domain`; starts the handler once. */
+export function allowClients(domain: string, clientPublicKeys: string[]): void {
+  allowed.set(domain, new Set(clientPublicKeys.map(z85ToHex)));
+  if (handler) return;
+  handler = new zmq.Router({ linger: 0 });
+  handler.bindSync('inproc://zeromq.zap.01');
+  void serve(handler);
+}
+
+/** Forgets a domain (its scheduler closed). */
+export function forgetDomain(domain: string): void {
+  allowed.delete(domain);
+}
