@@ -20,6 +20,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** Holds a reference (used in closures that must keep an object reachable). */
+function keepAlive(object: unknown): void {
+  void object;
+}
+
 export class Future<T = unknown> implements PromiseLike<T> {
   #released = false;
 
@@ -52,7 +57,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   result(options?: WaitOptions): Promise<T> {
     if (this.#released) return Promise.reject(new Error(`future ${this.key} was released; its result is no longer kept`));
-    return this.owner.resultOf(this.state, options) as Promise<T>;
+    // `await client.submit(...)` leaves no other reference to this handle: without this one, the garbage
+    // collector could release the key on the cluster while the caller is still waiting for it.
+    return (this.owner.resultOf(this.state, options) as Promise<T>).finally(() => keepAlive(this));
   }
 
   /** The task's error, or undefined when it succeeded. Waits for the task. */
