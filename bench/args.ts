@@ -5,7 +5,7 @@ import type { WorkloadId } from './workload-types.js';
 
 export type SelectableId = WorkloadId | TeamBench['id'];
 
-export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run', 'codec', 'recombination'];
+export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run', 'codec', 'recombination', 'dataTransfer', 'objectStore'];
 
 export interface BenchArgs {
   /** Print only the JSON object (on stdout), no table and no progress. */

@@ -59,14 +59,14 @@ export class Reassembler {
 
   /**
    * @param allocate where a streamed frame of `size` bytes is assembled (e.g. a SharedArrayBuffer).
-   * @param reclaimEveryBytes collect garbage after this many chunk bytes (small on workers, whose peak
-   *   memory should be the data they keep).
+   * @param reclaim collect garbage as chunks are consumed (workers, whose peak memory should be the
+   *   data they keep); elsewhere the garbage collector's own schedule is fine.
    */
   constructor(
     private readonly allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
-    reclaimEveryBytes = 64 * 1024 * 1024,
+    reclaim = false,
   ) {
-    this.#reclaimer = new ChunkReclaimer(reclaimEveryBytes);
+    this.#reclaimer = new ChunkReclaimer(reclaim);
   }
 
   /**
@@ -84,7 +84,7 @@ export class Reassembler {
       if (!entry) this.#streams.set(stream, (entry = { buffer: this.allocate(total), received: 0 }));
       entry.buffer.set(frames[1]!, offset);
       entry.received += frames[1]!.byteLength;
-      this.#reclaimer.consumed(frames[1]!.byteLength);
+      this.#reclaimer.consumed(frames[1]!.byteLength, total);
       return undefined;
     }
     const last = frames[frames.length - 1];

@@ -29,8 +29,10 @@ export interface ReceiveOptions {
    * that receive large data, so a fast sender cannot pile a whole dataset into the receiver's memory.
    */
   receiveHighWaterMark?: number;
-  /** Collect garbage after this many bytes of received chunks. @defaultValue 64 MiB */
-  reclaimEveryBytes?: number;
+  /** The kernel's receive buffer for the connection (SO_RCVBUF), in bytes; small keeps data in flight small. */
+  receiveBufferBytes?: number;
+  /** Collect garbage as received chunks are consumed (see reclaim.ts). @defaultValue false */
+  reclaim?: boolean;
 }
 
 let nextStream = 1;
@@ -54,7 +56,7 @@ export class RouterEndpoint {
   readonly #reassemblers = new Map<string, Reassembler>();
   readonly #zapDomain = `flotilla-${randomBytes(8).toString('hex')}`;
   readonly #allocate: ((size: number) => Uint8Array) | undefined;
-  readonly #reclaimEvery: number | undefined;
+  readonly #reclaim: boolean;
 
   constructor(
     private readonly onSendFailure: (peer: string, error: unknown, messages: object[]) => void,
@@ -70,7 +72,7 @@ export class RouterEndpoint {
       ...(security ? serverCurveOptions(security, this.#zapDomain) : {}),
     });
     this.#allocate = receive.allocate;
-    this.#reclaimEvery = receive.reclaimEveryBytes;
+    this.#reclaim = receive.reclaim ?? false;
     this.#outbox = new Outbox<string>(
       (peer, frames) => sendChunked((parts) => this.#socket.send(parts), [Buffer.from(peer, 'latin1')], frames),
       (peer, error, messages) => this.onSendFailure(peer, error, messages),
@@ -92,7 +94,7 @@ export class RouterEndpoint {
         let raw: unknown;
         try {
           let reassembler = this.#reassemblers.get(peer);
-          if (!reassembler) this.#reassemblers.set(peer, (reassembler = new Reassembler(this.#allocate, this.#reclaimEvery)));
+          if (!reassembler) this.#reassemblers.set(peer, (reassembler = new Reassembler(this.#allocate, this.#reclaim)));
           const frames = reassembler.accept(received);
           if (!frames) continue;
           raw = decodeBatch(frames);
@@ -142,9 +144,10 @@ export class DealerLink {
       linger: 0,
       sendHighWaterMark: 0,
       receiveHighWaterMark: receive.receiveHighWaterMark ?? 0,
+      ...(receive.receiveBufferBytes ? { receiveBufferSize: receive.receiveBufferBytes } : {}),
       ...(security ? clientCurveOptions(security) : {}),
     });
-    this.#reassembler = new Reassembler(receive.allocate, receive.reclaimEveryBytes);
+    this.#reassembler = new Reassembler(receive.allocate, receive.reclaim ?? false);
     this.#outbox = new Outbox<0>((_, frames) => sendChunked((parts) => this.#socket.send(parts), [], frames), (_, error, messages) => onSendFailure(error, messages));
     this.#socket.connect(url);
   }

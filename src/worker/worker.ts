@@ -86,10 +86,10 @@ export class WorkerNode {
     });
     this.log.addSink((line) => logStream.write(line + '\n'));
     this.#logStream = logStream;
-    // Large values arrive in chunks straight into SharedArrayBuffers; a one-message queue makes a fast
-    // sender wait, and garbage is collected every few chunks, so a worker's peak memory is the data it
-    // keeps plus a few megabytes (measured: 800 MB broadcast, peak 1.09-1.10x the array).
-    const largeData = { allocate: sharedAllocator, receiveHighWaterMark: 1, reclaimEveryBytes: 2 * 1024 * 1024 };
+    // Large values arrive in chunks straight into SharedArrayBuffers; a short queue makes a fast sender
+    // wait, and received chunks are reclaimed as they are consumed, so a worker's peak memory is the data
+    // it keeps plus a few megabytes (measured: 800 MB broadcast, peak 1.09-1.10x the array).
+    const largeData = { allocate: sharedAllocator, receiveHighWaterMark: 1, receiveBufferBytes: 256 * 1024, reclaim: true };
     this.#link = new DealerLink(options.scheduler, `worker-${this.name}-${shortId()}`, (error) => {
       this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`);
     }, options.security, largeData);
