@@ -204,7 +204,7 @@ export class LocalCluster implements ClusterHandle {
 
   async #retire(slot: WorkerSlot): Promise<void> {
     slot.retiring = true;
-    this.#scheduler?.retireWorkers([slot.name]);
+    await this.#scheduler?.retireWorkers([slot.name]);
     if (slot.node) await slot.node.close('retired by scale()');
     if (slot.process) await stopProcess(slot.process, 3_000);
     this.#slots.delete(slot.name);

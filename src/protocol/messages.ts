@@ -177,7 +177,9 @@ export type WorkerToScheduler =
   | { op: 'logs'; id: number; lines: string[] }
   | { op: 'data-reply'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] }
   | { op: 'upload-done'; id: number; error?: WireError }
-  | { op: 'unregister'; reason: string };
+  | { op: 'unregister'; reason: string }
+  /** The worker wants to leave (its lifetime is up): move its results elsewhere, then close it. */
+  | { op: 'retire-me'; reason: string };
 
 // ---------------------------------------------------------------- scheduler → worker
 export interface ComputeOrder {
@@ -201,6 +203,8 @@ export type SchedulerToWorker =
   | { op: 'setup'; id: number; name: string; fn: string; args: WireValue }
   | { op: 'remove-setup'; name: string }
   | { op: 'get-logs'; id: number; tail: number }
+  /** Copy these results from a retiring worker's data service, then answer with `data-stored`. */
+  | { op: 'fetch-data'; id: number; keys: TaskKey[]; from: string }
   | { op: 'upload-file'; id: number; name: string; data: OutOfBand }
   | { op: 'heartbeat-ack' }
   | { op: 'unknown-worker' }

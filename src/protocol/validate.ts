@@ -100,6 +100,7 @@ export const workerToSchedulerSchema: MessageSchema = {
   'data-reply': { id: 'number', values: 'object', missing: 'array' },
   'upload-done': { id: 'number', 'error?': 'object' },
   unregister: { reason: 'string' },
+  'retire-me': { reason: 'string' },
 };
 
 /** The scheduler's ROUTER serves clients and workers; a peer's first message says which it is. */
@@ -139,6 +140,7 @@ export const schedulerToWorkerSchema: MessageSchema = {
   setup: { id: 'number', name: 'string', fn: 'string', args: 'wire-value' },
   'remove-setup': { name: 'string' },
   'get-logs': { id: 'number', tail: 'number' },
+  'fetch-data': { id: 'number', keys: 'array', from: 'string' },
   'upload-file': { id: 'number', name: 'string', data: 'oob' },
   'heartbeat-ack': {},
   'unknown-worker': {},

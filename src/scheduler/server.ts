@@ -108,14 +108,47 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     if (worker) this.#removeWorker(worker.peer, reason);
   }
 
-  /** Asks workers to close gracefully (their tasks are rescheduled, their results recomputed if needed). */
-  retireWorkers(names: string[], reason = 'retired'): void {
-    for (const name of names) {
+  /**
+   * Retires workers gracefully: they take no new tasks, what they run is rescheduled, results only they
+   * hold are copied to other workers, then they are told to close. Resolves when they are gone.
+   */
+  async retireWorkers(names: string[], reason = 'retired'): Promise<void> {
+    await Promise.all(names.map((name) => {
       const worker = this.state.workerByName(name);
-      if (!worker) continue;
-      this.#send(worker.peer, { op: 'close', reason });
-      this.#removeWorker(worker.peer, reason === 'retired' ? 'retired' : reason);
+      return worker ? this.#retire(worker, reason) : undefined;
+    }));
+  }
+
+  async #retire(worker: WorkerRecord, reason: string): Promise<void> {
+    if (worker.status !== 'running') return;
+    this.state.beginRetire(worker);
+    this.#flush();
+    const keys = this.state.keysOnlyOn(worker);
+    const others = [...this.state.workers.values()].filter((w) => w.status === 'running' && w !== worker);
+    if (keys.length > 0 && others.length > 0) {
+      const plan = new Map<WorkerRecord, string[]>();
+      keys.forEach((key, i) => {
+        const target = others[i % others.length]!;
+        plan.set(target, [...(plan.get(target) ?? []), key]);
+      });
+      const id = this.#nextRequest++;
+      await new Promise<void>((resolve) => {
+        this.#stores.set(id, new FanOut([...plan.keys()].map((w) => w.peer), (answers) => {
+          this.#stores.delete(id);
+          for (const [peer, answer] of answers) {
+            const holder = this.state.workers.get(peer);
+            if (holder) this.state.addReplicas(holder, answer.keys);
+          }
+          resolve();
+        }, 60_000));
+        for (const [target, subset] of plan) this.#send(target.peer, { op: 'fetch-data', id, keys: subset, from: worker.info.address });
+        this.#flush();
+      });
+      this.log.info(`worker ${worker.id} retiring: moved ${keys.length} result(s) to other workers`);
     }
+    if (!this.state.workers.has(worker.peer)) return;
+    this.#send(worker.peer, { op: 'close', reason });
+    this.#removeWorker(worker.peer, `retired (${reason})`, true);
   }
 
   async close(): Promise<void> {
@@ -263,7 +296,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
         done?.(m.values, m.missing);
       },
       'upload-done': (m) => this.#uploadsInFlight.get(m.id)?.answer(worker.peer, m.error),
-      unregister: (m) => this.#removeWorker(worker.peer, m.reason),
+      unregister: (m) => this.#removeWorker(worker.peer, m.reason, true),
+      'retire-me': (m) => void this.#retire(worker, m.reason),
     };
   }
 
@@ -423,8 +457,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#flush();
   }
 
-  #removeWorker(peer: string, reason: string): void {
-    const worker = this.state.removeWorker(peer, reason);
+  #removeWorker(peer: string, reason: string, graceful = false): void {
+    const worker = this.state.removeWorker(peer, reason, graceful);
     if (!worker) return;
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     for (const fan of this.#runs.values()) fan.drop(peer);

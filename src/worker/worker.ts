@@ -132,7 +132,12 @@ export class WorkerNode {
     const tick = setInterval(() => this.#heartbeat(), heartbeatMs);
     this.#timers.push(tick);
     if (this.options.lifetimeMs) {
-      const retire = setTimeout(() => void this.close('lifetime reached (retiring before the batch walltime)'), this.options.lifetimeMs);
+      // Ask the scheduler to move this worker's results elsewhere and close it; close anyway if it
+      // does not within a minute (the walltime is near).
+      const retire = setTimeout(() => {
+        this.#link.send({ op: 'retire-me', reason: 'lifetime reached (retiring before the batch walltime)' });
+        setTimeout(() => void this.close('lifetime reached; the scheduler did not retire this worker in time'), 60_000).unref();
+      }, this.options.lifetimeMs);
       retire.unref();
       this.#timers.push(retire);
     }
@@ -202,6 +207,7 @@ export class WorkerNode {
     setup: (m) => void this.#runEverywhere(m.id, m.fn, m.args, 'setup', m.name),
     'remove-setup': (m) => this.#pool.removeSetup(m.name),
     'get-logs': (m) => this.#link.send({ op: 'logs', id: m.id, lines: this.logTail.slice(-Math.max(0, m.tail)) }),
+    'fetch-data': (m) => void this.#copyFrom(m.id, m.keys, m.from),
     'upload-file': (m) => {
       try {
         this.#files.addUpload(m.name, m.data.bytes);
@@ -294,6 +300,22 @@ export class WorkerNode {
       this.#link.send({ op: 'missing-data', key: task.order.key, missing });
     }
     this.#pump();
+  }
+
+  /** Copies results from a retiring worker, then tells the scheduler which arrived. */
+  async #copyFrom(id: number, keys: string[], from: string): Promise<void> {
+    const stored: string[] = [];
+    const sizes: number[] = [];
+    try {
+      const reply = await this.#peers.getData(from, keys, 60_000);
+      for (const [key, value] of Object.entries(reply.values)) {
+        sizes.push(this.#storeValue(key, fromWire(value, true)));
+        stored.push(key);
+      }
+    } catch (error) {
+      this.log.warn(`could not copy ${keys.length} result(s) from retiring worker ${from}: ${(error as Error).message}`);
+    }
+    this.#link.send({ op: 'data-stored', id, keys: stored, nbytes: sizes });
   }
 
   #storeValue(key: string, value: StoredValue): number {

@@ -58,6 +58,32 @@ describe('cluster-wide operations', () => {
     });
   });
 
+  it('a retiring worker hands its results to another worker instead of losing them', async () => {
+    await withCluster({ nWorkers: 2 }, async ({ client, cluster }) => {
+      const { mkdtempSync, readdirSync } = await import('node:fs');
+      const dir = mkdtempSync('/tmp/flotilla-retire-');
+      const record = async (x: number, d: string) => {
+        const fs = await import('node:fs');
+        fs.writeFileSync(`${d}/ran-${x}-${process.pid}-${Math.random()}`, '');
+        return x * 10;
+      };
+      const futures = client.map(record, [1, 2, 3, 4, 5, 6], Array(6).fill(dir));
+      await client.gather(futures);
+      const runs = readdirSync(dir).length;
+      expect(runs).toBe(6);
+      const holders = await client.whoHas(futures);
+      expect(new Set(Object.values(holders).flat()).size).toBe(2);
+      await cluster.scale(1);
+      await client.waitForWorkers(1, { timeoutMs: 5_000 });
+      const after = await client.whoHas(futures);
+      expect(new Set(Object.values(after).flat()).size).toBe(1);
+      expect(Object.values(after).every((h) => h.length === 1)).toBe(true);
+      // Every result is still there, and none was computed again.
+      expect(await client.gather(futures)).toEqual([10, 20, 30, 40, 50, 60]);
+      expect(readdirSync(dir).length).toBe(runs);
+    });
+  });
+
   it('scales up and down, and close() leaves no child process and no bound port', async () => {
     let address = '';
     const before = new Set(childPids());

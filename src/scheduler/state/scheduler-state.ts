@@ -239,8 +239,32 @@ export class SchedulerState {
     return undefined;
   }
 
+  /** A retiring worker takes no new tasks; what it was running goes elsewhere now. */
+  beginRetire(worker: WorkerRecord): void {
+    if (worker.status !== 'running') return;
+    this.#run(`retire-${worker.id}`, () => {
+      worker.status = 'closing';
+      for (const task of [...worker.processing]) this.#recommend(task, 'released');
+    });
+  }
+
+  /** Results only `worker` holds and someone still needs: what must move before it leaves. */
+  keysOnlyOn(worker: WorkerRecord): string[] {
+    return [...worker.hasWhat].filter((t) => t.holders.size === 1 && t.state === 'memory' && this.#isNeeded(t)).map((t) => t.key);
+  }
+
+  /** `worker` now holds copies of `keys` too. */
+  addReplicas(worker: WorkerRecord, keys: string[]): void {
+    for (const key of keys) {
+      const task = this.tasks.get(key);
+      if (!task || task.state !== 'memory' || worker.status === 'removed') continue;
+      task.holders.add(worker);
+      worker.hasWhat.add(task);
+    }
+  }
+
   /** A worker left or died: reschedule what it ran, recompute what only it held. */
-  removeWorker(peer: string, reason: string): WorkerRecord | undefined {
+  removeWorker(peer: string, reason: string, graceful = false): WorkerRecord | undefined {
     const worker = this.workers.get(peer);
     if (!worker) return undefined;
     this.workers.delete(peer);
@@ -249,7 +273,7 @@ export class SchedulerState {
       for (const task of [...worker.processing]) {
         worker.processing.delete(task);
         task.processingOn = undefined;
-        if (worker.executing.has(task.key) && reason !== 'retired') {
+        if (worker.executing.has(task.key) && !graceful) {
           task.killedOn.push(worker.id);
           if (task.killedOn.length >= this.allowedFailures) {
             this.#recommend(task, 'erred', { error: this.#killedWorkerError(task, reason) });
