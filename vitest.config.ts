@@ -7,6 +7,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
+    reporters: ['default', './test/support/summary-reporter.ts'],
     hookTimeout: 60_000,
   },
 });
