@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SchedulerServer } from '../scheduler/server.js';
-import { startDashboard } from '../dashboard/index.js';
+import { defaultDashboardAddress, startDashboard } from '../dashboard/index.js';
 import { readCredentialsFile } from '../transport/security.js';
 
 const usage = 'usage: flotilla-scheduler [--host HOST] [--port PORT] [--address-file FILE] [--security-file FILE] [--dashboard-address PORT|HOST:PORT|false]';
@@ -47,7 +47,7 @@ const dashboardAddress = values['dashboard-address'] as string | undefined;
 let dashboard: Awaited<ReturnType<typeof startDashboard>>;
 try {
   dashboard = await startDashboard(server, {
-    address: dashboardAddress === 'false' ? false : (dashboardAddress ?? 8787),
+    address: dashboardAddress === 'false' ? false : (dashboardAddress ?? defaultDashboardAddress()),
     log: (line) => process.stderr.write(`flotilla-scheduler: ${line}\n`),
   });
 } catch (error) {

@@ -8,7 +8,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { ConfigurationError, TimeoutError } from '../errors/index.js';
 import { parseBytes } from '../jobqueue/units.js';
 import { SchedulerServer } from '../scheduler/server.js';
-import { parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
+import { defaultDashboardAddress, parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
 import { distFile } from '../util/package-paths.js';
 import { Logger } from '../util/logger.js';
 import { WorkerNode } from '../worker/worker.js';
@@ -116,7 +116,7 @@ export class LocalCluster implements ClusterHandle {
       allowedFailures: this.#options.allowedFailures, validate: this.#options.validate,
     });
     this.#dashboard = await startDashboard(this.#scheduler, {
-      address: this.#options.dashboardAddress ?? 8787,
+      address: this.#options.dashboardAddress ?? defaultDashboardAddress(),
       log: (line) => this.log.warn(line),
     });
     await this.scale(this.#options.nWorkers);

@@ -86,3 +86,16 @@ export function linkHost(boundHost: string): string {
   }
   return hostname();
 }
+
+/**
+ * The dashboard address used when a cluster or `flotilla-scheduler` is given none:
+ * `FLOTILLA_DASHBOARD_ADDRESS` (`false` turns dashboards off, e.g. on a node where nobody looks),
+ * else port 8787.
+ */
+export function defaultDashboardAddress(env: NodeJS.ProcessEnv = process.env): string | number | false {
+  const configured = env.FLOTILLA_DASHBOARD_ADDRESS?.trim();
+  if (!configured) return DEFAULT_DASHBOARD_PORT;
+  if (configured.toLowerCase() === 'false') return false;
+  parseDashboardAddress(configured);
+  return configured;
+}

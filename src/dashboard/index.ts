@@ -4,7 +4,7 @@
  */
 export { startDashboard } from './dashboard-server.js';
 export type { Dashboard, DashboardOptions } from './options.js';
-export { DEFAULT_DASHBOARD_PORT, parseDashboardAddress } from './address.js';
+export { DEFAULT_DASHBOARD_PORT, defaultDashboardAddress, parseDashboardAddress } from './address.js';
 export { performanceReport } from './performance-report.js';
 export type { PerformanceReportOptions, ReportClient } from './performance-report.js';
 export type { DashboardState, DashboardUpdate, GroupProgress, JobView, SchedulerFigures, WorkerRow } from './snapshot.js';

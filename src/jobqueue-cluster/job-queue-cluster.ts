@@ -4,6 +4,7 @@
  * (status command + workers registering with their job id), scales in whole jobs, replaces jobs whose
  * workers retired, and on `close()` cancels every job it submitted and checks that none is left.
  */
+import { defaultDashboardAddress, parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
 import { mkdirSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { ConfigurationError } from '../errors/index.js';
@@ -83,6 +84,8 @@ export class JobQueueCluster implements ClusterHandle {
   #pollTimer: NodeJS.Timeout | undefined;
   #pollRunning: Promise<void> = Promise.resolve();
   #adaptive: Adaptive | undefined;
+  #dashboard: Dashboard | undefined;
+  readonly #dashboardAddress: string | number | false | undefined;
   #closing: Promise<void> | undefined;
   /** Workers that registered with a job id before its submission returned, by job id. */
   readonly #early = new Map<string, WorkerSummary[]>();
@@ -109,6 +112,8 @@ export class JobQueueCluster implements ClusterHandle {
       otherKeys: [...(context.otherKeys ?? []), ...CLUSTER_OPTION_KEYS],
     });
     this.clusterOptions = resolveClusterOptions(options, className);
+    this.#dashboardAddress = options.dashboardAddress;
+    if (options.dashboardAddress !== undefined && options.dashboardAddress !== false) parseDashboardAddress(options.dashboardAddress);
     this.name = this.jobOptions.name;
     this.log = new Logger(this.name);
     this.#commandEnv = commandEnvironment(this.clusterOptions.commandPath);
@@ -167,6 +172,11 @@ export class JobQueueCluster implements ClusterHandle {
   }
 
   /** Every job this cluster submitted, by id: state (pending, running, finished, failed), workers, output files. */
+  /** The scheduler's status page (with `?token=…` off loopback); undefined when `dashboardAddress` is false. */
+  get dashboardLink(): string | undefined {
+    return this.#dashboard?.url;
+  }
+
   get jobs(): ReadonlyMap<string, ClusterJob> {
     return this.#jobs.snapshot();
   }
@@ -261,6 +271,11 @@ export class JobQueueCluster implements ClusterHandle {
       ...(this.clusterOptions.allowedFailures === undefined ? {} : { allowedFailures: this.clusterOptions.allowedFailures }),
     });
     this.#scheduler = scheduler;
+    this.#dashboard = await startDashboard(scheduler, {
+      address: this.#dashboardAddress ?? defaultDashboardAddress(),
+      log: (line) => this.log.warn(line),
+      jobs: () => [...this.jobs.values()].map((job) => ({ jobId: job.jobId, state: job.state, ...(job.native ? { native: job.native } : {}) })),
+    });
     scheduler.on('worker-added', (worker) => this.#onWorkerAdded(worker));
     scheduler.on('worker-removed', (worker, reason) => this.#onWorkerRemoved(worker, reason));
     this.#schedulePoll();
@@ -469,6 +484,7 @@ export class JobQueueCluster implements ClusterHandle {
         onTransition: (transition) => this.#onTransition(transition),
       });
     } finally {
+      await this.#dashboard?.close();
       await this.#scheduler?.close();
       if (this.securityFile !== undefined) removeClusterCredentials(this.securityFile);
       this.#unregisterExitCleanup();

@@ -69,6 +69,14 @@ export interface JobQueueClusterOptions {
    * @defaultValue `60000`
    */
   closeTimeoutMs?: number;
+
+  /**
+   * Where the scheduler's status page listens (a port, `':8787'`, `'host:port'`), or `false` for none. On a
+   * shared login node 8787 is often taken: the page then moves to a free port and says where. Off
+   * loopback, the link (`cluster.dashboardLink`) carries an access token.
+   * @defaultValue 8787
+   */
+  dashboardAddress?: string | number | false;
 }
 
 /** The names of {@link JobQueueClusterOptions}: job option resolution accepts and skips them. */
@@ -82,6 +90,7 @@ export const CLUSTER_OPTION_KEYS = [
   'maxConsecutiveJobFailures',
   'commandPath',
   'closeTimeoutMs',
+  'dashboardAddress',
 ] as const satisfies readonly (keyof JobQueueClusterOptions)[];
 
 /** Options of `new SLURMCluster(…)`. */

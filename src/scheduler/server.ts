@@ -113,16 +113,21 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
    * hold are copied to other workers, then they are told to close. Resolves when they are gone.
    */
   async retireWorkers(names: string[], reason = 'retired'): Promise<void> {
-    await Promise.all(names.map((name) => {
-      const worker = this.state.workerByName(name);
-      return worker ? this.#retire(worker, reason) : undefined;
-    }));
+    const leaving = names.map((name) => this.state.workerByName(name)).filter((w): w is WorkerRecord => w?.status === 'running');
+    // All of them stop taking work first, so none receives the results of another that is leaving too.
+    for (const worker of leaving) this.state.beginRetire(worker);
+    this.#flush();
+    await Promise.all(leaving.map((worker) => this.#handOffAndClose(worker, reason)));
   }
 
   async #retire(worker: WorkerRecord, reason: string): Promise<void> {
     if (worker.status !== 'running') return;
     this.state.beginRetire(worker);
     this.#flush();
+    await this.#handOffAndClose(worker, reason);
+  }
+
+  async #handOffAndClose(worker: WorkerRecord, reason: string): Promise<void> {
     const keys = this.state.keysOnlyOn(worker);
     const others = [...this.state.workers.values()].filter((w) => w.status === 'running' && w !== worker);
     if (keys.length > 0 && others.length > 0) {
