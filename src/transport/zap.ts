@@ -31,6 +31,7 @@ export function z85ToHex(key: string): string {
 }
 
 async function serve(socket: zmq.Router): Promise<void> {
+  // The loop ends when the socket is closed (zeromq.js finishes the iterator quietly).
   for await (const [routing, empty, version, requestId, domain, , , mechanism, key] of socket) {
     const domainName = domain?.toString() ?? '';
     const keys = allowed.get(domainName);
@@ -49,7 +50,11 @@ export function allowClients(domain: string, clientPublicKeys: string[]): void {
   void serve(handler);
 }
 
-/** Forgets a domain (its scheduler closed). */
+/** Forgets a domain (its scheduler closed); the last one closes the handler, which would keep the process alive. */
 export function forgetDomain(domain: string): void {
   allowed.delete(domain);
+  if (allowed.size === 0 && handler) {
+    handler.close();
+    handler = undefined;
+  }
 }
