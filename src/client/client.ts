@@ -16,7 +16,7 @@ import { FutureState } from './future-state.js';
 import type { ConnectOptions, RunOptions, SubmitOptions, ViewOptions } from './options.js';
 import { RemoteSession, decodeWire } from './remote-session.js';
 import type { PreparedTask, Session, SessionListener } from './session.js';
-import { SKIP, collectFutures, replaceFutures } from './structure.js';
+import { SKIP, collectFutures, isPlainObject, replaceFutures } from './structure.js';
 import { SyncSession } from './sync-session.js';
 import { bounded } from './waiting.js';
 import { progress as drawProgress, type ProgressOptions } from './progress.js';
@@ -325,7 +325,7 @@ export class Client implements FutureOwner {
   async scatter<T extends Record<string, unknown>>(values: T, options?: ScatterOptions): Promise<{ [K in keyof T]: Future<T[K]> }>;
   async scatter(values: unknown, options: ScatterOptions = {}): Promise<Future<unknown>[] | Record<string, Future<unknown>>> {
     this.#checkOpen('scatter');
-    const named = !Array.isArray(values) && isPlainRecord(values);
+    const named = !Array.isArray(values) && isPlainObject(values);
     if (!Array.isArray(values) && !named) {
       throw new ConfigurationError(`scatter takes an array of values (or a plain object of named values), got ${describeKind(values)}; for one value write: const [future] = await client.scatter([value])`);
     }
@@ -538,12 +538,6 @@ function tokenize(fnHash: string, encoded: EncodedValue): string {
   const hash = createHash('sha1').update(fnHash).update(encoded.body);
   for (const frame of encoded.frames) hash.update(frame);
   return hash.digest('hex').slice(0, 32);
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function describeKind(value: unknown): string {

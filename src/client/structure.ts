@@ -1,7 +1,8 @@
 /** Walks arrays and plain objects (the shapes `gather` keeps), finding or replacing futures inside. */
 import { Future } from './future.js';
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** True for `{…}` objects (prototype Object or null): the only objects whose shape gather keeps. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

@@ -4,7 +4,6 @@
  * time-outs). Clients and workers share the socket; a peer's first message says which it is.
  */
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import { FlotillaError, ProtocolError, TimeoutError } from '../errors/index.js';
 import type {
   ClientToScheduler, HandlerTable, TaskRunRecord, WireError, WireValue, WorkerSummary, WorkerToScheduler,
@@ -536,4 +535,3 @@ function printable(peer: string): string {
   return /^[\x20-\x7e]+$/.test(peer) ? peer : Buffer.from(peer, 'latin1').toString('hex');
 }
 
-export const defaultHost = (): string => hostname();

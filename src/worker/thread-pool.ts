@@ -71,10 +71,6 @@ export class ThreadPool {
     return free;
   }
 
-  /** True when some thread has nothing queued. */
-  hasIdleThread(): boolean {
-    return this.#slots.some((s) => s.alive && s.queue.length === 0);
-  }
 
   /** Thread index each queued task went to. */
   readonly placement = new Map<number, number>();
@@ -175,9 +171,6 @@ export class ThreadPool {
     return this.#slots.filter((s) => s.alive && s.queue.length > 0).map((s) => s.queue[0]!);
   }
 
-  queuedCount(): number {
-    return this.#slots.reduce((n, s) => n + s.queue.length, 0);
-  }
 
   #post(slot: ThreadSlot, message: MainToThread): void {
     slot.thread.postMessage(message);

@@ -60,12 +60,12 @@ function isPreferred(task: TaskRecord, worker: WorkerRecord): boolean {
  * Picks a worker among `candidates` (already filtered for capacity). Returns undefined when none fits.
  * The rotation counter spreads ties over workers instead of piling them on the first.
  */
-export function decideWorker(task: TaskRecord, candidates: Iterable<WorkerRecord>, rotation: number): WorkerRecord | undefined {
+export function decideWorker(task: TaskRecord, candidates: readonly WorkerRecord[], rotation: number): WorkerRecord | undefined {
   let best: WorkerRecord | undefined;
   let bestMissing = Infinity;
   let bestLoad = Infinity;
   let bestPreferred = false;
-  const list = [...candidates];
+  const list = candidates;
   const n = list.length;
   for (let k = 0; k < n; k++) {
     const worker = list[(k + rotation) % n]!;

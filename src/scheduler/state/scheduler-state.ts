@@ -5,7 +5,7 @@
  */
 import { InvalidTransitionError } from '../../errors/index.js';
 import type {
-  ComputeOrder, DepLocation, FunctionSource, TaskFinishedReport, TaskSpec, WireError, WireValue, WorkerRegistration,
+  ComputeOrder, DepLocation, FunctionSource, TaskFinishedReport, TaskSpec, WireError, WorkerRegistration,
 } from '../../protocol/messages.js';
 import { DurationStats, decideWorker, satisfiesRestrictions, workerCapacity } from './assignment.js';
 import { ReadyQueue } from './ready-queue.js';
@@ -591,4 +591,3 @@ export class SchedulerState {
   }
 }
 
-export type { WireValue };
