@@ -19,6 +19,7 @@ import { shortId } from '../util/ids.js';
 import { Logger } from '../util/logger.js';
 import { LocalFiles } from './local-files.js';
 import type { WorkerOptions } from './options.js';
+import { StartNotices } from './start-notices.js';
 import { ThreadPool } from './thread-pool.js';
 import type { StoredValue, ThreadOutcome, ThreadTask } from './thread-protocol.js';
 
@@ -50,6 +51,7 @@ export class WorkerNode {
   #peerServer: RouterEndpoint;
   #peers: PeerPool;
   #pool: ThreadPool;
+  #starts: StartNotices;
   #files: LocalFiles;
   #address = '';
   #store = new Map<string, StoredValue & { nbytes: number }>();
@@ -100,9 +102,13 @@ export class WorkerNode {
       onResult: (task, result) => this.#onResult(task, result),
       onThreadLost: (tasks, reason) => this.#onThreadLost(tasks, reason),
       onLog: (level, text, key) => this.log.raw(`[${this.name}]${key ? ` [${key}]` : ''} ${text}`, level === 'error' || level === 'warn' ? 'warn' : 'info'),
-      onStarted: (task) => this.#link.send({ op: 'started', keys: [task.key] }),
+      onStarted: (task) => this.#starts.started(task.key, task.fnUrl),
       onRequeue: (task) => this.#onRequeue(task),
     });
+    this.#starts = new StartNotices(
+      (keys) => this.#link.send({ op: 'started', keys }),
+      () => this.#pool.executingTasks().map((t) => t.key),
+    );
   }
 
   /** Starts a worker and registers it with the scheduler (does not wait for the answer; see `registered`). */
@@ -475,6 +481,7 @@ export class WorkerNode {
   }
 
   #onResult(threadTask: ThreadTask, result: ThreadOutcome): void {
+    this.#starts.ended(threadTask.key, threadTask.fnUrl);
     const task = this.#byThreadId.get(threadTask.id);
     if (!task) return;
     this.#byThreadId.delete(threadTask.id);
@@ -591,6 +598,7 @@ export class WorkerNode {
     this.#closing = (async () => {
       this.log.info(`closing: ${reason}`);
       for (const timer of this.#timers) clearInterval(timer);
+      this.#starts.close();
       this.#link.send({ op: 'unregister', reason });
       await this.#link.close({ flush: true });
       await this.#peerServer.close();

@@ -77,12 +77,34 @@ describe('scheduler state machine', () => {
     expect(task.error!.message).toContain('exit code 137');
   });
 
-  it('does not count a death against tasks that were only queued on the worker', () => {
+  it('does not count a death against tasks that were only queued behind the running one', () => {
     const { state, client } = setup(0, 1);
-    state.submit(client, [spec('queued')]);
+    state.submit(client, [spec('running'), spec('queued')]);
+    const w = state.addWorker('q', registration('q'), NOW);
+    expect(state.tasks.get('queued')!.processingOn).toBe(w);
+    state.started(w, ['running']);
+    state.removeWorker(w.peer, 'killed');
+    expect(state.tasks.get('running')!.state).toBe('erred');
+    expect(state.tasks.get('queued')!.state).not.toBe('erred');
+  });
+
+  it('blames every task a worker had when it died before reporting any as running', () => {
+    // Short tasks of known functions are reported only after a few milliseconds (worker/start-notices.ts).
+    const { state, client } = setup(0, 1);
+    state.submit(client, [spec('a'), spec('b')]);
     const w = state.addWorker('q', registration('q'), NOW);
     state.removeWorker(w.peer, 'killed');
-    expect(state.tasks.get('queued')!.state).not.toBe('erred');
+    expect(state.tasks.get('a')!.state).toBe('erred');
+    expect(state.tasks.get('b')!.state).toBe('erred');
+  });
+
+  it('blames no task when a worker leaves gracefully', () => {
+    const { state, client } = setup(0, 1);
+    state.submit(client, [spec('a')]);
+    const w = state.addWorker('q', registration('q'), NOW);
+    state.started(w, ['a']);
+    state.removeWorker(w.peer, 'retired', true);
+    expect(state.tasks.get('a')!.state).not.toBe('erred');
   });
 
   it('cancels dependents transitively and retries failures', () => {

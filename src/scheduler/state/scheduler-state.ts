@@ -270,10 +270,11 @@ export class SchedulerState {
     this.workers.delete(peer);
     worker.status = 'removed';
     this.#run(`remove-worker-${worker.id}`, () => {
+      const blamed = graceful ? new Set<TaskRecord>() : tasksRunningAtDeath(worker);
       for (const task of [...worker.processing]) {
         worker.processing.delete(task);
         task.processingOn = undefined;
-        if (worker.executing.has(task.key) && !graceful) {
+        if (blamed.has(task)) {
           task.killedOn.push(worker.id);
           if (task.killedOn.length >= this.allowedFailures) {
             this.#recommend(task, 'erred', { error: this.#killedWorkerError(task, reason) });
@@ -591,3 +592,14 @@ export class SchedulerState {
   }
 }
 
+/**
+ * The tasks to blame for a worker's death: those it said it was running. A worker reports a short task
+ * of a function that already finished there only after a few milliseconds (worker/start-notices.ts), so
+ * when it died with nothing reported, every task it had been given is blamed, as Dask does: a task that
+ * kills workers then still ends in KilledWorkerError after `allowedFailures` deaths.
+ */
+function tasksRunningAtDeath(worker: WorkerRecord): Set<TaskRecord> {
+  const reported = new Set<TaskRecord>();
+  for (const task of worker.processing) if (worker.executing.has(task.key)) reported.add(task);
+  return reported.size > 0 ? reported : new Set(worker.processing);
+}
