@@ -1,11 +1,15 @@
 /** Command-line options of `npm run bench` (`node dist/bench/run.js`). */
 import { DEFAULT_PYTHON } from './dask-runner.js';
 import type { TeamBench } from './workloads/team-benches.js';
-import type { WorkloadId } from './workload-types.js';
+import type { BaselineId, WorkloadId } from './workload-types.js';
 
-export type SelectableId = WorkloadId | TeamBench['id'];
+export type SelectableId = WorkloadId | BaselineId | TeamBench['id'];
 
-export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run', 'codec', 'recombination', 'dataTransfer', 'objectStore'];
+/**
+ * Everything `--only` accepts. The raw zeromq.js baseline (`rawZmqRoundTrip`) also runs whenever
+ * `roundTrip` or `run` is selected; naming it alone measures just the baseline.
+ */
+export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run', 'rawZmqRoundTrip', 'codec', 'recombination', 'dataTransfer', 'objectStore'];
 
 export interface BenchArgs {
   /** Print only the JSON object (on stdout), no table and no progress. */
@@ -26,6 +30,7 @@ export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench
                        when '<python> -c "import distributed"' works, and print flotilla/Dask ratios
   --python=<path>      interpreter for the Dask side (default ${DEFAULT_PYTHON})
   --only=<a,b,...>     run only these: ${SELECTABLE.join(', ')}
+                       (rawZmqRoundTrip, the raw zeromq.js baseline, also runs with roundTrip or run)
   --help               show this text
 
 Without --json the table goes to stderr and the JSON to stdout, so 'npm run bench > bench.json' keeps both apart.`;

@@ -39,3 +39,13 @@ export const WORKLOAD_PARAMS: Record<WorkloadId, WorkloadParams> = {
     daskLimits: { maxRepetitions: 300, minRepetitions: 50, budgetSeconds: 20, timeLimitSeconds: 60 },
   },
 };
+
+/**
+ * The raw zeromq.js round-trip baseline, measured once before and once after the flotilla latency
+ * workloads. Each pass costs about 1–3 s here (a Node child start plus up to 2,000 round trips of
+ * 0.3–1 ms), so it is cheap enough to run twice.
+ */
+export const RAW_ZMQ_PARAMS: { warmup: number; limits: WorkloadParams['limits'] } = {
+  warmup: 200,
+  limits: { maxRepetitions: 2_000, minRepetitions: 200, budgetSeconds: 2, timeLimitSeconds: 30 },
+};

@@ -1,12 +1,13 @@
 /**
  * The bench's output: one JSON object (the whole run, machine-readable) and a readable table built
- * from it, with targets and, when Dask ran, the flotilla/Dask ratios side by side.
+ * from it, with targets, the latency targets scaled by the raw zeromq.js round trip of the same run,
+ * and, when Dask ran, the flotilla/Dask ratios side by side.
  */
 import type { DaskWorkloadId } from './dask-runner.js';
 import { quantile } from './stats.js';
-import { FIGURE_ROWS, meetsTarget, speedup, type FigureRow } from './targets.js';
+import { FIGURE_ROWS, isBaselineRow, meetsTarget, scaleByRawBaseline, speedup, type FigureRow } from './targets.js';
 import type { TeamBench } from './workloads/team-benches.js';
-import type { WorkloadId, WorkloadResult } from './workload-types.js';
+import type { BaselineId, WorkloadId, WorkloadResult } from './workload-types.js';
 
 /** One row of the comparison, as it appears in the JSON. */
 export interface FigureReport {
@@ -22,6 +23,22 @@ export interface FigureReport {
   ratio?: number;
   /** How many times better flotilla is (above 1: faster). */
   speedup?: number;
+  /** The raw zeromq.js round-trip median of this run, ms (on scaled latency rows, and the raw row's own figure). */
+  rawMedianMs?: number;
+  /** flotilla median / raw zeromq.js median of this run. */
+  timesRaw?: number;
+  /** Machine-scaled target: `target` × (rawMedianMs / `baseline.targetMachineRawMedianMs`), ms. */
+  scaledTarget?: number;
+  /** Whether the flotilla figure meets `scaledTarget`. */
+  meetsScaledTarget?: boolean;
+}
+
+/** Reference measurements of the same run that are not flotilla. */
+export interface BaselineSection {
+  /** Raw zeromq.js round trips between two Node processes (passes before and after the latency workloads). */
+  rawZmqRoundTrip?: WorkloadResult;
+  /** The raw round-trip median on the machine where issue 2's targets were set, ms. */
+  targetMachineRawMedianMs: number;
 }
 
 export interface DaskSection {
@@ -44,22 +61,38 @@ export interface BenchReport {
   flotilla: Partial<Record<WorkloadId, WorkloadResult>>;
   dask: DaskSection;
   teamBenches: Partial<Record<TeamBench['id'], WorkloadResult>>;
+  baseline: BaselineSection;
   figures: FigureReport[];
 }
 
-/** Pairs every row's flotilla figure with its target and Dask figure. */
-export function buildFigures(flotilla: BenchReport['flotilla'], dask: DaskSection): FigureReport[] {
+/** The result that holds `row`'s figure, from flotilla or from the baseline. */
+function resultFor(row: FigureRow, flotilla: BenchReport['flotilla'], baseline: BaselineSection): WorkloadResult | undefined {
+  return isBaselineRow(row) ? baseline[row.workload as BaselineId] : flotilla[row.workload as WorkloadId];
+}
+
+/**
+ * Pairs every row's flotilla figure with its target and Dask figure, and each scaled latency row
+ * with the raw zeromq.js median of the run. The raw row itself carries only `rawMedianMs`.
+ */
+export function buildFigures(flotilla: BenchReport['flotilla'], dask: DaskSection, baseline: BaselineSection): FigureReport[] {
+  const rawMedianMs = okMetric(baseline.rawZmqRoundTrip, 'medianMs');
   return FIGURE_ROWS.map((row) => {
-    const ours = okMetric(flotilla[row.workload], row.metric);
-    const theirs = okMetric(dask.workloads[row.daskWorkload ?? row.workload], row.metric);
+    const common = { id: row.id, label: row.label.trim(), unit: row.unit, better: row.better };
+    if (isBaselineRow(row)) {
+      const raw = okMetric(baseline[row.workload], row.metric);
+      return { ...common, ...(raw !== undefined ? { rawMedianMs: raw } : {}) };
+    }
+    const ours = okMetric(flotilla[row.workload as WorkloadId], row.metric);
+    const theirs = okMetric(dask.workloads[row.daskWorkload ?? (row.workload as WorkloadId)], row.metric);
     const pass = meetsTarget(row, ours);
     return {
-      id: row.id, label: row.label.trim(), unit: row.unit, better: row.better,
+      ...common,
       ...(ours !== undefined ? { flotilla: ours } : {}),
       ...(row.target !== undefined ? { target: row.target } : {}),
       ...(pass !== undefined ? { meetsTarget: pass } : {}),
       ...(theirs !== undefined ? { dask: theirs } : {}),
       ...(ours !== undefined && theirs !== undefined ? { ratio: ours / theirs, speedup: speedup(row, ours, theirs) } : {}),
+      ...scaleByRawBaseline(row, ours, rawMedianMs),
     };
   });
 }
@@ -79,7 +112,12 @@ export function compactForJson(report: BenchReport): unknown {
   };
   const mapValues = <K extends string>(record: Partial<Record<K, WorkloadResult>>): Record<string, unknown> =>
     Object.fromEntries(Object.entries(record).map(([key, value]) => [key, compact(value as WorkloadResult)]));
-  return { ...report, flotilla: mapValues(report.flotilla), dask: { ...report.dask, workloads: mapValues(report.dask.workloads) } };
+  return {
+    ...report,
+    flotilla: mapValues(report.flotilla),
+    dask: { ...report.dask, workloads: mapValues(report.dask.workloads) },
+    baseline: { ...report.baseline, ...(report.baseline.rawZmqRoundTrip ? { rawZmqRoundTrip: compact(report.baseline.rawZmqRoundTrip) } : {}) },
+  };
 }
 
 function formatValue(value: number | undefined, unit: FigureRow['unit']): string {
@@ -107,22 +145,33 @@ function renderColumns(rows: string[][]): string {
 /** The readable table, with notes on anything skipped, failed or timed out. */
 export function renderTable(report: BenchReport): string {
   const withDask = report.dask.requested && report.dask.available;
+  const withRaw = report.figures.some((figure) => figure.scaledTarget !== undefined);
   const header = ['workload (2 workers × 1 thread)', 'flotilla', 'target', 'pass'];
+  if (withRaw) header.push('× raw', 'machine-scaled target', 'scaled pass');
   if (withDask) header.push(`Dask ${report.dask.version ?? ''}`.trim(), 'flotilla/Dask', 'speed-up');
   const rows: string[][] = [header];
   FIGURE_ROWS.forEach((row, index) => {
     const figure = report.figures[index]!;
-    const ours = report.flotilla[row.workload];
+    const ours = resultFor(row, report.flotilla, report.baseline);
     // Rows of workloads left out with --only, and Dask-only comparisons without Dask, are noise.
     if (!ours || (row.daskWorkload !== undefined && !withDask)) return;
+    const value = isBaselineRow(row) ? figure.rawMedianMs : figure.flotilla;
     const cells = [
       row.label,
-      figure.flotilla !== undefined ? formatValue(figure.flotilla, row.unit) : statusOf(ours),
+      value !== undefined ? formatValue(value, row.unit) : statusOf(ours),
       formatTarget(row),
       figure.meetsTarget === undefined ? '' : figure.meetsTarget ? 'PASS' : 'FAIL',
     ];
-    if (withDask) {
-      const theirs = report.dask.workloads[row.daskWorkload ?? row.workload];
+    if (withRaw) {
+      cells.push(
+        figure.timesRaw !== undefined ? `${figure.timesRaw.toFixed(2)}×` : '',
+        figure.scaledTarget !== undefined ? `≤ ${formatValue(figure.scaledTarget, row.unit)}` : '',
+        figure.meetsScaledTarget === undefined ? '' : figure.meetsScaledTarget ? 'PASS' : 'FAIL',
+      );
+    }
+    // A baseline has no Dask twin.
+    if (withDask && !isBaselineRow(row)) {
+      const theirs = report.dask.workloads[row.daskWorkload ?? (row.workload as WorkloadId)];
       cells.push(
         figure.dask !== undefined ? formatValue(figure.dask, row.unit) : statusOf(theirs),
         figure.ratio !== undefined ? figure.ratio.toPrecision(3) : '',
@@ -137,11 +186,33 @@ export function renderTable(report: BenchReport): string {
     '',
     renderColumns(rows),
   ];
+  const raw = describeRawBaseline(report);
+  if (raw.length > 0) parts.push('', ...raw);
   const team = renderTeamBenches(report.teamBenches);
   if (team) parts.push('', team);
   const notes = collectNotes(report);
   if (notes.length > 0) parts.push('', 'Notes:', ...notes.map((n) => `  - ${n}`));
   return parts.join('\n');
+}
+
+/**
+ * What "× raw" and "machine-scaled target" mean, with the raw passes of this run, so the reader can
+ * see how much the machine drifted while the latency workloads ran.
+ */
+function describeRawBaseline(report: BenchReport): string[] {
+  const raw = report.baseline.rawZmqRoundTrip;
+  if (!raw || raw.status !== 'ok') return [];
+  const rawMedian = raw.metrics.medianMs!;
+  const passes = (raw.detail?.passes ?? []) as { when: string; status: string; medianMs?: number }[];
+  const perPass = passes.map((p) => `${p.when}: ${p.medianMs !== undefined ? formatValue(p.medianMs, 'ms') : p.status.toUpperCase()}`).join(', ');
+  const drift = raw.detail?.medianDriftPercent;
+  const driftText = typeof drift === 'number' ? `; drift ${drift >= 0 ? '+' : ''}${drift.toFixed(0)} %` : '';
+  const reference = report.baseline.targetMachineRawMedianMs;
+  return [
+    `Raw zeromq.js baseline (ROUTER here ↔ DEALER in a child Node process, tcp://127.0.0.1, one 4-byte frame): median ${formatValue(rawMedian, 'ms')} = median of the passes' medians (${perPass}${driftText}).`,
+    `× raw = flotilla median ÷ that raw median. Machine-scaled target = issue 2 target × (raw median here ÷ ${reference} ms, the raw median on the`,
+    `machine where the targets were set) = target × ${(rawMedian / reference).toFixed(2)}: the target restated for this machine's transport. The absolute target and its pass stay as they are.`,
+  ];
 }
 
 function renderTeamBenches(team: BenchReport['teamBenches']): string | undefined {
@@ -174,6 +245,7 @@ function collectNotes(report: BenchReport): string[] {
     if (result.note) notes.push(`${side} ${id}: ${result.note}`);
   };
   for (const [id, result] of Object.entries(report.flotilla)) describe('flotilla', id, result);
+  describe('baseline', 'rawZmqRoundTrip', report.baseline.rawZmqRoundTrip);
   if (report.dask.note) notes.push(`Dask: ${report.dask.note}`);
   for (const [id, result] of Object.entries(report.dask.workloads)) describe('Dask', id, result);
   for (const [id, result] of Object.entries(report.teamBenches)) describe('team bench', id, result);

@@ -2,6 +2,8 @@
  * `npm run bench`: flotilla's performance figures against the targets of issue 2, and with
  * `--compare-dask` the same workloads on Dask distributed in the same run, workload by workload
  * (so both sides see the same noise on this shared machine), with the flotilla/Dask ratios.
+ * The latency workloads are bracketed by raw zeromq.js round trips (one pass before, one after),
+ * which scale their targets to this machine's transport as it is during the run.
  *
  * Every workload runs on its own cluster with its own time limit; one that errors or hangs is
  * reported and the bench goes on. Every cluster is closed, also on Ctrl-C.
@@ -11,12 +13,18 @@ import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
 import { probeDask, runDaskWorkload, stopAllDask, type DaskWorkloadId } from './dask-runner.js';
 import { BENCH_CLUSTER, closeAllBenchClusters } from './flotilla-cluster.js';
 import { WORKLOAD_PARAMS } from './params.js';
-import { buildFigures, compactForJson, renderTable, type BenchReport, type DaskSection } from './report.js';
+import { buildFigures, compactForJson, renderTable, type BaselineSection, type BenchReport, type DaskSection } from './report.js';
+import { combineRawPasses, runRawZmqPass, type RawPass } from './raw-baseline.js';
 import { runFlotillaWorkload } from './run-workload.js';
+import { TARGET_MACHINE_RAW_MEDIAN_MS } from './targets.js';
+import { killAllRawZmqEchoes } from './workloads/raw-zmq-round-trip.js';
 import { runTeamBench, TEAM_BENCHES } from './workloads/team-benches.js';
 import type { WorkloadId, WorkloadResult } from './workload-types.js';
 
-const CLUSTER_WORKLOADS: readonly WorkloadId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run'];
+// The latency workloads run last and next to each other, so the raw baseline's passes bracket them closely.
+const CLUSTER_WORKLOADS: readonly WorkloadId[] = ['noopMap', 'ladder', 'clusterStart', 'roundTrip', 'run'];
+/** Workloads whose targets are scaled by the raw zeromq.js round trip; selecting one runs the baseline. */
+const LATENCY_WORKLOADS: readonly WorkloadId[] = ['roundTrip', 'run'];
 
 function formatResult(result: WorkloadResult): string {
   if (result.status !== 'ok') return `${result.status.toUpperCase()}${result.error ? `: ${result.error.split('\n')[0]}` : result.note ? `: ${result.note}` : ''}`;
@@ -41,11 +49,24 @@ async function bench(args: BenchArgs, log: (line: string) => void): Promise<Benc
     }
   }
   const flotilla: BenchReport['flotilla'] = {};
-  for (const id of CLUSTER_WORKLOADS.filter((w) => args.only.includes(w))) {
+  const selected = CLUSTER_WORKLOADS.filter((w) => args.only.includes(w));
+  const latency = selected.filter((w) => LATENCY_WORKLOADS.includes(w));
+  const rawPasses: RawPass[] = [];
+  const measureRaw = async (when: string): Promise<void> => {
+    log(`raw zeromq.js round trip (${when}) …`);
+    const result = await runRawZmqPass();
+    rawPasses.push({ when, result });
+    log(`raw zeromq.js round trip (${when}): ${formatResult(result)}`);
+  };
+  if (latency.length === 0 && args.only.includes('rawZmqRoundTrip')) await measureRaw('alone');
+  for (const id of selected) {
     const params = WORKLOAD_PARAMS[id];
+    if (id === latency[0]) await measureRaw(`before ${id}`);
     log(`flotilla ${id} …`);
     flotilla[id] = await runFlotillaWorkload(id, params);
     log(`flotilla ${id}: ${formatResult(flotilla[id]!)}`);
+    // Right after flotilla's last latency workload, before its Dask twin, so both passes bracket flotilla.
+    if (id === latency[latency.length - 1]) await measureRaw(`after ${id}`);
     if (!dask.available) continue;
     const daskIds: DaskWorkloadId[] = id === 'noopMap' ? ['noopMap', 'noopMapTuned'] : [id];
     for (const daskId of daskIds) {
@@ -63,6 +84,10 @@ async function bench(args: BenchArgs, log: (line: string) => void): Promise<Benc
     teamBenches[team.id] = await runTeamBench(team);
     log(`team bench ${team.id}: ${formatResult(teamBenches[team.id]!)}`);
   }
+  const baseline: BaselineSection = {
+    ...(rawPasses.length > 0 ? { rawZmqRoundTrip: combineRawPasses(rawPasses) } : {}),
+    targetMachineRawMedianMs: TARGET_MACHINE_RAW_MEDIAN_MS,
+  };
   return {
     bench: 'flotilla',
     startedAt,
@@ -72,7 +97,8 @@ async function bench(args: BenchArgs, log: (line: string) => void): Promise<Benc
     flotilla,
     dask,
     teamBenches,
-    figures: buildFigures(flotilla, dask),
+    baseline,
+    figures: buildFigures(flotilla, dask, baseline),
   };
 }
 
@@ -81,6 +107,7 @@ function closeEverythingOnSignal(): void {
   const stop = (signal: NodeJS.Signals): void => {
     process.stderr.write(`\n${signal}: closing clusters …\n`);
     stopAllDask();
+    killAllRawZmqEchoes();
     const forceExit = setTimeout(() => process.exit(130), 20_000);
     forceExit.unref();
     void closeAllBenchClusters().finally(() => process.exit(130));

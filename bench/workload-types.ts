@@ -7,6 +7,9 @@ import type { RepetitionLimits } from './limits.js';
 /** The cluster workloads, named the same on both sides (`--workload <id>` for the Python script). */
 export type WorkloadId = 'noopMap' | 'ladder' | 'roundTrip' | 'clusterStart' | 'run';
 
+/** Reference measurements taken in the same run that are not flotilla (no Dask twin either). */
+export type BaselineId = 'rawZmqRoundTrip';
+
 /** What a workload measured, before the runner adds its status and wall time. */
 export interface Measurement {
   /** Headline figures, e.g. `{ tasksPerSecond }` or `{ medianMs, p99Ms }`. */
