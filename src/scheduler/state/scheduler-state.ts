@@ -82,8 +82,8 @@ export class SchedulerState {
   }
 
   /**
-   * Queues a message. Consecutive `compute` orders to one worker, and consecutive `task-finished` items to
-   * one client, merge into one message: fewer, larger messages are much cheaper to encode and handle.
+   * Queues a message. Consecutive `compute` orders, `free-keys` and `cancel-compute` to one worker, and
+   * consecutive `task-finished` items to one client, merge into one message: fewer, larger messages are much cheaper to encode and handle.
    */
   #queue(to: 'client' | 'worker', peer: string, message: object): void {
     const op = (message as { op: string }).op;
@@ -97,9 +97,13 @@ export class SchedulerState {
         (open.message as { items: unknown[] }).items.push(...(message as { items: unknown[] }).items);
         return;
       }
+      if (op === 'free-keys' || op === 'cancel-compute') {
+        (open.message as { keys: string[] }).keys.push(...(message as { keys: string[] }).keys);
+        return;
+      }
     }
     this.#outgoing.push({ to, peer, message } as Outgoing);
-    if (op === 'compute' || op === 'task-finished') this.#open.set(peer, { op, message });
+    if (op === 'compute' || op === 'task-finished' || op === 'free-keys' || op === 'cancel-compute') this.#open.set(peer, { op, message });
     else this.#open.delete(peer);
   }
 
