@@ -6,10 +6,11 @@ import type { BaselineId, WorkloadId } from './workload-types.js';
 export type SelectableId = WorkloadId | BaselineId | TeamBench['id'];
 
 /**
- * Everything `--only` accepts. The raw zeromq.js baseline (`rawZmqRoundTrip`) also runs whenever
- * `roundTrip` or `run` is selected; naming it alone measures just the baseline.
+ * Everything `--only` accepts. The raw zeromq.js baselines also run with the workloads they scale:
+ * `rawZmqThroughput` whenever `noopMap` or `ladder` is selected, `rawZmqRoundTrip` whenever
+ * `roundTrip` or `run` is; naming one alone measures just that baseline.
  */
-export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run', 'rawZmqRoundTrip', 'codec', 'recombination', 'dataTransfer', 'objectStore'];
+export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run', 'rawZmqRoundTrip', 'rawZmqThroughput', 'codec', 'recombination', 'dataTransfer', 'objectStore'];
 
 export interface BenchArgs {
   /** Print only the JSON object (on stdout), no table and no progress. */
@@ -30,7 +31,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench
                        when '<python> -c "import distributed"' works, and print flotilla/Dask ratios
   --python=<path>      interpreter for the Dask side (default ${DEFAULT_PYTHON})
   --only=<a,b,...>     run only these: ${SELECTABLE.join(', ')}
-                       (rawZmqRoundTrip, the raw zeromq.js baseline, also runs with roundTrip or run)
+                       (the raw zeromq.js baselines also run with what they scale: rawZmqThroughput
+                       with noopMap or ladder, rawZmqRoundTrip with roundTrip or run)
   --help               show this text
 
 Without --json the table goes to stderr and the JSON to stdout, so 'npm run bench > bench.json' keeps both apart.`;

@@ -49,3 +49,14 @@ export const RAW_ZMQ_PARAMS: { warmup: number; limits: WorkloadParams['limits'] 
   warmup: 200,
   limits: { maxRepetitions: 2_000, minRepetitions: 200, budgetSeconds: 2, timeLimitSeconds: 30 },
 };
+
+/**
+ * The raw zeromq.js throughput baseline (256 request/replies in flight), measured once before and once
+ * after the flotilla throughput workloads. Each pass costs about 1–3 s here (a Node child start plus
+ * up to 30,000 replies at 15–80k per second, no new request after 3 s of streaming).
+ */
+export const RAW_ZMQ_THROUGHPUT_PARAMS: { warmup: number; inFlight: number; limits: WorkloadParams['limits'] } = {
+  warmup: 2_000,
+  inFlight: 256,
+  limits: { maxRepetitions: 30_000, minRepetitions: 5_000, budgetSeconds: 3, timeLimitSeconds: 30 },
+};

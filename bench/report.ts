@@ -1,11 +1,12 @@
 /**
  * The bench's output: one JSON object (the whole run, machine-readable) and a readable table built
- * from it, with targets, the latency targets scaled by the raw zeromq.js round trip of the same run,
- * and, when Dask ran, the flotilla/Dask ratios side by side.
+ * from it, with targets, the targets scaled by the raw zeromq.js baselines of the same run (latencies
+ * by the round trip, throughputs by the pipelined request/replies), and, when Dask ran, the
+ * flotilla/Dask ratios side by side.
  */
 import type { DaskWorkloadId } from './dask-runner.js';
 import { quantile } from './stats.js';
-import { FIGURE_ROWS, isBaselineRow, meetsTarget, scaleByRawBaseline, speedup, type FigureRow } from './targets.js';
+import { FIGURE_ROWS, isBaselineRow, meetsTarget, RAW_BASELINE_METRIC, scaleByRawBaseline, speedup, type FigureRow } from './targets.js';
 import type { TeamBench } from './workloads/team-benches.js';
 import type { BaselineId, WorkloadId, WorkloadResult } from './workload-types.js';
 
@@ -27,7 +28,14 @@ export interface FigureReport {
   rawMedianMs?: number;
   /** flotilla median / raw zeromq.js median of this run. */
   timesRaw?: number;
-  /** Machine-scaled target: `target` × (rawMedianMs / `baseline.targetMachineRawMedianMs`), ms. */
+  /** Raw zeromq.js request/replies per second of this run, 256 in flight (on scaled throughput rows, and the raw row's own figure). */
+  rawPerSecond?: number;
+  /** flotilla tasks/s / raw request/replies per second of this run. */
+  fractionOfRaw?: number;
+  /**
+   * Machine-scaled target: latency rows `target` × (rawMedianMs / `baseline.targetMachineRawMedianMs`), ms;
+   * throughput rows `target` × (rawPerSecond / `baseline.targetMachineRawPerSecond`), tasks/s.
+   */
   scaledTarget?: number;
   /** Whether the flotilla figure meets `scaledTarget`. */
   meetsScaledTarget?: boolean;
@@ -39,6 +47,10 @@ export interface BaselineSection {
   rawZmqRoundTrip?: WorkloadResult;
   /** The raw round-trip median on the machine where issue 2's targets were set, ms. */
   targetMachineRawMedianMs: number;
+  /** Raw zeromq.js request/replies, 256 in flight, between two Node processes (passes before and after the throughput workloads). */
+  rawZmqThroughput?: WorkloadResult;
+  /** The raw request/replies per second on the machine where issue 2's targets were set. */
+  targetMachineRawPerSecond: number;
 }
 
 export interface DaskSection {
@@ -71,17 +83,17 @@ function resultFor(row: FigureRow, flotilla: BenchReport['flotilla'], baseline: 
 }
 
 /**
- * Pairs every row's flotilla figure with its target and Dask figure, and each scaled latency row
- * with the raw zeromq.js median of the run. The raw row itself carries only `rawMedianMs`.
+ * Pairs every row's flotilla figure with its target and Dask figure, and each scaled row with its raw
+ * zeromq.js baseline of the run. The raw rows themselves carry only `rawMedianMs` or `rawPerSecond`.
  */
 export function buildFigures(flotilla: BenchReport['flotilla'], dask: DaskSection, baseline: BaselineSection): FigureReport[] {
-  const rawMedianMs = okMetric(baseline.rawZmqRoundTrip, 'medianMs');
   return FIGURE_ROWS.map((row) => {
     const common = { id: row.id, label: row.label.trim(), unit: row.unit, better: row.better };
     if (isBaselineRow(row)) {
       const raw = okMetric(baseline[row.workload], row.metric);
-      return { ...common, ...(raw !== undefined ? { rawMedianMs: raw } : {}) };
+      return { ...common, ...(raw !== undefined ? { [row.workload === 'rawZmqThroughput' ? 'rawPerSecond' : 'rawMedianMs']: raw } : {}) };
     }
+    const raw = row.scaleWithRaw ? okMetric(baseline[row.scaleWithRaw], RAW_BASELINE_METRIC[row.scaleWithRaw]) : undefined;
     const ours = okMetric(flotilla[row.workload as WorkloadId], row.metric);
     const theirs = okMetric(dask.workloads[row.daskWorkload ?? (row.workload as WorkloadId)], row.metric);
     const pass = meetsTarget(row, ours);
@@ -92,7 +104,7 @@ export function buildFigures(flotilla: BenchReport['flotilla'], dask: DaskSectio
       ...(pass !== undefined ? { meetsTarget: pass } : {}),
       ...(theirs !== undefined ? { dask: theirs } : {}),
       ...(ours !== undefined && theirs !== undefined ? { ratio: ours / theirs, speedup: speedup(row, ours, theirs) } : {}),
-      ...scaleByRawBaseline(row, ours, rawMedianMs),
+      ...scaleByRawBaseline(row, ours, raw),
     };
   });
 }
@@ -116,19 +128,27 @@ export function compactForJson(report: BenchReport): unknown {
     ...report,
     flotilla: mapValues(report.flotilla),
     dask: { ...report.dask, workloads: mapValues(report.dask.workloads) },
-    baseline: { ...report.baseline, ...(report.baseline.rawZmqRoundTrip ? { rawZmqRoundTrip: compact(report.baseline.rawZmqRoundTrip) } : {}) },
+    baseline: {
+      ...report.baseline,
+      ...(report.baseline.rawZmqRoundTrip ? { rawZmqRoundTrip: compact(report.baseline.rawZmqRoundTrip) } : {}),
+      ...(report.baseline.rawZmqThroughput ? { rawZmqThroughput: compact(report.baseline.rawZmqThroughput) } : {}),
+    },
   };
 }
 
 function formatValue(value: number | undefined, unit: FigureRow['unit']): string {
   if (value === undefined) return '—';
-  if (unit === 'tasks/s') return `${Math.round(value).toLocaleString('en-US')} tasks/s`;
+  if (unit.endsWith('/s')) return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
   return `${value < 10 ? value.toFixed(3) : value.toFixed(1)} ${unit}`;
 }
 
 function formatTarget(row: FigureRow): string {
   if (row.target === undefined) return '';
-  return `${row.better === 'higher' ? '≥' : '≤'} ${formatValue(row.target, row.unit)}`;
+  return formatBound(row, row.target);
+}
+
+function formatBound(row: FigureRow, value: number): string {
+  return `${row.better === 'higher' ? '≥' : '≤'} ${formatValue(value, row.unit)}`;
 }
 
 function statusOf(result: WorkloadResult | undefined): string {
@@ -155,7 +175,7 @@ export function renderTable(report: BenchReport): string {
     const ours = resultFor(row, report.flotilla, report.baseline);
     // Rows of workloads left out with --only, and Dask-only comparisons without Dask, are noise.
     if (!ours || (row.daskWorkload !== undefined && !withDask)) return;
-    const value = isBaselineRow(row) ? figure.rawMedianMs : figure.flotilla;
+    const value = isBaselineRow(row) ? figure.rawMedianMs ?? figure.rawPerSecond : figure.flotilla;
     const cells = [
       row.label,
       value !== undefined ? formatValue(value, row.unit) : statusOf(ours),
@@ -163,9 +183,11 @@ export function renderTable(report: BenchReport): string {
       figure.meetsTarget === undefined ? '' : figure.meetsTarget ? 'PASS' : 'FAIL',
     ];
     if (withRaw) {
+      // Latencies: how many times the raw round trip; throughputs: which fraction of the raw rate.
+      const timesRaw = figure.timesRaw ?? figure.fractionOfRaw;
       cells.push(
-        figure.timesRaw !== undefined ? `${figure.timesRaw.toFixed(2)}×` : '',
-        figure.scaledTarget !== undefined ? `≤ ${formatValue(figure.scaledTarget, row.unit)}` : '',
+        timesRaw !== undefined ? `${timesRaw.toFixed(2)}×` : '',
+        figure.scaledTarget !== undefined ? formatBound(row, figure.scaledTarget) : '',
         figure.meetsScaledTarget === undefined ? '' : figure.meetsScaledTarget ? 'PASS' : 'FAIL',
       );
     }
@@ -195,24 +217,42 @@ export function renderTable(report: BenchReport): string {
   return parts.join('\n');
 }
 
+/** The passes of a combined baseline, e.g. `before roundTrip: 0.310 ms, after run: 0.290 ms; drift -6 %`. */
+function describePasses(raw: WorkloadResult, metric: string, unit: FigureRow['unit'], driftKey: string): string {
+  const passes = (raw.detail?.passes ?? []) as ({ when: string; status: string } & Record<string, unknown>)[];
+  const perPass = passes.map((p) => `${p.when}: ${typeof p[metric] === 'number' ? formatValue(p[metric], unit) : p.status.toUpperCase()}`).join(', ');
+  const drift = raw.detail?.[driftKey];
+  return `${perPass}${typeof drift === 'number' ? `; drift ${drift >= 0 ? '+' : ''}${drift.toFixed(0)} %` : ''}`;
+}
+
 /**
  * What "× raw" and "machine-scaled target" mean, with the raw passes of this run, so the reader can
- * see how much the machine drifted while the latency workloads ran.
+ * see how much the machine drifted while the workloads ran.
  */
 function describeRawBaseline(report: BenchReport): string[] {
-  const raw = report.baseline.rawZmqRoundTrip;
-  if (!raw || raw.status !== 'ok') return [];
-  const rawMedian = raw.metrics.medianMs!;
-  const passes = (raw.detail?.passes ?? []) as { when: string; status: string; medianMs?: number }[];
-  const perPass = passes.map((p) => `${p.when}: ${p.medianMs !== undefined ? formatValue(p.medianMs, 'ms') : p.status.toUpperCase()}`).join(', ');
-  const drift = raw.detail?.medianDriftPercent;
-  const driftText = typeof drift === 'number' ? `; drift ${drift >= 0 ? '+' : ''}${drift.toFixed(0)} %` : '';
-  const reference = report.baseline.targetMachineRawMedianMs;
-  return [
-    `Raw zeromq.js baseline (ROUTER here ↔ DEALER in a child Node process, tcp://127.0.0.1, one 4-byte frame): median ${formatValue(rawMedian, 'ms')} = median of the passes' medians (${perPass}${driftText}).`,
-    `× raw = flotilla median ÷ that raw median. Machine-scaled target = issue 2 target × (raw median here ÷ ${reference} ms, the raw median on the`,
-    `machine where the targets were set) = target × ${(rawMedian / reference).toFixed(2)}: the target restated for this machine's transport. The absolute target and its pass stay as they are.`,
-  ];
+  const lines: string[] = [];
+  const roundTrip = report.baseline.rawZmqRoundTrip;
+  if (roundTrip?.status === 'ok') {
+    const rawMedian = roundTrip.metrics.medianMs!;
+    const reference = report.baseline.targetMachineRawMedianMs;
+    lines.push(
+      `Raw zeromq.js baseline (ROUTER here ↔ DEALER in a child Node process, tcp://127.0.0.1, one 4-byte frame): median ${formatValue(rawMedian, 'ms')} = median of the passes' medians (${describePasses(roundTrip, 'medianMs', 'ms', 'medianDriftPercent')}).`,
+      `× raw = flotilla median ÷ that raw median. Machine-scaled target = issue 2 target × (raw median here ÷ ${reference} ms, the raw median on the`,
+      `machine where the targets were set) = target × ${(rawMedian / reference).toFixed(2)}: the target restated for this machine's transport. The absolute target and its pass stay as they are.`,
+    );
+  }
+  const throughput = report.baseline.rawZmqThroughput;
+  if (throughput?.status === 'ok') {
+    const rawRate = throughput.metrics.repliesPerSecond!;
+    const reference = report.baseline.targetMachineRawPerSecond;
+    if (lines.length > 0) lines.push('');
+    lines.push(
+      `Raw zeromq.js throughput baseline (ROUTER here ↔ DEALER echo in a child Node process, tcp://127.0.0.1, 4-byte frames, 256 in flight): ${formatValue(rawRate, 'replies/s')} = median of the passes (${describePasses(throughput, 'repliesPerSecond', 'replies/s', 'repliesPerSecondDriftPercent')}).`,
+      `On the throughput rows, × raw = flotilla tasks/s ÷ that rate (a fraction), and machine-scaled target = issue 2 target × (raw rate here ÷`,
+      `${reference.toLocaleString('en-US')}/s, the raw rate on the machine where the targets were set) = target × ${(rawRate / reference).toFixed(2)}. The absolute target and its pass stay as they are.`,
+    );
+  }
+  return lines;
 }
 
 function renderTeamBenches(team: BenchReport['teamBenches']): string | undefined {
@@ -246,6 +286,7 @@ function collectNotes(report: BenchReport): string[] {
   };
   for (const [id, result] of Object.entries(report.flotilla)) describe('flotilla', id, result);
   describe('baseline', 'rawZmqRoundTrip', report.baseline.rawZmqRoundTrip);
+  describe('baseline', 'rawZmqThroughput', report.baseline.rawZmqThroughput);
   if (report.dask.note) notes.push(`Dask: ${report.dask.note}`);
   for (const [id, result] of Object.entries(report.dask.workloads)) describe('Dask', id, result);
   for (const [id, result] of Object.entries(report.teamBenches)) describe('team bench', id, result);

@@ -2,8 +2,9 @@
  * `npm run bench`: flotilla's performance figures against the targets of issue 2, and with
  * `--compare-dask` the same workloads on Dask distributed in the same run, workload by workload
  * (so both sides see the same noise on this shared machine), with the flotilla/Dask ratios.
- * The latency workloads are bracketed by raw zeromq.js round trips (one pass before, one after),
- * which scale their targets to this machine's transport as it is during the run.
+ * The throughput workloads are bracketed by raw zeromq.js pipelined request/replies, and the latency
+ * workloads by raw zeromq.js round trips (one pass before, one after each group), which scale their
+ * targets to this machine's transport as it is during the run.
  *
  * Every workload runs on its own cluster with its own time limit; one that errors or hangs is
  * reported and the bench goes on. Every cluster is closed, also on Ctrl-C.
@@ -14,17 +15,30 @@ import { probeDask, runDaskWorkload, stopAllDask, type DaskWorkloadId } from './
 import { BENCH_CLUSTER, closeAllBenchClusters } from './flotilla-cluster.js';
 import { WORKLOAD_PARAMS } from './params.js';
 import { buildFigures, compactForJson, renderTable, type BaselineSection, type BenchReport, type DaskSection } from './report.js';
-import { combineRawPasses, runRawZmqPass, type RawPass } from './raw-baseline.js';
+import { combineRawPasses, runRawZmqRoundTripPass, runRawZmqThroughputPass, ROUND_TRIP_COMBINATION, THROUGHPUT_COMBINATION, type RawCombination, type RawPass } from './raw-baseline.js';
 import { runFlotillaWorkload } from './run-workload.js';
-import { TARGET_MACHINE_RAW_MEDIAN_MS } from './targets.js';
-import { killAllRawZmqEchoes } from './workloads/raw-zmq-round-trip.js';
+import { TARGET_MACHINE_RAW_MEDIAN_MS, TARGET_MACHINE_RAW_PER_SECOND } from './targets.js';
+import { killAllRawZmqEchoes } from './workloads/raw-zmq-echo.js';
 import { runTeamBench, TEAM_BENCHES } from './workloads/team-benches.js';
-import type { WorkloadId, WorkloadResult } from './workload-types.js';
+import type { BaselineId, WorkloadId, WorkloadResult } from './workload-types.js';
 
-// The latency workloads run last and next to each other, so the raw baseline's passes bracket them closely.
+// The throughput workloads run first and the latency ones last, each group next to each other, so the
+// passes of their raw baseline bracket them closely.
 const CLUSTER_WORKLOADS: readonly WorkloadId[] = ['noopMap', 'ladder', 'clusterStart', 'roundTrip', 'run'];
-/** Workloads whose targets are scaled by the raw zeromq.js round trip; selecting one runs the baseline. */
-const LATENCY_WORKLOADS: readonly WorkloadId[] = ['roundTrip', 'run'];
+
+/** A raw zeromq.js baseline and the workloads whose targets it scales; selecting one of them runs it. */
+interface RawBaselinePlan {
+  id: BaselineId;
+  title: string;
+  scales: readonly WorkloadId[];
+  runPass: () => Promise<WorkloadResult>;
+  combination: RawCombination;
+}
+
+const RAW_BASELINES: readonly RawBaselinePlan[] = [
+  { id: 'rawZmqThroughput', title: 'raw zeromq.js throughput', scales: ['noopMap', 'ladder'], runPass: runRawZmqThroughputPass, combination: THROUGHPUT_COMBINATION },
+  { id: 'rawZmqRoundTrip', title: 'raw zeromq.js round trip', scales: ['roundTrip', 'run'], runPass: runRawZmqRoundTripPass, combination: ROUND_TRIP_COMBINATION },
+];
 
 function formatResult(result: WorkloadResult): string {
   if (result.status !== 'ok') return `${result.status.toUpperCase()}${result.error ? `: ${result.error.split('\n')[0]}` : result.note ? `: ${result.note}` : ''}`;
@@ -50,23 +64,25 @@ async function bench(args: BenchArgs, log: (line: string) => void): Promise<Benc
   }
   const flotilla: BenchReport['flotilla'] = {};
   const selected = CLUSTER_WORKLOADS.filter((w) => args.only.includes(w));
-  const latency = selected.filter((w) => LATENCY_WORKLOADS.includes(w));
-  const rawPasses: RawPass[] = [];
-  const measureRaw = async (when: string): Promise<void> => {
-    log(`raw zeromq.js round trip (${when}) …`);
-    const result = await runRawZmqPass();
-    rawPasses.push({ when, result });
-    log(`raw zeromq.js round trip (${when}): ${formatResult(result)}`);
+  const rawPasses = new Map<BaselineId, RawPass[]>(RAW_BASELINES.map((plan) => [plan.id, []]));
+  const measureRaw = async (plan: RawBaselinePlan, when: string): Promise<void> => {
+    log(`${plan.title} (${when}) …`);
+    const result = await plan.runPass();
+    rawPasses.get(plan.id)!.push({ when, result });
+    log(`${plan.title} (${when}): ${formatResult(result)}`);
   };
-  if (latency.length === 0 && args.only.includes('rawZmqRoundTrip')) await measureRaw('alone');
+  const scaledBy = (plan: RawBaselinePlan): WorkloadId[] => selected.filter((w) => plan.scales.includes(w));
+  for (const plan of RAW_BASELINES) {
+    if (scaledBy(plan).length === 0 && args.only.includes(plan.id)) await measureRaw(plan, 'alone');
+  }
   for (const id of selected) {
     const params = WORKLOAD_PARAMS[id];
-    if (id === latency[0]) await measureRaw(`before ${id}`);
+    for (const plan of RAW_BASELINES) if (id === scaledBy(plan)[0]) await measureRaw(plan, `before ${id}`);
     log(`flotilla ${id} …`);
     flotilla[id] = await runFlotillaWorkload(id, params);
     log(`flotilla ${id}: ${formatResult(flotilla[id]!)}`);
-    // Right after flotilla's last latency workload, before its Dask twin, so both passes bracket flotilla.
-    if (id === latency[latency.length - 1]) await measureRaw(`after ${id}`);
+    // Right after flotilla's last workload of the group, before its Dask twin, so both passes bracket flotilla.
+    for (const plan of RAW_BASELINES) if (id === scaledBy(plan).at(-1)) await measureRaw(plan, `after ${id}`);
     if (!dask.available) continue;
     const daskIds: DaskWorkloadId[] = id === 'noopMap' ? ['noopMap', 'noopMapTuned'] : [id];
     for (const daskId of daskIds) {
@@ -84,9 +100,18 @@ async function bench(args: BenchArgs, log: (line: string) => void): Promise<Benc
     teamBenches[team.id] = await runTeamBench(team);
     log(`team bench ${team.id}: ${formatResult(teamBenches[team.id]!)}`);
   }
+  const combined = (id: BaselineId): WorkloadResult | undefined => {
+    const plan = RAW_BASELINES.find((p) => p.id === id)!;
+    const passes = rawPasses.get(id)!;
+    return passes.length > 0 ? combineRawPasses(passes, plan.combination) : undefined;
+  };
+  const rawZmqRoundTrip = combined('rawZmqRoundTrip');
+  const rawZmqThroughput = combined('rawZmqThroughput');
   const baseline: BaselineSection = {
-    ...(rawPasses.length > 0 ? { rawZmqRoundTrip: combineRawPasses(rawPasses) } : {}),
+    ...(rawZmqRoundTrip ? { rawZmqRoundTrip } : {}),
     targetMachineRawMedianMs: TARGET_MACHINE_RAW_MEDIAN_MS,
+    ...(rawZmqThroughput ? { rawZmqThroughput } : {}),
+    targetMachineRawPerSecond: TARGET_MACHINE_RAW_PER_SECOND,
   };
   return {
     bench: 'flotilla',
