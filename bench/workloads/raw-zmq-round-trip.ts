@@ -5,8 +5,8 @@
  * measuring it in the same run tells how fast this machine's transport is right now.
  */
 import type * as zmq from 'zeromq';
-import { RepetitionGate, type RepetitionLimits } from '../limits.js';
-import { elapsedMs, median, quantile } from '../stats.js';
+import { sampleLatencies } from '../latency-sampler.js';
+import type { RepetitionLimits } from '../limits.js';
 import type { Measurement } from '../workload-types.js';
 import { withRawZmqEcho } from './raw-zmq-echo.js';
 
@@ -29,21 +29,7 @@ async function roundTrip(router: zmq.Router, peer: Buffer, counter: number): Pro
 export async function measureRawZmqRoundTrip(warmup: number, limits: RepetitionLimits, onEchoStarted?: (pid: number) => void): Promise<Measurement> {
   return withRawZmqEcho(
     { timeLimitSeconds: limits.timeLimitSeconds, what: 'raw zeromq.js round trips', ...(onEchoStarted ? { onEchoStarted } : {}) },
-    async ({ router, peer, childReadyMs }) => {
-      for (let i = 0; i < warmup; i++) await roundTrip(router, peer, i);
-      const gate = new RepetitionGate(limits);
-      const latencies: number[] = [];
-      while (gate.mayRepeat(latencies.length)) {
-        const start = performance.now();
-        await roundTrip(router, peer, warmup + latencies.length);
-        latencies.push(elapsedMs(start));
-      }
-      return {
-        metrics: { medianMs: median(latencies), p99Ms: quantile(latencies, 0.99) },
-        samples: latencies,
-        sampleUnit: 'ms',
-        detail: { calls: latencies.length, warmup, frameBytes: 4, childReadyMs },
-      };
-    },
+    ({ router, peer, childReadyMs }) =>
+      sampleLatencies(warmup, limits, (sequence) => roundTrip(router, peer, sequence), { frameBytes: 4, childReadyMs }),
   );
 }

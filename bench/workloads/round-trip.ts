@@ -3,8 +3,8 @@
  * Each call has fresh input, so no key is reused; its future is released at once.
  */
 import type { Client } from '../../src/index.js';
-import { RepetitionGate, remainingMs, type RepetitionLimits } from '../limits.js';
-import { elapsedMs, median, quantile } from '../stats.js';
+import { sampleLatencies } from '../latency-sampler.js';
+import { remainingMs, type RepetitionLimits } from '../limits.js';
 import type { Measurement } from '../workload-types.js';
 
 async function roundTrip(client: Client, input: number, deadlineMs: number): Promise<number> {
@@ -18,19 +18,6 @@ async function roundTrip(client: Client, input: number, deadlineMs: number): Pro
   }
 }
 
-export async function measureRoundTrip(client: Client, warmup: number, limits: RepetitionLimits, deadlineMs: number): Promise<Measurement> {
-  for (let i = 0; i < warmup; i++) await roundTrip(client, -1 - i, deadlineMs);
-  const gate = new RepetitionGate(limits);
-  const latencies: number[] = [];
-  while (gate.mayRepeat(latencies.length)) {
-    const start = performance.now();
-    await roundTrip(client, latencies.length, deadlineMs);
-    latencies.push(elapsedMs(start));
-  }
-  return {
-    metrics: { medianMs: median(latencies), p99Ms: quantile(latencies, 0.99) },
-    samples: latencies,
-    sampleUnit: 'ms',
-    detail: { calls: latencies.length, warmup },
-  };
+export function measureRoundTrip(client: Client, warmup: number, limits: RepetitionLimits, deadlineMs: number): Promise<Measurement> {
+  return sampleLatencies(warmup, limits, (sequence) => roundTrip(client, sequence, deadlineMs));
 }

@@ -1,7 +1,7 @@
 /** Workload 5: latency of `client.run` of a no-op on every worker, after untimed warm-up calls. */
 import type { Client } from '../../src/index.js';
-import { RepetitionGate, type RepetitionLimits } from '../limits.js';
-import { elapsedMs, median, quantile } from '../stats.js';
+import { sampleLatencies } from '../latency-sampler.js';
+import type { RepetitionLimits } from '../limits.js';
 import type { Measurement } from '../workload-types.js';
 
 async function runOnAll(client: Client, workers: number): Promise<void> {
@@ -12,19 +12,6 @@ async function runOnAll(client: Client, workers: number): Promise<void> {
   }
 }
 
-export async function measureRunLatency(client: Client, workers: number, warmup: number, limits: RepetitionLimits): Promise<Measurement> {
-  for (let i = 0; i < warmup; i++) await runOnAll(client, workers);
-  const gate = new RepetitionGate(limits);
-  const latencies: number[] = [];
-  while (gate.mayRepeat(latencies.length)) {
-    const start = performance.now();
-    await runOnAll(client, workers);
-    latencies.push(elapsedMs(start));
-  }
-  return {
-    metrics: { medianMs: median(latencies), p99Ms: quantile(latencies, 0.99) },
-    samples: latencies,
-    sampleUnit: 'ms',
-    detail: { calls: latencies.length, warmup },
-  };
+export function measureRunLatency(client: Client, workers: number, warmup: number, limits: RepetitionLimits): Promise<Measurement> {
+  return sampleLatencies(warmup, limits, () => runOnAll(client, workers));
 }

@@ -6,7 +6,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SubmitCliOptions } from './cli-args.js';
-import { describeExit, exitCodeOf, signalProcess, startProcess } from './child-process.js';
+import { describeExit, exitCodeOf, signalProcess, startProcess, type ExitStatus } from './child-process.js';
 import { buildBatchScript, buildBatchSubmitCommand, buildInteractiveCommand } from './commands.js';
 import type { RuntimePaths } from './runtime-paths.js';
 import { formatCommand } from './shell-quote.js';
@@ -51,17 +51,22 @@ async function runInteractive(options: SubmitCliOptions, config: SiteConfig, dep
   process.on('SIGHUP', forward);
   try {
     const status = await salloc.exited;
-    if (status.spawnError !== undefined) {
-      deps.log(`salloc ${describeExit(status)}: run flotilla submit on a SLURM login node, where salloc is on PATH`);
-    } else if (status.code !== 0) {
-      deps.log(`salloc ${describeExit(status)}`);
-    }
+    reportFailure('salloc', status, deps);
     // After Ctrl-C this is 137: srun reports the step it ended as killed.
     return exitCodeOf(status);
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', forward);
     process.off('SIGHUP', forward);
+  }
+}
+
+/** Logs how `program` failed, if it did; one that could not start is named with where it must run. */
+function reportFailure(program: 'salloc' | 'sbatch', status: ExitStatus, deps: SubmitDependencies): void {
+  if (status.spawnError !== undefined) {
+    deps.log(`${program} ${describeExit(status)}: run flotilla submit on a SLURM login node, where ${program} is on PATH`);
+  } else if (status.code !== 0) {
+    deps.log(`${program} ${describeExit(status)}`);
   }
 }
 
@@ -80,12 +85,8 @@ async function submitBatch(options: SubmitCliOptions, config: SiteConfig, deps: 
     await chmod(scriptPath, 0o755);
     const sbatch = startProcess(buildBatchSubmitCommand(options, config, scriptPath), { log: deps.log, env: deps.env, stdio: 'inherit' });
     const status = await sbatch.exited;
-    if (status.spawnError !== undefined) {
-      deps.log(`sbatch ${describeExit(status)}: run flotilla submit on a SLURM login node, where sbatch is on PATH`);
-    } else if (status.code !== 0) {
-      // Either the submission failed, or (with `wait: true` in batch.sbatch) the job did: sbatch said which.
-      deps.log(`sbatch ${describeExit(status)}`);
-    }
+    // On failure either the submission failed, or (with `wait: true` in batch.sbatch) the job did: sbatch said which.
+    reportFailure('sbatch', status, deps);
     return exitCodeOf(status);
   } finally {
     await rm(directory, { recursive: true, force: true });

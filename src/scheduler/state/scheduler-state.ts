@@ -82,29 +82,24 @@ export class SchedulerState {
   }
 
   /**
-   * Queues a message. Consecutive `compute` orders, `free-keys` and `cancel-compute` to one worker, and
-   * consecutive `task-finished` items to one client, merge into one message: fewer, larger messages are much cheaper to encode and handle.
+   * Queues a message. Consecutive messages of a mergeable op (see MERGED_LIST) to one peer merge into
+   * one: fewer, larger messages are much cheaper to encode and handle.
    */
   #queue(to: 'client' | 'worker', peer: string, message: object): void {
     const op = (message as { op: string }).op;
+    const list = MERGED_LIST.get(op);
+    if (list === undefined) {
+      this.#outgoing.push({ to, peer, message } as Outgoing);
+      this.#open.delete(peer);
+      return;
+    }
     const open = this.#open.get(peer);
     if (open && open.op === op) {
-      if (op === 'compute') {
-        (open.message as { tasks: unknown[] }).tasks.push(...(message as { tasks: unknown[] }).tasks);
-        return;
-      }
-      if (op === 'task-finished') {
-        (open.message as { items: unknown[] }).items.push(...(message as { items: unknown[] }).items);
-        return;
-      }
-      if (op === 'free-keys' || op === 'cancel-compute') {
-        (open.message as { keys: string[] }).keys.push(...(message as { keys: string[] }).keys);
-        return;
-      }
+      (open.message as Record<string, unknown[]>)[list]!.push(...(message as Record<string, unknown[]>)[list]!);
+      return;
     }
     this.#outgoing.push({ to, peer, message } as Outgoing);
-    if (op === 'compute' || op === 'task-finished' || op === 'free-keys' || op === 'cancel-compute') this.#open.set(peer, { op, message });
-    else this.#open.delete(peer);
+    this.#open.set(peer, { op, message });
   }
 
   // ------------------------------------------------------------------ clients
@@ -595,6 +590,14 @@ export class SchedulerState {
     }
   }
 }
+
+/** Ops whose consecutive messages to one peer merge, and the list field that merges. */
+const MERGED_LIST: ReadonlyMap<string, string> = new Map([
+  ['compute', 'tasks'],
+  ['task-finished', 'items'],
+  ['free-keys', 'keys'],
+  ['cancel-compute', 'keys'],
+]);
 
 /**
  * The tasks to blame for a worker's death: those it said it was running. A worker reports a short task
