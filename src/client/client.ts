@@ -2,29 +2,27 @@
  * The Client: submit work, get futures back, gather results. Connects to a scheduler over ZeroMQ (a
  * LocalCluster it starts, a cluster object, or an address), or runs tasks in the caller (`sync` mode).
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { CancelledError, ConfigurationError, FlotillaError, LostResultError } from '../errors/index.js';
-import type { TaskRunRecord, WorkerSummary } from '../protocol/messages.js';
-import { prepareFunction, type ShippedFunction } from '../serialize/function-source.js';
-import { encodeValue, type EncodedValue } from '../serialize/value-codec.js';
+import { randomUUID } from 'node:crypto';
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
-import { resolveMode } from './mode.js';
-import { Future, type FutureOwner, type WaitOptions } from './future.js';
-import { FutureState } from './future-state.js';
-import type { ConnectOptions, RunOptions, SubmitOptions, ViewOptions } from './options.js';
-import { RemoteSession, decodeWire } from './remote-session.js';
-import type { PreparedTask, Session, SessionListener } from './session.js';
-import { SKIP, collectFutures, isPlainObject, replaceFutures } from './structure.js';
-import { SyncSession } from './sync-session.js';
-import { bounded } from './waiting.js';
-import { progress as drawProgress, type ProgressOptions } from './progress.js';
 import { performanceReport as writePerformanceReport } from '../dashboard/performance-report.js';
+import { FlotillaError, ConfigurationError } from '../errors/index.js';
+import type { TaskRunRecord, WorkerSummary } from '../protocol/messages.js';
+import { prepareFunction } from '../serialize/function-source.js';
+import { registerSetupOnWorkers, runOnWorkers, unregisterSetupOnWorkers, uploadToWorkers } from './cluster-operations.js';
+import { openSession } from './connect.js';
+import { Future, type FutureOwner, type WaitOptions } from './future.js';
+import type { FutureState } from './future-state.js';
+import { FutureTable } from './future-table.js';
+import type { ConnectOptions, RunOptions, ScatterOptions, SubmitOptions, ViewOptions } from './options.js';
+import { progress as drawProgress, type ProgressOptions } from './progress.js';
+import { gatherResults, readResult, type Gathered } from './results.js';
+import type { PreparedTask, Session } from './session.js';
+import { mapColumns, prepareScatter, prepareTask } from './task-preparation.js';
+import { bounded } from './waiting.js';
 
-/** Largest file `uploadFile` sends, in bytes. */
-export const UPLOAD_LIMIT_BYTES = 256 * 1024 * 1024;
-const UPLOADABLE = /\.(m?js|cjs|json|zip|tar\.gz|tgz)$/;
+export { UPLOAD_LIMIT_BYTES } from './cluster-operations.js';
+export type { ScatterOptions } from './options.js';
+export type { Gathered } from './results.js';
 
 type Fn<A extends unknown[], R> = (...args: A) => R;
 /** A value, a future of it, or (for arrays and plain objects) the same shape holding futures. */
@@ -38,8 +36,7 @@ type MaybeFuture<A extends unknown[]> = { [K in keyof A]: Resolvable<A[K]> };
 export class Client implements FutureOwner {
   readonly clientId = randomUUID();
   #session!: Session;
-  #states = new Map<string, FutureState>();
-  #registry = new FinalizationRegistry<FutureState>((state) => this.#dropRef(state));
+  readonly #futures = new FutureTable();
   #workerWaiters = new Set<() => void>();
   #ownedCluster: ClusterHandle | undefined;
   #cluster: ClusterHandle | undefined;
@@ -54,36 +51,12 @@ export class Client implements FutureOwner {
    * @example const client = await Client.connect(new LocalCluster({ nWorkers: 2 }));
    */
   static async connect(target?: string | ClusterHandle | ConnectOptions, maybeOptions: ConnectOptions = {}): Promise<Client> {
-    const options: ConnectOptions = typeof target === 'object' && target !== null && !isClusterHandle(target) ? target : maybeOptions;
-    const timeoutMs = options.timeoutMs ?? 10_000;
     const client = new Client();
-    const listener = client.#listener();
-    if (typeof target === 'string') {
-      client.#session = await RemoteSession.connect(target, listener, { timeoutMs });
-    } else if (isClusterHandle(target)) {
-      await target.ready;
-      client.#cluster = target;
-      client.#session = await RemoteSession.connect(target.schedulerAddress, listener, { timeoutMs, security: target.security, local: target.openLocalLink?.bind(target) });
-    } else if (process.env.FLOTILLA_SCHEDULER_ADDRESS) {
-      client.#session = await RemoteSession.connect(process.env.FLOTILLA_SCHEDULER_ADDRESS, listener, { timeoutMs });
-    } else {
-      const mode = resolveMode(options.mode);
-      if (mode === 'sync') {
-        client.#session = new SyncSession(listener);
-      } else {
-        const { LocalCluster } = await import('../cluster/local-cluster.js');
-        const cluster = new LocalCluster({ ...options, processes: mode === 'processes' });
-        try {
-          await cluster.ready;
-          client.#session = await RemoteSession.connect(cluster.schedulerAddress, listener, { timeoutMs, local: cluster.openLocalLink.bind(cluster) });
-        } catch (error) {
-          await cluster.close();
-          throw error;
-        }
-        client.#ownedCluster = cluster;
-        client.#cluster = cluster;
-      }
-    }
+    const opened = await openSession(target, maybeOptions, client.#futures.listener(() => client.#wakeWorkerWaiters()));
+    client.#session = opened.session;
+    client.#futures.attach(opened.session);
+    client.#cluster = opened.cluster;
+    client.#ownedCluster = opened.ownedCluster;
     return client;
   }
 
@@ -109,20 +82,6 @@ export class Client implements FutureOwner {
   get workerCount(): number {
     return this.#session.workerCount();
   }
-
-  #listener(): SessionListener {
-    return {
-      finished: (key, nbytes, fields) => this.#states.get(key)?.settle('finished', { ...fields, nbytes }),
-      erred: (key, error) => this.#states.get(key)?.settle('error', { error }),
-      cancelled: (key, reason) => this.#states.get(key)?.settle('cancelled', { error: new CancelledError(`${key} was cancelled: ${reason}`, { keys: [key] }) }),
-      lost: (key, reason) => this.#states.get(key)?.settle('lost', { error: new LostResultError(`the result of ${key} is lost: ${reason}`) }),
-      workersChanged: () => {
-        for (const wake of [...this.#workerWaiters]) wake();
-      },
-    };
-  }
-
-  // ------------------------------------------------------------------ submitting
 
   /**
    * Runs `fn(...args)` on a worker. Futures anywhere inside `args` (nested arrays and plain objects too)
@@ -151,126 +110,41 @@ export class Client implements FutureOwner {
   #submitWith(options: SubmitOptions, fn: Fn<unknown[], unknown>, args: unknown[]): Future<unknown> {
     this.#checkOpen('submit');
     const shipped = prepareFunction(fn, { what: 'submit' });
-    const prepared = this.#prepare(shipped, fn, args, options, options.key, 'submit');
-    this.#session.submit([prepared.task]);
-    return prepared.future;
+    const task = prepareTask(this, shipped, fn, args, options, options.key, 'submit');
+    const future = new Future<unknown>(this.#futures.stateFor(task.key), this);
+    this.#session.submit([task]);
+    return future;
   }
 
   /** @internal */
   #mapWith(options: SubmitOptions, fn: Fn<unknown[], unknown>, iterables: Iterable<unknown>[]): Future<unknown>[] {
     this.#checkOpen('map');
-    if (iterables.length === 0) throw new ConfigurationError('map needs at least one iterable of arguments, e.g. client.map(fn, [1, 2, 3])');
-    const columns = iterables.map((it, i) => {
-      if (it === null || typeof (it as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-        throw new ConfigurationError(`argument ${i + 2} of map must be an iterable (an array, a Set …), got ${typeof it}`);
-      }
-      return [...it];
-    });
+    const columns = mapColumns(iterables);
     const length = columns[0]!.length;
-    if (columns.some((c) => c.length !== length)) {
-      throw new ConfigurationError(`map got iterables of different lengths (${columns.map((c) => c.length).join(', ')}); give them all the same length so no element is silently dropped`);
-    }
     const shipped = prepareFunction(fn, { what: 'map' });
     const futures: Future<unknown>[] = [];
     const tasks: PreparedTask[] = [];
     for (let i = 0; i < length; i++) {
       const args = columns.map((c) => c[i]);
-      const prepared = this.#prepare(shipped, fn, args, options, options.key === undefined ? undefined : `${options.key}-${i}`, `map (element ${i})`);
-      futures.push(prepared.future);
-      tasks.push(prepared.task);
+      const task = prepareTask(this, shipped, fn, args, options, options.key === undefined ? undefined : `${options.key}-${i}`, `map (element ${i})`);
+      futures.push(new Future<unknown>(this.#futures.stateFor(task.key), this));
+      tasks.push(task);
     }
     this.#session.submit(tasks);
     return futures;
   }
 
-  #prepare(shipped: ShippedFunction, fn: Fn<unknown[], unknown>, args: unknown[], options: SubmitOptions, key: string | undefined, what: string): { task: PreparedTask; future: Future<unknown> } {
-    const encoded = encodeValue(args, {
-      label: `the arguments of ${what}`,
-      argumentsOf: what,
-      externalRef: (value) => {
-        if (!(value instanceof Future)) return undefined;
-        if (value.owner !== this) throw new FlotillaError(`argument of ${what} holds future ${value.key} of another client; gather it first or use futures of this client`);
-        if (value.released) throw new FlotillaError(`argument of ${what} holds future ${value.key}, which was released; keep the future until its dependents are submitted`);
-        return value.key;
-      },
-    });
-    const taskKey = key ?? (options.pure === false ? `${shipped.name}-${randomUUID()}` : `${shipped.name}-${tokenize(shipped.hash, encoded)}`);
-    const state = this.#stateFor(taskKey);
-    const future = new Future<unknown>(state, this);
-    return { task: { key: taskKey, fn: shipped, callable: fn, args, encoded, options }, future };
-  }
-
-  #stateFor(key: string): FutureState {
-    let state = this.#states.get(key);
-    if (!state) this.#states.set(key, (state = new FutureState(key)));
-    else if (state.status === 'cancelled' || state.status === 'lost') state.reset();
-    return state;
-  }
-
-  // ------------------------------------------------------------------ results
-
   /** @internal FutureOwner */
-  async resultOf(state: FutureState, options?: WaitOptions): Promise<unknown> {
-    if (!state.isDone) {
-      await bounded(state.done, options, () => `${state.key} did not finish within ${options?.timeoutMs} ms (it is still ${state.status})`);
-    }
-    switch (state.status) {
-      case 'finished':
-        return this.#valueOf(state);
-      case 'pending':
-        throw new FlotillaError(`${state.key} is pending again (it is being recomputed); wait for it again`);
-      default:
-        throw state.error ?? new FlotillaError(`${state.key} ended with status ${state.status}`);
-    }
-  }
-
-  async #valueOf(state: FutureState): Promise<unknown> {
-    if (state.hasValue) return state.value;
-    if (state.wire) {
-      state.value = decodeWire(state.wire);
-      state.hasValue = true;
-      state.wire = undefined;
-      return state.value;
-    }
-    const values = await this.#session.fetch([state.key]);
-    if (!values.has(state.key)) throw new LostResultError(`the result of ${state.key} could not be fetched from any worker`);
-    state.value = values.get(state.key);
-    state.hasValue = true;
-    return state.value;
+  resultOf(state: FutureState, options?: WaitOptions): Promise<unknown> {
+    return readResult(state, this.#session, options);
   }
 
   /**
    * Results of the futures inside `futures` (a future, or arrays and plain objects holding futures),
    * in the same shape. `errors: 'skip'` leaves failed entries out; 'raise' (default) rejects with the first error.
    */
-  async gather<T>(futures: T, options: { errors?: 'raise' | 'skip' } & WaitOptions = {}): Promise<Gathered<T>> {
-    const all = collectFutures(futures);
-    await bounded(Promise.all(all.map((f) => f.state.done)), options, () => {
-      const pending = all.filter((f) => !f.done()).length;
-      return `gather timed out after ${options.timeoutMs} ms with ${pending} of ${all.length} futures still pending`;
-    });
-    const errorsMode = options.errors ?? 'raise';
-    if (errorsMode === 'raise') {
-      const failed = all.find((f) => f.status !== 'finished');
-      if (failed) throw failed.state.error ?? new FlotillaError(`${failed.key} ended with status ${failed.status}`);
-    }
-    const missing = all.filter((f) => f.status === 'finished' && !f.state.hasValue && !f.state.wire).map((f) => f.key);
-    if (missing.length) {
-      const fetched = await this.#session.fetch([...new Set(missing)]);
-      for (const [key, value] of fetched) {
-        const state = this.#states.get(key);
-        if (state && !state.hasValue) {
-          state.value = value;
-          state.hasValue = true;
-        }
-      }
-    }
-    const values = new Map<FutureState, unknown>();
-    for (const future of all) {
-      if (future.status !== 'finished' || values.has(future.state)) continue;
-      values.set(future.state, await this.#valueOf(future.state));
-    }
-    return replaceFutures(futures, (f) => (values.has(f.state) ? values.get(f.state) : SKIP)) as Gathered<T>;
+  gather<T>(futures: T, options: { errors?: 'raise' | 'skip' } & WaitOptions = {}): Promise<Gathered<T>> {
+    return gatherResults(futures, this.#futures, this.#session, options);
   }
 
   /** Cancels futures: their waiters get CancelledError at once, dependents fail with CancelledError too. */
@@ -281,38 +155,24 @@ export class Client implements FutureOwner {
 
   /** @internal FutureOwner */
   async cancelKeys(keys: string[]): Promise<void> {
-    for (const key of keys) {
-      this.#states.get(key)?.settle('cancelled', { error: new CancelledError(`${key} was cancelled by this client`, { keys: [key] }) });
-    }
+    this.#futures.cancel(keys);
     this.#session.cancel(keys);
   }
 
   /** @internal FutureOwner */
   trackHandle(future: Future<unknown>, state: FutureState): void {
-    this.#registry.register(future, state, future);
+    this.#futures.track(future, state);
   }
 
   /** @internal FutureOwner */
   releaseHandle(state: FutureState, handle: object): void {
-    // An explicit release replaces the one the garbage collector would do later.
-    this.#registry.unregister(handle);
-    this.#dropRef(state);
-  }
-
-  #dropRef(state: FutureState): void {
-    if (state.refs <= 0) return;
-    state.refs--;
-    if (state.refs > 0 || this.#closed) return;
-    if (this.#states.get(state.key) === state) this.#states.delete(state.key);
-    this.#session.release([state.key]);
+    this.#futures.release(state, handle);
   }
 
   /** Where each future's result is held: worker peer addresses per key. */
   whoHas(futures: Iterable<Future<unknown>>): Promise<Record<string, string[]>> {
     return this.#session.whoHas([...futures].map((f) => f.key));
   }
-
-  // ------------------------------------------------------------------ cluster-wide operations
 
   /**
    * Sends values to workers and returns futures for them: an array of values gives an array of futures,
@@ -325,17 +185,11 @@ export class Client implements FutureOwner {
   async scatter<T extends Record<string, unknown>>(values: T, options?: ScatterOptions): Promise<{ [K in keyof T]: Future<T[K]> }>;
   async scatter(values: unknown, options: ScatterOptions = {}): Promise<Future<unknown>[] | Record<string, Future<unknown>>> {
     this.#checkOpen('scatter');
-    const named = !Array.isArray(values) && isPlainObject(values);
-    if (!Array.isArray(values) && !named) {
-      throw new ConfigurationError(`scatter takes an array of values (or a plain object of named values), got ${describeKind(values)}; for one value write: const [future] = await client.scatter([value])`);
-    }
-    const names = named ? Object.keys(values as Record<string, unknown>) : [];
-    const list = named ? Object.values(values as Record<string, unknown>) : (values as unknown[]);
-    const encoded = list.map((v, i) => encodeValue(v, { label: named ? `value ${JSON.stringify(names[i])} given to scatter` : `value ${i} given to scatter` }));
-    const keys = encoded.map((e, i) => options.hash ? `scatter-${tokenize('scatter', e)}` : named ? `${names[i]}-${randomUUID()}` : `scatter-${randomUUID()}`);
-    const futures = keys.map((key) => new Future<unknown>(this.#stateFor(key), this));
-    await this.#session.scatter(keys, list, encoded, { broadcast: options.broadcast ?? false, ...(options.workers ? { workers: options.workers } : {}) });
-    return named ? Object.fromEntries(names.map((name, i) => [name, futures[i]!])) : futures;
+    const prepared = prepareScatter(values, options);
+    const futures = prepared.keys.map((key) => new Future<unknown>(this.#futures.stateFor(key), this));
+    await this.#session.scatter(prepared.keys, prepared.values, prepared.encoded, { broadcast: options.broadcast ?? false, ...(options.workers ? { workers: options.workers } : {}) });
+    const names = prepared.names;
+    return names ? Object.fromEntries(names.map((name, i) => [name, futures[i]!])) : futures;
   }
 
   /**
@@ -349,18 +203,7 @@ export class Client implements FutureOwner {
   /** @internal */
   async runWith(options: RunOptions, fn: Fn<unknown[], unknown>, args: unknown[]): Promise<Record<string, unknown>> {
     this.#checkOpen('run');
-    const shipped = prepareFunction(fn, { what: 'run' });
-    const encoded = encodeValue(args, { label: 'the arguments of run' });
-    const outcome = await this.#session.run(shipped, fn, args, encoded, { timeoutMs: options.timeoutMs ?? 60_000, ...(options.workers ? { workers: options.workers } : {}) });
-    const onError = options.onError ?? 'raise';
-    if (outcome.errors.size > 0 && onError === 'raise') {
-      const lines = [...outcome.errors].map(([worker, error]) => `  ${worker}: ${error.name}: ${error.message}`);
-      const first = [...outcome.errors.values()][0];
-      throw new FlotillaError(`run failed on ${outcome.errors.size} worker(s):\n${lines.join('\n')}\nUse client.with({ onError: 'return' }).run(…) to get per-worker errors instead.`, { cause: first });
-    }
-    const result: Record<string, unknown> = Object.fromEntries(outcome.results);
-    if (onError === 'return') for (const [worker, error] of outcome.errors) result[worker] = error;
-    return result;
+    return runOnWorkers(this.#session, options, fn, args);
   }
 
   /**
@@ -372,23 +215,12 @@ export class Client implements FutureOwner {
    */
   async registerWorkerSetup<A extends unknown[], R>(fn: Fn<A, R>, options: { name?: string; args?: A; timeoutMs?: number } = {}): Promise<Record<string, Awaited<R>>> {
     this.#checkOpen('registerWorkerSetup');
-    const shipped = prepareFunction(fn, { what: 'registerWorkerSetup' });
-    const args = (options.args ?? []) as unknown[];
-    const encoded = encodeValue(args, { label: 'the arguments of registerWorkerSetup', argumentsOf: 'registerWorkerSetup' });
-    const name = options.name ?? shipped.name;
-    const outcome = await this.#session.registerSetup(name, shipped, encoded, options.timeoutMs ?? 60_000, fn as Fn<unknown[], unknown>, args);
-    if (outcome.errors.size > 0) {
-      const lines = [...outcome.errors].map(([worker, error]) => `  ${worker}: ${error.name}: ${error.message}`);
-      throw new FlotillaError(`worker setup ${JSON.stringify(name)} failed on ${outcome.errors.size} worker(s):\n${lines.join('\n')}\nIt stays registered for workers that join later; unregisterWorkerSetup(${JSON.stringify(name)}) removes it.`, { cause: [...outcome.errors.values()][0] });
-    }
-    return Object.fromEntries(outcome.results) as Record<string, Awaited<R>>;
+    return registerSetupOnWorkers(this.#session, fn as Fn<unknown[], unknown>, options as { name?: string; args?: unknown[]; timeoutMs?: number }) as Promise<Record<string, Awaited<R>>>;
   }
 
   /** Stops running the named setup on workers that join later (workers that ran it keep its effects). */
   async unregisterWorkerSetup(name: string): Promise<void> {
-    const outcome = await this.#session.unregisterSetup(name);
-    const error = [...outcome.errors.values()][0];
-    if (error) throw error;
+    return unregisterSetupOnWorkers(this.#session, name);
   }
 
   /**
@@ -406,21 +238,7 @@ export class Client implements FutureOwner {
    */
   async uploadFile(path: string): Promise<{ workers: string[] }> {
     this.#checkOpen('uploadFile');
-    let size: number;
-    try {
-      size = statSync(path).size;
-    } catch {
-      throw new FlotillaError(`uploadFile: ${path} does not exist (relative paths are resolved from ${process.cwd()})`);
-    }
-    const name = basename(path);
-    if (!UPLOADABLE.test(name)) throw new FlotillaError(`uploadFile: ${name} is not a .js, .mjs, .cjs, .json, .zip or .tar.gz file`);
-    if (size > UPLOAD_LIMIT_BYTES) throw new FlotillaError(`uploadFile: ${path} is ${size} bytes, over the ${UPLOAD_LIMIT_BYTES}-byte limit; put large data on a shared filesystem or scatter it`);
-    const outcome = await this.#session.upload(name, readFileSync(path));
-    if (outcome.errors.size > 0) {
-      const lines = [...outcome.errors].map(([w, e]) => `  ${w}: ${e.message}`).join('\n');
-      throw new FlotillaError(`uploadFile(${name}) failed on ${outcome.errors.size} worker(s):\n${lines}`);
-    }
-    return { workers: outcome.workers };
+    return uploadToWorkers(this.#session, path);
   }
 
   /**
@@ -470,12 +288,13 @@ export class Client implements FutureOwner {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const state of this.#states.values()) {
-      if (!state.isDone) state.settle('cancelled', { error: new CancelledError(`${state.key}: the client was closed`, { keys: [state.key] }) });
-    }
-    this.#states.clear();
+    this.#futures.close();
     await this.#session.close();
     if (this.#ownedCluster) await this.#ownedCluster.close();
+  }
+
+  #wakeWorkerWaiters(): void {
+    for (const wake of [...this.#workerWaiters]) wake();
   }
 
   #checkOpen(what: string): void {
@@ -492,25 +311,6 @@ export class Client implements FutureOwner {
     return client.#mapWith(options, fn, iterables);
   }
 }
-
-/** Options of `client.scatter`. */
-export interface ScatterOptions {
-  /** Put a copy on every (chosen) worker. @defaultValue false */
-  broadcast?: boolean;
-  /** Only these workers (ids, names, hosts or addresses). */
-  workers?: string[];
-  /** Key the data by a hash of its bytes, so scattering equal data twice keeps one copy. @defaultValue false (hashing 1 GB costs about a second) */
-  hash?: boolean;
-}
-
-/** The shape `gather` returns: futures replaced by their results. */
-export type Gathered<T> = T extends Future<infer R>
-  ? R
-  : T extends readonly unknown[]
-    ? { [K in keyof T]: Gathered<T[K]> }
-    : T extends Record<string, unknown>
-      ? { [K in keyof T]: Gathered<T[K]> }
-      : T;
 
 /** `client.with(options)`: submit, map and run with fixed options. */
 export class ClientView {
@@ -533,20 +333,3 @@ export class ClientView {
     return new ClientView(this.client, { ...this.options, ...options });
   }
 }
-
-function tokenize(fnHash: string, encoded: EncodedValue): string {
-  const hash = createHash('sha1').update(fnHash).update(encoded.body);
-  for (const frame of encoded.frames) hash.update(frame);
-  return hash.digest('hex').slice(0, 32);
-}
-
-function describeKind(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  return (value as object).constructor?.name ?? 'an object';
-}
-
-function isClusterHandle(value: unknown): value is ClusterHandle {
-  return typeof value === 'object' && value !== null && 'ready' in value && 'close' in value && typeof (value as ClusterHandle).close === 'function';
-}
-

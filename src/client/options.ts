@@ -40,3 +40,13 @@ export interface RunOptions {
 }
 
 export type ViewOptions = SubmitOptions & RunOptions;
+
+/** Options of `client.scatter`. */
+export interface ScatterOptions {
+  /** Put a copy on every (chosen) worker. @defaultValue false */
+  broadcast?: boolean;
+  /** Only these workers (ids, names, hosts or addresses). */
+  workers?: string[];
+  /** Key the data by a hash of its bytes, so scattering equal data twice keeps one copy. @defaultValue false (hashing 1 GB costs about a second) */
+  hash?: boolean;
+}

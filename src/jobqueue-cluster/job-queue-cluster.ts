@@ -3,17 +3,18 @@
  * batch jobs. It writes one job script per job from the job-queue core, submits it, follows each job
  * (status command + workers registering with their job id), scales in whole jobs, replaces jobs whose
  * workers retired, and on `close()` cancels every job it submitted and checks that none is left.
+ * This class starts and stops the scheduler, the dashboard and the status polling; how many jobs to
+ * have and how to get there is `JobScaler`'s part.
  */
-import { defaultDashboardAddress, parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
 import { mkdirSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
+import type { ClusterHandle } from '../cluster/cluster-handle.js';
+import { defaultDashboardAddress, parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
 import { ConfigurationError } from '../errors/index.js';
 import {
   buildJobScript,
-  cancelJobs,
   jobHeader,
   resolveJobOptions,
-  submitJob,
   type AnyJobOptions,
   type BatchSystem,
   type JobCommandOptions,
@@ -21,35 +22,30 @@ import {
   type ResolveContext,
   type ResolvedJobOptions,
 } from '../jobqueue/index.js';
-import type { WorkerSummary } from '../protocol/messages.js';
 import { SchedulerServer } from '../scheduler/server.js';
 import type { MessageLink } from '../transport/local-link.js';
 import type { CurveCredentials } from '../transport/security.js';
 import { Logger } from '../util/logger.js';
-import type { ClusterHandle } from '../cluster/cluster-handle.js';
-import { Adaptive, AdaptiveHysteresis, adaptiveJobTarget, readWorkload } from './adaptive.js';
+import type { Adaptive } from './adaptive.js';
 import { ClusterJobs, type ClusterJob } from './cluster-jobs.js';
-import { cancelUntilGone, cleanupError, type CleanupOutcome } from './job-cleanup.js';
 import { registerExitCleanup } from './exit-cleanup.js';
+import { cancelUntilGone, cleanupError, type CleanupOutcome } from './job-cleanup.js';
+import { JobScaler } from './job-scaler.js';
 import {
   CLUSTER_OPTION_KEYS,
   resolveAdaptOptions,
   resolveClusterOptions,
   type AdaptOptions,
   type JobQueueClusterOptions,
-  type ResolvedAdaptOptions,
   type ResolvedClusterOptions,
   type ScaleRequest,
 } from './options.js';
 import { schedulerListenAddress } from './scheduler-host.js';
-import { jobsForRequest, pickJobsToRetire, type RetirementCandidate } from './scaling.js';
+import { jobsForRequest } from './scaling.js';
 import { removeClusterCredentials, writeClusterCredentials } from './security-file.js';
 
 /** Shown in `jobScript()` before the scheduler listens (`await cluster.ready` to see the real address). */
 export const SCHEDULER_ADDRESS_PLACEHOLDER = 'tcp://<scheduler-address-once-ready>';
-
-/** Who asked for a change: a user call (errors are thrown) or the cluster itself (errors are logged). */
-type Initiator = 'user' | 'cluster';
 
 /** The base of `SLURMCluster`, `SGECluster`, `PBSCluster`, `LSFCluster` and `LocalJobCluster`. See the module comment. */
 export class JobQueueCluster implements ClusterHandle {
@@ -73,23 +69,12 @@ export class JobQueueCluster implements ClusterHandle {
   readonly #commandEnv: NodeJS.ProcessEnv | undefined;
   readonly #schedulerStarted: Promise<SchedulerServer>;
   #scheduler: SchedulerServer | undefined;
-  /** Jobs the cluster should have (whole jobs), set by scale() and adapt(). */
-  #targetJobs = 0;
-  /** Jobs in a row that ended before their workers connected. */
-  #failureStreak = 0;
-  /** Why the cluster stopped submitting jobs on its own, if it did. */
-  #paused: string | undefined;
-  /** Scaling operations run one at a time, in order. */
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #scaler: JobScaler;
   #pollTimer: NodeJS.Timeout | undefined;
   #pollRunning: Promise<void> = Promise.resolve();
-  #adaptive: Adaptive | undefined;
   #dashboard: Dashboard | undefined;
   readonly #dashboardAddress: string | number | false | undefined;
   #closing: Promise<void> | undefined;
-  /** Workers that registered with a job id before its submission returned, by job id. */
-  readonly #early = new Map<string, WorkerSummary[]>();
-  #submissionsInFlight = 0;
   readonly #unregisterExitCleanup: () => void;
 
   /**
@@ -134,10 +119,21 @@ export class JobQueueCluster implements ClusterHandle {
       cwd: this.jobOptions.cwd,
       securityFile: this.securityFile,
     });
+    this.#scaler = new JobScaler({
+      system,
+      jobOptions: this.jobOptions,
+      jobs: this.#jobs,
+      log: this.log,
+      maxConsecutiveJobFailures: this.clusterOptions.maxConsecutiveJobFailures,
+      jobScript: () => this.jobScript(),
+      commandOptions: () => this.#commandOptions(),
+      scheduler: () => this.#scheduler,
+      closing: () => this.#closing !== undefined,
+    });
     this.#schedulerStarted = this.#startScheduler();
     this.ready = this.#schedulerStarted.then(async () => {
       if (this.clusterOptions.nWorkers > 0) {
-        await this.#serialized(() => this.#scaleTo(jobsForRequest(this.clusterOptions.nWorkers, this.jobOptions), 'user'));
+        await this.#scaler.scaleTo(jobsForRequest(this.clusterOptions.nWorkers, this.jobOptions));
       }
     });
     // Whoever awaits `ready` sees the failure; this keeps an unawaited cluster from crashing the process.
@@ -171,12 +167,12 @@ export class JobQueueCluster implements ClusterHandle {
     return buildJobScript(this.system, this.jobOptions, address, this.securityFile === undefined ? {} : { securityFile: this.securityFile });
   }
 
-  /** Every job this cluster submitted, by id: state (pending, running, finished, failed), workers, output files. */
   /** The scheduler's status page (with `?token=…` off loopback); undefined when `dashboardAddress` is false. */
   get dashboardLink(): string | undefined {
     return this.#dashboard?.url;
   }
 
+  /** Every job this cluster submitted, by id: state (pending, running, finished, failed), workers, output files. */
   get jobs(): ReadonlyMap<string, ClusterJob> {
     return this.#jobs.snapshot();
   }
@@ -188,7 +184,7 @@ export class JobQueueCluster implements ClusterHandle {
 
   /** The adaptive scaling loop, while `adapt()` is on. */
   get adaptive(): Adaptive | undefined {
-    return this.#adaptive?.active === true ? this.#adaptive : undefined;
+    return this.#scaler.adaptive;
   }
 
   /**
@@ -204,14 +200,9 @@ export class JobQueueCluster implements ClusterHandle {
     const jobs = jobsForRequest(request, this.jobOptions);
     this.#checkOpen('scale()');
     await this.#schedulerStarted;
-    if (this.#adaptive !== undefined) {
-      const adaptive = this.#adaptive;
-      this.#adaptive = undefined;
-      await adaptive.stop();
-      this.log.info('adaptive scaling stopped by scale()');
-    }
-    this.#resumeSubmissions();
-    await this.#serialized(() => this.#scaleTo(jobs, 'user'));
+    if (await this.#scaler.stopAdaptive()) this.log.info('adaptive scaling stopped by scale()');
+    this.#scaler.resumeSubmissions();
+    await this.#scaler.scaleTo(jobs);
   }
 
   /**
@@ -225,22 +216,12 @@ export class JobQueueCluster implements ClusterHandle {
    */
   adapt(options: AdaptOptions = {}): Adaptive {
     this.#checkOpen('adapt()');
-    const resolved = resolveAdaptOptions(options, this.jobOptions.processes);
-    if (this.#adaptive !== undefined) void this.#adaptive.stop();
-    this.#resumeSubmissions();
-    const hysteresis = new AdaptiveHysteresis(resolved.waitCount);
-    const adaptive: Adaptive = new Adaptive(
-      resolved,
-      () => this.#adaptCheck(adaptive, resolved, hysteresis),
-      (error) => this.log.error(`adaptive scaling check failed: ${(error as Error).message}`),
-    );
-    this.#adaptive = adaptive;
-    return adaptive;
+    return this.#scaler.adapt(resolveAdaptOptions(options, this.jobOptions.processes), this.#schedulerStarted);
   }
 
   /** For time-out messages (`client.waitForWorkers`): the jobs queued, running and ended early. */
   describeWorkers(): string {
-    const paused = this.#paused === undefined ? '' : `; not submitting jobs on its own: ${this.#paused}`;
+    const paused = this.#scaler.paused === undefined ? '' : `; not submitting jobs on its own: ${this.#scaler.paused}`;
     return `${this.name}: ${this.#jobs.describe()}${paused}`;
   }
 
@@ -260,8 +241,6 @@ export class JobQueueCluster implements ClusterHandle {
     return this.#closing;
   }
 
-  // ------------------------------------------------------------------ start and events
-
   async #startScheduler(): Promise<SchedulerServer> {
     const host = await schedulerListenAddress(this.jobOptions);
     const scheduler = await SchedulerServer.start({
@@ -276,41 +255,11 @@ export class JobQueueCluster implements ClusterHandle {
       log: (line) => this.log.warn(line),
       jobs: () => [...this.jobs.values()].map((job) => ({ jobId: job.jobId, state: job.state, ...(job.native ? { native: job.native } : {}) })),
     });
-    scheduler.on('worker-added', (worker) => this.#onWorkerAdded(worker));
-    scheduler.on('worker-removed', (worker, reason) => this.#onWorkerRemoved(worker, reason));
+    scheduler.on('worker-added', (worker) => this.#scaler.onWorkerAdded(worker));
+    scheduler.on('worker-removed', (worker, reason) => this.#scaler.onWorkerRemoved(worker, reason));
     this.#schedulePoll();
     this.log.info(`scheduler listening at ${scheduler.address}${this.security ? ' (CURVE authentication on)' : ''}`);
     return scheduler;
-  }
-
-  #onWorkerAdded(worker: WorkerSummary): void {
-    const jobId = worker.jobId;
-    if (jobId === undefined) {
-      this.log.warn(`worker ${worker.name} registered without a job id; it is used, but cannot be matched to a job`);
-      return;
-    }
-    if (!this.#jobs.has(jobId)) {
-      if (this.#submissionsInFlight > 0) {
-        // Its job's submission may not have returned yet; matched in #submitOne.
-        this.#early.set(jobId, [...(this.#early.get(jobId) ?? []), worker]);
-      } else {
-        this.log.warn(`worker ${worker.name} registered with job id ${jobId}, which this cluster did not submit; it is used, but not counted`);
-      }
-      return;
-    }
-    const { transition, retired } = this.#jobs.workerJoined(jobId, worker.name);
-    this.#failureStreak = 0;
-    if (transition !== undefined) this.log.info(transition.message);
-    if (retired || this.#closing !== undefined) this.#scheduler?.retireWorkers([worker.name], `job ${jobId} was retired`);
-  }
-
-  #onWorkerRemoved(worker: WorkerSummary, reason: string): void {
-    const jobId = this.#jobs.workerLeft(worker.name);
-    if (jobId === undefined || this.#closing !== undefined) return;
-    const job = this.#jobs.snapshot().get(jobId);
-    if (job === undefined || job.retired || job.workers.length > 0) return;
-    this.log.info(`all workers of job ${jobId} left (${reason})`);
-    void this.#serialized(() => this.#reconcile('cluster')).catch((error: unknown) => this.log.error((error as Error).message));
   }
 
   #schedulePoll(): void {
@@ -329,130 +278,9 @@ export class JobQueueCluster implements ClusterHandle {
       this.log.warn(`the status command failed; will try again in ${this.clusterOptions.statusPollMs} ms: ${(error as Error).message}`);
       return;
     }
-    for (const transition of transitions) this.#onTransition(transition);
+    for (const transition of transitions) this.#scaler.onTransition(transition);
     if (this.#closing !== undefined) return;
-    await this.#serialized(() => this.#reconcile('cluster')).catch((error: unknown) => this.log.error((error as Error).message));
-  }
-
-  #onTransition(transition: JobTransition): void {
-    if (!transition.endedBeforeWorkersConnected) {
-      this.log.info(transition.message);
-      return;
-    }
-    this.log.warn(transition.message);
-    this.#failureStreak += 1;
-    if (this.#failureStreak >= this.clusterOptions.maxConsecutiveJobFailures && this.#paused === undefined) {
-      this.#paused = `${this.#failureStreak} job${this.#failureStreak === 1 ? '' : 's'} in a row ended before their workers connected (last: ${transition.message})`;
-      this.log.error(
-        `${this.#paused}. Not submitting replacement jobs until the next scale() or adapt() call; check cluster.jobScript() and the output files.`,
-      );
-    }
-  }
-
-  // ------------------------------------------------------------------ scaling
-
-  async #adaptCheck(adaptive: Adaptive, options: ResolvedAdaptOptions, hysteresis: AdaptiveHysteresis): Promise<void> {
-    const scheduler = await this.#schedulerStarted;
-    await this.#serialized(async () => {
-      if (this.#closing !== undefined || this.#adaptive !== adaptive || !adaptive.active) return;
-      const counted = this.#jobs.countedJobIds().length;
-      const target = adaptiveJobTarget(readWorkload(scheduler.state), counted, this.jobOptions, options);
-      const decision = hysteresis.decide(target, counted);
-      if (decision.action === 'hold') return;
-      this.#targetJobs = decision.jobs;
-      await this.#reconcile('cluster');
-    });
-  }
-
-  async #scaleTo(jobs: number, initiator: Initiator): Promise<void> {
-    this.#targetJobs = jobs;
-    await this.#reconcile(initiator);
-  }
-
-  /** Submits or retires jobs until the counted jobs match the target (see ClusterJobs.countedJobIds). */
-  async #reconcile(initiator: Initiator): Promise<void> {
-    if (this.#closing !== undefined) return;
-    const counted = this.#jobs.countedJobIds();
-    if (counted.length > this.#targetJobs) {
-      // While adapting, only idle jobs go (no task running, no result held): see pickJobsToRetire.
-      const idleOnly = initiator === 'cluster' && this.adaptive !== undefined;
-      const victims = pickJobsToRetire(this.#retirementCandidates(counted), counted.length - this.#targetJobs, idleOnly);
-      await this.#retireJobs(victims, initiator === 'user' ? 'scaled down' : 'adaptive scale-down', initiator);
-      return;
-    }
-    if (initiator === 'cluster' && this.#paused !== undefined) return;
-    for (let missing = this.#targetJobs - counted.length; missing > 0; missing--) {
-      if (this.#closing !== undefined) return;
-      try {
-        await this.#submitOne();
-      } catch (error) {
-        if (initiator === 'user') {
-          // Keep the target at what exists, so that the cluster does not retry a refused submission on its own.
-          this.#targetJobs = this.#jobs.countedJobIds().length;
-          throw error;
-        }
-        this.#paused = `submitting a job failed: ${(error as Error).message}`;
-        this.log.error(`${this.#paused}. Not submitting jobs on its own until the next scale() or adapt() call.`);
-        return;
-      }
-    }
-  }
-
-  async #submitOne(): Promise<string> {
-    this.#submissionsInFlight += 1;
-    let jobId: string;
-    try {
-      jobId = await submitJob(this.system, this.jobScript(), this.#commandOptions());
-    } finally {
-      this.#submissionsInFlight -= 1;
-    }
-    this.#jobs.add(jobId);
-    this.log.info(`submitted job ${jobId}`);
-    const early = this.#early.get(jobId);
-    this.#early.delete(jobId);
-    for (const worker of early ?? []) this.#onWorkerAdded(worker);
-    if (this.#submissionsInFlight === 0) this.#early.clear(); // workers of no job of ours
-    return jobId;
-  }
-
-  async #retireJobs(jobIds: readonly string[], reason: string, initiator: Initiator): Promise<void> {
-    if (jobIds.length === 0) return;
-    const workers = jobIds.flatMap((jobId) => this.#jobs.retire(jobId));
-    if (workers.length > 0) this.#scheduler?.retireWorkers(workers, `${reason}: job retired`);
-    this.log.info(`retiring job${jobIds.length === 1 ? '' : 's'} ${jobIds.join(', ')} (${reason})`);
-    try {
-      await cancelJobs(this.system, jobIds, this.#commandOptions());
-    } catch (error) {
-      if (initiator === 'user') throw error;
-      this.log.error(`cancelling job(s) ${jobIds.join(', ')} failed (close() tries again): ${(error as Error).message}`);
-    }
-  }
-
-  #retirementCandidates(jobIds: readonly string[]): RetirementCandidate[] {
-    const jobs = this.#jobs.snapshot();
-    return jobIds.map((jobId) => {
-      const job = jobs.get(jobId);
-      const records = (job?.workers ?? []).map((name) => this.#scheduler?.state.workerByName(name)).filter((r) => r !== undefined);
-      return {
-        jobId,
-        connectedEver: (job?.workersSeen ?? 0) > 0,
-        processingTasks: records.reduce((sum, record) => sum + record.processing.size, 0),
-        storedResults: records.reduce((sum, record) => sum + record.hasWhat.size, 0),
-        submittedAt: job?.submittedAt ?? 0,
-      };
-    });
-  }
-
-  #resumeSubmissions(): void {
-    if (this.#paused !== undefined) this.log.info(`submitting jobs again (was paused: ${this.#paused})`);
-    this.#paused = undefined;
-    this.#failureStreak = 0;
-  }
-
-  #serialized<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(operation, operation);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    await this.#scaler.reconcile();
   }
 
   #commandOptions(): JobCommandOptions {
@@ -465,14 +293,12 @@ export class JobQueueCluster implements ClusterHandle {
     }
   }
 
-  // ------------------------------------------------------------------ closing
-
   async #close(): Promise<void> {
-    if (this.#adaptive !== undefined) await this.#adaptive.stop();
+    await this.#scaler.stopAdaptive();
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
     await this.#pollRunning;
     await this.ready.catch(() => undefined);
-    await this.#queue;
+    await this.#scaler.settled;
     const active = this.#jobs.tracker.activeJobIds();
     const workers = active.flatMap((jobId) => this.#jobs.retire(jobId));
     if (workers.length > 0) this.#scheduler?.retireWorkers(workers, 'cluster closing');
@@ -481,7 +307,7 @@ export class JobQueueCluster implements ClusterHandle {
       outcome = await cancelUntilGone(this.system, this.#jobs.tracker, active, {
         commandOptions: this.#commandOptions(),
         timeoutMs: this.clusterOptions.closeTimeoutMs,
-        onTransition: (transition) => this.#onTransition(transition),
+        onTransition: (transition) => this.#scaler.onTransition(transition),
       });
     } finally {
       await this.#dashboard?.close();

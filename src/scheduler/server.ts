@@ -2,24 +2,30 @@
  * The scheduler process's I/O: one ROUTER socket over the pure `SchedulerState`. It decodes and validates
  * messages, feeds them to the state, sends what the state queued, and runs the timers (heartbeats,
  * time-outs). Clients and workers share the socket; a peer's first message says which it is.
+ *
+ * What each message does is in client-handlers.ts and worker-handlers.ts, the requests fanned out to
+ * workers in worker-requests.ts, and graceful retirement in retirement.ts; they reach the server's
+ * private side through `ServerInternals`.
  */
 import { EventEmitter } from 'node:events';
-import { FlotillaError, ProtocolError, TimeoutError } from '../errors/index.js';
+import { ProtocolError } from '../errors/index.js';
 import type {
-  ClientToScheduler, HandlerTable, TaskRunRecord, WireError, WireValue, WorkerSummary, WorkerToScheduler,
+  ClientToScheduler, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary, WorkerToScheduler,
 } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import { clientToSchedulerSchema, validateBatch, workerToSchedulerSchema } from '../protocol/validate.js';
-import { toWireError } from '../protocol/wire-error.js';
 import { RouterEndpoint } from '../transport/endpoints.js';
 import { LocalLink } from '../transport/local-link.js';
 import { Logger } from '../util/logger.js';
 import { shortId } from '../util/ids.js';
+import { clientHandlers } from './client-handlers.js';
 import type { SchedulerOptions } from './options.js';
-import { FanOut } from './requests.js';
+import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
 import { SchedulerState } from './state/scheduler-state.js';
-import type { ClientRecord, WorkerRecord } from './state/types.js';
+import type { WorkerRecord } from './state/types.js';
+import { workerHandlers } from './worker-handlers.js';
+import { WorkerRequests, type RequestIo } from './worker-requests.js';
 
 export type { SchedulerOptions };
 
@@ -33,9 +39,15 @@ export interface SchedulerEvents {
   'task-run': [TaskRun];
 }
 
-const WORKER_OPS = new Set(Object.keys(workerToSchedulerSchema));
+/** The server's private side, for the modules that handle messages and requests on its behalf. */
+export interface ServerInternals extends RequestIo {
+  readonly server: SchedulerServer;
+  readonly requests: WorkerRequests;
+  registerWorker(peer: string, info: WorkerRegistration, now: number): void;
+  removeWorker(peer: string, reason: string, graceful?: boolean): void;
+}
 
-interface RunAnswer { value?: WireValue; error?: WireError }
+const WORKER_OPS = new Set(Object.keys(workerToSchedulerSchema));
 
 export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly id = `scheduler-${shortId()}`;
@@ -44,14 +56,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #endpoint: RouterEndpoint;
   #address = '';
   #timers: NodeJS.Timeout[] = [];
-  #nextRequest = 1;
-  #runs = new Map<number, FanOut<RunAnswer>>();
-  #stores = new Map<number, FanOut<{ keys: string[]; nbytes: number[] }>>();
-  #uploadsInFlight = new Map<number, FanOut<WireError | undefined>>();
-  #logRequests = new Map<number, FanOut<string[]>>();
   /** Worker setups (registerWorkerSetup), run on every worker that joins before its first task. */
   readonly setups = new Map<string, { fn: string; args: WireValue }>();
-  #dataRequests = new Map<number, (values: Record<string, WireValue>, missing: string[]) => void>();
   /** Uploaded files, re-sent to every worker that joins later. */
   readonly uploads = new Map<string, Uint8Array>();
   /** Cumulative counts, for rates on the dashboard. */
@@ -63,6 +69,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly heartbeatMs: number;
   readonly #workerTtlMs: number;
   readonly #clientTtlMs: number;
+  readonly #requests: WorkerRequests;
+  readonly #internals: ServerInternals;
 
   private constructor(private readonly options: SchedulerOptions) {
     super();
@@ -71,6 +79,18 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#workerTtlMs = options.workerTtlMs ?? 10_000;
     this.#clientTtlMs = options.clientTtlMs ?? 60_000;
     this.#endpoint = new RouterEndpoint((peer, error) => this.#sendFailed(peer, error), options.security);
+    const io: RequestIo = {
+      send: (peer, message) => this.#send(peer, message),
+      flush: () => this.#flush(),
+    };
+    this.#requests = new WorkerRequests(this.state, this.uploads, io);
+    this.#internals = {
+      ...io,
+      server: this,
+      requests: this.#requests,
+      registerWorker: (peer, info, now) => this.#registerWorker(peer, info, now),
+      removeWorker: (peer, reason, graceful) => this.#removeWorker(peer, reason, graceful),
+    };
   }
 
   /** Starts a scheduler listening on `host:port` (port 0: any free port). */
@@ -112,47 +132,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
    * hold are copied to other workers, then they are told to close. Resolves when they are gone.
    */
   async retireWorkers(names: string[], reason = 'retired'): Promise<void> {
-    const leaving = names.map((name) => this.state.workerByName(name)).filter((w): w is WorkerRecord => w?.status === 'running');
-    // All of them stop taking work first, so none receives the results of another that is leaving too.
-    for (const worker of leaving) this.state.beginRetire(worker);
-    this.#flush();
-    await Promise.all(leaving.map((worker) => this.#handOffAndClose(worker, reason)));
-  }
-
-  async #retire(worker: WorkerRecord, reason: string): Promise<void> {
-    if (worker.status !== 'running') return;
-    this.state.beginRetire(worker);
-    this.#flush();
-    await this.#handOffAndClose(worker, reason);
-  }
-
-  async #handOffAndClose(worker: WorkerRecord, reason: string): Promise<void> {
-    const keys = this.state.keysOnlyOn(worker);
-    const others = [...this.state.workers.values()].filter((w) => w.status === 'running' && w !== worker);
-    if (keys.length > 0 && others.length > 0) {
-      const plan = new Map<WorkerRecord, string[]>();
-      keys.forEach((key, i) => {
-        const target = others[i % others.length]!;
-        plan.set(target, [...(plan.get(target) ?? []), key]);
-      });
-      const id = this.#nextRequest++;
-      await new Promise<void>((resolve) => {
-        this.#stores.set(id, new FanOut([...plan.keys()].map((w) => w.peer), (answers) => {
-          this.#stores.delete(id);
-          for (const [peer, answer] of answers) {
-            const holder = this.state.workers.get(peer);
-            if (holder) this.state.addReplicas(holder, answer.keys);
-          }
-          resolve();
-        }, 60_000));
-        for (const [target, subset] of plan) this.#send(target.peer, { op: 'fetch-data', id, keys: subset, from: worker.info.address });
-        this.#flush();
-      });
-      this.log.info(`worker ${worker.id} retiring: moved ${keys.length} result(s) to other workers`);
-    }
-    if (!this.state.workers.has(worker.peer)) return;
-    this.#send(worker.peer, { op: 'close', reason });
-    this.#removeWorker(worker.peer, `retired (${reason})`, true);
+    await retireWorkers(this.#internals, names, reason);
   }
 
   async close(): Promise<void> {
@@ -162,8 +142,6 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     for (const timer of this.#timers) clearInterval(timer);
     await this.#endpoint.close();
   }
-
-  // ------------------------------------------------------------------ inbound
 
   #onBatch(peer: string, raw: unknown): void {
     if (this.#closed) return;
@@ -178,10 +156,10 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       try {
         if (worker) {
           worker.lastSeen = now;
-          this.#workerHandlers(worker)[message.op as WorkerToScheduler['op']](message as never);
+          workerHandlers(this.#internals, worker)[message.op as WorkerToScheduler['op']](message as never);
         } else if (client) {
           client.lastSeen = now;
-          this.#clientHandlers(client)[message.op as ClientToScheduler['op']](message as never);
+          clientHandlers(this.#internals, client)[message.op as ClientToScheduler['op']](message as never);
         } else {
           this.#fromUnknownPeer(peer, message, now);
         }
@@ -206,7 +184,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     }
   }
 
-  #registerWorker(peer: string, info: Parameters<SchedulerState['addWorker']>[1], now: number): void {
+  #registerWorker(peer: string, info: WorkerRegistration, now: number): void {
     const previous = this.state.workerByName(info.name);
     if (previous) this.#removeWorker(previous.peer, `replaced by a new worker named ${info.name}`);
     const worker = this.state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
@@ -215,7 +193,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.#send(peer, { op: 'upload-file', id: 0, name, data: new OutOfBand(data) });
     }
     for (const [name, setup] of this.setups) {
-      this.#ensureFunction(worker, setup.fn);
+      this.#requests.ensureFunction(worker, setup.fn);
       this.#send(peer, { op: 'setup', id: 0, name, fn: setup.fn, args: setup.args });
     }
     this.log.info(`worker ${worker.id} joined from ${info.address} with ${info.nthreads} threads`);
@@ -223,227 +201,6 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.state.fill();
     this.emit('worker-added', summarize(worker));
   }
-
-  #clientHandlers(client: ClientRecord): HandlerTable<ClientToScheduler> {
-    return {
-      hello: () => this.#send(client.peer, { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size }),
-      functions: (m) => this.state.registerFunctions(m.fns),
-      submit: (m) => this.state.submit(client, m.tasks),
-      release: (m) => this.state.release(client, m.keys),
-      cancel: (m) => this.state.cancel(client, m.keys),
-      'who-has': (m) => this.#send(client.peer, { op: 'who-has-reply', id: m.id, holders: this.state.whoHas(m.keys) }),
-      'gather-proxy': (m) => this.#gatherProxy(client, m.id, m.keys),
-      run: (m) => this.#runOn(client, m.id, this.#targets(m.workers), m.fn, (id) => ({ op: 'run', id, fn: m.fn, args: m.args, timeoutMs: m.timeoutMs }), m.timeoutMs),
-      'register-setup': (m) => {
-        this.setups.set(m.name, { fn: m.fn, args: m.args });
-        this.#runOn(client, m.id, this.#targets(undefined), m.fn, (id) => ({ op: 'setup', id, name: m.name, fn: m.fn, args: m.args }), m.timeoutMs);
-      },
-      'unregister-setup': (m) => {
-        const existed = this.setups.delete(m.name);
-        for (const worker of this.#targets(undefined)) this.#send(worker.peer, { op: 'remove-setup', name: m.name });
-        const errors = existed ? {} : { scheduler: toWireError(new FlotillaError(`no worker setup is registered under the name ${JSON.stringify(m.name)}`)) };
-        this.#send(client.peer, { op: 'run-reply', id: m.id, results: {}, errors });
-      },
-      'worker-logs': (m) => this.#collectLogs(client, m.id, m.tail, m.workers),
-      scatter: (m) => this.#scatter(client, m),
-      'upload-file': (m) => this.#upload(client, m.id, m.name, m.data),
-      info: (m) => this.#send(client.peer, {
-        op: 'info-reply', id: m.id, workers: this.workerSummaries(), tasks: this.state.countsByState(),
-      }),
-      'task-stream': (m) => {
-        this.taskStream.start();
-        this.#send(client.peer, { op: 'task-stream-reply', id: m.id, runs: this.taskStream.since(m.since) });
-      },
-      heartbeat: () => {},
-      goodbye: () => this.state.removeClient(client.peer),
-    };
-  }
-
-  #workerHandlers(worker: WorkerRecord): HandlerTable<WorkerToScheduler> {
-    return {
-      register: (m) => this.#registerWorker(worker.peer, m.worker, Date.now()),
-      heartbeat: (m) => {
-        this.state.heartbeat(worker, m.executing, m.memory, Date.now());
-        this.#send(worker.peer, { op: 'heartbeat-ack' });
-      },
-      'task-finished': (m) => {
-        if (this.listenerCount('task-run') > 0) {
-          for (const r of m.reports) {
-            this.emit('task-run', {
-              key: r.key, group: this.state.tasks.get(r.key)?.group ?? 'unknown', worker: worker.id, thread: r.thread,
-              start: r.start, stop: r.start + r.duration / 1000, status: 'memory', nbytes: r.nbytes, transfer: r.transfer,
-            });
-          }
-        }
-        this.state.taskFinished(worker, m.reports);
-      },
-      'task-erred': (m) => {
-        if (this.listenerCount('task-run') > 0) {
-          this.emit('task-run', {
-            key: m.key, group: this.state.tasks.get(m.key)?.group ?? 'unknown', worker: worker.id, thread: m.thread,
-            start: m.start, stop: m.start + m.duration / 1000, status: 'erred', nbytes: 0, transfer: 0,
-          });
-        }
-        this.state.taskErred(worker, m.key, m.error, m.duration);
-      },
-      started: (m) => this.state.started(worker, m.keys),
-      'missing-data': (m) => this.state.missingData(worker, m.key, m.missing),
-      'data-stored': (m) => this.#stores.get(m.id)?.answer(worker.peer, { keys: m.keys, nbytes: m.nbytes }),
-      'run-result': (m) => {
-        if (m.id === 0 && m.error) this.log.warn(`a worker setup failed on ${worker.id} as it joined: ${m.error.name}: ${m.error.message}`);
-        this.#runs.get(m.id)?.answer(worker.peer, { value: m.value, error: m.error });
-      },
-      logs: (m) => this.#logRequests.get(m.id)?.answer(worker.peer, m.lines),
-      'data-reply': (m) => {
-        const done = this.#dataRequests.get(m.id);
-        this.#dataRequests.delete(m.id);
-        done?.(m.values, m.missing);
-      },
-      'upload-done': (m) => this.#uploadsInFlight.get(m.id)?.answer(worker.peer, m.error),
-      unregister: (m) => this.#removeWorker(worker.peer, m.reason, true),
-      'retire-me': (m) => void this.#retire(worker, m.reason),
-    };
-  }
-
-  // ------------------------------------------------------------------ requests fanned out to workers
-
-  #targets(names: string[] | undefined): WorkerRecord[] {
-    const all = [...this.state.workers.values()].filter((w) => w.status === 'running');
-    if (!names || names.length === 0) return all;
-    return all.filter((w) => names.some((n) => n === w.id || n === w.info.address || n === w.info.host));
-  }
-
-  #ensureFunction(worker: WorkerRecord, hash: string): void {
-    if (worker.knownFunctions.has(hash)) return;
-    const fn = this.state.functions.get(hash);
-    if (fn) this.#send(worker.peer, { op: 'functions', fns: [fn] });
-    worker.knownFunctions.add(hash);
-  }
-
-  /** Runs a function on workers (run or setup) and answers the client once, with per-worker results and errors. */
-  #runOn(client: ClientRecord, replyId: number, targets: WorkerRecord[], fn: string, message: (id: number) => object, timeoutMs: number): void {
-    const id = this.#nextRequest++;
-    const byPeer = new Map(targets.map((w) => [w.peer, w.id]));
-    this.#runs.set(id, new FanOut<RunAnswer>(byPeer.keys(), (answers, missing) => {
-      this.#runs.delete(id);
-      const results: Record<string, WireValue> = {};
-      const errors: Record<string, WireError> = {};
-      for (const [peer, answer] of answers) {
-        const name = byPeer.get(peer)!;
-        if (answer.error) errors[name] = answer.error;
-        else if (answer.value) results[name] = answer.value;
-      }
-      for (const peer of missing) {
-        const name = byPeer.get(peer)!;
-        const gone = !this.state.workers.has(peer);
-        errors[name] = toWireError(new TimeoutError(gone
-          ? `worker ${name} left before it finished`
-          : `worker ${name} did not finish within ${timeoutMs} ms`));
-      }
-      this.#send(client.peer, { op: 'run-reply', id: replyId, results, errors });
-      this.#flush();
-    }, timeoutMs));
-    for (const worker of targets) {
-      this.#ensureFunction(worker, fn);
-      this.#send(worker.peer, message(id));
-    }
-  }
-
-  #collectLogs(client: ClientRecord, replyId: number, tail: number, names: string[] | undefined): void {
-    const targets = this.#targets(names);
-    const id = this.#nextRequest++;
-    const byPeer = new Map(targets.map((w) => [w.peer, w.id]));
-    this.#logRequests.set(id, new FanOut<string[]>(byPeer.keys(), (answers, missing) => {
-      this.#logRequests.delete(id);
-      const logs: Record<string, string[]> = {};
-      for (const [peer, lines] of answers) logs[byPeer.get(peer)!] = lines;
-      for (const peer of missing) logs[byPeer.get(peer)!] = ['(no answer from this worker)'];
-      this.#send(client.peer, { op: 'worker-logs-reply', id: replyId, logs });
-      this.#flush();
-    }, 10_000));
-    for (const worker of targets) this.#send(worker.peer, { op: 'get-logs', id, tail });
-  }
-
-  #scatter(client: ClientRecord, m: Extract<ClientToScheduler, { op: 'scatter' }>): void {
-    const targets = this.#targets(m.workers);
-    if (targets.length === 0) {
-      this.#send(client.peer, {
-        op: 'scatter-reply', id: m.id,
-        error: toWireError(new TimeoutError('scatter needs at least one worker and none is connected; call client.waitForWorkers(1) first')),
-      });
-      return;
-    }
-    const id = this.#nextRequest++;
-    const plan = new Map<string, number[]>();
-    m.keys.forEach((_, i) => {
-      const chosen = m.broadcast ? targets : [targets[(this.#nextRequest + i) % targets.length]!];
-      for (const w of chosen) plan.set(w.peer, [...(plan.get(w.peer) ?? []), i]);
-    });
-    this.#stores.set(id, new FanOut(plan.keys(), (answers, missing) => {
-      this.#stores.delete(id);
-      for (const [peer, answer] of answers) {
-        const holder = this.state.workers.get(peer);
-        if (holder) this.state.addData(client, answer.keys, answer.nbytes, [holder]);
-      }
-      const error = missing.length === plan.size
-        ? toWireError(new TimeoutError('every worker chosen for scatter left before storing the data'))
-        : undefined;
-      this.#send(client.peer, { op: 'scatter-reply', id: m.id, ...(error ? { error } : {}) });
-      this.#flush();
-    }));
-    for (const [peer, indices] of plan) {
-      this.#send(peer, { op: 'store-data', id, keys: indices.map((i) => m.keys[i]!), values: indices.map((i) => m.values[i]!) });
-    }
-  }
-
-  #upload(client: ClientRecord, requestId: number, name: string, data: OutOfBand): void {
-    const bytes = Uint8Array.from(data.bytes);
-    this.uploads.set(name, bytes);
-    const targets = this.#targets(undefined);
-    const id = this.#nextRequest++;
-    const byPeer = new Map(targets.map((w) => [w.peer, w.id]));
-    this.#uploadsInFlight.set(id, new FanOut<WireError | undefined>(byPeer.keys(), (answers, missing) => {
-      this.#uploadsInFlight.delete(id);
-      const errors: Record<string, WireError> = {};
-      const workers: string[] = [];
-      for (const [peer, error] of answers) {
-        if (error) errors[byPeer.get(peer)!] = error;
-        else workers.push(byPeer.get(peer)!);
-      }
-      for (const peer of missing) errors[byPeer.get(peer)!] = toWireError(new TimeoutError('worker left during the upload'));
-      this.#send(client.peer, { op: 'upload-reply', id: requestId, workers, errors });
-      this.#flush();
-    }, 60_000));
-    for (const worker of targets) this.#send(worker.peer, { op: 'upload-file', id, name, data: new OutOfBand(bytes) });
-  }
-
-  #gatherProxy(client: ClientRecord, requestId: number, keys: string[]): void {
-    const byHolder = new Map<WorkerRecord, string[]>();
-    const missing: string[] = [];
-    for (const key of keys) {
-      const holder = this.state.tasks.get(key)?.holders.values().next().value as WorkerRecord | undefined;
-      if (!holder) missing.push(key);
-      else byHolder.set(holder, [...(byHolder.get(holder) ?? []), key]);
-    }
-    const values: Record<string, WireValue> = {};
-    let pending = byHolder.size;
-    const finish = () => {
-      this.#send(client.peer, { op: 'gather-reply', id: requestId, values, missing });
-      this.#flush();
-    };
-    if (pending === 0) return finish();
-    for (const [holder, subset] of byHolder) {
-      const id = this.#nextRequest++;
-      this.#dataRequests.set(id, (got, notThere) => {
-        Object.assign(values, got);
-        missing.push(...notThere);
-        if (--pending === 0) finish();
-      });
-      this.#send(holder.peer, { op: 'get-data', id, keys: subset });
-    }
-  }
-
-  // ------------------------------------------------------------------ liveness and sending
 
   #checkLiveness(): void {
     const now = Date.now();
@@ -465,10 +222,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     const worker = this.state.removeWorker(peer, reason, graceful);
     if (!worker) return;
     this.log.info(`worker ${worker.id} removed: ${reason}`);
-    for (const fan of this.#runs.values()) fan.drop(peer);
-    for (const fan of this.#stores.values()) fan.drop(peer);
-    for (const fan of this.#uploadsInFlight.values()) fan.drop(peer);
-    for (const fan of this.#logRequests.values()) fan.drop(peer);
+    this.#requests.workerLeft(peer);
     this.#broadcastWorkerCount();
     this.#flush();
     this.emit('worker-removed', summarize(worker), reason);

@@ -1,0 +1,56 @@
+/**
+ * How `Client.connect` reaches a scheduler: at an address, through a cluster object, at
+ * `FLOTILLA_SCHEDULER_ADDRESS`, or in a LocalCluster started for the client (closed again when the
+ * client cannot connect to it), or not at all in the in-caller `sync` mode. Apart from the Client
+ * because choosing the target is one decision, made once, that the rest of the client never revisits.
+ */
+import type { ClusterHandle } from '../cluster/cluster-handle.js';
+import { resolveMode } from './mode.js';
+import type { ConnectOptions } from './options.js';
+import { RemoteSession } from './remote-session.js';
+import type { Session, SessionListener } from './session.js';
+import { SyncSession } from './sync-session.js';
+
+/** A connected session, the cluster it goes through (if any), and the cluster the client started and must close. */
+export interface OpenedSession {
+  readonly session: Session;
+  readonly cluster: ClusterHandle | undefined;
+  readonly ownedCluster: ClusterHandle | undefined;
+}
+
+/**
+ * Opens the session `Client.connect(target, maybeOptions)` asks for (see its documentation).
+ * @throws TimeoutError when no scheduler answers at the address within `timeoutMs`.
+ */
+export async function openSession(target: string | ClusterHandle | ConnectOptions | undefined, maybeOptions: ConnectOptions, listener: SessionListener): Promise<OpenedSession> {
+  const options: ConnectOptions = typeof target === 'object' && target !== null && !isClusterHandle(target) ? target : maybeOptions;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (typeof target === 'string') {
+    return { session: await RemoteSession.connect(target, listener, { timeoutMs }), cluster: undefined, ownedCluster: undefined };
+  }
+  if (isClusterHandle(target)) {
+    await target.ready;
+    const session = await RemoteSession.connect(target.schedulerAddress, listener, { timeoutMs, security: target.security, local: target.openLocalLink?.bind(target) });
+    return { session, cluster: target, ownedCluster: undefined };
+  }
+  if (process.env.FLOTILLA_SCHEDULER_ADDRESS) {
+    return { session: await RemoteSession.connect(process.env.FLOTILLA_SCHEDULER_ADDRESS, listener, { timeoutMs }), cluster: undefined, ownedCluster: undefined };
+  }
+  const mode = resolveMode(options.mode);
+  if (mode === 'sync') return { session: new SyncSession(listener), cluster: undefined, ownedCluster: undefined };
+  const { LocalCluster } = await import('../cluster/local-cluster.js');
+  const cluster = new LocalCluster({ ...options, processes: mode === 'processes' });
+  let session: Session;
+  try {
+    await cluster.ready;
+    session = await RemoteSession.connect(cluster.schedulerAddress, listener, { timeoutMs, local: cluster.openLocalLink.bind(cluster) });
+  } catch (error) {
+    await cluster.close();
+    throw error;
+  }
+  return { session, cluster, ownedCluster: cluster };
+}
+
+function isClusterHandle(value: unknown): value is ClusterHandle {
+  return typeof value === 'object' && value !== null && 'ready' in value && 'close' in value && typeof (value as ClusterHandle).close === 'function';
+}

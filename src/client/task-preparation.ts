@@ -1,0 +1,97 @@
+/**
+ * Turning what the caller gave `submit`, `map` and `scatter` into what the session sends: arguments
+ * encoded with futures as references to their keys, and keys (a hash of function and arguments for
+ * pure calls, so equal calls share one key). Apart from the Client so that the checks of user input and
+ * the key rules are read in one place; it keeps no state.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { ConfigurationError, FlotillaError } from '../errors/index.js';
+import type { ShippedFunction } from '../serialize/function-source.js';
+import { encodeValue, type EncodedValue } from '../serialize/value-codec.js';
+import { Future, type FutureOwner } from './future.js';
+import type { ScatterOptions, SubmitOptions } from './options.js';
+import type { PreparedTask } from './session.js';
+import { isPlainObject } from './structure.js';
+
+/**
+ * One task of `submit` or `map`: its arguments encoded (futures of `owner` become references to their
+ * keys) and its key (`key` if given, else the function's name and a hash, or a random id when not pure).
+ * @throws FlotillaError when an argument holds a future of another client or a released one.
+ */
+export function prepareTask(
+  owner: FutureOwner,
+  shipped: ShippedFunction,
+  fn: (...args: unknown[]) => unknown,
+  args: unknown[],
+  options: SubmitOptions,
+  key: string | undefined,
+  what: string,
+): PreparedTask {
+  const encoded = encodeValue(args, {
+    label: `the arguments of ${what}`,
+    argumentsOf: what,
+    externalRef: (value) => {
+      if (!(value instanceof Future)) return undefined;
+      if (value.owner !== owner) throw new FlotillaError(`argument of ${what} holds future ${value.key} of another client; gather it first or use futures of this client`);
+      if (value.released) throw new FlotillaError(`argument of ${what} holds future ${value.key}, which was released; keep the future until its dependents are submitted`);
+      return value.key;
+    },
+  });
+  const taskKey = key ?? (options.pure === false ? `${shipped.name}-${randomUUID()}` : `${shipped.name}-${tokenize(shipped.hash, encoded)}`);
+  return { key: taskKey, fn: shipped, callable: fn, args, encoded, options };
+}
+
+/**
+ * The iterables given to `map`, as arrays of one length (one column per argument position).
+ * @throws ConfigurationError when there are none, one is not iterable, or their lengths differ.
+ */
+export function mapColumns(iterables: Iterable<unknown>[]): unknown[][] {
+  if (iterables.length === 0) throw new ConfigurationError('map needs at least one iterable of arguments, e.g. client.map(fn, [1, 2, 3])');
+  const columns = iterables.map((it, i) => {
+    if (it === null || typeof (it as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new ConfigurationError(`argument ${i + 2} of map must be an iterable (an array, a Set …), got ${typeof it}`);
+    }
+    return [...it];
+  });
+  const length = columns[0]!.length;
+  if (columns.some((c) => c.length !== length)) {
+    throw new ConfigurationError(`map got iterables of different lengths (${columns.map((c) => c.length).join(', ')}); give them all the same length so no element is silently dropped`);
+  }
+  return columns;
+}
+
+/** The values of one `scatter` call, encoded and keyed; `names` is set when they came as a plain object. */
+export interface PreparedScatter {
+  readonly names: string[] | undefined;
+  readonly values: unknown[];
+  readonly encoded: EncodedValue[];
+  readonly keys: string[];
+}
+
+/**
+ * Encodes and keys the values given to `scatter` (by hash of their bytes with `hash`, else random).
+ * @throws ConfigurationError when `values` is neither an array nor a plain object.
+ */
+export function prepareScatter(values: unknown, options: ScatterOptions): PreparedScatter {
+  const named = !Array.isArray(values) && isPlainObject(values);
+  if (!Array.isArray(values) && !named) {
+    throw new ConfigurationError(`scatter takes an array of values (or a plain object of named values), got ${describeKind(values)}; for one value write: const [future] = await client.scatter([value])`);
+  }
+  const names = named ? Object.keys(values as Record<string, unknown>) : [];
+  const list = named ? Object.values(values as Record<string, unknown>) : (values as unknown[]);
+  const encoded = list.map((v, i) => encodeValue(v, { label: named ? `value ${JSON.stringify(names[i])} given to scatter` : `value ${i} given to scatter` }));
+  const keys = encoded.map((e, i) => options.hash ? `scatter-${tokenize('scatter', e)}` : named ? `${names[i]}-${randomUUID()}` : `scatter-${randomUUID()}`);
+  return { names: named ? names : undefined, values: list, encoded, keys };
+}
+
+function tokenize(fnHash: string, encoded: EncodedValue): string {
+  const hash = createHash('sha1').update(fnHash).update(encoded.body);
+  for (const frame of encoded.frames) hash.update(frame);
+  return hash.digest('hex').slice(0, 32);
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'an object';
+}

@@ -1,0 +1,43 @@
+/**
+ * Retiring workers gracefully: they stop taking tasks, what they run is rescheduled, results only they
+ * hold are copied to workers that stay, then they are told to close. Apart from the server because it
+ * is one multi-step procedure over the state and the request fan-outs, not message handling.
+ */
+import type { ServerInternals } from './server.js';
+import type { WorkerRecord } from './state/types.js';
+
+/** Retires the running workers among `names` together; resolves when they are gone. */
+export async function retireWorkers(core: ServerInternals, names: string[], reason: string): Promise<void> {
+  const state = core.server.state;
+  const leaving = names.map((name) => state.workerByName(name)).filter((w): w is WorkerRecord => w?.status === 'running');
+  // All of them stop taking work first, so none receives the results of another that is leaving too.
+  for (const worker of leaving) state.beginRetire(worker);
+  core.flush();
+  await Promise.all(leaving.map((worker) => handOffAndClose(core, worker, reason)));
+}
+
+/** Retires one worker (it asked to leave); nothing happens unless it is running. */
+export async function retireWorker(core: ServerInternals, worker: WorkerRecord, reason: string): Promise<void> {
+  if (worker.status !== 'running') return;
+  core.server.state.beginRetire(worker);
+  core.flush();
+  await handOffAndClose(core, worker, reason);
+}
+
+async function handOffAndClose(core: ServerInternals, worker: WorkerRecord, reason: string): Promise<void> {
+  const state = core.server.state;
+  const keys = state.keysOnlyOn(worker);
+  const others = [...state.workers.values()].filter((w) => w.status === 'running' && w !== worker);
+  if (keys.length > 0 && others.length > 0) {
+    const plan = new Map<WorkerRecord, string[]>();
+    keys.forEach((key, i) => {
+      const target = others[i % others.length]!;
+      plan.set(target, [...(plan.get(target) ?? []), key]);
+    });
+    await core.requests.copyFrom(worker, plan);
+    core.server.log.info(`worker ${worker.id} retiring: moved ${keys.length} result(s) to other workers`);
+  }
+  if (!state.workers.has(worker.peer)) return;
+  core.send(worker.peer, { op: 'close', reason });
+  core.removeWorker(worker.peer, `retired (${reason})`, true);
+}

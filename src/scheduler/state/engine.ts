@@ -1,0 +1,201 @@
+/**
+ * The transition engine: runs one stimulus to a fixed point. A stimulus recommends transitions; the
+ * engine applies them through the one table in transitions.ts, offers queued tasks to workers, and
+ * repeats until nothing is left. It is also the context the table's handlers work through. What
+ * clients and workers say (the stimuli) lives in other modules; this is the loop all of them share.
+ */
+import { InvalidTransitionError } from '../../errors/index.js';
+import type { ComputeOrder, DepLocation, FunctionSource, TaskSpec } from '../../protocol/messages.js';
+import { DurationStats, decideWorker, satisfiesRestrictions, workerCapacity } from './assignment.js';
+import { checkInvariants, TransitionStory } from './diagnostics.js';
+import { Outbox } from './outbox.js';
+import { ReadyQueue } from './ready-queue.js';
+import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
+import { newTask, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
+
+const PENDING: ReadonlySet<TaskStateName> = new Set(['waiting', 'queued', 'processing']);
+
+export class TransitionEngine implements TransitionContext {
+  readonly tasks = new Map<string, TaskRecord>();
+  readonly workers = new Map<string, WorkerRecord>();
+  readonly functions = new Map<string, FunctionSource>();
+  readonly ready = new ReadyQueue();
+  readonly stats = new DurationStats();
+  readonly outbox = new Outbox();
+  readonly story = new TransitionStory();
+  transitionCount = 0;
+
+  #recommendations = new Map<TaskRecord, { to: TaskStateName; args: TransitionArgs }>();
+  #seq = 0;
+  #rotation = 0;
+  #stimulus = '';
+  readonly #validate: boolean;
+  readonly #transitionLimit: number;
+
+  constructor(validate: boolean, transitionLimit: number) {
+    this.#validate = validate;
+    this.#transitionLimit = transitionLimit;
+  }
+
+  /** Creates a task in `released` and adds it to the graph, numbered in submission order. */
+  createTask(key: string, spec: TaskSpec | undefined): TaskRecord {
+    const task = newTask(key, spec, this.#seq++);
+    this.tasks.set(key, task);
+    return task;
+  }
+
+  recommend(task: TaskRecord, to: TaskStateName, args: TransitionArgs = {}): void {
+    this.#recommendations.set(task, { to, args });
+  }
+
+  isRecommended(task: TaskRecord): boolean {
+    return this.#recommendations.has(task);
+  }
+
+  toClient(client: ClientRecord, message: object): void {
+    this.outbox.queue('client', client.peer, message);
+  }
+
+  toWorker(worker: WorkerRecord, message: object): void {
+    this.outbox.queue('worker', worker.peer, message);
+  }
+
+  /** Runs one stimulus: the body queues recommendations, then transitions run until none are left. */
+  run(stimulus: string, body: () => void): void {
+    this.#stimulus = stimulus;
+    body();
+    for (;;) {
+      this.#drainRecommendations();
+      if (!this.#assignReady()) break;
+    }
+    if (this.#validate) checkInvariants(this.tasks.values(), this.ready);
+  }
+
+  #drainRecommendations(): void {
+    // A Map iterator is live: recommendations made while draining are visited too, and a task
+    // recommended again after its turn is appended again. Taking entries from the front with a fresh
+    // iterator each time would rescan deleted slots and turn this quadratic.
+    for (const [task, { to, args }] of this.#recommendations) {
+      this.#recommendations.delete(task);
+      this.transition(task, to, args);
+    }
+  }
+
+  /** Moves a task now, through `released` when the table has no direct way. */
+  transition(task: TaskRecord, to: TaskStateName, args: TransitionArgs): void {
+    const from = task.state;
+    if (from === to || from === 'forgotten') return;
+    if (++this.transitionCount > this.#transitionLimit) {
+      throw new InvalidTransitionError(`more than ${this.#transitionLimit} transitions: a loop? last was ${task.key} ${from}->${to}`);
+    }
+    const handler = findHandler(from, to);
+    if (handler) {
+      task.state = to;
+      this.story.record(task.key, from, to, this.#stimulus);
+      handler(this, task, args);
+      return;
+    }
+    if (findHandler(from, 'released') && findHandler('released', to)) {
+      this.transition(task, 'released', {});
+      if (task.state === 'released') this.transition(task, to, args);
+      else this.recommend(task, to, args);
+      return;
+    }
+    throw new InvalidTransitionError(
+      `impossible transition ${from} -> ${to} for task ${task.key}; its story: ${JSON.stringify(this.story.of(task.key).slice(-10))}`,
+    );
+  }
+
+  /** Moves queued tasks to workers with room, in priority order. Returns true when it recommended anything. */
+  #assignReady(): boolean {
+    if (this.ready.size === 0) return false;
+    const running = [...this.workers.values()].filter((w) => w.status === 'running');
+    if (running.length === 0) return false;
+    const blocked: TaskRecord[] = [];
+    let assigned = false;
+    let task: TaskRecord | undefined;
+    while ((task = this.ready.pop())) {
+      const t = task;
+      const candidates = running.filter((w) => w.processing.size < workerCapacity(w, t.group, this.stats));
+      if (candidates.length === 0) {
+        blocked.push(t);
+        // Every worker is full for this group; other groups may still fit, but order matters more.
+        break;
+      }
+      const worker = decideWorker(t, candidates, this.#rotation++);
+      if (!worker) {
+        blocked.push(t);
+        continue;
+      }
+      this.transition(t, 'processing', { worker });
+      assigned = true;
+    }
+    for (const t of blocked) this.ready.push(t);
+    return assigned && this.#recommendations.size > 0;
+  }
+
+  sendCompute(task: TaskRecord, worker: WorkerRecord): void {
+    const spec = task.spec!;
+    if (!worker.knownFunctions.has(spec.fn)) {
+      const fn = this.functions.get(spec.fn);
+      if (fn) this.toWorker(worker, { op: 'functions', fns: [fn] });
+      worker.knownFunctions.add(spec.fn);
+    }
+    const deps: DepLocation[] = [];
+    for (const dep of task.deps) {
+      deps.push({ key: dep.key, holders: [...dep.holders].map((w) => w.info.address), local: dep.processingOn === worker || dep.holders.has(worker) });
+    }
+    const order: ComputeOrder = { key: task.key, fn: spec.fn, args: spec.args, deps, priority: task.priority };
+    if (spec.restrictions?.resources) order.resources = spec.restrictions.resources;
+    this.toWorker(worker, { op: 'compute', tasks: [order] });
+  }
+
+  tryEarlyAssign(task: TaskRecord): void {
+    if (task.state !== 'waiting' || task.waitingOn.size === 0) return;
+    let target: WorkerRecord | undefined;
+    for (const dep of task.waitingOn) {
+      if (dep.state !== 'processing' || !dep.processingOn) return;
+      if (target && dep.processingOn !== target) return;
+      target = dep.processingOn;
+    }
+    if (!target || target.status !== 'running' || !satisfiesRestrictions(task, target, true)) return;
+    this.recommend(task, 'processing', { worker: target });
+  }
+
+  isNeeded(task: TaskRecord): boolean {
+    if (task.wantedBy.size > 0) return true;
+    for (const dependent of task.dependents) if (PENDING.has(dependent.state)) return true;
+    return false;
+  }
+
+  checkRelease(task: TaskRecord): void {
+    if (this.#recommendations.has(task) || this.isNeeded(task)) return;
+    switch (task.state) {
+      case 'memory':
+      case 'waiting':
+      case 'queued':
+      case 'processing':
+        this.recommend(task, task.dependents.size === 0 ? 'forgotten' : 'released');
+        break;
+      case 'released':
+      case 'erred':
+      case 'cancelled':
+      case 'lost':
+        if (task.dependents.size === 0) this.recommend(task, 'forgotten');
+        break;
+      default:
+        break;
+    }
+  }
+
+  forget(task: TaskRecord): void {
+    this.tasks.delete(task.key);
+    for (const client of task.wantedBy) client.wants.delete(task);
+    task.wantedBy.clear();
+    for (const dep of task.deps) {
+      dep.dependents.delete(task);
+      this.checkRelease(dep);
+    }
+    for (const dependent of task.dependents) dependent.deps.delete(task);
+  }
+}
