@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
 import type {
-  ClientToScheduler, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary, WorkerToScheduler,
+  HandlerTable, ClientToScheduler, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary, WorkerToScheduler,
 } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import { clientToSchedulerSchema, validateBatch, workerToSchedulerSchema } from '../protocol/validate.js';
@@ -23,7 +23,7 @@ import type { SchedulerOptions } from './options.js';
 import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
 import { SchedulerState } from './state/scheduler-state.js';
-import type { WorkerRecord } from './state/types.js';
+import type { ClientRecord, WorkerRecord } from './state/types.js';
 import { workerHandlers } from './worker-handlers.js';
 import { WorkerRequests, type RequestIo } from './worker-requests.js';
 
@@ -72,7 +72,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #requests: WorkerRequests;
   readonly #internals: ServerInternals;
 
-  private constructor(private readonly options: SchedulerOptions) {
+  private constructor(options: SchedulerOptions) {
     super();
     this.state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate });
     this.heartbeatMs = options.heartbeatMs ?? 500;
@@ -156,10 +156,10 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       try {
         if (worker) {
           worker.lastSeen = now;
-          workerHandlers(this.#internals, worker)[message.op as WorkerToScheduler['op']](message as never);
+          this.#workerTable(worker)[message.op as WorkerToScheduler['op']](message as never);
         } else if (client) {
           client.lastSeen = now;
-          clientHandlers(this.#internals, client)[message.op as ClientToScheduler['op']](message as never);
+          this.#clientTable(client)[message.op as ClientToScheduler['op']](message as never);
         } else {
           this.#fromUnknownPeer(peer, message, now);
         }
@@ -168,6 +168,22 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       }
     }
     this.#flush();
+  }
+
+  // Handler tables are built once per peer: a table is a dozen closures, too many to make per message.
+  #workerTables = new WeakMap<WorkerRecord, HandlerTable<WorkerToScheduler>>();
+  #clientTables = new WeakMap<ClientRecord, HandlerTable<ClientToScheduler>>();
+
+  #workerTable(worker: WorkerRecord): HandlerTable<WorkerToScheduler> {
+    let table = this.#workerTables.get(worker);
+    if (!table) this.#workerTables.set(worker, (table = workerHandlers(this.#internals, worker)));
+    return table;
+  }
+
+  #clientTable(client: ClientRecord): HandlerTable<ClientToScheduler> {
+    let table = this.#clientTables.get(client);
+    if (!table) this.#clientTables.set(client, (table = clientHandlers(this.#internals, client)));
+    return table;
   }
 
   #fromUnknownPeer(peer: string, message: ClientToScheduler | WorkerToScheduler, now: number): void {

@@ -12,7 +12,6 @@ import type { WireError } from '../protocol/messages.js';
 import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
 
 const port = parentPort!;
-const threadName = (workerData as { name?: string } | undefined)?.name ?? 'thread';
 const threadIndex = (workerData as { index?: number } | undefined)?.index ?? 0;
 const queue: ThreadTask[] = [];
 const dropped = new Set<number>();

@@ -11,9 +11,7 @@ import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { Outbox } from './outbox.js';
 import { ReadyQueue } from './ready-queue.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
-import { newTask, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
-
-const PENDING: ReadonlySet<TaskStateName> = new Set(['waiting', 'queued', 'processing']);
+import { newTask, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 
 export class TransitionEngine implements TransitionContext {
   readonly tasks = new Map<string, TaskRecord>();
@@ -164,7 +162,7 @@ export class TransitionEngine implements TransitionContext {
 
   isNeeded(task: TaskRecord): boolean {
     if (task.wantedBy.size > 0) return true;
-    for (const dependent of task.dependents) if (PENDING.has(dependent.state)) return true;
+    for (const dependent of task.dependents) if (PENDING_STATES.has(dependent.state)) return true;
     return false;
   }
 

@@ -5,7 +5,7 @@
  * InvalidTransitionError.
  */
 import type { WireError } from '../../protocol/messages.js';
-import type { ClientRecord, TaskRecord, TaskStateName, WorkerRecord } from './types.js';
+import { PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 import type { ReadyQueue } from './ready-queue.js';
 
 export interface TransitionArgs {
@@ -36,8 +36,6 @@ export interface TransitionContext {
 type Handler = (ctx: TransitionContext, task: TaskRecord, args: TransitionArgs) => void;
 export type TransitionName = `${TaskStateName}->${TaskStateName}`;
 
-const PENDING: ReadonlySet<TaskStateName> = new Set(['waiting', 'queued', 'processing']);
-
 function leaveWorker(ctx: TransitionContext, task: TaskRecord, cancelOnWorker: boolean): void {
   const worker = task.processingOn;
   if (!worker) return;
@@ -61,7 +59,7 @@ function notifyClients(ctx: TransitionContext, task: TaskRecord, message: object
 
 function failDependents(ctx: TransitionContext, task: TaskRecord, to: 'erred' | 'cancelled', args: TransitionArgs): void {
   for (const dependent of task.dependents) {
-    if (PENDING.has(dependent.state) || dependent.state === 'released') ctx.recommend(dependent, to, args);
+    if (PENDING_STATES.has(dependent.state) || dependent.state === 'released') ctx.recommend(dependent, to, args);
   }
 }
 

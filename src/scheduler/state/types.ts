@@ -12,6 +12,9 @@ export type TaskStateName =
   | 'lost'
   | 'forgotten';
 
+/** States of a task that will still produce a result: a dependent here keeps its inputs needed. */
+export const PENDING_STATES: ReadonlySet<TaskStateName> = new Set(['waiting', 'queued', 'processing']);
+
 export interface TaskRecord {
   readonly key: string;
   state: TaskStateName;
