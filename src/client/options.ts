@@ -21,11 +21,19 @@ export interface SubmitOptions {
   key?: string;
   /** Same function and arguments → same key, computed once, as in Dask. `false` gives every call a new key. @defaultValue true */
   pure?: boolean;
-  /** Worker ids, names, hosts or addresses the task must run on. */
+  /**
+   * Worker ids, names, hosts or addresses the task must run on. A task no connected worker may run waits
+   * for one to join; the client logs once why (see `resources`).
+   */
   workers?: string[];
   /** With `workers`: prefer them, but allow others. @defaultValue false */
   allowOtherWorkers?: boolean;
-  /** Abstract resources held while the task runs, e.g. `{ GPU: 1 }`; only workers offering them run it. */
+  /**
+   * Abstract resources held while the task runs, e.g. `{ GPU: 1 }`; only workers offering them run it, and
+   * never more at once than a worker offers. When no connected worker offers them, the task waits for one
+   * and the client logs a warning once, naming what was asked, what is offered and a likely typo
+   * (`gpu` for `GPU`).
+   */
   resources?: Record<string, number>;
 }
 

@@ -255,6 +255,7 @@ export class RemoteSession implements Session {
     'task-erred': (m) => this.listener.erred(m.key, fromWireError(m.error)),
     'task-cancelled': (m) => this.listener.cancelled(m.key, m.reason),
     'task-lost': (m) => this.listener.lost(m.key, m.reason),
+    'no-worker': (m) => this.log.warn(m.reason),
     'who-has-reply': (m) => this.#reply(m),
     'gather-reply': (m) => this.#reply(m),
     'run-reply': (m) => this.#reply(m),

@@ -126,6 +126,8 @@ export type SchedulerToClient =
   | { op: 'task-erred'; key: TaskKey; error: WireError }
   | { op: 'task-cancelled'; key: TaskKey; reason: string }
   | { op: 'task-lost'; key: TaskKey; reason: string }
+  /** No connected worker may run `key` (its restrictions); it waits. Sent once per kind of restriction. */
+  | { op: 'no-worker'; key: TaskKey; reason: string }
   | { op: 'who-has-reply'; id: number; holders: Record<TaskKey, string[]> }
   | { op: 'gather-reply'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] }
   | { op: 'run-reply'; id: number; results: Record<string, WireValue>; errors: Record<string, WireError> }

@@ -116,6 +116,7 @@ export const schedulerToClientSchema: MessageSchema = {
   'task-erred': { key: 'string', error: 'object' },
   'task-cancelled': { key: 'string', reason: 'string' },
   'task-lost': { key: 'string', reason: 'string' },
+  'no-worker': { key: 'string', reason: 'string' },
   'who-has-reply': { id: 'number', holders: 'object' },
   'gather-reply': { id: 'number', values: 'object', missing: 'array' },
   'run-reply': { id: 'number', results: 'object', errors: 'object' },

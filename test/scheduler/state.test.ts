@@ -131,6 +131,56 @@ describe('scheduler state machine', () => {
     expect(state.tasks.get('pinned')!.processingOn!.id).toBe('w9');
   });
 
+  it('tells the waiting clients once why no worker may run a task, and again only after the workers change', () => {
+    const { state, client } = setup(1);
+    const noWorker = () => state.takeOutgoing().filter((o) => o.peer === 'c' && (o.message as { op: string }).op === 'no-worker')
+      .map((o) => o.message as { key: string; reason: string });
+    state.submit(client, [spec('g1', [], { restrictions: { resources: { gpu: 1 } } }), spec('g2', [], { restrictions: { resources: { gpu: 1 } } })]);
+    expect(noWorker()).toEqual([{
+      op: 'no-worker', key: 'g1',
+      reason: 'task g1 waits: no connected worker may run it, because it needs gpu=1 on one worker, and the most any connected worker offers is ' +
+        'no resources (start workers that offer them (LocalCluster resources: { gpu: 1 }, flotilla-worker --resources gpu=1) or ask for less). ' +
+        'It will run when a worker that fits joins.',
+    }]);
+    state.submit(client, [spec('g3', [], { restrictions: { resources: { gpu: 1 } } })]);
+    expect(noWorker()).toEqual([]);
+
+    state.addWorker('big', registration('big', { resources: { GPU: 4 } }), NOW);
+    expect(noWorker().map((m) => m.reason)).toEqual([
+      'task g1 waits: no connected worker may run it, because it needs gpu=1 on one worker, and the most any connected worker offers is ' +
+        'GPU=4 (did you mean "GPU" instead of "gpu"? Resource names are case-sensitive). It will run when a worker that fits joins.',
+    ]);
+    expect(state.tasks.get('g1')!.state).toBe('queued');
+
+    state.submit(client, [spec('pinned', [], { restrictions: { workers: ['w9'] } }), spec('anywhere', [], { restrictions: { workers: ['w9'], allowOtherWorkers: true } })]);
+    expect(noWorker().map((m) => m.reason)).toEqual([
+      'task pinned waits: no connected worker may run it, because it may run only on "w9", and none of those is connected (connected: "w0", "big"). ' +
+        'Name a connected worker, or pass allowOtherWorkers: true to make the list a preference. It will run when a worker that fits joins.',
+    ]);
+    expect(state.tasks.get('anywhere')!.state).toBe('processing');
+  });
+
+  it('says nothing when the worker that fits is only busy, or when no worker is connected yet', () => {
+    const { state, client } = setup(0);
+    state.submit(client, [spec('gpu', [], { restrictions: { resources: { GPU: 1 } } })]);
+    expect(state.takeOutgoing().filter((o) => (o.message as { op: string }).op === 'no-worker')).toEqual([]);
+    state.addWorker('g', registration('g', { resources: { GPU: 1 } }), NOW);
+    state.addWorker('plain', registration('plain'), NOW);
+    state.submit(client, Array.from({ length: 6 }, (_, i) => spec(`more-${i}`, [], { restrictions: { resources: { GPU: 1 } } })));
+    expect(state.tasks.get('more-5')!.state).toBe('queued');
+    expect(state.takeOutgoing().filter((o) => (o.message as { op: string }).op === 'no-worker')).toEqual([]);
+  });
+
+  it('finds the clients of a task through what is built on it when nobody holds the task itself', () => {
+    const { state, client } = setup(1);
+    state.submit(client, [spec('input', [], { restrictions: { workers: ['elsewhere'] } }), spec('result', ['input'])]);
+    state.release(client, ['input']);
+    state.takeOutgoing();
+    state.addWorker('w1', registration('w1'), NOW);
+    const told = state.takeOutgoing().filter((o) => (o.message as { op: string }).op === 'no-worker');
+    expect(told.map((o) => [o.peer, (o.message as { key: string }).key])).toEqual([['c', 'input']]);
+  });
+
   it('runs higher priority first when workers are full', () => {
     const { state, client, ws } = setup(1);
     state.submit(client, [spec('first'), spec('second'), spec('low', [], { priority: -1 }), spec('high', [], { priority: 5 })]);

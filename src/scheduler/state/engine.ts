@@ -10,6 +10,7 @@ import { DurationStats, decideWorker, satisfiesRestrictions, workerCapacity } fr
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { Outbox } from './outbox.js';
 import { ReadyQueue } from './ready-queue.js';
+import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
 import { newTask, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 
@@ -21,6 +22,7 @@ export class TransitionEngine implements TransitionContext {
   readonly stats = new DurationStats();
   readonly outbox = new Outbox();
   readonly story = new TransitionStory();
+  readonly unrunnable = new UnrunnableReports();
   transitionCount = 0;
 
   #recommendations = new Map<TaskRecord, { to: TaskStateName; args: TransitionArgs }>();
@@ -123,6 +125,8 @@ export class TransitionEngine implements TransitionContext {
       const worker = decideWorker(t, candidates, this.#rotation++);
       if (!worker) {
         blocked.push(t);
+        const reason = this.unrunnable.explainOnce(t, running);
+        if (reason) for (const client of clientsWaitingOn(t)) this.toClient(client, { op: 'no-worker', key: t.key, reason });
         continue;
       }
       this.transition(t, 'processing', { worker });

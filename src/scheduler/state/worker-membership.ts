@@ -13,6 +13,7 @@ export function addWorker(engine: TransitionEngine, peer: string, info: WorkerRe
     knownFunctions: new Set(), memory: 0, lastSeen: now, status: 'running',
   };
   engine.workers.set(peer, worker);
+  engine.unrunnable.workersChanged();
   engine.run(`add-worker-${info.name}`, () => {});
   return worker;
 }
@@ -27,6 +28,7 @@ export function beginRetire(engine: TransitionEngine, worker: WorkerRecord): voi
   if (worker.status !== 'running') return;
   engine.run(`retire-${worker.id}`, () => {
     worker.status = 'closing';
+    engine.unrunnable.workersChanged();
     for (const task of [...worker.processing]) engine.recommend(task, 'released');
   });
 }
@@ -54,6 +56,7 @@ export function removeWorker(
   if (!worker) return undefined;
   engine.workers.delete(peer);
   worker.status = 'removed';
+  engine.unrunnable.workersChanged();
   engine.run(`remove-worker-${worker.id}`, () => {
     const blamed = graceful ? new Set<TaskRecord>() : tasksRunningAtDeath(worker);
     for (const task of [...worker.processing]) {
