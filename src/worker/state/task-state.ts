@@ -1,0 +1,334 @@
+/**
+ * The worker's task state: the tasks the scheduler gave this worker, from `compute` to the report that
+ * they finished. Which inputs each still waits for, which are ready (in priority order), which run on
+ * which thread, what resources they hold, and which completion reports are not sent yet.
+ *
+ * It decides and does not do: it owns no sockets, threads, timers or promises, as distributed keeps its
+ * WorkerState apart from the Worker. Events come in as method calls (an order accepted, a value stored,
+ * a fetch done, a thread's result, a lost thread, a cancel, room on the threads). What it needs done it
+ * asks synchronously of three small interfaces: `TaskThreads` (what fits, where a task went, put it
+ * there), `FunctionModules` (a function's module URL) and `TaskEffects` (fetch these inputs, send this to
+ * the scheduler, call back soon). In a worker they are the thread pool, the local files and `LocalTasks`
+ * themselves, so the per-task path is a method call as before and allocates nothing it did not; in unit
+ * tests they are plain recording objects.
+ */
+import type { ComputeOrder, TaskFinishedReport, WireError, WireValue } from '../../protocol/messages.js';
+import { toWireError } from '../../protocol/wire-error.js';
+import { Heap } from '../../util/heap.js';
+import { ResourceLedger } from '../resource-ledger.js';
+import { fromWire, toWire, type StoredData } from '../stored-data.js';
+import type { StoredValue, ThreadOutcome, ThreadTask } from '../thread-protocol.js';
+import type { FetchRequest, FunctionModules, LocalTask, TaskEffects, TaskStateOptions, TaskThreads } from './types.js';
+
+/** Results up to this size travel with the completion report, so waiting clients get them in one hop. */
+export const INLINE_RESULT_BYTES = 64 * 1024;
+
+/** Higher priority first; among equals, the task accepted first. */
+function runsBefore(a: LocalTask, b: LocalTask): boolean {
+  return a.order.priority !== b.order.priority ? a.order.priority > b.order.priority : a.id < b.id;
+}
+
+export class WorkerTaskState {
+  #tasks = new Map<string, LocalTask>();
+  #byThreadId = new Map<number, LocalTask>();
+  #waiters = new Map<string, Set<LocalTask>>();
+  #ready = new Heap<LocalTask>(runsBefore);
+  readonly #resources: ResourceLedger;
+  readonly #random: () => number;
+  readonly #now: () => number;
+  #nextId = 1;
+  #reports: TaskFinishedReport[] = [];
+
+  constructor(
+    private readonly data: StoredData,
+    private readonly threads: TaskThreads,
+    private readonly modules: FunctionModules,
+    private readonly effects: TaskEffects,
+    options: TaskStateOptions,
+  ) {
+    this.#resources = new ResourceLedger(options.offeredResources);
+    this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Tasks accepted and not yet finished, failed or cancelled. */
+  get size(): number {
+    return this.#tasks.size;
+  }
+
+  /** The scheduler ordered a task computed here (a repeated order for a known key is ignored). */
+  accept(order: ComputeOrder): void {
+    if (this.#tasks.has(order.key)) return;
+    const task: LocalTask = { id: this.#nextId++, order, missing: new Set(), state: 'waiting', transferMs: 0 };
+    this.#tasks.set(order.key, task);
+    let toFetch: Map<string, string[]> | undefined;
+    for (const dep of order.deps) {
+      if (this.data.has(dep.key)) continue;
+      task.missing.add(dep.key);
+      this.#addWaiter(dep.key, task);
+      if (!dep.local && !this.#tasks.has(dep.key)) (toFetch ??= new Map()).set(dep.key, dep.holders);
+    }
+    if (task.missing.size === 0) this.#makeReady(task);
+    else if (toFetch) this.#fetch(task, toFetch);
+    else this.#pinBehindInputs(task);
+  }
+
+  /** A task whose missing inputs all run on one thread follows them there (see #chainBehind). */
+  #pinBehindInputs(task: LocalTask): void {
+    if (task.order.resources) return;
+    let slot: number | undefined;
+    for (const key of task.missing) {
+      const producer = this.#tasks.get(key);
+      const placed = producer?.state === 'dispatched' ? this.threads.placement.get(producer.id) : undefined;
+      if (placed === undefined || (slot !== undefined && placed !== slot)) return;
+      slot = placed;
+    }
+    if (slot === undefined) return;
+    const threadTask = this.#threadTask(task, this.modules.functionUrl(task.order.fn));
+    if (!this.threads.dispatchTo(slot, [threadTask])) return;
+    task.state = 'dispatched';
+    this.#byThreadId.set(task.id, task);
+    for (const key of task.missing) this.#waiters.get(key)?.delete(task);
+    this.#chainBehind(threadTask);
+  }
+
+  #addWaiter(key: string, task: LocalTask): void {
+    let set = this.#waiters.get(key);
+    if (!set) this.#waiters.set(key, (set = new Set()));
+    set.add(task);
+  }
+
+  /** Asks for the inputs held elsewhere, each from one of its holders chosen at random. */
+  #fetch(task: LocalTask, wanted: Map<string, string[]>): void {
+    const byHolder = new Map<string, string[]>();
+    const unavailable: string[] = [];
+    for (const [key, holders] of wanted) {
+      const holder = holders[Math.floor(this.#random() * holders.length)];
+      if (!holder) {
+        unavailable.push(key);
+        continue;
+      }
+      const keys = byHolder.get(holder);
+      if (keys) keys.push(key);
+      else byHolder.set(holder, [key]);
+    }
+    this.effects.fetch({ byHolder, unavailable, task });
+  }
+
+  /** A peer sent an input: kept unless a copy arrived meanwhile. */
+  inputFetched(key: string, value: WireValue): void {
+    if (!this.data.has(key)) this.storeValue(key, fromWire(value, false));
+  }
+
+  /**
+   * A fetch ended after `transferMs`. A task still waiting that lacks any of its inputs (`missing`) is
+   * dropped and the scheduler told, so that it recomputes them; then ready tasks go to the threads.
+   */
+  fetchDone(request: FetchRequest, missing: string[], transferMs: number): void {
+    const task = request.task;
+    task.transferMs += transferMs;
+    if (missing.length > 0 && this.#tasks.get(task.order.key) === task) {
+      this.#tasks.delete(task.order.key);
+      for (const key of task.missing) this.#waiters.get(key)?.delete(task);
+      this.effects.send({ op: 'missing-data', key: task.order.key, missing });
+    }
+    this.pump();
+  }
+
+  /** Keeps a value and readies the tasks that waited only for it; returns its size in bytes. */
+  storeValue(key: string, value: StoredValue): number {
+    const nbytes = this.data.put(key, value);
+    const waiting = this.#waiters.get(key);
+    if (waiting) {
+      this.#waiters.delete(key);
+      for (const task of waiting) {
+        task.missing.delete(key);
+        if (task.missing.size === 0 && task.state === 'waiting') this.#makeReady(task);
+      }
+    }
+    return nbytes;
+  }
+
+  #makeReady(task: LocalTask): void {
+    task.state = 'ready';
+    this.#ready.push(task);
+  }
+
+  /** The scheduler no longer wants a task: forget it, and stop it if a thread has it. */
+  cancel(key: string): void {
+    const task = this.#tasks.get(key);
+    if (!task) return;
+    this.#tasks.delete(key);
+    for (const dep of task.missing) this.#waiters.get(dep)?.delete(task);
+    if (task.state === 'ready') this.#ready.removeWhere((t) => t === task);
+    if (task.state === 'dispatched') {
+      this.#byThreadId.delete(task.id);
+      this.#resources.release(task.order.resources);
+      this.threads.cancel(task.id);
+    }
+  }
+
+  /** Sends ready tasks to threads with room, in priority order, a batch per function. */
+  pump(): void {
+    while (this.#ready.size > 0) {
+      const head = this.#ready.peek()!;
+      let url: string;
+      try {
+        url = this.modules.functionUrl(head.order.fn);
+      } catch (error) {
+        this.#ready.pop();
+        this.#fail(head, toWireError(error, head.order.key), 0);
+        continue;
+      }
+      const free = this.threads.freeSlots(url);
+      if (free === 0) return;
+      const batch: ThreadTask[] = [];
+      while (batch.length < free && this.#ready.size > 0) {
+        const task = this.#ready.peek()!;
+        if (this.modules.functionUrl(task.order.fn) !== url) break;
+        if (!this.#resources.acquire(task.order.resources)) break;
+        this.#ready.pop();
+        task.state = 'dispatched';
+        this.#byThreadId.set(task.id, task);
+        batch.push(this.#threadTask(task, url));
+      }
+      if (batch.length === 0) return;
+      const leftovers = new Set(this.threads.dispatch(batch));
+      for (const leftover of leftovers) {
+        const task = this.#byThreadId.get(leftover.id)!;
+        this.#byThreadId.delete(leftover.id);
+        this.#resources.release(task.order.resources);
+        task.state = 'ready';
+        this.#ready.push(task);
+      }
+      for (const sent of batch) if (!leftovers.has(sent)) this.#chainBehind(sent);
+    }
+  }
+
+  #threadTask(task: LocalTask, url: string): ThreadTask {
+    return {
+      id: task.id,
+      key: task.order.key,
+      fnUrl: url,
+      args: fromWire(task.order.args, false),
+      deps: task.order.deps.map((d) => [d.key, this.data.get(d.key) ?? null] as [string, StoredValue | null]),
+      keep: this.#waiters.has(task.order.key),
+    };
+  }
+
+  /**
+   * Tasks waiting only for inputs that run (or are queued) on the thread `sent` went to follow it onto
+   * that thread at once, taking those inputs from the thread's own recent results: a chain of tasks
+   * then runs back to back on one thread instead of bouncing through the main thread per link.
+   */
+  #chainBehind(sent: ThreadTask): void {
+    const slot = this.threads.placement.get(sent.id);
+    if (slot === undefined) return;
+    const onSlot = new Set<string>([sent.key]);
+    const chained: LocalTask[] = [];
+    const frontier = [sent.key];
+    while (frontier.length > 0 && chained.length < 4_000) {
+      const key = frontier.pop()!;
+      for (const waiter of this.#waiters.get(key) ?? []) {
+        if (waiter.state !== 'waiting' || waiter.order.resources) continue;
+        let fits = true;
+        for (const missing of waiter.missing) {
+          const producer = this.#tasks.get(missing);
+          const placed = onSlot.has(missing) || (producer?.state === 'dispatched' && this.threads.placement.get(producer.id) === slot);
+          if (!placed) {
+            fits = false;
+            break;
+          }
+        }
+        if (!fits) continue;
+        waiter.state = 'dispatched';
+        chained.push(waiter);
+        onSlot.add(waiter.order.key);
+        frontier.push(waiter.order.key);
+      }
+    }
+    if (chained.length === 0) return;
+    const tasks = chained.map((task) => this.#threadTask(task, this.modules.functionUrl(task.order.fn)));
+    if (!this.threads.dispatchTo(slot, tasks)) {
+      for (const task of chained) task.state = 'waiting';
+      return;
+    }
+    for (const task of chained) {
+      this.#byThreadId.set(task.id, task);
+      for (const missing of task.missing) this.#waiters.get(missing)?.delete(task);
+    }
+  }
+
+  /** A thread lacked an input it was said to have computed: wait for the inputs here again. */
+  threadRequeued(threadTask: ThreadTask): void {
+    const task = this.#byThreadId.get(threadTask.id);
+    if (!task) return;
+    this.#byThreadId.delete(threadTask.id);
+    task.state = 'waiting';
+    task.missing.clear();
+    for (const dep of task.order.deps) {
+      if (this.data.has(dep.key)) continue;
+      task.missing.add(dep.key);
+      this.#addWaiter(dep.key, task);
+    }
+    if (task.missing.size === 0) this.#makeReady(task);
+    this.effects.pumpSoon();
+  }
+
+  /** A thread finished a task: keep its result and queue the report, or tell the scheduler it failed. */
+  threadFinished(threadTask: ThreadTask, result: ThreadOutcome): void {
+    const task = this.#byThreadId.get(threadTask.id);
+    if (!task) return;
+    this.#byThreadId.delete(threadTask.id);
+    this.#resources.release(task.order.resources);
+    if (this.#tasks.get(task.order.key) === task) this.#tasks.delete(task.order.key);
+    if (result.ok) {
+      const nbytes = this.storeValue(task.order.key, result.value);
+      const report: TaskFinishedReport = { key: task.order.key, nbytes, duration: result.duration, start: result.start, thread: result.thread, transfer: task.transferMs };
+      if (nbytes <= INLINE_RESULT_BYTES) report.value = toWire(result.value);
+      if (this.#reports.push(report) === 1) this.effects.reportsQueued();
+    } else {
+      this.#fail(task, result.error, result.duration, result.start, result.thread);
+    }
+    this.effects.pumpSoon();
+  }
+
+  /** The completion reports queued since the last call, for one `task-finished` message. */
+  takeReports(): TaskFinishedReport[] {
+    const reports = this.#reports;
+    this.#reports = [];
+    return reports;
+  }
+
+  #fail(task: LocalTask, error: WireError, duration: number, start = this.#now(), thread = -1): void {
+    this.#tasks.delete(task.order.key);
+    this.effects.send({ op: 'task-erred', key: task.order.key, error, duration, start, thread });
+  }
+
+  /** The tasks' thread died: they go back to the ready queue (`requeue`) or fail with the reason. */
+  threadLost(tasks: ThreadTask[], reason: string): void {
+    for (const threadTask of tasks) {
+      const task = this.#byThreadId.get(threadTask.id);
+      if (!task) continue;
+      this.#byThreadId.delete(threadTask.id);
+      this.#resources.release(task.order.resources);
+      if (reason === 'requeue') {
+        task.state = 'ready';
+        this.#ready.push(task);
+      } else {
+        this.#fail(task, { name: 'WorkerThreadError', message: `the task thread running ${task.order.key} died: ${reason}` }, 0);
+      }
+    }
+    this.effects.pumpSoon();
+  }
+
+  /** Drops every task (cancelling those on threads), as when the scheduler forgot this worker. */
+  reset(): void {
+    for (const task of this.#tasks.values()) if (task.state === 'dispatched') this.threads.cancel(task.id);
+    this.#tasks.clear();
+    this.#byThreadId.clear();
+    this.#waiters.clear();
+    this.#ready = new Heap<LocalTask>(runsBefore);
+    this.#resources.clear();
+  }
+}
