@@ -15,7 +15,7 @@
 import type { ComputeOrder, TaskFinishedReport, WireError, WireValue } from '../../protocol/messages.js';
 import { toWireError } from '../../protocol/wire-error.js';
 import { Heap } from '../../util/heap.js';
-import { ResourceLedger } from '../resource-ledger.js';
+import { ResourceLedger } from './resource-ledger.js';
 import { fromWire, toWire, type StoredData } from '../stored-data.js';
 import type { StoredValue, ThreadOutcome, ThreadTask } from '../thread-protocol.js';
 import type { FetchRequest, FunctionModules, LocalTask, TaskEffects, TaskStateOptions, TaskThreads } from './types.js';
