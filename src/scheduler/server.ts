@@ -19,6 +19,7 @@ import { LocalLink } from '../transport/local-link.js';
 import { Logger } from '../util/logger.js';
 import { shortId } from '../util/ids.js';
 import { clientHandlers } from './client-handlers.js';
+import { LazyFrees } from './lazy-frees.js';
 import type { SchedulerOptions } from './options.js';
 import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
@@ -71,6 +72,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #clientTtlMs: number;
   readonly #requests: WorkerRequests;
   readonly #internals: ServerInternals;
+  readonly #frees = new LazyFrees((peer, message) => this.#endpoint.send(peer, message));
 
   private constructor(options: SchedulerOptions) {
     super();
@@ -138,6 +140,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const worker of this.state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
+    this.#frees.flushAll();
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
     await this.#endpoint.close();
@@ -237,6 +240,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #removeWorker(peer: string, reason: string, graceful = false): void {
     const worker = this.state.removeWorker(peer, reason, graceful);
     if (!worker) return;
+    this.#frees.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     this.#requests.workerLeft(peer);
     this.#broadcastWorkerCount();
@@ -257,8 +261,16 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #send(peer: string, message: object): void {
     this.counters.messagesOut++;
     const local = this.#localLinks.get(peer);
-    if (local) local.deliver(message);
-    else this.#endpoint.send(peer, message);
+    if (local) {
+      local.deliver(message);
+      return;
+    }
+    if ((message as { op: string }).op === 'free-keys') {
+      this.#frees.hold(peer, (message as { keys: string[] }).keys);
+      return;
+    }
+    this.#frees.before(peer);
+    this.#endpoint.send(peer, message);
   }
 
   /** A link for a client in this same process: messages pass as objects, with no encoding. */
