@@ -181,6 +181,26 @@ describe('scheduler state machine', () => {
     expect(told.map((o) => [o.peer, (o.message as { key: string }).key])).toEqual([['c', 'input']]);
   });
 
+  it('tops a worker with a deep queue of short tasks up at half its capacity, in one message, not after every report', () => {
+    const { state, client, ws } = setup(1);
+    state.submit(client, [spec('warm')]);
+    state.taskFinished(ws[0]!, [{ key: 'warm', nbytes: 1, duration: 100 }]); // 100 µs: 20 ms of backlog is 200 tasks
+    state.takeOutgoing();
+    state.submit(client, Array.from({ length: 500 }, (_, i) => spec(`t${i}`)));
+    const first = computeKeys(state, 'w0');
+    expect(first).toHaveLength(200);
+    const computeMessages = () => state.takeOutgoing().filter((o) => (o.message as { op: string }).op === 'compute');
+    const sentAfter: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      state.taskFinished(ws[0]!, [{ key: first[i]!, nbytes: 1, duration: 100 }]);
+      sentAfter.push(computeMessages().flatMap((o) => (o.message as { tasks: unknown[] }).tasks).length);
+    }
+    // 99 reports leave 101 tasks on the worker: nothing is sent; the 100th leaves 100, and one message fills it to 200.
+    expect(sentAfter.slice(0, 99).every((n) => n === 0)).toBe(true);
+    expect(sentAfter[99]).toBe(100);
+    expect(ws[0]!.processing.size).toBe(200);
+  });
+
   it('runs higher priority first when workers are full', () => {
     const { state, client, ws } = setup(1);
     state.submit(client, [spec('first'), spec('second'), spec('low', [], { priority: -1 }), spec('high', [], { priority: 5 })]);

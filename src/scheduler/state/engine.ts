@@ -6,7 +6,7 @@
  */
 import { InvalidTransitionError } from '../../errors/index.js';
 import type { ComputeOrder, DepLocation, FunctionSource, TaskSpec } from '../../protocol/messages.js';
-import { DurationStats, decideWorker, satisfiesRestrictions, workerCapacity } from './assignment.js';
+import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { Outbox } from './outbox.js';
 import { ReadyQueue } from './ready-queue.js';
@@ -114,9 +114,16 @@ export class TransitionEngine implements TransitionContext {
     const blocked: TaskRecord[] = [];
     let assigned = false;
     let task: TaskRecord | undefined;
+    // What each worker held when this pass began: a worker is topped up only once it has run down to
+    // its refill mark (see refillMark), and then filled to capacity in one go.
+    const heldAtStart = new Map<WorkerRecord, number>();
+    for (const worker of running) heldAtStart.set(worker, worker.processing.size);
     while ((task = this.ready.pop())) {
       const t = task;
-      const candidates = running.filter((w) => w.processing.size < workerCapacity(w, t.group, this.stats));
+      const candidates = running.filter((w) => {
+        const capacity = workerCapacity(w, t.group, this.stats);
+        return w.processing.size < capacity && heldAtStart.get(w)! <= refillMark(capacity);
+      });
       if (candidates.length === 0) {
         blocked.push(t);
         // Every worker is full for this group; other groups may still fit, but order matters more.
