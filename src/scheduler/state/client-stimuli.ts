@@ -5,7 +5,7 @@
  */
 import type { TaskSpec } from '../../protocol/messages.js';
 import type { TransitionEngine } from './engine.js';
-import type { ClientRecord, TaskRecord, WorkerRecord } from './types.js';
+import { link, type ClientRecord, type TaskRecord, type WorkerRecord } from './types.js';
 
 export function submitTasks(engine: TransitionEngine, client: ClientRecord, specs: TaskSpec[]): void {
   engine.run(`submit-${client.id}`, () => {
@@ -38,8 +38,8 @@ export function submitTasks(engine: TransitionEngine, client: ClientRecord, spec
           });
           continue;
         }
-        task.deps.add(dep);
-        dep.dependents.add(task);
+        link(task, 'deps', dep);
+        link(dep, 'dependents', task);
       }
       if (!engine.isRecommended(task)) engine.recommend(task, task.state === 'released' ? 'waiting' : 'released');
     }

@@ -4,7 +4,7 @@
  * transition engine.
  */
 import type { ReadyQueue } from './ready-queue.js';
-import type { TaskRecord, TaskStateName } from './types.js';
+import { NO_TASKS, type TaskRecord, type TaskStateName } from './types.js';
 
 export interface StoryEntry {
   key: string;
@@ -32,6 +32,7 @@ export class TransitionStory {
 
 /** Checks the invariants; throws an Error naming the first broken one. */
 export function checkInvariants(tasks: Iterable<TaskRecord>, ready: ReadyQueue): void {
+  if (NO_TASKS.size > 0) throw new Error(`invalid scheduler state: the shared empty task set holds ${NO_TASKS.size} tasks (something added to it without link())`);
   for (const task of tasks) {
     const fail = (what: string) => {
       throw new Error(`invalid scheduler state for ${task.key} (${task.state}): ${what}`);

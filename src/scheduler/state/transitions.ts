@@ -5,7 +5,7 @@
  * InvalidTransitionError.
  */
 import type { WireError } from '../../protocol/messages.js';
-import { PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
+import { link, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 import type { ReadyQueue } from './ready-queue.js';
 
 export interface TransitionArgs {
@@ -124,11 +124,11 @@ const releasedToWaiting: Handler = (ctx, task) => {
         });
         return;
       case 'released':
-        task.waitingOn.add(dep);
+        link(task, 'waitingOn', dep);
         ctx.recommend(dep, 'waiting');
         break;
       default:
-        task.waitingOn.add(dep);
+        link(task, 'waitingOn', dep);
     }
   }
   if (task.waitingOn.size === 0) ctx.recommend(task, 'queued');
@@ -230,6 +230,15 @@ export const TRANSITIONS = {
   'lost->forgotten': toForgotten,
 } satisfies Partial<Record<TransitionName, Handler>>;
 
+/** The table indexed by start state, then end state: the lookup runs several times per task, without building a string. */
+const HANDLERS_BY_START = new Map<TaskStateName, Map<TaskStateName, Handler>>();
+for (const [name, handler] of Object.entries(TRANSITIONS) as Array<[TransitionName, Handler]>) {
+  const [from, to] = name.split('->') as [TaskStateName, TaskStateName];
+  let byEnd = HANDLERS_BY_START.get(from);
+  if (!byEnd) HANDLERS_BY_START.set(from, (byEnd = new Map()));
+  byEnd.set(to, handler);
+}
+
 export function findHandler(from: TaskStateName, to: TaskStateName): Handler | undefined {
-  return (TRANSITIONS as Partial<Record<TransitionName, Handler>>)[`${from}->${to}`];
+  return HANDLERS_BY_START.get(from)?.get(to);
 }
