@@ -6,6 +6,18 @@ import type { WireValue } from '../protocol/messages.js';
 
 export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled' | 'lost';
 
+/** What a settled key carries. */
+export interface SettledFields {
+  error?: Error;
+  wire?: WireValue;
+  value?: unknown;
+  hasValue?: boolean;
+  nbytes?: number;
+}
+
+/** For the common settle with nothing to carry: no object per task. */
+export const NO_FIELDS: SettledFields = Object.freeze({});
+
 export class FutureState {
   status: FutureStatus = 'pending';
   /** Handles alive for this key; at zero the client releases the key on the scheduler. */
@@ -28,7 +40,8 @@ export class FutureState {
     return this.status !== 'pending';
   }
 
-  settle(status: Exclude<FutureStatus, 'pending'>, fields: { error?: Error; wire?: WireValue; value?: unknown; hasValue?: boolean; nbytes?: number } = {}): void {
+  /** Leaves `pending` for `status` (see the class comment); `nbytes` when given wins over `fields.nbytes`. */
+  settle(status: Exclude<FutureStatus, 'pending'>, fields: SettledFields = NO_FIELDS, nbytes = fields.nbytes ?? 0): void {
     if (this.status !== 'pending' && !(status === 'finished' && this.status === 'lost')) {
       // A later report for a settled key (e.g. a retry finishing after a cancel) changes nothing the user saw.
       if (this.status === 'finished' && status !== 'finished') this.#reopenAs(status, fields);
@@ -41,7 +54,7 @@ export class FutureState {
       this.value = fields.value;
       this.hasValue = true;
     }
-    this.nbytes = fields.nbytes ?? 0;
+    this.nbytes = nbytes;
     this.#settled();
   }
 

@@ -25,7 +25,7 @@ export class FutureTable {
   /** The session's callbacks: news about a key settles its state; `workersChanged` is the client's. */
   listener(workersChanged: () => void): SessionListener {
     return {
-      finished: (key, nbytes, fields) => this.#states.get(key)?.settle('finished', { ...fields, nbytes }),
+      finished: (key, nbytes, fields) => this.#states.get(key)?.settle('finished', fields, nbytes),
       erred: (key, error) => this.#states.get(key)?.settle('error', { error }),
       cancelled: (key, reason) => this.#states.get(key)?.settle('cancelled', { error: new CancelledError(`${key} was cancelled: ${reason}`, { keys: [key] }) }),
       lost: (key, reason) => this.#states.get(key)?.settle('lost', { error: new LostResultError(`the result of ${key} is lost: ${reason}`) }),

@@ -17,6 +17,7 @@ import { peerCredentials, type CurveCredentials } from '../transport/security.js
 import { shortId } from '../util/ids.js';
 import { Logger } from '../util/logger.js';
 import type { PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
+import { NO_FIELDS } from './future-state.js';
 
 type Reply = Extract<SchedulerToClient, { id: number }>;
 /** Opens an in-process link to a scheduler living in this process. */
@@ -24,8 +25,17 @@ export type LocalLinkFactory = (routingId: string) => MessageLink;
 
 const VERSION = '0.1.0';
 
+/** Shared by every value without binary frames and every task without inputs: nothing to allocate per task. */
+const NO_FRAMES = Object.freeze([]) as unknown as OutOfBand[];
+const NO_KEYS = Object.freeze([]) as unknown as string[];
+
 export function toWireValue(encoded: EncodedValue): WireValue {
-  return { body: encoded.body, frames: encoded.frames.map((f) => new OutOfBand(f)) };
+  return { body: encoded.body, frames: encoded.frames.length === 0 ? NO_FRAMES : encoded.frames.map((f) => new OutOfBand(f)) };
+}
+
+function distinctKeys(keys: readonly string[]): string[] {
+  if (keys.length === 0) return NO_KEYS;
+  return keys.length === 1 ? [keys[0]!] : [...new Set(keys)];
 }
 
 export function decodeWire(wire: WireValue): unknown {
@@ -122,7 +132,7 @@ export class RemoteSession implements Session {
       tasks: tasks.map((task) => {
         const o = task.options;
         const spec: TaskSpec = {
-          key: task.key, fn: task.fn.hash, args: toWireValue(task.encoded), deps: [...new Set(task.encoded.refs)],
+          key: task.key, fn: task.fn.hash, args: toWireValue(task.encoded), deps: distinctKeys(task.encoded.refs),
           priority: o.priority ?? 0, retries: o.retries ?? 0, group: task.fn.name,
         };
         if (o.workers || o.resources) {
@@ -250,7 +260,7 @@ export class RemoteSession implements Session {
       this.#welcome = undefined;
     },
     'task-finished': (m) => {
-      for (const item of m.items) this.listener.finished(item.key, item.nbytes, item.value ? { wire: item.value } : {});
+      for (const item of m.items) this.listener.finished(item.key, item.nbytes, item.value ? { wire: item.value } : NO_FIELDS);
     },
     'task-erred': (m) => this.listener.erred(m.key, fromWireError(m.error)),
     'task-cancelled': (m) => this.listener.cancelled(m.key, m.reason),
