@@ -27,7 +27,7 @@ export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIte
     if (!(future instanceof Future)) throw new FlotillaError(`asCompleted.add expects a Future, got ${typeof future}`);
     if (this.#stopped) return;
     this.#pending++;
-    void future.state.done.then(() => {
+    future.state.whenDone(() => {
       this.#pending--;
       this.#ready.push(future);
       this.#wake?.();

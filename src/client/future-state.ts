@@ -28,12 +28,36 @@ export class FutureState {
   value: unknown;
   hasValue = false;
   nbytes = 0;
-  #settled!: () => void;
-  /** Resolves (never rejects) when the status leaves `pending`. */
-  done: Promise<void>;
+  /**
+   * Who waits for this key to leave `pending`: nobody, one callback, or several. Most keys of a big map
+   * are waited for by one `gather`, through one shared callback, so a key costs no promise of its own.
+   */
+  #waiters: (() => void) | Array<() => void> | undefined;
+  #done: Promise<void> | undefined;
 
-  constructor(readonly key: string) {
-    this.done = new Promise((resolve) => (this.#settled = resolve));
+  constructor(readonly key: string) {}
+
+  /** Resolves (never rejects) when the status leaves `pending`; made on first use. */
+  get done(): Promise<void> {
+    if (this.status !== 'pending') return Promise.resolve();
+    return (this.#done ??= new Promise((resolve) => this.whenDone(resolve)));
+  }
+
+  /** Calls `callback` once when the status leaves `pending` (at once if it has). */
+  whenDone(callback: () => void): void {
+    if (this.status !== 'pending') callback();
+    else if (this.#waiters === undefined) this.#waiters = callback;
+    else if (typeof this.#waiters === 'function') this.#waiters = [this.#waiters, callback];
+    else this.#waiters.push(callback);
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    this.#done = undefined;
+    if (waiters === undefined) return;
+    if (typeof waiters === 'function') waiters();
+    else for (const waiter of waiters) waiter();
   }
 
   get isDone(): boolean {
@@ -55,7 +79,7 @@ export class FutureState {
       this.hasValue = true;
     }
     this.nbytes = nbytes;
-    this.#settled();
+    this.#notify();
   }
 
   /** A finished result can later be lost (its holder died and it could not be recomputed). */
@@ -73,6 +97,25 @@ export class FutureState {
     this.wire = undefined;
     this.value = undefined;
     this.hasValue = false;
-    this.done = new Promise((resolve) => (this.#settled = resolve));
   }
+}
+
+/**
+ * Resolves when every state in `states` has left `pending`: one promise and one shared callback for the
+ * lot, where `Promise.all` over their `done` would make a promise and two closures per key.
+ */
+export function allDone(states: Iterable<FutureState>): Promise<void> {
+  let pending = 1; // released after registering, so a state settling meanwhile cannot resolve early
+  let resolveAll!: () => void;
+  const all = new Promise<void>((resolve) => (resolveAll = resolve));
+  const one = (): void => {
+    if (--pending === 0) resolveAll();
+  };
+  for (const state of states) {
+    if (state.isDone) continue;
+    pending++;
+    state.whenDone(one);
+  }
+  one();
+  return all;
 }

@@ -3,6 +3,7 @@
  * plain summary line when they are all done. Redraws at most ten times a second.
  */
 import type { Future } from './future.js';
+import { allDone } from './future-state.js';
 
 export interface ProgressOptions {
   /** Where to draw. @defaultValue process.stderr */
@@ -38,7 +39,7 @@ export async function progress(futures: Future<unknown>[], options: ProgressOpti
     draw();
     timer = setInterval(draw, 100);
     try {
-      await Promise.all(futures.map((f) => f.state.done));
+      await allDone(futures.map((f) => f.state));
     } finally {
       clearInterval(timer);
       timer = undefined;
@@ -46,6 +47,6 @@ export async function progress(futures: Future<unknown>[], options: ProgressOpti
     }
     return;
   }
-  await Promise.all(futures.map((f) => f.state.done));
+  await allDone(futures.map((f) => f.state));
   stream.write(`${line()}\n`);
 }

@@ -5,7 +5,7 @@
  */
 import { FlotillaError, LostResultError } from '../errors/index.js';
 import type { Future, WaitOptions } from './future.js';
-import type { FutureState } from './future-state.js';
+import { allDone, type FutureState } from './future-state.js';
 import type { FutureTable } from './future-table.js';
 import { decodeWire } from './remote-session.js';
 import type { Session } from './session.js';
@@ -39,7 +39,7 @@ export async function readResult(state: FutureState, session: Session, options?:
 /** `client.gather`: the results of the futures inside `futures`, in the same shape, fetched in one request where needed. */
 export async function gatherResults<T>(futures: T, table: FutureTable, session: Session, options: { errors?: 'raise' | 'skip' } & WaitOptions): Promise<Gathered<T>> {
   const all = collectFutures(futures);
-  await bounded(Promise.all(all.map((f) => f.state.done)), options, () => {
+  await bounded(allDone(all.map((f) => f.state)), options, () => {
     const pending = all.filter((f) => !f.done()).length;
     return `gather timed out after ${options.timeoutMs} ms with ${pending} of ${all.length} futures still pending`;
   });

@@ -1,6 +1,7 @@
 /** `wait(futures)`: waits until all (or the first) of the futures are done, within a time limit. */
 import { Future } from './future.js';
 import { bounded } from './waiting.js';
+import { allDone } from './future-state.js';
 
 export interface WaitForFuturesOptions {
   /** @defaultValue 'ALL_COMPLETED' */
@@ -19,7 +20,7 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitForFutu
   const list = [...futures];
   const returnWhen = options.returnWhen ?? 'ALL_COMPLETED';
   const condition: Promise<unknown> = returnWhen === 'ALL_COMPLETED'
-    ? Promise.all(list.map((f) => f.state.done))
+    ? allDone(list.map((f) => f.state))
     : list.length === 0 ? Promise.resolve() : Promise.race(list.map((f) => f.state.done));
   await bounded(condition, options, () => {
     const done = list.filter((f) => f.done()).length;
