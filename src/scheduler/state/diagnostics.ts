@@ -16,17 +16,37 @@ export interface StoryEntry {
 
 const STORY_LENGTH = 20_000;
 
-/** The last transitions, oldest first; the older half is dropped when it is full. */
+/**
+ * The last STORY_LENGTH transitions, in a ring of parallel arrays: recording runs several times per task,
+ * so it writes into slots made once instead of allocating an entry each time.
+ */
 export class TransitionStory {
-  #entries: StoryEntry[] = [];
+  readonly #keys: string[] = new Array<string>(STORY_LENGTH).fill('');
+  readonly #from: TaskStateName[] = new Array<TaskStateName>(STORY_LENGTH).fill('released');
+  readonly #to: TaskStateName[] = new Array<TaskStateName>(STORY_LENGTH).fill('released');
+  readonly #stimuli: string[] = new Array<string>(STORY_LENGTH).fill('');
+  readonly #times: number[] = new Array<number>(STORY_LENGTH).fill(0);
+  /** Transitions recorded so far; the next goes to slot `#count % STORY_LENGTH`. */
+  #count = 0;
 
   record(key: string, from: TaskStateName, to: TaskStateName, stimulus: string): void {
-    if (this.#entries.length >= STORY_LENGTH) this.#entries.splice(0, STORY_LENGTH / 2);
-    this.#entries.push({ key, from, to, stimulus, time: Date.now() });
+    const slot = this.#count++ % STORY_LENGTH;
+    this.#keys[slot] = key;
+    this.#from[slot] = from;
+    this.#to[slot] = to;
+    this.#stimuli[slot] = stimulus;
+    this.#times[slot] = Date.now();
   }
 
+  /** The recorded transitions of `key`, oldest first. */
   of(key: string): StoryEntry[] {
-    return this.#entries.filter((entry) => entry.key === key);
+    const entries: StoryEntry[] = [];
+    for (let i = Math.max(0, this.#count - STORY_LENGTH); i < this.#count; i++) {
+      const slot = i % STORY_LENGTH;
+      if (this.#keys[slot] !== key) continue;
+      entries.push({ key, from: this.#from[slot]!, to: this.#to[slot]!, stimulus: this.#stimuli[slot]!, time: this.#times[slot]! });
+    }
+    return entries;
   }
 }
 
