@@ -201,6 +201,19 @@ describe('scheduler state machine', () => {
     expect(ws[0]!.processing.size).toBe(200);
   });
 
+  it('tells each client only of the keys it wants, when two clients share one and more finish in the same stimulus', () => {
+    const { state, client, ws } = setup(1);
+    const other = state.addClient('c2', 'other', NOW);
+    state.submit(client, [spec('shared'), spec('mine')]);
+    state.submit(other, [spec('shared')]);
+    state.takeOutgoing();
+    state.taskFinished(ws[0]!, [{ key: 'shared', nbytes: 1, duration: 5 }, { key: 'mine', nbytes: 1, duration: 5 }]);
+    const out = state.takeOutgoing();
+    const keysFor = (peer: string) => out.filter((o) => o.peer === peer).flatMap((o) => (o.message as { items: Array<{ key: string }> }).items.map((i) => i.key));
+    expect(keysFor('c')).toEqual(['shared', 'mine']);
+    expect(keysFor('c2')).toEqual(['shared']);
+  });
+
   it('runs higher priority first when workers are full', () => {
     const { state, client, ws } = setup(1);
     state.submit(client, [spec('first'), spec('second'), spec('low', [], { priority: -1 }), spec('high', [], { priority: 5 })]);

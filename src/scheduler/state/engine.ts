@@ -5,7 +5,7 @@
  * clients and workers say (the stimuli) lives in other modules; this is the loop all of them share.
  */
 import { InvalidTransitionError } from '../../errors/index.js';
-import type { ComputeOrder, DepLocation, FunctionSource, TaskSpec } from '../../protocol/messages.js';
+import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, TaskSpec } from '../../protocol/messages.js';
 import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { Outbox } from './outbox.js';
@@ -13,6 +13,9 @@ import { ReadyQueue } from './ready-queue.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
 import { newTask, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
+
+/** The inputs of every compute order without any: shared, never added to (frozen). */
+const NO_DEPS = Object.freeze([]) as unknown as DepLocation[];
 
 export class TransitionEngine implements TransitionContext {
   readonly tasks = new Map<string, TaskRecord>();
@@ -58,6 +61,14 @@ export class TransitionEngine implements TransitionContext {
 
   toWorker(worker: WorkerRecord, message: object): void {
     this.outbox.queue('worker', worker.peer, message);
+  }
+
+  finishedToClient(client: ClientRecord, item: FinishedItem): void {
+    this.outbox.queueItem('client', client.peer, 'task-finished', item);
+  }
+
+  keyToWorker(worker: WorkerRecord, op: 'free-keys' | 'cancel-compute', key: string): void {
+    this.outbox.queueItem('worker', worker.peer, op, key);
   }
 
   /** Runs one stimulus: the body queues recommendations, then transitions run until none are left. */
@@ -116,14 +127,17 @@ export class TransitionEngine implements TransitionContext {
     let task: TaskRecord | undefined;
     // What each worker held when this pass began: a worker is topped up only once it has run down to
     // its refill mark (see refillMark), and then filled to capacity in one go.
-    const heldAtStart = new Map<WorkerRecord, number>();
-    for (const worker of running) heldAtStart.set(worker, worker.processing.size);
+    const heldAtStart = running.map((w) => w.processing.size);
+    // One array for the whole pass: this loop runs once per task assigned.
+    const candidates: WorkerRecord[] = [];
     while ((task = this.ready.pop())) {
       const t = task;
-      const candidates = running.filter((w) => {
+      candidates.length = 0;
+      for (let i = 0; i < running.length; i++) {
+        const w = running[i]!;
         const capacity = workerCapacity(w, t.group, this.stats);
-        return w.processing.size < capacity && heldAtStart.get(w)! <= refillMark(capacity);
-      });
+        if (w.processing.size < capacity && heldAtStart[i]! <= refillMark(capacity)) candidates.push(w);
+      }
       if (candidates.length === 0) {
         blocked.push(t);
         // Every worker is full for this group; other groups may still fit, but order matters more.
@@ -150,13 +164,13 @@ export class TransitionEngine implements TransitionContext {
       if (fn) this.toWorker(worker, { op: 'functions', fns: [fn] });
       worker.knownFunctions.add(spec.fn);
     }
-    const deps: DepLocation[] = [];
+    const deps: DepLocation[] = task.deps.size === 0 ? NO_DEPS : [];
     for (const dep of task.deps) {
       deps.push({ key: dep.key, holders: [...dep.holders].map((w) => w.info.address), local: dep.processingOn === worker || dep.holders.has(worker) });
     }
     const order: ComputeOrder = { key: task.key, fn: spec.fn, args: spec.args, deps, priority: task.priority };
     if (spec.restrictions?.resources) order.resources = spec.restrictions.resources;
-    this.toWorker(worker, { op: 'compute', tasks: [order] });
+    this.outbox.queueItem('worker', worker.peer, 'compute', order);
   }
 
   tryEarlyAssign(task: TaskRecord): void {

@@ -37,11 +37,31 @@ export class Outbox {
       this.#open.delete(peer);
       return;
     }
+    const items = (message as Record<string, unknown[]>)[list]!;
     const open = this.#open.get(peer);
     if (open && open.op === op) {
-      (open.message as Record<string, unknown[]>)[list]!.push(...(message as Record<string, unknown[]>)[list]!);
+      (open.message as Record<string, unknown[]>)[list]!.push(...items);
       return;
     }
+    // A copy with its own list: the caller may queue the same message to several peers, and what merges
+    // into one peer's message later must not reach the others.
+    const own = { ...message, [list]: items.slice() };
+    this.#outgoing.push({ to, peer, message: own } as Outgoing);
+    this.#open.set(peer, { op, message: own });
+  }
+
+  /**
+   * Queues one item of a mergeable op (`queue(to, peer, { op, [list]: [item] })` without the wrapper):
+   * the per-task path (a compute order, a finished key) then allocates only the message it starts.
+   */
+  queueItem(to: 'client' | 'worker', peer: string, op: string, item: unknown): void {
+    const list = MERGED_LIST.get(op)!;
+    const open = this.#open.get(peer);
+    if (open && open.op === op) {
+      (open.message as Record<string, unknown[]>)[list]!.push(item);
+      return;
+    }
+    const message = { op, [list]: [item] };
     this.#outgoing.push({ to, peer, message } as Outgoing);
     this.#open.set(peer, { op, message });
   }

@@ -4,7 +4,7 @@
  * missing from the table goes through `released` when both halves exist, otherwise it is an
  * InvalidTransitionError.
  */
-import type { WireError } from '../../protocol/messages.js';
+import type { FinishedItem, WireError } from '../../protocol/messages.js';
 import { link, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 import type { ReadyQueue } from './ready-queue.js';
 
@@ -22,6 +22,10 @@ export interface TransitionContext {
   recommend(task: TaskRecord, to: TaskStateName, args?: TransitionArgs): void;
   toClient(client: ClientRecord, message: object): void;
   toWorker(worker: WorkerRecord, message: object): void;
+  /** Tells a client one key finished: merged with the other finished keys going to that client. */
+  finishedToClient(client: ClientRecord, item: FinishedItem): void;
+  /** Frees one key on a worker, or cancels it there: merged with others of the same kind to that worker. */
+  keyToWorker(worker: WorkerRecord, op: 'free-keys' | 'cancel-compute', key: string): void;
   /** Sends the compute order (and the function source the worker lacks). */
   sendCompute(task: TaskRecord, worker: WorkerRecord): void;
   /** Assigns a waiting task at once to the worker computing all its missing inputs, if there is one. */
@@ -41,13 +45,13 @@ function leaveWorker(ctx: TransitionContext, task: TaskRecord, cancelOnWorker: b
   if (!worker) return;
   worker.processing.delete(task);
   task.processingOn = undefined;
-  if (cancelOnWorker && worker.status !== 'removed') ctx.toWorker(worker, { op: 'cancel-compute', keys: [task.key] });
+  if (cancelOnWorker && worker.status !== 'removed') ctx.keyToWorker(worker, 'cancel-compute', task.key);
 }
 
 function dropData(ctx: TransitionContext, task: TaskRecord): void {
   for (const holder of task.holders) {
     holder.hasWhat.delete(task);
-    if (holder.status !== 'removed') ctx.toWorker(holder, { op: 'free-keys', keys: [task.key] });
+    if (holder.status !== 'removed') ctx.keyToWorker(holder, 'free-keys', task.key);
   }
   task.holders.clear();
   task.pendingValue = undefined;
@@ -158,8 +162,8 @@ const processingToMemory: Handler = (ctx, task, args) => {
   task.holders.add(worker);
   worker.hasWhat.add(task);
   task.error = undefined;
-  const item = task.pendingValue ? { key: task.key, nbytes: task.nbytes, value: task.pendingValue } : { key: task.key, nbytes: task.nbytes };
-  notifyClients(ctx, task, { op: 'task-finished', items: [item] });
+  const item: FinishedItem = task.pendingValue ? { key: task.key, nbytes: task.nbytes, value: task.pendingValue } : { key: task.key, nbytes: task.nbytes };
+  for (const client of task.wantedBy) ctx.finishedToClient(client, item);
   task.pendingValue = undefined;
   for (const dependent of task.dependents) {
     if (!dependent.waitingOn.delete(task)) continue;
@@ -179,7 +183,7 @@ const releasedToMemory: Handler = (ctx, task, args) => {
     holder.hasWhat.add(task);
   }
   task.error = undefined;
-  notifyClients(ctx, task, { op: 'task-finished', items: [{ key: task.key, nbytes: task.nbytes }] });
+  for (const client of task.wantedBy) ctx.finishedToClient(client, { key: task.key, nbytes: task.nbytes });
   for (const dependent of task.dependents) {
     if (!dependent.waitingOn.delete(task) || dependent.state !== 'waiting') continue;
     if (dependent.waitingOn.size === 0) ctx.recommend(dependent, 'queued');
