@@ -43,6 +43,12 @@ export class StartNotices {
   ended(key: string, fnUrl: string): void {
     this.#proven.add(fnUrl);
     this.#unreported.delete(key);
+    // Nothing left to report: a timer firing later would only wake the worker for nothing (one task at
+    // a time, as in a submit → result loop, would otherwise wake it every delayMs).
+    if (this.#unreported.size === 0 && this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
   }
 
   close(): void {

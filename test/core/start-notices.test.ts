@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StartNotices } from '../../src/worker/start-notices.js';
 
 const waitMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,6 +39,27 @@ describe('start notices (what a worker tells the scheduler it runs)', () => {
     await waitMs(60);
     expect(sent).toEqual([['slow-1'], ['slow-2']]);
     starts.close();
+  });
+
+  it('leaves no timer behind once every short task has ended, so an idle worker is not woken for nothing', () => {
+    vi.useFakeTimers();
+    try {
+      const { starts, sent } = notices();
+      starts.started('a-1', 'file:///fn-a.mjs');
+      starts.ended('a-1', 'file:///fn-a.mjs');
+      starts.started('a-2', 'file:///fn-a.mjs');
+      expect(vi.getTimerCount()).toBe(1);
+      starts.ended('a-2', 'file:///fn-a.mjs');
+      expect(vi.getTimerCount()).toBe(0);
+      starts.started('a-3', 'file:///fn-a.mjs');
+      starts.started('a-4', 'file:///fn-a.mjs');
+      starts.ended('a-3', 'file:///fn-a.mjs');
+      expect(vi.getTimerCount()).toBe(1); // a-4 still runs and may need reporting
+      starts.close();
+      expect(sent).toEqual([['a-1']]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('sends nothing after close', async () => {
