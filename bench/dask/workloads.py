@@ -156,6 +156,11 @@ def measure_noop_map(client, args):
         # Wait until the scheduler forgot the released tasks before the next repetition.
         wait_until_idle(client)
         rep += 1
+    return throughput_result(rates, args)
+
+
+def throughput_result(rates, args):
+    """The result of a tasks-per-second workload: the median of its repetitions, and each of them."""
     return {
         "metrics": {"tasksPerSecond": statistics.median(rates)},
         "samples": rates,
@@ -212,12 +217,7 @@ def measure_ladder(client, args):
         progress(f"ladder repetition {rep + 1}: {rates[-1]:,.0f} tasks/s")
         wait_until_idle(client)
         rep += 1
-    return {
-        "metrics": {"tasksPerSecond": statistics.median(rates)},
-        "samples": rates,
-        "sampleUnit": "tasks/s",
-        "detail": {"tasks": args.tasks, "warmupTasks": args.warmup, "repetitions": len(rates)},
-    }
+    return throughput_result(rates, args)
 
 
 def measure_round_trip(client, args):

@@ -15,6 +15,7 @@ import type { MessageLink } from '../transport/local-link.js';
 import { PeerPool } from '../transport/peer-pool.js';
 import { peerCredentials, type CurveCredentials } from '../transport/security.js';
 import { shortId } from '../util/ids.js';
+import { emptyList } from '../util/empty.js';
 import { Logger } from '../util/logger.js';
 import type { PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
 import { NO_FIELDS } from './future-state.js';
@@ -25,16 +26,13 @@ export type LocalLinkFactory = (routingId: string) => MessageLink;
 
 const VERSION = '0.1.0';
 
-/** Shared by every value without binary frames and every task without inputs: nothing to allocate per task. */
-const NO_FRAMES = Object.freeze([]) as unknown as OutOfBand[];
-const NO_KEYS = Object.freeze([]) as unknown as string[];
 
 export function toWireValue(encoded: EncodedValue): WireValue {
-  return { body: encoded.body, frames: encoded.frames.length === 0 ? NO_FRAMES : encoded.frames.map((f) => new OutOfBand(f)) };
+  return { body: encoded.body, frames: encoded.frames.length === 0 ? emptyList<OutOfBand>() : encoded.frames.map((f) => new OutOfBand(f)) };
 }
 
 function distinctKeys(keys: readonly string[]): string[] {
-  if (keys.length === 0) return NO_KEYS;
+  if (keys.length === 0) return emptyList();
   return keys.length === 1 ? [keys[0]!] : [...new Set(keys)];
 }
 

@@ -4,8 +4,9 @@
  * pure calls, so equal calls share one key). Apart from the Client so that the checks of user input and
  * the key rules are read in one place; it keeps no state.
  */
-import crypto, { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConfigurationError, FlotillaError } from '../errors/index.js';
+import { digest, digestIsOneShot } from '../util/digest.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
 import { encodeValue, type EncodedValue } from '../serialize/value-codec.js';
 import { Future, type FutureOwner } from './future.js';
@@ -84,15 +85,14 @@ export function prepareScatter(values: unknown, options: ScatterOptions): Prepar
   return { names: named ? names : undefined, values: list, encoded, keys };
 }
 
-/** One-shot hashing (`crypto.hash`, Node 20.12+): about half the cost of a `createHash` chain per task. */
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
+/** Arguments up to this size are joined to the function hash and hashed in one shot (see util/digest). */
 const ONE_SHOT_MAX_BYTES = 64 * 1024;
 
 /** The pure key part of a call: a hash of the function's hash and the encoded arguments. */
 export function tokenize(fnHash: string, encoded: EncodedValue): string {
-  if (oneShotHash && encoded.frames.length === 0 && encoded.body.byteLength <= ONE_SHOT_MAX_BYTES) {
+  if (digestIsOneShot && encoded.frames.length === 0 && encoded.body.byteLength <= ONE_SHOT_MAX_BYTES) {
     // The same bytes as the chain below (the function hash, then the body), so keys do not change.
-    return oneShotHash('sha1', Buffer.concat([Buffer.from(fnHash, 'latin1'), encoded.body]), 'hex').slice(0, 32);
+    return digest('sha1', Buffer.concat([Buffer.from(fnHash, 'latin1'), encoded.body]), 'hex').slice(0, 32);
   }
   const hash = createHash('sha1').update(fnHash).update(encoded.body);
   for (const frame of encoded.frames) hash.update(frame);

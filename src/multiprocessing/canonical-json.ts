@@ -2,8 +2,7 @@
  * Canonical JSON: object keys sorted, no whitespace. Two JSON values that are equal as data give the
  * same text, so the text (or its hash) can decide part equivalence.
  */
-import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { digest } from '../util/digest.js';
 
 /** A value that survives a JSON round trip unchanged. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -124,9 +123,6 @@ export function canonicalJson(value: unknown, where = 'value'): string {
   }
 }
 
-/** One-shot hashing (`crypto.hash`, Node 20.12+) is about twice as fast as a `createHash` chain for short inputs. */
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
-
 /**
  * The consolidation key of a part: a SHA-256 of its type, its (already mapped) refs and its
  * canonical data text. Two parts with the same key are equivalent; the title does not count.
@@ -134,6 +130,5 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encodi
 export function equivalenceKey(type: string, mappedRefs: readonly string[], canonicalData: string): string {
   // JSON.stringify(type) and the refs array are self-delimiting, so the parts cannot run into each other.
   const text = `${JSON.stringify(type)}${JSON.stringify(mappedRefs)}${canonicalData}`;
-  if (oneShotHash !== undefined) return oneShotHash('sha256', text, 'base64');
-  return createHash('sha256').update(text).digest('base64');
+  return digest('sha256', text, 'base64');
 }

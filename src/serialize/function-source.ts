@@ -4,8 +4,8 @@
  * Workers write that module to disk under its hash and import it, so the module cache doubles as
  * the function cache.
  */
-import { createHash } from 'node:crypto';
 import { FunctionShippingError } from '../errors/index.js';
+import { digest } from '../util/digest.js';
 import { describeValue } from './describe.js';
 import {
   findDependencies,
@@ -63,7 +63,7 @@ function buildModuleSource(parsed: ParsedFunction, source: string): string {
 }
 
 function hashOf(moduleSource: string): string {
-  return createHash('sha256').update(moduleSource).digest('hex').slice(0, 32);
+  return digest('sha256', moduleSource, 'hex').slice(0, 32);
 }
 
 /** Everything that stops this source from running on its own; empty when it can. */

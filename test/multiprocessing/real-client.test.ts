@@ -6,7 +6,6 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,18 +16,9 @@ import {
   TaskError,
   type MultiprocessingOptions,
   type MultiprocessingResult,
-  type Wrapper,
 } from '../../src/index.js';
 import { isAlive, waitUntil, withCluster } from '../support/with-cluster.js';
-
-interface GridKwargs {
-  uuidSeed: string;
-  ni: number;
-  delayMs?: number;
-  throwMessage?: string;
-  markStart?: boolean;
-}
-const { gridTask } = createRequire(import.meta.url)('./fixtures/flotilla-wrappers.cjs') as { gridTask: Wrapper<GridKwargs> };
+import { gridTask, type PackageGridKwargs as GridKwargs } from './helpers/package-wrappers.js';
 
 /** Keyword sets for `count` grids; the indices in `failing` throw a RangeError on the worker. */
 function gridKwargs(count: number, { failing = [], delayMs = 0, markStart = false }: { failing?: number[]; delayMs?: number; markStart?: boolean } = {}): GridKwargs[] {

@@ -6,21 +6,12 @@
 import { describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, functionMultiprocessingDetailed, PartStore, SLURMCluster, TaskError, type Wrapper } from '../../src/index.js';
+import { Client, functionMultiprocessingDetailed, PartStore, SLURMCluster, TaskError } from '../../src/index.js';
 import { skipUnless, slurmStatus } from '../hpc/testbed.js';
-
-interface GridKwargs {
-  uuidSeed: string;
-  ni: number;
-  delayMs?: number;
-  throwMessage?: string;
-  markStart?: boolean;
-}
-const { gridTask } = createRequire(import.meta.url)('./fixtures/flotilla-wrappers.cjs') as { gridTask: Wrapper<GridKwargs> };
+import { gridTask, type PackageGridKwargs as GridKwargs } from './helpers/package-wrappers.js';
 
 /**
  * Jobs are submitted from the repository, so workers keep their function modules under its

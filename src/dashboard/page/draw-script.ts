@@ -253,21 +253,24 @@ var FlotillaDraw = (function () {
     return rows;
   }
 
+  /** One legend entry: a coloured swatch and its label. */
+  function swatchLabel(background, text) {
+    var span = el('span'), sw = el('span', 'swatch');
+    sw.style.background = background;
+    span.appendChild(sw);
+    span.appendChild(document.createTextNode(text));
+    return span;
+  }
+
+  /** Replaces the legend of a line chart with one entry per series ({ label, colour }). */
+  function seriesLegend(container, series) {
+    container.replaceChildren();
+    series.forEach(function (s) { container.appendChild(swatchLabel(s.colour, s.label)); });
+  }
+
   function legend(container, groups, withErred) {
-    var items = groups.map(function (g) {
-      var span = el('span');
-      var sw = el('span', 'swatch');
-      sw.style.background = colour(g);
-      span.appendChild(sw);
-      span.appendChild(document.createTextNode(groupLabel(g)));
-      return span;
-    });
-    if (withErred) {
-      var e = el('span'), s = el('span', 'swatch');
-      s.style.background = ERRED;
-      e.appendChild(s); e.appendChild(document.createTextNode('erred'));
-      items.push(e);
-    }
+    var items = groups.map(function (g) { return swatchLabel(colour(g), groupLabel(g)); });
+    if (withErred) items.push(swatchLabel(ERRED, 'erred'));
     container.replaceChildren.apply(container, items);
   }
 
@@ -316,7 +319,7 @@ var FlotillaDraw = (function () {
   return {
     colour: colour, groupLabel: groupLabel, fmtBytes: fmtBytes, fmtDuration: fmtDuration, fmtRate: fmtRate, el: el,
     renderWorkers: renderWorkers, renderProgress: renderProgress, drawTaskStream: drawTaskStream,
-    attachTaskTooltip: attachTaskTooltip, streamRows: streamRows, legend: legend, drawLines: drawLines, ERRED: ERRED,
+    attachTaskTooltip: attachTaskTooltip, streamRows: streamRows, legend: legend, seriesLegend: seriesLegend, drawLines: drawLines, ERRED: ERRED,
   };
 })();
 `;

@@ -86,12 +86,7 @@ const REPORT_SCRIPT = String.raw`
     var showLimit = sameLimit && limits[0] <= 3 * peak;
     D.drawLines(byId('memory-chart'), memory, t0, t1, { height: 160, format: D.fmtBytes, dashed: showLimit ? ['limit', limits[0], '#d62728'] : null, fromStart: true });
     var memLegend = byId('memory-legend');
-    memLegend.replaceChildren();
-    memory.forEach(function (s) {
-      var span = D.el('span'), sw = D.el('span', 'swatch');
-      sw.style.background = s.colour; span.appendChild(sw); span.appendChild(document.createTextNode(s.label));
-      memLegend.appendChild(span);
-    });
+    D.seriesLegend(memLegend, memory);
     if (sameLimit) memLegend.appendChild(D.el('span', '', (showLimit ? '- - ' : '') + 'limit ' + D.fmtBytes(limits[0]) + ' per worker'));
 
     // Tasks by state.
@@ -99,13 +94,7 @@ const REPORT_SCRIPT = String.raw`
       return { label: p[0], colour: p[1], points: data.samples.tasks.map(function (c, si) { return [times[si], c[p[0]] || 0]; }) };
     });
     D.drawLines(byId('states-chart'), stateSeries, t0, t1, { height: 160, fromStart: true });
-    var stLegend = byId('states-legend');
-    stLegend.replaceChildren();
-    stateSeries.forEach(function (s) {
-      var span = D.el('span'), sw = D.el('span', 'swatch');
-      sw.style.background = s.colour; span.appendChild(sw); span.appendChild(document.createTextNode(s.label));
-      stLegend.appendChild(span);
-    });
+    D.seriesLegend(byId('states-legend'), stateSeries);
   }
   D.attachTaskTooltip(byId('task-stream'), byId('tooltip'));
   draw();

@@ -21,11 +21,12 @@ const STORY_LENGTH = 20_000;
  * so it writes into slots made once instead of allocating an entry each time.
  */
 export class TransitionStory {
-  readonly #keys: string[] = new Array<string>(STORY_LENGTH).fill('');
-  readonly #from: TaskStateName[] = new Array<TaskStateName>(STORY_LENGTH).fill('released');
-  readonly #to: TaskStateName[] = new Array<TaskStateName>(STORY_LENGTH).fill('released');
-  readonly #stimuli: string[] = new Array<string>(STORY_LENGTH).fill('');
-  readonly #times: number[] = new Array<number>(STORY_LENGTH).fill(0);
+  // Filled in order, so the first lap appends; later laps overwrite the oldest slot.
+  readonly #keys: string[] = [];
+  readonly #from: TaskStateName[] = [];
+  readonly #to: TaskStateName[] = [];
+  readonly #stimuli: string[] = [];
+  readonly #times: number[] = [];
   /** Transitions recorded so far; the next goes to slot `#count % STORY_LENGTH`. */
   #count = 0;
 

@@ -9,13 +9,11 @@ import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, TaskSpec 
 import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { Outbox } from './outbox.js';
+import { emptyList } from '../../util/empty.js';
 import { ReadyQueue } from './ready-queue.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
 import { newTask, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
-
-/** The inputs of every compute order without any: shared, never added to (frozen). */
-const NO_DEPS = Object.freeze([]) as unknown as DepLocation[];
 
 export class TransitionEngine implements TransitionContext {
   readonly tasks = new Map<string, TaskRecord>();
@@ -164,7 +162,7 @@ export class TransitionEngine implements TransitionContext {
       if (fn) this.toWorker(worker, { op: 'functions', fns: [fn] });
       worker.knownFunctions.add(spec.fn);
     }
-    const deps: DepLocation[] = task.deps.size === 0 ? NO_DEPS : [];
+    const deps: DepLocation[] = task.deps.size === 0 ? emptyList() : [];
     for (const dep of task.deps) {
       deps.push({ key: dep.key, holders: [...dep.holders].map((w) => w.info.address), local: dep.processingOn === worker || dep.holders.has(worker) });
     }
