@@ -55,6 +55,8 @@ export class RouterEndpoint {
 
   readonly #reassemblers = new Map<string, Reassembler>();
   readonly #zapDomain = `flotilla-${randomBytes(8).toString('hex')}`;
+  /** The ZAP handler is listening (only with security): binding waits for it. */
+  readonly #zapReady: Promise<void> | undefined;
   readonly #allocate: ((size: number) => Uint8Array) | undefined;
   readonly #reclaim: boolean;
 
@@ -63,7 +65,9 @@ export class RouterEndpoint {
     security?: CurveCredentials,
     receive: ReceiveOptions = {},
   ) {
-    if (security) allowClients(this.#zapDomain, [security.clientPublicKey]);
+    this.#zapReady = security ? allowClients(this.#zapDomain, [security.clientPublicKey]) : undefined;
+    // Surfaces in bind(); an endpoint closed before binding must not leave an unhandled rejection.
+    this.#zapReady?.catch(() => {});
     this.#socket = new zmq.Router({
       mandatory: true,
       linger: 0,
@@ -81,6 +85,7 @@ export class RouterEndpoint {
 
   /** Binds and returns the concrete address (with the port the OS chose for port 0). */
   async bind(url: string): Promise<string> {
+    await this.#zapReady;
     await this.#socket.bind(url);
     const endpoint = this.#socket.lastEndpoint;
     if (!endpoint) throw new Error(`bound ${url} but ZeroMQ reported no endpoint`);

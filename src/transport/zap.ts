@@ -10,6 +10,13 @@ import * as zmq from 'zeromq';
 
 const allowed = new Map<string, Set<string>>();
 let handler: zmq.Router | undefined;
+/** Settles once `handler` is bound (see allowClients). */
+let handlerBound: Promise<void> = Promise.resolve();
+
+/** Where libzmq asks for ZAP decisions (RFC 27). */
+const ZAP_ADDRESS = 'inproc://zeromq.zap.01';
+/** Bind attempts, 1 ms apart, while a closed handler still holds the address (it takes well under 1 ms here). */
+const BIND_ATTEMPTS = 500;
 
 const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
 const Z85_VALUE = new Map([...Z85].map((c, i) => [c, i]));
@@ -41,13 +48,36 @@ async function serve(socket: zmq.Router): Promise<void> {
   }
 }
 
-/** Allows `clientPublicKeys` (Z85) on sockets whose ZAP domain is `domain`; starts the handler once. */
-export function allowClients(domain: string, clientPublicKeys: string[]): void {
+/**
+ * Allows `clientPublicKeys` (Z85) on sockets whose ZAP domain is `domain`; starts the handler once.
+ * Resolves when the handler is bound: a server socket must not listen before, since libzmq lets CURVE
+ * clients in unchecked while no handler is there.
+ */
+export function allowClients(domain: string, clientPublicKeys: string[]): Promise<void> {
   allowed.set(domain, new Set(clientPublicKeys.map(z85ToHex)));
-  if (handler) return;
-  handler = new zmq.Router({ linger: 0 });
-  handler.bindSync('inproc://zeromq.zap.01');
-  void serve(handler);
+  if (!handler) {
+    const socket = (handler = new zmq.Router({ linger: 0 }));
+    handlerBound = bindWhenFree(socket).then(() => void serve(socket));
+  }
+  return handlerBound;
+}
+
+/**
+ * Binds the handler's address. A handler closed just before (the last authenticated scheduler closed)
+ * gives the address up only a few event-loop turns later, so a scheduler started right after retries
+ * for a moment instead of failing with "Address already in use".
+ */
+async function bindWhenFree(socket: zmq.Router): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      socket.bindSync(ZAP_ADDRESS);
+      return;
+    } catch (error) {
+      if (socket.closed) return; // forgotten before it was bound: nothing to serve
+      if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt >= BIND_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
 }
 
 /** Forgets a domain (its scheduler closed); the last one closes the handler, which would keep the process alive. */
