@@ -2,10 +2,15 @@
 /**
  * flotilla-worker <tcp://scheduler:port> [--nthreads T] [--name NAME] [--memory-limit BYTES|'4 GB']
  *   [--local-directory DIR] [--death-timeout SECONDS] [--nworkers K] [--lifetime SECONDS]
- *   [--lifetime-stagger SECONDS] [--job-id ID] [--security-file FILE] [--resources GPU=1,…] [--host HOST]
+ *   [--lifetime-stagger SECONDS] [--job-id ID] [--security-file FILE | --no-security] [--resources GPU=1,…] [--host HOST]
  *
  * What batch job scripts and LocalCluster run. With --nworkers K it starts K worker processes named
  * NAME-0 … NAME-(K-1) and exits when they all have.
+ *
+ * `--security-file FILE` holds the scheduler's keys (what `flotilla-scheduler` printed); without it the
+ * worker connects without keys, which only a `--no-security` scheduler (or one on a private Unix
+ * socket) accepts. Exit codes: 0 closed normally, 2 bad arguments, 3 refused by the scheduler (its
+ * keys, or the registration) with the reason on stderr.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -14,7 +19,7 @@ import { parseBytes } from '../jobqueue/units.js';
 import { readCredentialsFile } from '../transport/security.js';
 import { WorkerNode } from '../worker/worker.js';
 
-const usage = 'usage: flotilla-worker <tcp://host:port> [--nthreads T] [--name NAME] [--memory-limit BYTES] [--local-directory DIR] [--death-timeout S] [--nworkers K] [--lifetime S] [--lifetime-stagger S] [--job-id ID] [--security-file FILE] [--resources NAME=N,...] [--host HOST]';
+const usage = 'usage: flotilla-worker <tcp://host:port> [--nthreads T] [--name NAME] [--memory-limit BYTES] [--local-directory DIR] [--death-timeout S] [--nworkers K] [--lifetime S] [--lifetime-stagger S] [--job-id ID] [--security-file FILE | --no-security] [--resources NAME=N,...] [--host HOST]';
 
 function fail(message: string): never {
   process.stderr.write(`flotilla-worker: ${message}\n${usage}\n`);
@@ -36,7 +41,7 @@ try {
       nthreads: { type: 'string' }, name: { type: 'string' }, 'memory-limit': { type: 'string' },
       'local-directory': { type: 'string' }, 'death-timeout': { type: 'string' }, nworkers: { type: 'string' },
       lifetime: { type: 'string' }, 'lifetime-stagger': { type: 'string' }, 'job-id': { type: 'string' },
-      'security-file': { type: 'string' }, resources: { type: 'string' }, host: { type: 'string' },
+      'security-file': { type: 'string' }, 'no-security': { type: 'boolean' }, resources: { type: 'string' }, host: { type: 'string' },
       'exit-with-parent': { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
@@ -53,6 +58,7 @@ if (!scheduler) fail('the scheduler address is missing');
 if (extra.length) fail(`unexpected arguments: ${extra.join(' ')}`);
 const str = (k: string) => values[k] as string | undefined;
 
+if (values['no-security'] && str('security-file') !== undefined) fail('--security-file and --no-security contradict each other: pass one');
 const nworkers = number('nworkers', str('nworkers'), 1, 1);
 const name = str('name');
 const lifetime = number('lifetime', str('lifetime'), 0);
@@ -89,6 +95,12 @@ if (nworkers > 1) {
   } catch (error) {
     fail((error as Error).message);
   }
+  let security: ReturnType<typeof readCredentialsFile> | undefined;
+  try {
+    security = str('security-file') ? readCredentialsFile(str('security-file')!) : undefined;
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const lifetimeMs = lifetime > 0 ? (lifetime + Math.random() * stagger) * 1000 : undefined;
   const worker = await WorkerNode.start({
     scheduler,
@@ -100,7 +112,7 @@ if (nworkers > 1) {
     host: str('host'),
     resources,
     jobId: str('job-id') || undefined,
-    security: str('security-file') ? readCredentialsFile(str('security-file')!) : undefined,
+    security,
     lifetimeMs,
   });
   const stop = (why: string) => void worker.close(why);
@@ -110,5 +122,9 @@ if (nworkers > 1) {
   if (values['exit-with-parent'] && process.connected) process.on('disconnect', () => stop('the parent process is gone'));
   const reason = await worker.closed;
   worker.log.info(`exiting: ${reason}`);
+  if (worker.failure) {
+    process.stderr.write(`flotilla-worker: ${worker.failure.name}: ${worker.failure.message}\n`);
+    process.exit(3);
+  }
   process.exit(0);
 }

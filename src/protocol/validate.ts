@@ -131,6 +131,7 @@ export const schedulerToClientSchema: MessageSchema = {
 
 export const schedulerToWorkerSchema: MessageSchema = {
   registered: { workerId: 'string', schedulerId: 'string', heartbeatMs: 'number' },
+  'register-refused': { reason: 'string', retry: 'boolean' },
   functions: { fns: 'array' },
   compute: { tasks: 'array' },
   'cancel-compute': { keys: 'array' },

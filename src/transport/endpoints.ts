@@ -11,6 +11,8 @@ import { allowClients, forgetDomain } from './zap.js';
 import { randomBytes } from 'node:crypto';
 import type { CurveCredentials } from './security.js';
 import { clientCurveOptions, serverCurveOptions } from './security.js';
+import { watchHandshake } from './handshake-watch.js';
+import type { AuthenticationError } from '../errors/index.js';
 
 export interface InboundHandler {
   (peer: string, raw: unknown): void;
@@ -136,6 +138,8 @@ export class DealerLink {
   #loop: Promise<void> | undefined;
 
   readonly #reassembler: Reassembler;
+  #handshakeFailure: AuthenticationError | undefined;
+  #onHandshakeFailure: ((error: AuthenticationError) => void) | undefined;
 
   constructor(
     readonly url: string,
@@ -154,6 +158,11 @@ export class DealerLink {
     });
     this.#reassembler = new Reassembler(receive.allocate, receive.reclaim ?? false);
     this.#outbox = new Outbox<0>((_, frames) => sendChunked((parts) => this.#socket.send(parts), [], frames), (_, error, messages) => onSendFailure(error, messages));
+    // Watched before connecting: on loopback a refused handshake can be over before the next line runs.
+    watchHandshake(this.#socket, url, security !== undefined, (error) => {
+      this.#handshakeFailure = error;
+      this.#onHandshakeFailure?.(error);
+    });
     this.#socket.connect(url);
   }
 
@@ -182,6 +191,15 @@ export class DealerLink {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Calls `handler` once per failing streak of handshakes: refused keys, or security on one side only.
+   * A failure before this call (the link was watched from the start) is handed over at once.
+   */
+  onHandshakeFailure(handler: (error: AuthenticationError) => void): void {
+    this.#onHandshakeFailure = handler;
+    if (this.#handshakeFailure) handler(this.#handshakeFailure);
   }
 
   async close(options: { flush?: boolean } = {}): Promise<void> {
