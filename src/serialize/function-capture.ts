@@ -178,6 +178,13 @@ function resolveSpecifier(specifier: string, from: string): string {
   return specifier;
 }
 
+const TEST_RUNNER_IMPORT = /^(__vite_ssr_import_\d+__|__vi_import_\d+__)$/;
+
+/** A `node:` built-in or a package name, as opposed to a path or a loader's module id. */
+function isPackageSpecifier(specifier: string): boolean {
+  return isBuiltin(specifier) || !/^(\.{0,2}\/|[a-z]+:)/.test(specifier);
+}
+
 /** The state of one capture: pieces found so far and everything they read. */
 class CaptureBuilder {
   readonly pieces: Piece[] = [];
@@ -269,6 +276,11 @@ class CaptureBuilder {
     const isObjectLike = (typeof value === 'object' && value !== null) || typeof value === 'function';
     if (variable.topLevel && isObjectLike && scriptId !== '') {
       const imported = importedNames(scriptId, () => scriptSource(scriptId)).get(name);
+      // A test runner's import of a project file names it by the runner's own module id, which a worker cannot load.
+      if (TEST_RUNNER_IMPORT.test(name) && (imported === undefined || !isPackageSpecifier(imported.specifier))) {
+        this.problems.push(explainMissingNames(functionSubject(this.rootName), this.rootName, [name]));
+        return undefined;
+      }
       if (imported !== undefined) return this.#importBinding(imported, url);
     }
     if (typeof value === 'function') {

@@ -166,7 +166,9 @@ export function readClosure(fn: Function, names: readonly string[]): ClosureRead
       .filter((s) => s.kind !== 'Global');
     const wanted = new Set(names);
     const firstTopLevel = scopes.findIndex((s) => s.kind === 'Module' || s.kind === 'Script');
-    const topFrom = firstTopLevel === -1 ? scopes.length - 1 : firstTopLevel;
+    // Without a module or script scope (CommonJS, a test runner's wrapper), the outermost function and the blocks right inside it.
+    let topFrom = firstTopLevel === -1 ? scopes.length - 1 : firstTopLevel;
+    while (firstTopLevel === -1 && topFrom > 0 && scopes[topFrom - 1]!.kind === 'Block') topFrom--;
     for (const [index, scope] of scopes.entries()) {
       if (wanted.size === 0) break;
       for (const variable of properties(scope.objectId).result) {

@@ -93,6 +93,8 @@ function addStatements(statements: readonly Node[], into: Map<string, ImportBind
       }
     } else if (statement.type === 'VariableDeclaration') {
       for (const declarator of statement.declarations) addPattern(declarator.id, declarator.init, into);
+    } else if (statement.type === 'BlockStatement') {
+      addStatements(statement.body, into);
     } else if (statement.type === 'ExpressionStatement') {
       // A module wrapped in one function by a loader (vite's SSR transform): its body is the top level.
       const expression = statement.expression;

@@ -75,6 +75,13 @@ export function rewriteModuleSyntax(parsed: ParsedFunction, source: string): str
       }
     },
   });
+  // A method's computed name was evaluated where the object was made; on a worker any name will do.
+  const [statement] = parsed.program.body;
+  const holder = parsed.shape === 'method' && statement?.type === 'ExpressionStatement' && statement.expression.type === 'ObjectExpression' ? statement.expression.properties[0] : undefined;
+  if (holder?.type === 'Property' && holder.computed && holder.key.type !== 'Literal') {
+    const { start, end } = span(holder.key);
+    edits.push({ start: start - offset, end: end - offset, replacement: '"method"' });
+  }
   if (edits.length === 0) return undefined;
   let rewritten = source;
   for (const edit of edits.sort((a, b) => b.start - a.start)) {

@@ -25,6 +25,13 @@ function requireFrom(from: string): NodeJS.Require {
 }
 
 function notFound(specifier: string, from: string, fnName: string, cause: unknown): FunctionShippingError {
+  if (specifier.startsWith('file:')) {
+    return new FunctionShippingError(
+      `The function \`${fnName}\` imports ${fileURLToPath(specifier)}, which does not exist on the worker on ${hostname()}. ` +
+        'Run the workers where that path is the same file (a filesystem shared with the caller), or upload the module with client.uploadFile and import it inside the function by a relative path.',
+      { cause },
+    );
+  }
   const fromFile = from.startsWith('file:') ? fileURLToPath(from) : process.cwd();
   const looked = [...new Set([...(requireFrom(from).resolve.paths(specifier) ?? []), ...(createRequire(import.meta.url).resolve.paths(specifier) ?? [])])];
   const project = from.startsWith('file:') ? dirname(fromFile) : process.cwd();
@@ -40,13 +47,20 @@ function notFound(specifier: string, from: string, fnName: string, cause: unknow
 async function importOne([how, specifier, from]: ShippedImport, fnName: string): Promise<unknown> {
   if (how === 'require') {
     try {
-      return requireFrom(from)(specifier);
+      return requireFrom(from)(specifier.startsWith('file:') ? fileURLToPath(specifier) : specifier);
     } catch (error) {
       if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') throw notFound(specifier, from, fnName, error);
       throw error;
     }
   }
-  if (!isBare(specifier)) return import(specifier);
+  if (!isBare(specifier)) {
+    try {
+      return await import(specifier);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && specifier.startsWith('file:')) throw notFound(specifier, from, fnName, error);
+      throw error;
+    }
+  }
   // The caller's own packages first (found from its file), then the packages next to flotilla.
   let resolved: string | undefined;
   try {
