@@ -102,7 +102,16 @@ if (nworkers > 1) {
     fail((error as Error).message);
   }
   const lifetimeMs = lifetime > 0 ? (lifetime + Math.random() * stagger) * 1000 : undefined;
-  const worker = await WorkerNode.start({
+  // Signals are handled from the start: one arriving while the worker registers still closes it cleanly.
+  let started: WorkerNode | undefined;
+  let stopReason: string | undefined;
+  const stop = (why: string) => {
+    stopReason ??= why;
+    if (started) void started.close(why);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  const worker = (started = await WorkerNode.start({
     scheduler,
     name,
     nthreads: number('nthreads', str('nthreads'), 1, 1),
@@ -114,10 +123,8 @@ if (nworkers > 1) {
     jobId: str('job-id') || undefined,
     security,
     lifetimeMs,
-  });
-  const stop = (why: string) => void worker.close(why);
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  }));
+  if (stopReason) void worker.close(stopReason);
   // Started by a LocalCluster: when the parent dies (even by SIGKILL) the IPC channel closes.
   if (values['exit-with-parent'] && process.connected) process.on('disconnect', () => stop('the parent process is gone'));
   const reason = await worker.closed;
