@@ -72,7 +72,7 @@ describe.each(CASES)('$system.name adapter', (adapterCase) => {
   });
 
   test('the job id is parsed from the submit output, as the job sees it', () => {
-    expect(system.jobIdPattern.source).toContain('(?<jobId>');
+    for (const pattern of [system.jobIdPattern].flat()) expect(pattern.source).toContain('(?<jobId>');
     for (const [stdout, id] of adapterCase.submitOutputs) expect(parseJobId(system, stdout)).toBe(id);
   });
 
