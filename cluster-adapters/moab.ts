@@ -50,8 +50,10 @@ export const moab = {
     const reports = new Map<string, JobStatusReport>();
     for (const line of stdout.split('\n')) {
       const [id, , native] = line.trim().split(/\s+/);
-      if (id === undefined || !/^(?:Moab\.)?\d/.test(id) || native === undefined) continue;
-      reports.set(id, { state: MOAB_STATES[native] ?? 'unknown', native });
+      const state = native === undefined ? undefined : MOAB_STATES[native];
+      // Summary lines ("1 active job …") also start with a number: only rows with a state word are jobs.
+      if (id === undefined || !/^(?:Moab\.)?\d/.test(id) || native === undefined || state === undefined) continue;
+      reports.set(id, { state, native });
     }
     return reports;
   },
