@@ -28,8 +28,11 @@ const SYNC_WORKER = 'sync';
 
 export class SyncSession implements Session {
   readonly address = 'sync://in-process';
+  readonly dashboardLink = undefined;
   #values = new Map<string, unknown>();
   #errors = new Map<string, Error>();
+  /** The erred tasks, to run again on `retry`. */
+  #erredTasks = new Map<string, PreparedTask>();
 
   constructor(private readonly listener: SessionListener) {}
 
@@ -45,6 +48,7 @@ export class SyncSession implements Session {
       }
       const inputError = task.encoded.refs.map((key) => this.#errors.get(key)).find((error) => error !== undefined);
       if (inputError) {
+        this.#erredTasks.set(task.key, task);
         this.#settleError(task.key, inputError);
         continue;
       }
@@ -54,13 +58,17 @@ export class SyncSession implements Session {
         const args = decodeValue(task.encoded, { resolveRef: (key) => this.#values.get(key) }) as unknown[];
         outcome = task.callable(...args);
       } catch (error) {
+        this.#erredTasks.set(task.key, task);
         this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
         continue;
       }
       if (outcome !== null && typeof outcome === 'object' && typeof (outcome as PromiseLike<unknown>).then === 'function') {
         Promise.resolve(outcome).then(
           (value) => this.#settleResult(task, value),
-          (error: unknown) => this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name)),
+          (error: unknown) => {
+            this.#erredTasks.set(task.key, task);
+            this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
+          },
         );
       } else {
         this.#settleResult(task, outcome);
@@ -73,6 +81,7 @@ export class SyncSession implements Session {
     try {
       sent = throughCodec(value, `the result of task ${task.key}`);
     } catch (error) {
+      this.#erredTasks.set(task.key, task);
       this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
       return;
     }
@@ -100,7 +109,27 @@ export class SyncSession implements Session {
     for (const key of keys) {
       this.#values.delete(key);
       this.#errors.delete(key);
+      this.#erredTasks.delete(key);
     }
+  }
+
+  retry(keys: string[]): void {
+    for (const key of keys) this.#retryOne(key, 0);
+  }
+
+  /** Runs an erred task again, its erred inputs first (the depth bounds a pathological chain). */
+  #retryOne(key: string, depth: number): void {
+    const task = this.#erredTasks.get(key);
+    if (!task || depth > 10_000) return;
+    for (const dep of task.encoded.refs) {
+      if (this.#erredTasks.has(dep)) {
+        this.listener.retried(dep);
+        this.#retryOne(dep, depth + 1);
+      }
+    }
+    this.#erredTasks.delete(key);
+    this.#errors.delete(key);
+    this.submit([task]);
   }
 
   cancel(keys: string[]): void {
