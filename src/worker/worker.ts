@@ -57,6 +57,8 @@ export class WorkerNode {
   failure: Error | undefined;
   /** When the first refused registration of a streak came (a live worker held this name). */
   #refusedSince: number | undefined;
+  /** A `register` is on its way and unanswered: heartbeats wait, and an `unknown-worker` is no news. */
+  #registering = false;
 
   private constructor(readonly options: WorkerOptions) {
     this.name = options.name ?? `${hostname()}-${process.pid}`;
@@ -154,6 +156,7 @@ export class WorkerNode {
   }
 
   #register(): void {
+    this.#registering = true;
     this.#link.send({
       op: 'register',
       worker: {
@@ -177,6 +180,7 @@ export class WorkerNode {
       void this.close(`the scheduler at ${this.options.scheduler} has not answered for ${Math.round(silentFor / 1000)} s (death timeout ${deathTimeout / 1000} s)`);
       return;
     }
+    if (this.#registering) return;
     this.#link.send({
       op: 'heartbeat',
       executing: this.#pool.executingTasks().map((t) => t.key),
@@ -202,6 +206,7 @@ export class WorkerNode {
 
   readonly #handlers: HandlerTable<SchedulerToWorker> = {
     registered: () => {
+      this.#registering = false;
       this.#refusedSince = undefined;
       this.#registered();
     },
@@ -230,8 +235,8 @@ export class WorkerNode {
     },
     'heartbeat-ack': () => {},
     'unknown-worker': () => {
-      // A worker on its way out (retired, closing) must not come back.
-      if (this.#closing) return;
+      // A worker on its way out (retired, closing) must not come back; one registering already is on its way in.
+      if (this.#closing || this.#registering) return;
       this.log.warn('the scheduler no longer knows this worker (it timed out): dropping all tasks and data, registering again');
       this.#tasks.reset();
       this.#data.clear();
