@@ -23,6 +23,7 @@ import { mapColumns, mapKeys, submitKey, prepareScatter, prepareTask } from './t
 import { bounded } from './waiting.js';
 import { clientFields } from './client-summary.js';
 import { inspectCustom, inspectSummary } from '../util/inspect-summary.js';
+import { CollapseHints } from './collapse-hint.js';
 
 export { UPLOAD_LIMIT_BYTES } from './cluster-operations.js';
 export type { ScatterOptions } from './options.js';
@@ -41,6 +42,7 @@ export class Client implements FutureOwner {
   readonly clientId = randomUUID();
   #session!: Session;
   readonly #futures = new FutureTable();
+  readonly #collapseHints = new CollapseHints();
   #workerWaiters = new Set<() => void>();
   #ownedCluster: ClusterHandle | undefined;
   #cluster: ClusterHandle | undefined;
@@ -140,6 +142,7 @@ export class Client implements FutureOwner {
       futures.push(new Future<unknown>(this.#futures.stateFor(task.key), this));
       tasks.push(task);
     }
+    if (options.pure !== false && keys === undefined) this.#collapseHints.check(shipped.name, shipped.hash, tasks.map((t) => t.key));
     this.#session.submit(tasks);
     return futures;
   }
