@@ -65,7 +65,8 @@ export const clientToSchedulerSchema = {
   functions: { fns: arr(functionSource) },
   submit: { tasks: arr(taskSpec) },
   release: { keys },
-  cancel: { keys },
+  retry: { keys },
+  cancel: { keys, force: opt(bool) },
   'who-has': { id: num, keys },
   'gather-proxy': { id: num, keys },
   run: { id: num, fn: str, args: wireValue, workers: opt(keys), timeoutMs: num },
@@ -97,11 +98,12 @@ export const workerToSchedulerSchema = {
 } satisfies MessageSchemas<WorkerToScheduler>;
 
 export const schedulerToClientSchema = {
-  welcome: { schedulerId: str, workers: num },
+  welcome: { schedulerId: str, workers: num, dashboardLink: opt(str) },
   'task-finished': { items: arr(finishedItem) },
   'task-erred': { key: str, error: wireError },
   'task-cancelled': { key: str, reason: str },
   'task-lost': { key: str, reason: str },
+  'task-retried': { keys },
   'no-worker': { key: str, reason: str },
   'who-has-reply': { id: num, holders: rec(keys) },
   'gather-reply': { id: num, values, missing: keys },

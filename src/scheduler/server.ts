@@ -10,7 +10,8 @@
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
 import type {
-  HandlerTable, ClientToScheduler, SchedulerMessage, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary, WorkerToScheduler,
+  HandlerTable, ClientToScheduler, SchedulerMessage, SchedulerToClient, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary,
+  WorkerToScheduler,
 } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import {
@@ -82,6 +83,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly setups = new Map<string, { fn: string; args: WireValue }>();
   /** Uploaded files, re-sent to every worker that joins later. */
   readonly uploads = new Map<string, Uint8Array>();
+  /** The status page's URL while a dashboard serves this scheduler; told to every client that connects. */
+  dashboardLink: string | undefined;
   /** Cumulative counts, for rates on the dashboard. */
   readonly counters = { messagesIn: 0, messagesOut: 0 };
   /** Recent task runs; records once someone asks for them (dashboard, getTaskStream). */
@@ -116,11 +119,11 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     };
   }
 
-  /** Starts a scheduler listening on `host:port` (port 0: any free port). */
+  /** Starts a scheduler listening on `host:port` (port 0: any free port), or at `listen`. */
   static async start(options: SchedulerOptions = {}): Promise<SchedulerServer> {
     const server = new SchedulerServer(options);
     const host = options.host ?? '127.0.0.1';
-    server.#address = await server.#endpoint.bind(`tcp://${host}:${options.port ?? 0}`);
+    server.#address = await server.#endpoint.bind(options.listen ?? `tcp://${host}:${options.port ?? 0}`);
     server.#endpoint.start(
       (peer, raw) => server.#onBatch(peer, raw),
       (peer, error) => server.#warnings.warn('undecodable', new ProtocolError(`dropped undecodable frames from ${printable(peer)}: ${(error as Error).message}`).message),
@@ -132,7 +135,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     return server;
   }
 
-  /** `tcp://host:port` as workers and clients should dial it. */
+  /** `tcp://host:port` (or the `ipc://` address) as workers and clients should dial it. */
   get address(): string {
     return this.#address;
   }
@@ -235,6 +238,13 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     return table;
   }
 
+  /** What a client is told when it says hello: who we are, how many workers, and the dashboard's link. */
+  welcome(): Extract<SchedulerToClient, { op: 'welcome' }> {
+    const message: Extract<SchedulerToClient, { op: 'welcome' }> = { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size };
+    if (this.dashboardLink !== undefined) message.dashboardLink = this.dashboardLink;
+    return message;
+  }
+
   /**
    * A peer we do not know may only say `hello` (a client) or `register` (a worker). A worker we removed
    * that still talks is told `unknown-worker` once, so it registers again once; the rest is dropped.
@@ -253,7 +263,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     if (!message) return;
     if (message.op === 'hello') {
       this.state.addClient(peer, message.clientId, now);
-      this.#send(peer, { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size });
+      this.#send(peer, this.welcome());
     } else {
       this.#toldUnknown.delete(peer);
       this.#registerWorker(peer, message.worker, now);

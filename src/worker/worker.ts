@@ -121,10 +121,7 @@ export class WorkerNode {
   }
 
   async #start(): Promise<void> {
-    const host = this.options.host ?? (isLoopbackAddress(this.options.scheduler) ? '127.0.0.1' : hostname());
-    const bindHost = /^[\d.]+$/.test(host) || host === 'localhost' ? host : '*';
-    const bound = await this.#peerServer.bind(`tcp://${bindHost === 'localhost' ? '127.0.0.1' : bindHost}:0`);
-    this.#address = bindHost === '*' ? bound.replace('0.0.0.0', host).replace('*', host) : bound;
+    this.#address = await this.#bindDataService();
     this.#peerServer.start(
       (peer, raw) => this.#onPeerRequest(peer, raw),
       (peer, error) => this.#warnings.warn('undecodable peer request', `undecodable request from ${printable(peer)}: ${(error as Error).message}`),
@@ -150,6 +147,20 @@ export class WorkerNode {
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
     this.#heartbeatMs = intervalMs;
     this.#heartbeatTimer = setInterval(() => this.#heartbeat(), intervalMs);
+  }
+
+  /**
+   * Binds the data service peers fetch results from. A scheduler at an `ipc://` address (a LocalCluster's,
+   * in its private directory) gets its workers' services in the same directory, reachable by the same
+   * user only; otherwise a TCP port on `host`.
+   */
+  async #bindDataService(): Promise<string> {
+    const directory = ipcDirectory(this.options.scheduler);
+    if (directory && !this.options.host) return this.#peerServer.bind(`ipc://${directory}/w-${shortId()}`);
+    const host = this.options.host ?? (isLoopbackAddress(this.options.scheduler) ? '127.0.0.1' : hostname());
+    const bindHost = /^[\d.]+$/.test(host) || host === 'localhost' ? host : '*';
+    const bound = await this.#peerServer.bind(`tcp://${bindHost === 'localhost' ? '127.0.0.1' : bindHost}:0`);
+    return bindHost === '*' ? bound.replace('0.0.0.0', host).replace('*', host) : bound;
   }
 
   #register(): void {
@@ -314,6 +325,13 @@ const MAX_HEARTBEAT_MS = 60_000;
 /** A registration unanswered for this long may be sent again. */
 const REREGISTER_AFTER_MS = 5_000;
 
+/** The directory of an `ipc://` address, else undefined. */
+function ipcDirectory(address: string): string | undefined {
+  if (!address.startsWith('ipc://')) return undefined;
+  const path = address.slice('ipc://'.length);
+  const slash = path.lastIndexOf('/');
+  return slash > 0 ? path.slice(0, slash) : undefined;
+}
 
 function isLoopbackAddress(address: string): boolean {
   return /^tcp:\/\/(127\.|localhost|\[::1\])/.test(address);
