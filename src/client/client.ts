@@ -20,6 +20,7 @@ import { gatherResults, readResult, type Gathered } from './results.js';
 import type { PreparedTask, Session } from './session.js';
 import { mapColumns, mapKeys, submitKey, prepareScatter, prepareTask } from './task-preparation.js';
 import { bounded } from './waiting.js';
+import { CollapseHints } from './collapse-hint.js';
 
 export { UPLOAD_LIMIT_BYTES } from './cluster-operations.js';
 export type { ScatterOptions } from './options.js';
@@ -38,6 +39,7 @@ export class Client implements FutureOwner {
   readonly clientId = randomUUID();
   #session!: Session;
   readonly #futures = new FutureTable();
+  readonly #collapseHints = new CollapseHints();
   #workerWaiters = new Set<() => void>();
   #ownedCluster: ClusterHandle | undefined;
   #cluster: ClusterHandle | undefined;
@@ -137,6 +139,7 @@ export class Client implements FutureOwner {
       futures.push(new Future<unknown>(this.#futures.stateFor(task.key), this));
       tasks.push(task);
     }
+    if (options.pure !== false && keys === undefined) this.#collapseHints.check(shipped.name, shipped.hash, tasks.map((t) => t.key));
     this.#session.submit(tasks);
     return futures;
   }
