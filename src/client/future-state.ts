@@ -89,6 +89,17 @@ export class FutureState {
     this.error = fields.error;
   }
 
+  /** Cancelled whatever it was, value dropped (client.restart: the cluster forgot every key). */
+  forceCancel(error: Error): void {
+    const wasPending = this.status === 'pending';
+    this.status = 'cancelled';
+    this.error = error;
+    this.wire = undefined;
+    this.value = undefined;
+    this.hasValue = false;
+    if (wasPending) this.#notify();
+  }
+
   /** Back to pending (the task is being computed again after a re-submission). */
   reset(): void {
     if (this.status === 'pending') return;

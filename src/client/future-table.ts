@@ -65,6 +65,11 @@ export class FutureTable {
     }
   }
 
+  /** client.restart: every key is cancelled, finished ones too (the cluster forgot them all). */
+  cancelEverything(reason: string): void {
+    for (const state of this.#states.values()) state.forceCancel(new CancelledError(`${state.key} was cancelled: ${reason}`, { keys: [state.key] }));
+  }
+
   /** The client closes: pending keys are cancelled, and handles dropped later release nothing (the session is gone). */
   close(): void {
     this.#closed = true;

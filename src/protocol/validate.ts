@@ -85,6 +85,11 @@ export const clientToSchedulerSchema: MessageSchema = {
   'task-stream': { id: 'number', since: 'number' },
   heartbeat: {},
   goodbye: {},
+  'fire-and-forget': { keys: 'array' },
+  restart: { id: 'number', timeoutMs: 'number' },
+  'retire-workers': { id: 'number', workers: 'array', closeWorkers: 'boolean' },
+  replicate: { id: 'number', keys: 'array', 'n?': 'number', 'workers?': 'array' },
+  rebalance: { id: 'number', 'keys?': 'array', 'workers?': 'array' },
 };
 
 export const workerToSchedulerSchema: MessageSchema = {
@@ -101,6 +106,8 @@ export const workerToSchedulerSchema: MessageSchema = {
   'upload-done': { id: 'number', 'error?': 'object' },
   unregister: { reason: 'string' },
   'retire-me': { reason: 'string' },
+  'long-running': { keys: 'array' },
+  restarted: { id: 'number' },
 };
 
 /** The scheduler's ROUTER serves clients and workers; a peer's first message says which it is. */
@@ -126,6 +133,7 @@ export const schedulerToClientSchema: MessageSchema = {
   'task-stream-reply': { id: 'number', runs: 'array' },
   'worker-logs-reply': { id: 'number', logs: 'object' },
   'workers-changed': { count: 'number' },
+  'control-reply': { id: 'number', done: 'array', 'error?': 'object' },
   error: { error: 'object' },
 };
 
@@ -143,6 +151,7 @@ export const schedulerToWorkerSchema: MessageSchema = {
   'get-logs': { id: 'number', tail: 'number' },
   'fetch-data': { id: 'number', keys: 'array', from: 'string' },
   'upload-file': { id: 'number', name: 'string', data: 'oob' },
+  restart: { id: 'number' },
   'heartbeat-ack': {},
   'unknown-worker': {},
   close: { reason: 'string' },

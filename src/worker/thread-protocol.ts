@@ -38,5 +38,7 @@ export type ThreadOutcome = Exclude<ThreadResult, { requeue: true }>;
 export type ThreadToMain =
   | { t: 'ready' }
   | { t: 'results'; results: ThreadResult[] }
+  /** The running task gave up its thread (secede): the thread runs its next task; the result comes later. */
+  | { t: 'seceded'; id: number }
   | { t: 'run-result'; id: number; ok: boolean; value?: StoredValue; error?: WireError }
   | { t: 'log'; level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string; key?: string };
