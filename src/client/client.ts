@@ -291,7 +291,7 @@ export class Client implements FutureOwner {
     return this.#session.taskStream(options.since ?? 0);
   }
 
-  /** Draws a progress bar on stderr (when it is a terminal; one summary line otherwise) until the futures are done. */
+  /** Shows progress on stderr until the futures are done: a bar on a terminal, otherwise log lines at each tenth of the work (see `ProgressOptions`). */
   progress(futures: Iterable<Future<unknown>>, options?: ProgressOptions): Promise<void> {
     return drawProgress([...futures], options);
   }

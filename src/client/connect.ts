@@ -43,7 +43,7 @@ export async function openSession(target: string | ClusterHandle | ConnectOption
   let session: Session;
   try {
     await cluster.ready;
-    session = await RemoteSession.connect(cluster.schedulerAddress, listener, { timeoutMs, local: cluster.openLocalLink.bind(cluster) });
+    session = await RemoteSession.connect(cluster.schedulerAddress, listener, { timeoutMs, security: cluster.security, local: cluster.openLocalLink.bind(cluster) });
   } catch (error) {
     await cluster.close();
     throw error;

@@ -63,8 +63,8 @@ export class RemoteSession implements Session {
 
   /** Connects and waits for the scheduler's welcome; TimeoutError naming the address when nothing answers. */
   static async connect(address: string, listener: SessionListener, options: { timeoutMs: number; security?: CurveCredentials; local?: LocalLinkFactory }): Promise<RemoteSession> {
-    if (!/^tcp:\/\/[^:]+:\d+$/.test(address) && !/^tcp:\/\/\[[^\]]+\]:\d+$/.test(address)) {
-      throw new FlotillaError(`cannot connect to ${JSON.stringify(address)}: a scheduler address looks like tcp://host:port (for example tcp://127.0.0.1:8786)`);
+    if (!/^tcp:\/\/[^:]+:\d+$/.test(address) && !/^tcp:\/\/\[[^\]]+\]:\d+$/.test(address) && !/^ipc:\/\/\/./.test(address)) {
+      throw new FlotillaError(`cannot connect to ${JSON.stringify(address)}: a scheduler address looks like tcp://host:port (for example tcp://127.0.0.1:8786) or ipc:///path/to/socket`);
     }
     const session = new RemoteSession(address, shortId(), listener, options.security, options.local);
     session.#link.start((raw) => session.#onBatch(raw), (error) => session.log.warn(`undecodable message from the scheduler: ${(error as Error).message}`));

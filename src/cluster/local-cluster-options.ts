@@ -6,9 +6,12 @@ export interface LocalClusterOptions {
   threadsPerWorker?: number;
   /** Memory limit per worker: bytes or a string like '2 GB'. 'auto' splits the machine's memory. @defaultValue 'auto' */
   memoryLimit?: number | string;
-  /** Interface the scheduler and workers listen on. @defaultValue '127.0.0.1' */
+  /**
+   * Interface the scheduler and workers listen on (TCP, secured with this cluster's CURVE keys).
+   * @defaultValue none: Unix sockets in a private directory, reachable by this user only
+   */
   host?: string;
-  /** The scheduler's port; 0 chooses any free port. @defaultValue 0 */
+  /** The scheduler's TCP port (on `host`, default 127.0.0.1, with CURVE); 0 chooses any free port. @defaultValue none: a Unix socket */
   schedulerPort?: number;
   /** Extra environment variables for worker processes. */
   env?: Record<string, string>;

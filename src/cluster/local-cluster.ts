@@ -2,6 +2,11 @@
  * A cluster on this machine: the scheduler runs in the calling process, workers run as child processes
  * (or inside this process with `processes: false`). A worker process that dies is replaced; closing
  * leaves no child process and no bound port; if this process is killed, the workers notice and exit.
+ *
+ * Only its owner can reach it. By default the scheduler and the workers' data services listen on Unix
+ * sockets (`ipc://`) in a directory of mode 0700, which other local users cannot enter; given a `host`
+ * or `schedulerPort`, they listen on TCP and require this cluster's CURVE keys, which the workers read
+ * from a 0600 file in that directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, totalmem } from 'node:os';
@@ -13,6 +18,8 @@ import { distFile } from '../util/package-paths.js';
 import { Logger } from '../util/logger.js';
 import { WorkerNode } from '../worker/worker.js';
 import type { ClusterHandle } from './cluster-handle.js';
+import { PrivateDirectory } from './private-directory.js';
+import { makeCurveCredentials, writeCredentialsFile, type CurveCredentials } from '../transport/security.js';
 import type { MessageLink } from '../transport/local-link.js';
 import type { LocalClusterOptions } from './local-cluster-options.js';
 
@@ -53,6 +60,12 @@ export class LocalCluster implements ClusterHandle {
   #nextIndex = 0;
   #closing = false;
   #dashboard: Dashboard | undefined;
+  #directory: PrivateDirectory | undefined;
+  #security: CurveCredentials | undefined;
+  /** Where worker processes read `#security` (mode 0600, in `#directory`). */
+  #securityFile: string | undefined;
+  /** TCP with CURVE (a host or port was given) rather than Unix sockets. */
+  readonly #network: boolean;
   readonly #options: Required<Pick<LocalClusterOptions, 'nWorkers' | 'threadsPerWorker' | 'host' | 'schedulerPort' | 'processes' | 'deathTimeout'>> & LocalClusterOptions;
   readonly #memoryLimit: number;
 
@@ -66,6 +79,7 @@ export class LocalCluster implements ClusterHandle {
       ...options, nWorkers, threadsPerWorker, host: options.host ?? '127.0.0.1', schedulerPort: options.schedulerPort ?? 0,
       processes: options.processes ?? true, deathTimeout: options.deathTimeout ?? 60,
     };
+    this.#network = options.host !== undefined || options.schedulerPort !== undefined;
     const limit = options.memoryLimit ?? 'auto';
     this.#memoryLimit = limit === 'auto' ? Math.floor(totalmem() / Math.max(1, nWorkers)) : parseBytes(limit, 'memoryLimit');
     if (options.dashboardAddress !== undefined && options.dashboardAddress !== false) parseDashboardAddress(options.dashboardAddress);
@@ -74,10 +88,15 @@ export class LocalCluster implements ClusterHandle {
     this.ready.catch(() => {});
   }
 
-  /** `tcp://host:port` of the scheduler (once `ready`). */
+  /** The scheduler's address (once `ready`): `ipc:///…/scheduler` by default, `tcp://host:port` with a `host` or `schedulerPort`. */
   get schedulerAddress(): string {
     if (!this.#scheduler) throw new ConfigurationError('the LocalCluster has not started yet: await cluster.ready first');
     return this.#scheduler.address;
+  }
+
+  /** The CURVE keys clients need on a TCP cluster (`host` or `schedulerPort` given); undefined on Unix sockets. */
+  get security(): CurveCredentials | undefined {
+    return this.#security;
   }
 
   /** The in-process scheduler (for diagnostics and tests). */
@@ -100,7 +119,7 @@ export class LocalCluster implements ClusterHandle {
     return this.scheduler.openLocalLink(routingId);
   }
 
-  /** The status page's URL (with `?token=…` off loopback); undefined when `dashboardAddress` is false. */
+  /** The status page's URL (with its `?token=…`); undefined when `dashboardAddress` is false. */
   get dashboardLink(): string | undefined {
     return this.#dashboard?.url;
   }
@@ -111,8 +130,14 @@ export class LocalCluster implements ClusterHandle {
   }
 
   async #start(): Promise<void> {
+    const directory = (this.#directory = new PrivateDirectory());
+    if (this.#network) {
+      this.#security = makeCurveCredentials();
+      this.#securityFile = directory.file('security.json');
+      writeCredentialsFile(this.#securityFile, this.#security, { forClients: true });
+    }
     this.#scheduler = await SchedulerServer.start({
-      host: this.#options.host, port: this.#options.schedulerPort,
+      ...(this.#network ? { host: this.#options.host, port: this.#options.schedulerPort, security: this.#security } : { listen: directory.socketAddress('scheduler') }),
       allowedFailures: this.#options.allowedFailures, validate: this.#options.validate,
     });
     this.#dashboard = await startDashboard(this.#scheduler, {
@@ -169,6 +194,7 @@ export class LocalCluster implements ClusterHandle {
       slot.node = await WorkerNode.start({
         scheduler: scheduler.address, name: slot.name, nthreads: this.#options.threadsPerWorker,
         memoryLimit: this.#memoryLimit, deathTimeoutMs: this.#options.deathTimeout * 1000, resources: this.#options.resources,
+        security: this.#security,
       });
       return;
     }
@@ -176,6 +202,7 @@ export class LocalCluster implements ClusterHandle {
       distFile('src/cli/worker.js'), scheduler.address, '--name', slot.name, '--nthreads', String(this.#options.threadsPerWorker),
       '--memory-limit', String(this.#memoryLimit), '--death-timeout', String(this.#options.deathTimeout), '--exit-with-parent',
     ];
+    if (this.#securityFile) args.push('--security-file', this.#securityFile);
     if (this.#options.resources) args.push('--resources', Object.entries(this.#options.resources).map(([k, v]) => `${k}=${v}`).join(','));
     // FLOTILLA_WORKER_NODE_OPTIONS passes flags to the worker processes' node (e.g. --cpu-prof for profiling).
     const nodeFlags = (process.env.FLOTILLA_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
@@ -224,6 +251,7 @@ export class LocalCluster implements ClusterHandle {
       if (slot.process) await stopProcess(slot.process, 2_000);
     }));
     this.#slots.clear();
+    this.#directory?.remove();
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Who may read the dashboard. On a loopback host only this machine's users can connect, as with Dask.
- * On any other host the link carries an unguessable token and requests without it are refused: the
+ * Who may read the dashboard: whoever has its link, which carries an unguessable token; requests
+ * without it are refused, on loopback too (every user of a shared login node can reach a loopback port): the
  * page shows task keys, host names and job ids, which other users of a shared network need not see.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';

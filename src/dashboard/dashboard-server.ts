@@ -28,8 +28,8 @@ const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'uns
  * `/api/state` and `/api/task-stream?since=MS` (JSON), `/health`.
  *
  * It listens on the scheduler's host at port 8787 unless told otherwise, and moves to a free port with a
- * notice when that port is taken. On a host other than loopback the link carries `?token=…` and every
- * request without that token gets 403.
+ * notice when that port is taken. The link carries `?token=…` and every request without that token gets
+ * 403 (but `/health`): on a shared login node any local user can reach a loopback port.
  *
  * @returns the running dashboard, or `undefined` when `options.address` is `false`
  * @throws ConfigurationError for a malformed address or interval
@@ -45,7 +45,7 @@ export async function startDashboard(scheduler: SchedulerServer, options: Dashbo
   const historyMs = positive('historyMs', options.historyMs ?? 300_000, 1_000);
   const log = options.log ?? ((line: string) => scheduler.log.warn(line));
   const host = listenAt.host ?? options.host ?? hostOfSchedulerAddress(scheduler.address);
-  const token = isLoopbackHost(host) ? undefined : new AccessToken();
+  const token = new AccessToken();
 
   const meter = new FiguresMeter();
   const jobs = jobsReader(options.jobs, log);
@@ -90,9 +90,9 @@ export async function startDashboard(scheduler: SchedulerServer, options: Dashbo
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://dashboard.invalid');
-    if (token && !token.matches(url.searchParams.get('token'))) {
+    if (url.pathname !== '/health' && !token.matches(url.searchParams.get('token'))) {
       send(response, 403, 'text/plain; charset=utf-8',
-        '403 Forbidden: this dashboard is reachable from other machines, so it needs its access token. ' +
+        `403 Forbidden: this dashboard needs its access token (${isLoopbackHost(host) ? 'other users of this machine can reach it' : 'it is reachable from other machines'}). ` +
         'Open the link the scheduler printed (it ends in /status?token=...), or read client.dashboardLink.\n');
       return;
     }
@@ -118,7 +118,7 @@ export async function startDashboard(scheduler: SchedulerServer, options: Dashbo
   server.keepAliveTimeout = 5_000;
 
   const bound = await listenWithFallback(server, host, listenAt.port);
-  const url = `http://${linkHost(host)}:${bound.port}/status${token ? `?token=${token.value}` : ''}`;
+  const url = `http://${linkHost(host)}:${bound.port}/status?token=${token.value}`;
   if (bound.movedFrom !== undefined) {
     log(`port ${bound.movedFrom} is in use (another dashboard?); the dashboard is at ${url}`);
   }

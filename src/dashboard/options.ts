@@ -9,8 +9,8 @@ export interface DashboardOptions {
    */
   address?: string | number | false;
   /**
-   * The interface to listen on when `address` names none. A host other than loopback puts an access
-   * token in the link, and requests without it get 403.
+   * The interface to listen on when `address` names none. On any host the link carries an access
+   * token, and requests without it get 403.
    * @defaultValue the host of the scheduler's address
    */
   host?: string;
@@ -26,7 +26,7 @@ export interface DashboardOptions {
 
 /** A running dashboard. */
 export interface Dashboard {
-  /** The link to the status page, with `?token=…` when the host is not loopback. */
+  /** The link to the status page, with its `?token=…`. */
   readonly url: string;
   /** The TCP port it listens on. */
   readonly port: number;

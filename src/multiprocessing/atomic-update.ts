@@ -2,11 +2,14 @@
  * Updating a file so that a crash at any moment leaves either the old or the new version, never a
  * mix: copy the old file to a temporary file in the same folder, append to the copy, fsync it, then
  * rename it over the old one (rename within one file system is atomic) and fsync the folder.
+ * Copies that killed updates left behind are removed when the next update begins (leftover-copies.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { removeLeftoverCopies, tempCopyName, type RemovedCopy } from './leftover-copies.js';
+import { ownerTag, startHeartbeat } from './owner.js';
 
 /** Appended text is written once it passes this many characters. */
 const WRITE_THRESHOLD_CHARS = 1 << 20;
@@ -15,24 +18,39 @@ const WRITE_THRESHOLD_CHARS = 1 << 20;
 export class AtomicFileUpdate {
   /** The file being updated. */
   readonly target: string;
-  /** The private copy (`.<name>.<uuid>.tmp` next to the target); a crash may leave it behind, and it can then be deleted. */
+  /**
+   * The private copy (`.<name>.<host>-<pid>.<uuid>.tmp` next to the target). A killed process leaves
+   * it behind; the next update of the same target deletes it once its owner is gone.
+   */
   readonly tempPath: string;
   /** Whether the target existed when the update began. */
   readonly targetExisted: boolean;
+  /** The abandoned copies of earlier updates that `begin` deleted. */
+  readonly removedLeftovers: readonly RemovedCopy[];
   #handle: FileHandle | undefined;
+  #stopHeartbeat: () => void;
   #pending: string[] = [];
   #pendingChars = 0;
 
-  private constructor(target: string, tempPath: string, targetExisted: boolean, handle: FileHandle) {
+  private constructor(target: string, tempPath: string, targetExisted: boolean, handle: FileHandle, removedLeftovers: RemovedCopy[]) {
     this.target = target;
     this.tempPath = tempPath;
     this.targetExisted = targetExisted;
+    this.removedLeftovers = removedLeftovers;
     this.#handle = handle;
+    // A live copy is touched regularly, so a process on another host can tell it from a leftover.
+    this.#stopHeartbeat = startHeartbeat(() => {
+      const now = new Date();
+      return handle.utimes(now, now);
+    });
   }
 
-  /** Starts an update of `target` (absolute): copies it, when it exists, into a fresh temporary file beside it. */
+  /**
+   * Starts an update of `target` (absolute): copies it, when it exists, into a fresh temporary file
+   * beside it, then deletes the abandoned copies earlier (killed) updates left.
+   */
   static async begin(target: string): Promise<AtomicFileUpdate> {
-    const tempPath = join(dirname(target), `.${basename(target)}.${randomUUID()}.tmp`);
+    const tempPath = join(dirname(target), tempCopyName(target, ownerTag(), randomUUID()));
     let targetExisted = true;
     try {
       await copyFile(target, tempPath, constants.COPYFILE_EXCL);
@@ -47,7 +65,15 @@ export class AtomicFileUpdate {
       await unlink(tempPath).catch(() => undefined); // best effort: the open error is the one to report
       throw error;
     }
-    return new AtomicFileUpdate(target, tempPath, targetExisted, handle);
+    let removed: RemovedCopy[];
+    try {
+      removed = await removeLeftoverCopies(target, tempPath);
+    } catch (error) {
+      await handle.close();
+      await unlink(tempPath).catch(() => undefined);
+      throw error;
+    }
+    return new AtomicFileUpdate(target, tempPath, targetExisted, handle, removed);
   }
 
   /** Appends lines (each gets a trailing `\n`). Buffered; written in large blocks. */
@@ -75,6 +101,7 @@ export class AtomicFileUpdate {
     await this.#writePending();
     await handle.sync();
     this.#handle = undefined;
+    this.#stopHeartbeat();
     await handle.close();
     await rename(this.tempPath, this.target);
     await syncFolder(dirname(this.target));
@@ -85,6 +112,7 @@ export class AtomicFileUpdate {
     const handle = this.#handle;
     this.#handle = undefined;
     this.#pending = [];
+    this.#stopHeartbeat();
     if (handle !== undefined) await handle.close();
     await unlink(this.tempPath).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error; // already gone is fine

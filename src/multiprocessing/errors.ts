@@ -1,6 +1,7 @@
 import { FlotillaError } from '../errors/base.js';
 import type { MultiprocessingEntry } from './types.js';
 import type { RecombineSummary } from './recombiner.js';
+import type { ResumeInfo } from './run-folder.js';
 
 /** What a whole functionMultiprocessing call produced; carried by {@link MultiprocessingError}. */
 export interface MultiprocessingResult {
@@ -16,6 +17,8 @@ export interface MultiprocessingResult {
   tmpFolderRemoved: boolean;
   /** Wall time of the whole call, in seconds. */
   seconds: number;
+  /** What was taken over from an interrupted run (with `resume`), or undefined for a fresh run. */
+  resumed?: ResumeInfo | undefined;
 }
 
 /**

@@ -2,20 +2,24 @@
  * functionMultiprocessing: run a wrapper over many keyword sets (on a cluster or in this process),
  * then recombine the output files the wrappers wrote into one combined file.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { CancelledError, ConfigurationError } from '../errors/index.js';
+import { Logger } from '../util/logger.js';
 import { MultiprocessingError, type MultiprocessingResult } from './errors.js';
 import { checkKwargsList } from './kwargs.js';
+import { kwargsDigest } from './kwargs-digest.js';
 import { resolveOptions, type MultiprocessingOptions, type ResolvedOptions } from './options.js';
 import type { RecombineSummary } from './recombiner.js';
+import { openRunFolder } from './run-folder.js';
+import type { RunJournal } from './run-journal.js';
 import { runTasks } from './task-runner.js';
 import type { MultiprocessingEntry, Wrapper } from './types.js';
 
 /** How many failed entries a `requireSuccess` message spells out, and how many indices it lists (all are in `failedIndices`). */
 const MAX_LISTED_FAILURES = 10;
 const MAX_LISTED_INDICES = 100;
+const log = new Logger('functionMultiprocessing');
 
 /**
  * Runs `wrapper` once per keyword set and recombines the files they wrote into `recombinedFile`;
@@ -43,7 +47,10 @@ export async function functionMultiprocessing<K extends object>(
  * resolving to every entry's outcome and the recombination summary.
  *
  * @remarks
- * 1. Makes a fresh temporary folder `<tmpDir>/tmp_<uuid>` (absolute).
+ * 1. Makes a fresh temporary folder `<tmpDir>/tmp_<uuid>` (absolute), with a journal in which
+ *    every success is recorded as it happens. With `resume`, takes over instead the folder of an
+ *    interrupted run into the same `recombinedFile` and reuses its recorded successes (see
+ *    {@link MultiprocessingOptions.resume}).
  * 2. Calls `wrapper({ ...kwargs, index, parentTmpDir })` for each keyword set: submitted to
  *    `options.client` as it is (it travels as source text, so it must not use variables of the
  *    caller's scope), or, without a client, called in this process one after another.
@@ -54,13 +61,17 @@ export async function functionMultiprocessing<K extends object>(
  *    when it exists) with `options.recombiner`; an entry whose file cannot be recombined fails.
  * 6. Removes the temporary folder when `cleanUp` (it is kept when recombination fails as a whole).
  *
+ * A call killed part-way (kill -9, a walltime limit) leaves its folder and journal; the next call
+ * into the same file warns about it, and a call with `resume: true` finishes it.
+ *
  * Relative `file` paths returned by wrappers are resolved against this process's working directory.
  *
  * @param wrapper - Called with each keyword set plus `index` and `parentTmpDir`.
  * @param kwargsList - Plain objects without `index` or `parentTmpDir` keys.
  * @param recombinedFile - The combined file; its folder must exist.
  * @throws ConfigurationError for a bad option, a wrapper that is not a function, a bad keyword set,
- * or a combined file whose folder is missing (all before anything runs).
+ * a combined file whose folder is missing, or a `resume` whose only run into the file is still
+ * running (all before anything runs).
  * @throws MultiprocessingError when `requireSuccess` and any entry failed (after recombining the
  * others; `error.result` holds everything), or when recombination as a whole failed (the combined
  * file is then unchanged and the task outputs are kept in the temporary folder).
@@ -82,16 +93,20 @@ export async function functionMultiprocessingDetailed<K extends object>(
   const target = await checkRecombinedFile(recombinedFile);
   throwIfCancelled(settings.signal, 'before any task ran');
 
-  const tmpFolder = join(settings.tmpDir, `tmp_${randomUUID()}`);
-  await mkdir(tmpFolder, { recursive: true });
+  const digests = kwargsList.map((kwargs) => kwargsDigest(kwargs));
+  const run = await openRunFolder(settings.tmpDir, target, digests, settings.resume);
+  const { folder: tmpFolder, journal } = run;
   let result: MultiprocessingResult;
   try {
-    const entries = await runTasks(wrapper, kwargsList, tmpFolder, settings);
+    const onSuccess = journalWriter(journal, digests);
+    const entries = await runTasks(wrapper, kwargsList, tmpFolder, { ...settings, carried: run.carried, onSuccess });
     if (settings.signal?.aborted === true) {
       const succeeded = entries.filter((entry) => entry.success).length;
       throwIfCancelled(settings.signal, `after ${succeeded} of ${entries.length} keyword sets succeeded`);
     }
     const recombined = await recombine(entries, target, settings, tmpFolder);
+    journal.recordRecombined(settings.cleanUp);
+    journal.close();
     await removeFolder(tmpFolder, settings.cleanUp);
     result = {
       successes: entries.map((entry) => entry.success),
@@ -100,8 +115,10 @@ export async function functionMultiprocessingDetailed<K extends object>(
       tmpFolder,
       tmpFolderRemoved: settings.cleanUp,
       seconds: (performance.now() - started) / 1000,
+      resumed: run.resumed,
     };
   } catch (error) {
+    journal.close();
     // A cancelled call honours cleanUp; after any other failure the outputs are kept, so no work is lost.
     const cancelled = error instanceof CancelledError && settings.signal?.aborted === true;
     await removeFolder(tmpFolder, cancelled && settings.cleanUp);
@@ -109,6 +126,23 @@ export async function functionMultiprocessingDetailed<K extends object>(
   }
   if (settings.requireSuccess) throwUnlessAllSucceeded(result);
   return result;
+}
+
+/** Records each success in the journal; a journal that cannot be written is warned about once and costs only resumability. */
+function journalWriter(journal: RunJournal, digests: readonly string[]): (entry: MultiprocessingEntry & { file: string }) => void {
+  let warned = false;
+  return (entry) => {
+    try {
+      journal.recordSuccess({ index: entry.index, digest: digests[entry.index] as string, file: entry.file, uuids: entry.uuids });
+    } catch (error) {
+      if (warned) return;
+      warned = true;
+      log.warn(
+        `could not record a success in ${journal.path} (${(error as Error).message}); this call goes on, ` +
+          'but if it is interrupted, resume will run the unrecorded entries again.',
+      );
+    }
+  };
 }
 
 /** Recombines the successful entries and marks failed the ones the recombiner could not take. */
@@ -128,7 +162,7 @@ async function recombine(
     const cause = error instanceof Error ? error : new Error(String(error));
     throw new MultiprocessingError(
       `recombination into ${target} failed, so it is unchanged: ${cause.message}. ` +
-        `The task outputs are kept in ${tmpFolder}; fix the cause and recombine them, or run again.`,
+        `The task outputs are kept in ${tmpFolder}; fix the cause and call again with { resume: true } to recombine them without running the tasks again.`,
       { failedIndices: recombined.map((entry) => entry.index), entries },
       { cause },
     );

@@ -4,6 +4,7 @@
  */
 export { functionMultiprocessing, functionMultiprocessingDetailed } from './function-multiprocessing.js';
 export type { MultiprocessingOptions, FileWaitOptions } from './options.js';
+export type { ResumeInfo } from './run-folder.js';
 export type {
   TaskClient,
   TaskHandle,

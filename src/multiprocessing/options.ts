@@ -65,6 +65,15 @@ export interface MultiprocessingOptions {
   signal?: AbortSignal;
   /** The bounded wait for each output file. */
   fileWait?: FileWaitOptions;
+  /**
+   * Finish an interrupted run into the same `recombinedFile` instead of starting afresh: the call
+   * looks in `tmpDir` for the folder a killed call left, takes it over, runs only the keyword sets
+   * without a recorded success (or whose keyword set has changed since), and recombines them all,
+   * giving the file a clean run would. With no interrupted run there, it simply starts one, so a job
+   * script may always pass it.
+   * @defaultValue false
+   */
+  resume?: boolean;
 }
 
 /** Options with defaults applied and every value checked. */
@@ -78,6 +87,7 @@ export interface ResolvedOptions {
   recombiner: Recombiner;
   signal: AbortSignal | undefined;
   fileWait: Required<FileWaitOptions>;
+  resume: boolean;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -90,6 +100,7 @@ const KNOWN_OPTIONS = new Set([
   'recombiner',
   'signal',
   'fileWait',
+  'resume',
 ]);
 
 function received(value: unknown): string {
@@ -101,7 +112,7 @@ function bad(option: string, expected: string, value: unknown): ConfigurationErr
   return new ConfigurationError(`functionMultiprocessing: option \`${option}\` must be ${expected}, received ${received(value)}.`);
 }
 
-function booleanOption(options: MultiprocessingOptions, name: 'consolidate' | 'requireSuccess' | 'cleanUp', fallback: boolean): boolean {
+function booleanOption(options: MultiprocessingOptions, name: 'consolidate' | 'requireSuccess' | 'cleanUp' | 'resume', fallback: boolean): boolean {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw bad(name, 'true or false', value);
@@ -153,5 +164,6 @@ export function resolveOptions(options: MultiprocessingOptions | undefined): Res
     recombiner: recombiner ?? partStoreRecombiner,
     signal,
     fileWait: { attempts: positiveInteger('fileWait.attempts', fileWait.attempts, 30), intervalMs },
+    resume: booleanOption(given, 'resume', false),
   };
 }

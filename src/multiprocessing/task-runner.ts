@@ -17,6 +17,10 @@ export interface RunSettings {
   concurrency: number;
   signal: AbortSignal | undefined;
   fileWait: Required<FileWaitOptions>;
+  /** Entries already done (carried over from an interrupted run): not run again. */
+  carried?: ReadonlyMap<number, MultiprocessingEntry>;
+  /** Called once per entry that succeeded (wrapper done and file seen), as soon as it is known; must not throw. */
+  onSuccess?: (entry: MultiprocessingEntry & { file: string }) => void;
 }
 
 interface Cancellable {
@@ -63,7 +67,9 @@ export async function runTasks<K extends object>(
       entries[entry.index] = entry;
     } catch (error) {
       entries[entry.index] = { ...entry, success: false, error: asError(error) };
+      return;
     }
+    settings.onSuccess?.(entry);
   };
 
   const runOne = async (index: number): Promise<void> => {
@@ -92,6 +98,11 @@ export async function runTasks<K extends object>(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (let index = 0; index < kwargsList.length; index++) {
+      const done = settings.carried?.get(index);
+      if (done !== undefined) {
+        entries[index] = done;
+        continue;
+      }
       queue.add(() => runOne(index)).catch((error: unknown) => {
         unexpected ??= error; // runOne catches everything it expects; this is a bug, rethrown below
       });

@@ -6,6 +6,11 @@ export interface SchedulerOptions {
   host?: string;
   /** TCP port; 0 lets the OS choose a free one. @defaultValue 0 */
   port?: number;
+  /**
+   * A full ZeroMQ address to listen on instead of `host` and `port`, e.g. `ipc:///run/me/flotilla-x/scheduler`
+   * (a Unix socket: only users who can enter its directory can connect).
+   */
+  listen?: string;
   /** How often workers send heartbeats, in milliseconds. @defaultValue 500 */
   heartbeatMs?: number;
   /** A worker silent for this long is removed and its tasks rescheduled, in milliseconds. @defaultValue 10000 */

@@ -102,11 +102,11 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     };
   }
 
-  /** Starts a scheduler listening on `host:port` (port 0: any free port). */
+  /** Starts a scheduler listening on `host:port` (port 0: any free port), or at `listen`. */
   static async start(options: SchedulerOptions = {}): Promise<SchedulerServer> {
     const server = new SchedulerServer(options);
     const host = options.host ?? '127.0.0.1';
-    server.#address = await server.#endpoint.bind(`tcp://${host}:${options.port ?? 0}`);
+    server.#address = await server.#endpoint.bind(options.listen ?? `tcp://${host}:${options.port ?? 0}`);
     server.#endpoint.start(
       (peer, raw) => server.#onBatch(peer, raw),
       (peer, error) => server.log.warn(`${new ProtocolError(`dropped undecodable frames from ${printable(peer)}: ${(error as Error).message}`).message}`),
@@ -117,7 +117,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     return server;
   }
 
-  /** `tcp://host:port` as workers and clients should dial it. */
+  /** `tcp://host:port` (or the `ipc://` address) as workers and clients should dial it. */
   get address(): string {
     return this.#address;
   }

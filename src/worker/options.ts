@@ -2,7 +2,7 @@ import type { CurveCredentials } from '../transport/security.js';
 
 /** Options of a worker process (what `flotilla-worker` parses from its command line). */
 export interface WorkerOptions {
-  /** The scheduler's address, `tcp://host:port`. */
+  /** The scheduler's address, `tcp://host:port` or `ipc:///path` (then the data service binds next to it). */
   scheduler: string;
   /** Unique name; a worker registering with the name of a live one replaces it. @defaultValue `<hostname>-<pid>` */
   name?: string;
@@ -14,7 +14,7 @@ export interface WorkerOptions {
   localDirectory?: string;
   /** Exit when the scheduler has not answered for this long, in milliseconds. @defaultValue 60000 */
   deathTimeoutMs?: number;
-  /** Host to listen on for peers and to advertise. @defaultValue 127.0.0.1 for a loopback scheduler, else the host name */
+  /** Host to listen on for peers and to advertise. @defaultValue an `ipc://` socket beside an `ipc://` scheduler's; 127.0.0.1 for a loopback scheduler, else the host name */
   host?: string;
   /** Abstract resources this worker offers, e.g. `{ GPU: 2 }`. */
   resources?: Record<string, number>;

@@ -115,10 +115,7 @@ export class WorkerNode {
   }
 
   async #start(): Promise<void> {
-    const host = this.options.host ?? (isLoopbackAddress(this.options.scheduler) ? '127.0.0.1' : hostname());
-    const bindHost = /^[\d.]+$/.test(host) || host === 'localhost' ? host : '*';
-    const bound = await this.#peerServer.bind(`tcp://${bindHost === 'localhost' ? '127.0.0.1' : bindHost}:0`);
-    this.#address = bindHost === '*' ? bound.replace('0.0.0.0', host).replace('*', host) : bound;
+    this.#address = await this.#bindDataService();
     this.#peerServer.start((peer, raw) => this.#onPeerRequest(peer, raw), (peer, error) => this.log.warn(`undecodable request from ${peer}: ${(error as Error).message}`));
     this.#link.start((raw) => this.#onSchedulerBatch(raw), (error) => this.log.warn(`undecodable message from the scheduler: ${(error as Error).message}`));
     this.#register();
@@ -135,6 +132,20 @@ export class WorkerNode {
       retire.unref();
       this.#timers.push(retire);
     }
+  }
+
+  /**
+   * Binds the data service peers fetch results from. A scheduler at an `ipc://` address (a LocalCluster's,
+   * in its private directory) gets its workers' services in the same directory, reachable by the same
+   * user only; otherwise a TCP port on `host`.
+   */
+  async #bindDataService(): Promise<string> {
+    const directory = ipcDirectory(this.options.scheduler);
+    if (directory && !this.options.host) return this.#peerServer.bind(`ipc://${directory}/w-${shortId()}`);
+    const host = this.options.host ?? (isLoopbackAddress(this.options.scheduler) ? '127.0.0.1' : hostname());
+    const bindHost = /^[\d.]+$/.test(host) || host === 'localhost' ? host : '*';
+    const bound = await this.#peerServer.bind(`tcp://${bindHost === 'localhost' ? '127.0.0.1' : bindHost}:0`);
+    return bindHost === '*' ? bound.replace('0.0.0.0', host).replace('*', host) : bound;
   }
 
   #register(): void {
@@ -285,6 +296,14 @@ export class WorkerNode {
     })();
     return this.#closing;
   }
+}
+
+/** The directory of an `ipc://` address, else undefined. */
+function ipcDirectory(address: string): string | undefined {
+  if (!address.startsWith('ipc://')) return undefined;
+  const path = address.slice('ipc://'.length);
+  const slash = path.lastIndexOf('/');
+  return slash > 0 ? path.slice(0, slash) : undefined;
 }
 
 function isLoopbackAddress(address: string): boolean {

@@ -1,7 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as zmq from 'zeromq';
 import { FlotillaError } from '../../src/index.js';
 import { childPids, isAlive, waitUntil, withCluster } from '../support/with-cluster.js';
 
@@ -54,7 +53,7 @@ describe('cluster-wide operations', () => {
       expect(await shared).toEqual(big);
       const info = await client.schedulerInfo();
       expect(info.workers).toHaveLength(2);
-      expect(info.workers[0]).toMatchObject({ nthreads: 1, host: expect.any(String), address: expect.stringMatching(/^tcp:\/\//) });
+      expect(info.workers[0]).toMatchObject({ nthreads: 1, host: expect.any(String), address: expect.stringMatching(/^ipc:\/\/\//) });
     });
   });
 
@@ -84,7 +83,7 @@ describe('cluster-wide operations', () => {
     });
   });
 
-  it('scales up and down, and close() leaves no child process and no bound port', async () => {
+  it('scales up and down, and close() leaves no child process and no socket', async () => {
     let address = '';
     const before = new Set(childPids());
     await withCluster({ nWorkers: 1 }, async ({ client, cluster }) => {
@@ -100,8 +99,8 @@ describe('cluster-wide operations', () => {
       await waitUntil(() => pids.filter(isAlive).length === 1, 'retired worker processes exited');
     });
     expect(childPids().filter((pid) => !before.has(pid))).toEqual([]);
-    const rebind = new zmq.Router();
-    await rebind.bind(address);
-    rebind.close();
+    // The scheduler's and workers' sockets lived in the cluster's private directory, which is gone.
+    expect(address).toMatch(/^ipc:\/\/\//);
+    expect(existsSync(dirname(address.slice('ipc://'.length)))).toBe(false);
   });
 });

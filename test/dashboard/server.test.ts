@@ -37,7 +37,7 @@ afterAll(async () => {
 describe('dashboard HTTP endpoints', () => {
   it('serves workers, per-group progress and the task stream of a real job as JSON', async () => {
     const d = await dashboard({ address: 0 });
-    expect(d.url).toBe(`http://127.0.0.1:${d.port}/status`);
+    expect(d.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${d.port}/status\\?token=[A-Za-z0-9_-]{43}$`));
     const since = Date.now();
     // The first request starts the scheduler's recorder (it records only when someone asks).
     expect(await getJson<TaskRun[]>(endpoint(d, '/api/task-stream', `since=${since}`))).toEqual([]);
@@ -88,7 +88,7 @@ describe('dashboard HTTP endpoints', () => {
 
     const root = await get(endpoint(d, '/'));
     expect(root.status).toBe(302);
-    expect(root.headers.get('location')).toBe('status');
+    expect(root.headers.get('location')).toBe(`status${new URL(d.url).search}`);
     expect((await get(endpoint(d, '/nope'))).status).toBe(404);
     const post = await fetch(endpoint(d, '/api/state'), { method: 'POST', signal: AbortSignal.timeout(5_000) });
     expect(post.status).toBe(405);
@@ -146,7 +146,8 @@ describe('port collisions', () => {
       const lines: string[] = [];
       const d = await dashboard({ address: held.port, log: (line) => lines.push(line) });
       expect(d.port).not.toBe(held.port);
-      expect(lines).toEqual([`port ${held.port} is in use (another dashboard?); the dashboard is at http://127.0.0.1:${d.port}/status`]);
+      expect(lines).toEqual([`port ${held.port} is in use (another dashboard?); the dashboard is at ${d.url}`]);
+      expect(d.url).toContain(`http://127.0.0.1:${d.port}/status?token=`);
       expect((await get(endpoint(d, '/health'))).body).toBe('ok\n');
     } finally {
       await held.release();
@@ -174,7 +175,7 @@ describe('port collisions', () => {
   });
 });
 
-describe('access token on a non-loopback host', () => {
+describe('access token', () => {
   it('puts an unguessable token in the link and refuses requests without it', async () => {
     const d = await dashboard({ address: 0, host: '0.0.0.0' });
     const link = new URL(d.url);
@@ -200,9 +201,16 @@ describe('access token on a non-loopback host', () => {
     expect(new URL(other.url).searchParams.get('token')).not.toBe(token);
   });
 
-  it('needs no token on loopback', async () => {
+  it('needs the token on loopback too (other users of the machine reach loopback), but for /health', async () => {
     const d = await dashboard({ address: '127.0.0.1:0' });
-    expect(d.url).not.toContain('token');
-    expect((await get(`http://127.0.0.1:${d.port}/api/state`)).status).toBe(200);
+    const token = new URL(d.url).searchParams.get('token');
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    for (const path of ['/status', '/api/state', '/events', '/api/task-stream', '/']) {
+      const refused = await get(`http://127.0.0.1:${d.port}${path}`);
+      expect(refused.status, path).toBe(403);
+      expect(refused.body).toContain('other users of this machine can reach it');
+    }
+    expect((await get(`http://127.0.0.1:${d.port}/api/state?token=${token}`)).status).toBe(200);
+    expect((await get(`http://127.0.0.1:${d.port}/health`)).status).toBe(200);
   });
 });

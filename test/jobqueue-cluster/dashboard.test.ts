@@ -14,11 +14,11 @@ describe('a job-queue cluster serves the dashboard, with each worker\'s job and 
     try {
       await cluster.scale(1);
       await client.waitForWorkers(1, { timeoutMs: 30_000 });
-      expect(client.dashboardLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/status$/);
+      expect(client.dashboardLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/status\?token=[A-Za-z0-9_-]{43}$/);
       const [jobId] = [...cluster.jobs.keys()];
       let worker: { jobId?: string; jobState?: string } | undefined;
       for (let i = 0; i < 100 && worker?.jobState !== 'running'; i++) {
-        const state = (await (await fetch(new URL('/api/state', cluster.dashboardLink)).then((r) => r)).json()) as { workers: Array<{ jobId?: string; jobState?: string }> };
+        const state = (await (await fetch(new URL(`/api/state${new URL(cluster.dashboardLink!).search}`, cluster.dashboardLink)).then((r) => r)).json()) as { workers: Array<{ jobId?: string; jobState?: string }> };
         worker = state.workers[0];
         if (worker?.jobState !== 'running') await new Promise((r) => setTimeout(r, 100));
       }

@@ -255,13 +255,13 @@ describe('output files', () => {
     expect(error.message).toContain('after 3 looks 10 ms apart');
   });
 
-  test('cleanUp: false keeps the temporary folder with the task outputs', async () => {
+  test('cleanUp: false keeps the temporary folder with the task outputs and the run journal', async () => {
     const result = await functionMultiprocessingDetailed(gridWrapper, kwargsFor(['ok', 'ok']), join(folder, 'c.jsonl'), {
       tmpDir: folder,
       cleanUp: false,
     });
     expect(result.tmpFolderRemoved).toBe(false);
-    expect(readdirSync(result.tmpFolder).sort()).toEqual(['part_0.jsonl', 'part_1.jsonl']);
+    expect(readdirSync(result.tmpFolder).sort()).toEqual(['.flotilla-run.jsonl', 'part_0.jsonl', 'part_1.jsonl']);
     expect(tmpFolders()).toEqual([result.tmpFolder.slice(folder.length + 1)]);
   });
 
@@ -275,8 +275,9 @@ describe('output files', () => {
     expect(readFileSync(target)).toEqual(before);
     const kept = tmpFolders();
     expect(kept).toHaveLength(1);
-    expect(readdirSync(join(folder, kept[0] as string))).toEqual(['part_0.jsonl']);
+    expect(readdirSync(join(folder, kept[0] as string)).sort()).toEqual(['.flotilla-run.jsonl', 'part_0.jsonl']);
     expect(readdirSync(folder).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    await expect(run).rejects.toThrow(/call again with \{ resume: true \} to recombine them without running the tasks again/);
   });
 });
 

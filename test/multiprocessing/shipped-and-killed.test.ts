@@ -129,8 +129,9 @@ describe('a recombination killed mid-write', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = once(child, 'exit');
+    let temp: string | undefined;
     try {
-      const temp = await waitForGrownTempFile(folder, before.length, () => child.exitCode !== null, 30_000);
+      temp = await waitForGrownTempFile(folder, before.length, () => child.exitCode !== null, 30_000);
       expect(temp, `the child never wrote past the old content (stderr: ${stderr})`).toBeDefined();
       child.kill('SIGKILL');
       const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
@@ -144,9 +145,11 @@ describe('a recombination killed mid-write', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
 
-    // The leftover copy does not get in the way of the next recombination.
+    // The leftover copy does not get in the way of the next recombination, which deletes it (its process is gone).
     const summary = await partStoreRecombiner.recombine([{ file: big.path, uuids: bigUuids }], target, { consolidate: true });
     expect(summary.failures).toEqual([]);
+    expect(existsSync(temp as string)).toBe(false);
+    expect(readdirSync(folder).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     const combined = await PartStore.read(target);
     expect(combined.size).toBe(2 + 4000);
     expect(readFileSync(target).subarray(0, before.length)).toEqual(before);

@@ -72,7 +72,7 @@ function localEnv(): NodeJS.ProcessEnv {
 
 /** What the example printed on stdout, taken apart. */
 function parseOutput(stdout: string): { address: string; where: string; workerCount: number; workers: string[]; integral: number } {
-  const connected = /^connected to (tcp:\/\/\S+): (.+), (\d+) worker\(s\)$/m.exec(stdout);
+  const connected = /^connected to ((?:tcp|ipc):\/\/\S+): (.+), (\d+) worker\(s\)$/m.exec(stdout);
   const workers = /^workers: (.*)$/m.exec(stdout);
   const integral = /^integral of 4\/\(1\+x\^2\) over \[0, 1\] with 32 sub-intervals: (\d+\.\d+) \(error \S+\) in \d+\.\d+ s$/m.exec(stdout);
   if (connected === null || workers === null || integral === null) throw new Error(`unexpected output of the example:\n${stdout}`);
@@ -106,7 +106,7 @@ describe('examples/submit-allocation.ts on a LocalCluster (no FLOTILLA_SCHEDULER
     const run = await runNode([EXAMPLE], localEnv());
     expect(run, run.stderr).toMatchObject({ code: 0, signal: null });
     const output = parseOutput(run.stdout);
-    expect(output.address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(output.address).toMatch(/^ipc:\/\/\/.+\/scheduler$/);
     expect(output.where).toBe('a LocalCluster started by this script');
     expect(output.workerCount).toBeGreaterThanOrEqual(1);
     expect(output.workers).toHaveLength(output.workerCount);
