@@ -4,7 +4,7 @@
  * the tasks that thread runs; outside a worker, getClient() returns the client last connected here.
  */
 import { FlotillaError } from '../errors/index.js';
-import { taskContext, workerClientInfo } from '../worker/task-context.js';
+import { taskContext, threadSockets, workerClientInfo } from '../worker/task-context.js';
 import { Client } from './client.js';
 
 let threadClient: Promise<Client> | undefined;
@@ -41,12 +41,20 @@ export async function getClient(options: GetClientOptions = {}): Promise<Client>
     throw new FlotillaError('getClient() found no client: inside a task it connects to the cluster itself; outside one, connect first with Client.connect()');
   }
   if (options.secede ?? true) secede();
-  threadClient ??= Client.connect({
-    ready: Promise.resolve(),
-    schedulerAddress: info.scheduler,
-    ...(info.security ? { security: info.security } : {}),
-    close: async () => {},
-  });
+  if (!threadClient) {
+    threadSockets.opened();
+    threadClient = Client.connect({
+      ready: Promise.resolve(),
+      schedulerAddress: info.scheduler,
+      ...(info.security ? { security: info.security } : {}),
+      close: async () => {},
+    });
+    const connecting = threadClient;
+    threadSockets.closers.push(async () => {
+      const client = await connecting.catch(() => undefined);
+      await client?.close();
+    });
+  }
   // A failed connection is not kept: the next call tries again.
   threadClient.catch(() => (threadClient = undefined));
   return threadClient;

@@ -31,6 +31,8 @@ export class ClusterControl {
     const { state } = core.server;
     core.server.holders.dropAll();
     state.cancelEverything(RESTART_REASON);
+    // Every client was told; none holds anything now, so the cancelled tasks are forgotten.
+    for (const each of state.clients.values()) state.dropHolder(each);
     core.flush();
     const targets = [...state.workers.values()].filter((w) => w.status === 'running');
     const names = new Map(targets.map((w) => [w.peer, w.id]));

@@ -26,6 +26,16 @@ export const taskContext = new AsyncLocalStorage<TaskContext>();
 
 let clientInfo: WorkerClientInfo | undefined;
 
+/**
+ * Sockets opened in a task thread must be closed before the thread is ended (ZeroMQ aborts the whole
+ * process otherwise): the worker client registers its close here, and the task thread tells its worker.
+ */
+export const threadSockets = {
+  /** Set by the task thread: tells the worker this thread now has sockets to close first. */
+  opened: (): void => {},
+  closers: [] as Array<() => Promise<void>>,
+};
+
 /** Called once by the task thread at start. */
 export function setWorkerClientInfo(info: WorkerClientInfo | undefined): void {
   clientInfo = info;

@@ -9,12 +9,13 @@ import { decodeValue, encodeValue, encodedSize } from '../serialize/value-codec.
 import { explainReferenceError } from '../serialize/reference-error.js';
 import { toWireError } from '../protocol/wire-error.js';
 import type { WireError } from '../protocol/messages.js';
-import { setWorkerClientInfo, taskContext, type TaskContext, type WorkerClientInfo } from './task-context.js';
+import { setWorkerClientInfo, taskContext, threadSockets, type TaskContext, type WorkerClientInfo } from './task-context.js';
 import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
 
 const port = parentPort!;
 const threadIndex = (workerData as { index?: number } | undefined)?.index ?? 0;
 setWorkerClientInfo((workerData as { client?: WorkerClientInfo } | undefined)?.client);
+threadSockets.opened = () => post({ t: 'sockets-opened' });
 const queue: ThreadTask[] = [];
 const dropped = new Set<number>();
 let pending: ThreadResult[] = [];
@@ -187,6 +188,9 @@ port.on('message', (message: MainToThread) => {
       break;
     case 'setup':
       setupsDone = setupsDone.then(() => runSetup(message));
+      break;
+    case 'close-sockets':
+      void Promise.allSettled(threadSockets.closers.map((close) => close())).then(() => post({ t: 'sockets-closed' }));
       break;
   }
 });

@@ -28,7 +28,13 @@ interface ThreadSlot {
   /** Tasks that seceded: still running on this thread, no longer occupying it. */
   seceded: Map<number, ThreadTask>;
   alive: boolean;
+  /** Set once a task opened sockets on this thread (getClient): resolves when they are closed. */
+  socketsClosed?: Promise<void>;
+  onSocketsClosed?: () => void;
 }
+
+/** How long a thread may take to close its sockets before it is ended anyway. */
+const SOCKET_CLOSE_MS = 1_000;
 
 type RunResult = { ok: boolean; value?: StoredValue; error?: WireError };
 /** A run or setup on every thread, answered once each thread answered (or died). */
@@ -238,6 +244,12 @@ export class ThreadPool {
         if (index === 0 && slot.queue.length > 0) this.callbacks.onStarted(slot.queue[0]!);
         break;
       }
+      case 'sockets-opened':
+        slot.socketsClosed ??= new Promise<void>((resolve) => (slot.onSocketsClosed = resolve));
+        break;
+      case 'sockets-closed':
+        slot.onSocketsClosed?.();
+        break;
       case 'run-result':
         this.#answerRun(message.id, slot, { ok: message.ok, value: message.value, error: message.error });
         break;
@@ -266,7 +278,7 @@ export class ThreadPool {
     }
     slot.thread.removeAllListeners('exit');
     slot.thread.removeAllListeners('error');
-    void slot.thread.terminate();
+    void this.#end(slot);
     if (this.#closed) return;
     this.#slots[slot.index] = this.#spawn(slot.index);
   }
@@ -275,7 +287,21 @@ export class ThreadPool {
     this.#closed = true;
     await Promise.all(this.#slots.map((slot) => {
       slot.alive = false;
-      return slot.thread.terminate();
+      return this.#end(slot);
     }));
+  }
+
+  /**
+   * Ends a thread, first letting it close the sockets a task opened there (ZeroMQ aborts the process when
+   * a thread with open sockets is ended). A thread stuck in a task cannot answer: it is ended after a second.
+   */
+  async #end(slot: ThreadSlot): Promise<void> {
+    if (slot.socketsClosed) {
+      slot.thread.postMessage({ t: 'close-sockets' } satisfies MainToThread);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([slot.socketsClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, SOCKET_CLOSE_MS)))]);
+      clearTimeout(timer);
+    }
+    await slot.thread.terminate();
   }
 }
