@@ -14,6 +14,7 @@ import {
   type RebalanceOptions, type ReplicateOptions, type RestartOptions, type RetireOptions,
 } from './cluster-requests.js';
 import { openSession } from './connect.js';
+import { checkRunOptions, checkSubmitOptions } from './option-checks.js';
 import { Future, type FutureOwner, type WaitOptions } from './future.js';
 import type { FutureState } from './future-state.js';
 import { FutureTable } from './future-table.js';
@@ -21,7 +22,7 @@ import type { ConnectOptions, RunOptions, ScatterOptions, SubmitOptions, ViewOpt
 import { progress as drawProgress, type ProgressOptions } from './progress.js';
 import { gatherResults, readResult, type Gathered } from './results.js';
 import type { PreparedTask, Session } from './session.js';
-import { mapColumns, prepareScatter, prepareTask } from './task-preparation.js';
+import { mapColumns, mapKeys, submitKey, prepareScatter, prepareTask } from './task-preparation.js';
 import { bounded } from './waiting.js';
 
 export { UPLOAD_LIMIT_BYTES } from './cluster-operations.js';
@@ -77,9 +78,12 @@ export class Client implements FutureOwner {
     return this.#session.address;
   }
 
-  /** The cluster's status page (undefined for a bare address or when the dashboard is off). */
+  /**
+   * The cluster's status page: the cluster's link, or the one the scheduler told when connecting by
+   * address. Undefined when no dashboard serves the scheduler (and in `sync` mode).
+   */
   get dashboardLink(): string | undefined {
-    return this.#cluster?.dashboardLink;
+    return this.#cluster?.dashboardLink ?? this.#session.dashboardLink;
   }
 
   /**
@@ -121,8 +125,9 @@ export class Client implements FutureOwner {
   /** @internal */
   #submitWith(options: SubmitOptions, fn: Fn<unknown[], unknown>, args: unknown[]): Future<unknown> {
     this.#checkOpen('submit');
+    checkSubmitOptions(options, 'submit');
     const shipped = prepareFunction(fn, { what: 'submit' });
-    const task = prepareTask(this, shipped, fn, args, options, options.key, 'submit');
+    const task = prepareTask(this, shipped, fn, args, options, submitKey(options.key), 'submit');
     const future = new Future<unknown>(this.#futures.stateFor(task.key), this);
     this.#session.submit([task]);
     return future;
@@ -131,14 +136,16 @@ export class Client implements FutureOwner {
   /** @internal */
   #mapWith(options: SubmitOptions, fn: Fn<unknown[], unknown>, iterables: Iterable<unknown>[]): Future<unknown>[] {
     this.#checkOpen('map');
+    checkSubmitOptions(options, 'map');
     const columns = mapColumns(iterables);
     const length = columns[0]!.length;
+    const keys = mapKeys(options.key, length);
     const shipped = prepareFunction(fn, { what: 'map' });
     const futures: Future<unknown>[] = [];
     const tasks: PreparedTask[] = [];
     for (let i = 0; i < length; i++) {
       const args = columns.map((c) => c[i]);
-      const task = prepareTask(this, shipped, fn, args, options, options.key === undefined ? undefined : `${options.key}-${i}`, `map (element ${i})`);
+      const task = prepareTask(this, shipped, fn, args, options, keys?.[i], `map (element ${i})`, keys ? undefined : (options.key as string | undefined));
       futures.push(new Future<unknown>(this.#futures.stateFor(task.key), this));
       tasks.push(task);
     }
@@ -159,16 +166,37 @@ export class Client implements FutureOwner {
     return gatherResults(futures, this.#futures, this.#session, options);
   }
 
-  /** Cancels futures: their waiters get CancelledError at once, dependents fail with CancelledError too. */
-  async cancel(futures: Future<unknown> | Iterable<Future<unknown>>): Promise<void> {
+  /**
+   * Cancels futures for this client: they become `cancelled` (finished ones too; their values are
+   * dropped), their waiters get CancelledError at once. As in Dask, a key another client also holds goes
+   * on for that client; `force: true` cancels it for every client. Tasks cancelled on the cluster make
+   * their pending dependents fail with CancelledError.
+   */
+  async cancel(futures: Future<unknown> | Iterable<Future<unknown>>, options: { force?: boolean } = {}): Promise<void> {
     const list = futures instanceof Future ? [futures] : [...futures];
-    await this.cancelKeys(list.map((f) => f.key));
+    await this.cancelKeys(list.map((f) => f.key), options.force ?? false);
   }
 
   /** @internal FutureOwner */
-  async cancelKeys(keys: string[]): Promise<void> {
+  async cancelKeys(keys: string[], force = false): Promise<void> {
     this.#futures.cancel(keys);
-    this.#session.cancel(keys);
+    this.#session.cancel(keys, force);
+  }
+
+  /**
+   * Runs erred futures again, as in Dask: each erred one is pending again at once, and the erred inputs it
+   * failed through are run again with it. Others are left alone.
+   * @example await client.retry(futures.filter((f) => f.status === 'error'));
+   */
+  async retry(futures: Future<unknown> | Iterable<Future<unknown>>): Promise<void> {
+    const list = futures instanceof Future ? [futures] : [...futures];
+    await this.retryKeys(list.map((f) => f.key));
+  }
+
+  /** @internal FutureOwner */
+  async retryKeys(keys: string[]): Promise<void> {
+    this.#checkOpen('retry');
+    this.#session.retry(this.#futures.retry(keys));
   }
 
   /** @internal FutureOwner */
@@ -215,6 +243,7 @@ export class Client implements FutureOwner {
   /** @internal */
   async runWith(options: RunOptions, fn: Fn<unknown[], unknown>, args: unknown[]): Promise<Record<string, unknown>> {
     this.#checkOpen('run');
+    checkRunOptions(options);
     return runOnWorkers(this.#session, options, fn, args);
   }
 

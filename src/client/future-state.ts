@@ -89,15 +89,21 @@ export class FutureState {
     this.error = fields.error;
   }
 
-  /** Cancelled whatever it was, value dropped (client.restart: the cluster forgot every key). */
-  forceCancel(error: Error): void {
-    const wasPending = this.status === 'pending';
+  /**
+   * The key was cancelled (by this client, or on the cluster for every client): whatever its status was,
+   * it is now `cancelled` and a value it held is dropped, since the cluster no longer keeps the result
+   * for this client (as in Dask).
+   */
+  markCancelled(error: Error): void {
+    if (this.status === 'pending') {
+      this.settle('cancelled', { error });
+      return;
+    }
     this.status = 'cancelled';
     this.error = error;
     this.wire = undefined;
     this.value = undefined;
     this.hasValue = false;
-    if (wasPending) this.#notify();
   }
 
   /** Back to pending (the task is being computed again after a re-submission). */

@@ -8,7 +8,8 @@ import type { FutureState, FutureStatus } from './future-state.js';
 export interface FutureOwner {
   readonly clientId: string;
   resultOf(state: FutureState, options?: WaitOptions): Promise<unknown>;
-  cancelKeys(keys: string[]): Promise<void>;
+  cancelKeys(keys: string[], force?: boolean): Promise<void>;
+  retryKeys(keys: string[]): Promise<void>;
   releaseHandle(state: FutureState, handle: object): void;
   trackHandle(future: Future<unknown>, state: FutureState): void;
 }
@@ -72,9 +73,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  /** Cancels the task: waiting callers get CancelledError at once, then the scheduler is told. */
-  cancel(): Promise<void> {
-    return this.owner.cancelKeys([this.key]);
+  /**
+   * Cancels the task for this client (see `Client.cancel`): the status becomes `cancelled`, waiting callers
+   * get CancelledError at once, then the scheduler is told.
+   */
+  cancel(options: { force?: boolean } = {}): Promise<void> {
+    return this.owner.cancelKeys([this.key], options.force ?? false);
+  }
+
+  /** Runs the task again if it erred (see `Client.retry`); the future is pending again at once. */
+  retry(): Promise<void> {
+    return this.owner.retryKeys([this.key]);
   }
 
   /** Drops this handle's hold on the result; when no handle holds a key, the cluster frees it. Idempotent. */

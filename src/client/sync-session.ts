@@ -14,8 +14,11 @@ const SYNC_WORKER = 'sync';
 
 export class SyncSession implements Session {
   readonly address = 'sync://in-process';
+  readonly dashboardLink = undefined;
   #values = new Map<string, unknown>();
   #errors = new Map<string, Error>();
+  /** The erred tasks, to run again on `retry`. */
+  #erredTasks = new Map<string, PreparedTask>();
 
   constructor(private readonly listener: SessionListener) {}
 
@@ -36,6 +39,7 @@ export class SyncSession implements Session {
         return this.#values.get(future.key);
       }) as unknown[];
       if (inputError) {
+        this.#erredTasks.set(task.key, task);
         this.#settleError(task.key, inputError);
         continue;
       }
@@ -43,13 +47,17 @@ export class SyncSession implements Session {
       try {
         outcome = task.callable(...args);
       } catch (error) {
+        this.#erredTasks.set(task.key, task);
         this.#settleError(task.key, error as Error);
         continue;
       }
       if (outcome !== null && typeof outcome === 'object' && typeof (outcome as PromiseLike<unknown>).then === 'function') {
         (outcome as PromiseLike<unknown>).then(
           (value) => this.#settleValue(task.key, value),
-          (error: unknown) => this.#settleError(task.key, error as Error),
+          (error: unknown) => {
+            this.#erredTasks.set(task.key, task);
+            this.#settleError(task.key, error as Error);
+          },
         );
       } else {
         this.#settleValue(task.key, outcome);
@@ -77,7 +85,27 @@ export class SyncSession implements Session {
     for (const key of keys) {
       this.#values.delete(key);
       this.#errors.delete(key);
+      this.#erredTasks.delete(key);
     }
+  }
+
+  retry(keys: string[]): void {
+    for (const key of keys) this.#retryOne(key, 0);
+  }
+
+  /** Runs an erred task again, its erred inputs first (the depth bounds a pathological chain). */
+  #retryOne(key: string, depth: number): void {
+    const task = this.#erredTasks.get(key);
+    if (!task || depth > 10_000) return;
+    for (const dep of task.encoded.refs) {
+      if (this.#erredTasks.has(dep)) {
+        this.listener.retried(dep);
+        this.#retryOne(dep, depth + 1);
+      }
+    }
+    this.#erredTasks.delete(key);
+    this.#errors.delete(key);
+    this.submit([task]);
   }
 
   cancel(keys: string[]): void {
