@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { format } from 'node:util';
 import { decodeValue, encodeValue, encodedSize } from '../serialize/value-codec.js';
-import { explainReferenceError } from '../serialize/reference-error.js';
+import { describeTaskFailure } from '../serialize/reference-error.js';
 import { toWireError } from '../protocol/wire-error.js';
 import type { OriginRow } from '../serialize/function-module.js';
 import { installFunctionRuntime, mapStack } from './function-runtime.js';
@@ -65,13 +65,9 @@ function loadFunction(url: string): Promise<(...args: unknown[]) => unknown> {
 }
 
 function describeError(error: unknown, key: string | undefined, fnName: string, fnUrl: string): WireError {
-  const wire = toWireError(error, key);
+  const wire = describeTaskFailure(error, key, fnName, toWireError) as WireError;
   const origins = originsByUrl.get(fnUrl);
   if (wire.stack !== undefined && origins !== undefined) wire.stack = mapStack(wire.stack, fnUrl, origins);
-  if (wire.name === 'ReferenceError') {
-    const better = explainReferenceError(wire, fnName);
-    if (better) wire.message = better;
-  }
   return wire;
 }
 
