@@ -16,6 +16,7 @@ import type { LsfUnit } from './units.js';
 /** How an option's value is checked and normalised. */
 export type OptionKind =
   | 'positiveInteger'
+  | 'count'
   | 'port'
   | 'seconds'
   | 'bytes'
@@ -64,6 +65,7 @@ const SHARED_OPTION_SPECS = {
   host: { kind: 'string' },
   schedulerPort: { kind: 'port' },
   schedulerOptions: { kind: 'schedulerOptions' },
+  workerRestarts: { kind: 'count' },
   deathTimeout: { kind: 'seconds' },
   localDirectory: { kind: 'string' },
   templateFile: { kind: 'string' },
@@ -179,6 +181,10 @@ export function checkOptionValue(key: string, spec: OptionSpec, value: unknown, 
     case 'positiveInteger': {
       const n = asNumber();
       return n !== undefined && Number.isInteger(n) && n > 0 ? n : fail('a positive whole number');
+    }
+    case 'count': {
+      const n = asNumber();
+      return n !== undefined && Number.isInteger(n) && n >= 0 ? n : fail('a whole number ≥ 0');
     }
     case 'port': {
       const n = asNumber();
