@@ -214,20 +214,14 @@ export function checkOptionValue(key: string, spec: OptionSpec, value: unknown, 
     }
     case 'stringList':
       return checkStringList(value, origin) ?? fail('a list of strings, e.g. ["--exclusive"]');
-    case 'command': {
-      const text = asText();
-      if (text !== undefined && !(origin.isText && text.trim().startsWith('['))) return text;
-      const list = checkStringList(value, origin);
-      return list !== undefined && list.length > 0
-        ? list
-        : fail("a path to node or a non-empty list such as ['apptainer', 'exec', 'node.sif', 'node']");
-    }
+    case 'command':
     case 'wrapper': {
       const text = asText();
       if (text !== undefined && !(origin.isText && text.trim().startsWith('['))) return text;
       const list = checkStringList(value, origin);
-      return list !== undefined && list.length > 0
-        ? list
+      if (list !== undefined && list.length > 0) return list;
+      return spec.kind === 'command'
+        ? fail("a path to node or a non-empty list such as ['apptainer', 'exec', 'node.sif', 'node']")
         : fail("shell text such as 'srun --cpu-bind=none' or a non-empty list such as ['apptainer', 'exec', 'image.sif']");
     }
     case 'schedulerOptions':
