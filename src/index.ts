@@ -14,7 +14,7 @@ export type { WaitForFuturesOptions, WaitResult } from './client/wait.js';
 export { progress } from './client/progress.js';
 export type { ProgressOptions } from './client/progress.js';
 export type { ConnectOptions, ExecutionMode, RunOptions, SubmitOptions, ViewOptions } from './client/options.js';
-export { LocalCluster, defaultWorkerSplit } from './cluster/local-cluster.js';
+export { LocalCluster, defaultWorkerSplit, type LocalClusterStatus } from './cluster/local-cluster.js';
 export type { LocalClusterOptions } from './cluster/local-cluster-options.js';
 export type { ClusterHandle } from './cluster/cluster-handle.js';
 export { SchedulerServer } from './scheduler/server.js';

@@ -3,6 +3,7 @@
  * LocalCluster it starts, a cluster object, or an address), or runs tasks in the caller (`sync` mode).
  */
 import { randomUUID } from 'node:crypto';
+import type { inspect, InspectOptionsStylized } from 'node:util';
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
 import { performanceReport as writePerformanceReport } from '../dashboard/performance-report.js';
 import { FlotillaError, ConfigurationError } from '../errors/index.js';
@@ -20,6 +21,8 @@ import { gatherResults, readResult, type Gathered } from './results.js';
 import type { PreparedTask, Session } from './session.js';
 import { mapColumns, mapKeys, submitKey, prepareScatter, prepareTask } from './task-preparation.js';
 import { bounded } from './waiting.js';
+import { clientFields } from './client-summary.js';
+import { inspectCustom, inspectSummary } from '../util/inspect-summary.js';
 import { CollapseHints } from './collapse-hint.js';
 
 export { UPLOAD_LIMIT_BYTES } from './cluster-operations.js';
@@ -323,6 +326,11 @@ export class Client implements FutureOwner {
     this.#futures.close();
     await this.#session.close();
     if (this.#ownedCluster) await this.#ownedCluster.close();
+  }
+
+  /** What `console.log(client)` and a notebook cell print: scheduler, workers, threads, memory, dashboard. */
+  [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    return inspectSummary('Client', clientFields(this.#session.address, this.#session.workerCount(), this.#cluster, this.#closed), depth, options, inspectFn);
   }
 
   #wakeWorkerWaiters(): void {

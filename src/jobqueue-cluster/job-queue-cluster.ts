@@ -7,6 +7,7 @@
  * have and how to get there is `JobScaler`'s part.
  */
 import { mkdirSync } from 'node:fs';
+import type { inspect, InspectOptionsStylized } from 'node:util';
 import { delimiter, resolve } from 'node:path';
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
 import { defaultDashboardAddress, parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
@@ -28,6 +29,8 @@ import { SchedulerServer } from '../scheduler/server.js';
 import type { MessageLink } from '../transport/local-link.js';
 import type { CurveCredentials } from '../transport/security.js';
 import { Logger } from '../util/logger.js';
+import { inspectCustom, inspectSummary, workerTotals, type WorkerTotals } from '../util/inspect-summary.js';
+import { jobQueueClusterFields } from './cluster-summary.js';
 import type { Adaptive } from './adaptive.js';
 import { ClusterJobs, type ClusterJob } from './cluster-jobs.js';
 import { registerExitCleanup } from './exit-cleanup.js';
@@ -81,6 +84,7 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
   #dashboard: Dashboard | undefined;
   readonly #dashboardAddress: string | number | false | undefined;
   #closing: Promise<void> | undefined;
+  #closed = false;
   readonly #unregisterExitCleanup: () => void;
 
   /**
@@ -209,6 +213,21 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
     return this.#scheduler?.workerCount ?? 0;
   }
 
+  /** Workers registered with the scheduler now, their task threads and memory limits. */
+  workerTotals(): WorkerTotals {
+    return workerTotals(this.#scheduler?.workerSummaries() ?? []);
+  }
+
+  /** What `console.log(cluster)` and a notebook cell print: scheduler, status, jobs by state, workers, threads, memory, dashboard. */
+  [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    const status = this.#closed ? 'closed' : this.#closing ? 'closing' : this.#scheduler ? 'running' : 'starting';
+    const fields = jobQueueClusterFields({
+      name: this.name, scheduler: this.#scheduler?.address, status, jobStates: [...this.jobs.values()].map((job) => job.state),
+      totals: this.workerTotals(), dashboard: this.dashboardLink,
+    });
+    return inspectSummary(this.constructor.name, fields, depth, options, inspectFn);
+  }
+
   /** The adaptive scaling loop, while `adapt()` is on. */
   get adaptive(): Adaptive | undefined {
     return this.#scaler.adaptive;
@@ -266,7 +285,7 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
    * @throws JobCleanupError when jobs are still listed when the time runs out (everything else is closed).
    */
   close(): Promise<void> {
-    this.#closing ??= this.#close();
+    this.#closing ??= this.#close().finally(() => (this.#closed = true));
     return this.#closing;
   }
 
