@@ -7,8 +7,14 @@ import { FlotillaError } from '../errors/index.js';
 import { Future } from './future.js';
 
 export interface AsCompletedOptions {
-  /** Yield `[future, result]` pairs instead of futures (errors are thrown by the iteration). @defaultValue false */
+  /**
+   * Yield `[future, result]` pairs instead of futures. As in Dask, a cancelled future is yielded with its
+   * CancelledError in place of the result; a task's error is thrown by the iteration (see `raiseErrors`).
+   * @defaultValue false
+   */
   withResults?: boolean;
+  /** With `withResults`: `false` yields `[future, error]` for failed tasks instead of throwing. @defaultValue true */
+  raiseErrors?: boolean;
 }
 
 export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIterator<Y> {
@@ -52,8 +58,18 @@ export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIte
       this.#wake = undefined;
     }
     const future = this.#ready.shift()!;
-    if (this.options.withResults) return { done: false, value: [future, await future.result()] as unknown as Y };
+    if (this.options.withResults) return { done: false, value: [future, await this.#outcome(future)] as unknown as Y };
     return { done: false, value: future as unknown as Y };
+  }
+
+  /** The result, or the error in its place for a cancelled future (and for a failed one with `raiseErrors: false`). */
+  async #outcome(future: Future<T>): Promise<unknown> {
+    try {
+      return await future.result();
+    } catch (error) {
+      if (future.status === 'cancelled' || this.options.raiseErrors === false) return error;
+      throw error;
+    }
   }
 
   /** Called by `break` in a for-await loop: stop watching. */
@@ -65,7 +81,7 @@ export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIte
 }
 
 /** Iterates over `futures` in the order they complete. */
-export function asCompleted<T>(futures: Iterable<Future<T>>, options: { withResults: true }): AsCompleted<T, [Future<T>, T]>;
+export function asCompleted<T>(futures: Iterable<Future<T>>, options: { withResults: true; raiseErrors?: boolean }): AsCompleted<T, [Future<T>, T | Error]>;
 export function asCompleted<T>(futures?: Iterable<Future<T>>, options?: AsCompletedOptions): AsCompleted<T, Future<T>>;
 export function asCompleted<T>(futures: Iterable<Future<T>> = [], options: AsCompletedOptions = {}): AsCompleted<T, unknown> {
   return new AsCompleted<T, unknown>(futures, options);

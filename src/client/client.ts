@@ -3,6 +3,7 @@
  * LocalCluster it starts, a cluster object, or an address), or runs tasks in the caller (`sync` mode).
  */
 import { randomUUID } from 'node:crypto';
+import type { inspect, InspectOptionsStylized } from 'node:util';
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
 import { performanceReport as writePerformanceReport } from '../dashboard/performance-report.js';
 import { FlotillaError, ConfigurationError } from '../errors/index.js';
@@ -10,6 +11,7 @@ import type { TaskRunRecord, WorkerSummary } from '../protocol/messages.js';
 import { prepareFunction } from '../serialize/function-source.js';
 import { registerSetupOnWorkers, runOnWorkers, unregisterSetupOnWorkers, uploadToWorkers } from './cluster-operations.js';
 import { openSession } from './connect.js';
+import { checkRunOptions, checkSubmitOptions } from './option-checks.js';
 import { Future, type FutureOwner, type WaitOptions } from './future.js';
 import type { FutureState } from './future-state.js';
 import { FutureTable } from './future-table.js';
@@ -17,8 +19,11 @@ import type { ConnectOptions, RunOptions, ScatterOptions, SubmitOptions, ViewOpt
 import { progress as drawProgress, type ProgressOptions } from './progress.js';
 import { gatherResults, readResult, type Gathered } from './results.js';
 import type { PreparedTask, Session } from './session.js';
-import { mapColumns, prepareScatter, prepareTask } from './task-preparation.js';
+import { mapColumns, mapKeys, submitKey, prepareScatter, prepareTask } from './task-preparation.js';
 import { bounded } from './waiting.js';
+import { clientFields } from './client-summary.js';
+import { inspectCustom, inspectSummary } from '../util/inspect-summary.js';
+import { CollapseHints } from './collapse-hint.js';
 
 export { UPLOAD_LIMIT_BYTES } from './cluster-operations.js';
 export type { ScatterOptions } from './options.js';
@@ -37,6 +42,7 @@ export class Client implements FutureOwner {
   readonly clientId = randomUUID();
   #session!: Session;
   readonly #futures = new FutureTable();
+  readonly #collapseHints = new CollapseHints();
   #workerWaiters = new Set<() => void>();
   #ownedCluster: ClusterHandle | undefined;
   #cluster: ClusterHandle | undefined;
@@ -65,9 +71,12 @@ export class Client implements FutureOwner {
     return this.#session.address;
   }
 
-  /** The cluster's status page (undefined for a bare address or when the dashboard is off). */
+  /**
+   * The cluster's status page: the cluster's link, or the one the scheduler told when connecting by
+   * address. Undefined when no dashboard serves the scheduler (and in `sync` mode).
+   */
   get dashboardLink(): string | undefined {
-    return this.#cluster?.dashboardLink;
+    return this.#cluster?.dashboardLink ?? this.#session.dashboardLink;
   }
 
   /**
@@ -109,8 +118,9 @@ export class Client implements FutureOwner {
   /** @internal */
   #submitWith(options: SubmitOptions, fn: Fn<unknown[], unknown>, args: unknown[]): Future<unknown> {
     this.#checkOpen('submit');
+    checkSubmitOptions(options, 'submit');
     const shipped = prepareFunction(fn, { what: 'submit' });
-    const task = prepareTask(this, shipped, fn, args, options, options.key, 'submit');
+    const task = prepareTask(this, shipped, fn, args, options, submitKey(options.key), 'submit');
     const future = new Future<unknown>(this.#futures.stateFor(task.key), this);
     this.#session.submit([task]);
     return future;
@@ -119,17 +129,20 @@ export class Client implements FutureOwner {
   /** @internal */
   #mapWith(options: SubmitOptions, fn: Fn<unknown[], unknown>, iterables: Iterable<unknown>[]): Future<unknown>[] {
     this.#checkOpen('map');
+    checkSubmitOptions(options, 'map');
     const columns = mapColumns(iterables);
     const length = columns[0]!.length;
+    const keys = mapKeys(options.key, length);
     const shipped = prepareFunction(fn, { what: 'map' });
     const futures: Future<unknown>[] = [];
     const tasks: PreparedTask[] = [];
     for (let i = 0; i < length; i++) {
       const args = columns.map((c) => c[i]);
-      const task = prepareTask(this, shipped, fn, args, options, options.key === undefined ? undefined : `${options.key}-${i}`, `map (element ${i})`);
+      const task = prepareTask(this, shipped, fn, args, options, keys?.[i], `map (element ${i})`, keys ? undefined : (options.key as string | undefined));
       futures.push(new Future<unknown>(this.#futures.stateFor(task.key), this));
       tasks.push(task);
     }
+    if (options.pure !== false && keys === undefined) this.#collapseHints.check(shipped.name, shipped.hash, tasks.map((t) => t.key));
     this.#session.submit(tasks);
     return futures;
   }
@@ -147,16 +160,37 @@ export class Client implements FutureOwner {
     return gatherResults(futures, this.#futures, this.#session, options);
   }
 
-  /** Cancels futures: their waiters get CancelledError at once, dependents fail with CancelledError too. */
-  async cancel(futures: Future<unknown> | Iterable<Future<unknown>>): Promise<void> {
+  /**
+   * Cancels futures for this client: they become `cancelled` (finished ones too; their values are
+   * dropped), their waiters get CancelledError at once. As in Dask, a key another client also holds goes
+   * on for that client; `force: true` cancels it for every client. Tasks cancelled on the cluster make
+   * their pending dependents fail with CancelledError.
+   */
+  async cancel(futures: Future<unknown> | Iterable<Future<unknown>>, options: { force?: boolean } = {}): Promise<void> {
     const list = futures instanceof Future ? [futures] : [...futures];
-    await this.cancelKeys(list.map((f) => f.key));
+    await this.cancelKeys(list.map((f) => f.key), options.force ?? false);
   }
 
   /** @internal FutureOwner */
-  async cancelKeys(keys: string[]): Promise<void> {
+  async cancelKeys(keys: string[], force = false): Promise<void> {
     this.#futures.cancel(keys);
-    this.#session.cancel(keys);
+    this.#session.cancel(keys, force);
+  }
+
+  /**
+   * Runs erred futures again, as in Dask: each erred one is pending again at once, and the erred inputs it
+   * failed through are run again with it. Others are left alone.
+   * @example await client.retry(futures.filter((f) => f.status === 'error'));
+   */
+  async retry(futures: Future<unknown> | Iterable<Future<unknown>>): Promise<void> {
+    const list = futures instanceof Future ? [futures] : [...futures];
+    await this.retryKeys(list.map((f) => f.key));
+  }
+
+  /** @internal FutureOwner */
+  async retryKeys(keys: string[]): Promise<void> {
+    this.#checkOpen('retry');
+    this.#session.retry(this.#futures.retry(keys));
   }
 
   /** @internal FutureOwner */
@@ -203,6 +237,7 @@ export class Client implements FutureOwner {
   /** @internal */
   async runWith(options: RunOptions, fn: Fn<unknown[], unknown>, args: unknown[]): Promise<Record<string, unknown>> {
     this.#checkOpen('run');
+    checkRunOptions(options);
     return runOnWorkers(this.#session, options, fn, args);
   }
 
@@ -279,7 +314,7 @@ export class Client implements FutureOwner {
     return this.#session.taskStream(options.since ?? 0);
   }
 
-  /** Draws a progress bar on stderr (when it is a terminal; one summary line otherwise) until the futures are done. */
+  /** Shows progress on stderr until the futures are done: a bar on a terminal, otherwise log lines at each tenth of the work (see `ProgressOptions`). */
   progress(futures: Iterable<Future<unknown>>, options?: ProgressOptions): Promise<void> {
     return drawProgress([...futures], options);
   }
@@ -291,6 +326,11 @@ export class Client implements FutureOwner {
     this.#futures.close();
     await this.#session.close();
     if (this.#ownedCluster) await this.#ownedCluster.close();
+  }
+
+  /** What `console.log(client)` and a notebook cell print: scheduler, workers, threads, memory, dashboard. */
+  [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    return inspectSummary('Client', clientFields(this.#session.address, this.#session.workerCount(), this.#cluster, this.#closed), depth, options, inspectFn);
   }
 
   #wakeWorkerWaiters(): void {

@@ -20,6 +20,8 @@ type AnyFn = (...args: unknown[]) => unknown;
 /** `client.run`: `{ [workerId]: result }`, with per-worker errors raised, returned or left out as `onError` says. */
 export async function runOnWorkers(session: Session, options: RunOptions, fn: AnyFn, args: unknown[]): Promise<Record<string, unknown>> {
   const shipped = prepareFunction(fn, { what: 'run' });
+  // An empty list names no worker (as in Dask), not all of them.
+  if (options.workers?.length === 0) return {};
   const encoded = encodeValue(args, { label: 'the arguments of run' });
   const outcome = await session.run(shipped, fn, args, encoded, { timeoutMs: options.timeoutMs ?? 60_000, ...(options.workers ? { workers: options.workers } : {}) });
   const onError = options.onError ?? 'raise';

@@ -89,6 +89,23 @@ export class FutureState {
     this.error = fields.error;
   }
 
+  /**
+   * The key was cancelled (by this client, or on the cluster for every client): whatever its status was,
+   * it is now `cancelled` and a value it held is dropped, since the cluster no longer keeps the result
+   * for this client (as in Dask).
+   */
+  markCancelled(error: Error): void {
+    if (this.status === 'pending') {
+      this.settle('cancelled', { error });
+      return;
+    }
+    this.status = 'cancelled';
+    this.error = error;
+    this.wire = undefined;
+    this.value = undefined;
+    this.hasValue = false;
+  }
+
   /** Back to pending (the task is being computed again after a re-submission). */
   reset(): void {
     if (this.status === 'pending') return;

@@ -27,7 +27,11 @@ export class FutureTable {
     return {
       finished: (key, nbytes, fields) => this.#states.get(key)?.settle('finished', fields, nbytes),
       erred: (key, error) => this.#states.get(key)?.settle('error', { error }),
-      cancelled: (key, reason) => this.#states.get(key)?.settle('cancelled', { error: new CancelledError(`${key} was cancelled: ${reason}`, { keys: [key] }) }),
+      cancelled: (key, reason) => this.#states.get(key)?.markCancelled(new CancelledError(`${key} was cancelled: ${reason}`, { keys: [key] })),
+      retried: (key) => {
+        const state = this.#states.get(key);
+        if (state?.status === 'error') state.reset();
+      },
       lost: (key, reason) => this.#states.get(key)?.settle('lost', { error: new LostResultError(`the result of ${key} is lost: ${reason}`) }),
       workersChanged,
     };
@@ -58,11 +62,26 @@ export class FutureTable {
     this.#dropRef(state);
   }
 
-  /** Settles the keys as cancelled by this client, so their waiters get CancelledError before the scheduler hears of it. */
+  /**
+   * Marks the keys cancelled by this client, finished ones too (their values are dropped), so waiters get
+   * CancelledError before the scheduler hears of it.
+   */
   cancel(keys: readonly string[]): void {
     for (const key of keys) {
-      this.#states.get(key)?.settle('cancelled', { error: new CancelledError(`${key} was cancelled by this client`, { keys: [key] }) });
+      this.#states.get(key)?.markCancelled(new CancelledError(`${key} was cancelled by this client`, { keys: [key] }));
     }
+  }
+
+  /** The erred ones among `keys`, made pending again for a retry (returned so the session can ask for it). */
+  retry(keys: readonly string[]): string[] {
+    const erred: string[] = [];
+    for (const key of new Set(keys)) {
+      const state = this.#states.get(key);
+      if (state?.status !== 'error') continue;
+      state.reset();
+      erred.push(key);
+    }
+    return erred;
   }
 
   /** The client closes: pending keys are cancelled, and handles dropped later release nothing (the session is gone). */

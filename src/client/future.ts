@@ -2,13 +2,17 @@
  * A handle on a task's result. Awaitable (`await future`), like a promise of the result, and it keeps
  * the result alive on the cluster until it is released (explicitly, or when garbage collected).
  */
+import type { inspect, InspectOptionsStylized } from 'node:util';
+import { inspectCustom, inspectSummary } from '../util/inspect-summary.js';
 import type { FutureState, FutureStatus } from './future-state.js';
+import { futureFields } from './future-summary.js';
 
 /** What a Future needs from its client. */
 export interface FutureOwner {
   readonly clientId: string;
   resultOf(state: FutureState, options?: WaitOptions): Promise<unknown>;
-  cancelKeys(keys: string[]): Promise<void>;
+  cancelKeys(keys: string[], force?: boolean): Promise<void>;
+  retryKeys(keys: string[]): Promise<void>;
   releaseHandle(state: FutureState, handle: object): void;
   trackHandle(future: Future<unknown>, state: FutureState): void;
 }
@@ -72,9 +76,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  /** Cancels the task: waiting callers get CancelledError at once, then the scheduler is told. */
-  cancel(): Promise<void> {
-    return this.owner.cancelKeys([this.key]);
+  /**
+   * Cancels the task for this client (see `Client.cancel`): the status becomes `cancelled`, waiting callers
+   * get CancelledError at once, then the scheduler is told.
+   */
+  cancel(options: { force?: boolean } = {}): Promise<void> {
+    return this.owner.cancelKeys([this.key], options.force ?? false);
+  }
+
+  /** Runs the task again if it erred (see `Client.retry`); the future is pending again at once. */
+  retry(): Promise<void> {
+    return this.owner.retryKeys([this.key]);
   }
 
   /** Drops this handle's hold on the result; when no handle holds a key, the cluster frees it. Idempotent. */
@@ -96,5 +108,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   toString(): string {
     return `<Future ${this.key} ${this.status}>`;
+  }
+
+  /** What `console.log(future)` and a notebook cell print: `Future { key, status, type | error }`. */
+  [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    return inspectSummary('Future', futureFields(this.state, this.#released), depth, options, inspectFn, true);
   }
 }

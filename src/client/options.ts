@@ -17,8 +17,11 @@ export interface SubmitOptions {
   retries?: number;
   /** Higher runs first among ready tasks. @defaultValue 0 */
   priority?: number;
-  /** Use this key instead of a generated one (for `map`, a key per element is derived from it). */
-  key?: string;
+  /**
+   * `submit`: use this key instead of a generated one. `map`: a prefix (each key is the prefix and a hash of
+   * the element's arguments, so equal calls share a key, as in Dask), or a list of keys, one per element.
+   */
+  key?: string | readonly string[];
   /** Same function and arguments → same key, computed once, as in Dask. `false` gives every call a new key. @defaultValue true */
   pure?: boolean;
   /**

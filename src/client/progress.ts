@@ -1,11 +1,12 @@
 /**
- * A terminal progress bar for a set of futures, drawn on stderr only when it is a terminal; otherwise one
- * plain summary line when they are all done. Redraws at most ten times a second.
+ * Progress of a set of futures on stderr: a bar redrawn at most ten times a second when it is a terminal;
+ * otherwise log lines (see `ProgressLog`) that read well in a batch job's log and in a notebook cell.
  */
 import type { Future } from './future.js';
 import { allDone } from './future-state.js';
+import { ProgressLog, type ProgressLogOptions } from './progress-log.js';
 
-export interface ProgressOptions {
+export interface ProgressOptions extends ProgressLogOptions {
   /** Where to draw. @defaultValue process.stderr */
   stream?: NodeJS.WriteStream;
   /** Bar width in characters. @defaultValue 40 */
@@ -47,6 +48,11 @@ export async function progress(futures: Future<unknown>[], options: ProgressOpti
     }
     return;
   }
-  await allDone(futures.map((f) => f.state));
-  stream.write(`${line()}\n`);
+  const log = new ProgressLog(total, (text) => stream.write(`${text}\n`), options);
+  const states = futures.map((f) => f.state);
+  const pending = states.filter((state) => !state.isDone);
+  log.start(total - pending.length, states.filter((state) => state.isDone && state.status !== 'finished').length);
+  for (const state of pending) state.whenDone(() => log.settled(state.status !== 'finished'));
+  await allDone(pending);
+  log.finish();
 }

@@ -40,8 +40,14 @@ export function decodeWire(wire: WireValue): unknown {
   return decodeValue({ body: wire.body, frames: wire.frames.map((f) => f.bytes) });
 }
 
+function closedError(): FlotillaError {
+  return new FlotillaError('the client was closed, so nothing more can be fetched from or asked of the cluster; gather the results you need before client.close(), or connect a new client');
+}
+
 export class RemoteSession implements Session {
   readonly log = new Logger('client');
+  /** The scheduler's status page, as its welcome said (undefined when no dashboard serves it). */
+  dashboardLink: string | undefined;
   #link: MessageLink;
   #peers: PeerPool;
   #workers = 0;
@@ -49,7 +55,8 @@ export class RemoteSession implements Session {
   #queue: ClientToScheduler[] = [];
   #flushScheduled = false;
   #nextId = 1;
-  #pending = new Map<number, (reply: Reply) => void>();
+  #pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+  #closed = false;
   #welcome: ((workers: number) => void) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
 
@@ -148,14 +155,19 @@ export class RemoteSession implements Session {
     if (keys.length) this.#send({ op: 'release', keys });
   }
 
-  cancel(keys: string[]): void {
-    if (keys.length) this.#send({ op: 'cancel', keys });
+  retry(keys: string[]): void {
+    if (keys.length) this.#send({ op: 'retry', keys });
+  }
+
+  cancel(keys: string[], force: boolean): void {
+    if (keys.length) this.#send(force ? { op: 'cancel', keys, force } : { op: 'cancel', keys });
   }
 
   #request<R extends Reply>(make: (id: number) => ClientToScheduler): Promise<R> {
+    if (this.#closed) return Promise.reject(closedError());
     const id = this.#nextId++;
-    return new Promise<R>((resolve) => {
-      this.#pending.set(id, resolve as (reply: Reply) => void);
+    return new Promise<R>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (reply: Reply) => void, reject });
       this.#send(make(id));
     });
   }
@@ -254,6 +266,7 @@ export class RemoteSession implements Session {
   readonly #handlers: HandlerTable<SchedulerToClient> = {
     welcome: (m) => {
       this.#workers = m.workers;
+      this.dashboardLink = m.dashboardLink;
       this.#welcome?.(m.workers);
       this.#welcome = undefined;
     },
@@ -263,6 +276,9 @@ export class RemoteSession implements Session {
     'task-erred': (m) => this.listener.erred(m.key, fromWireError(m.error)),
     'task-cancelled': (m) => this.listener.cancelled(m.key, m.reason),
     'task-lost': (m) => this.listener.lost(m.key, m.reason),
+    'task-retried': (m) => {
+      for (const key of m.keys) this.listener.retried(key);
+    },
     'no-worker': (m) => this.log.warn(m.reason),
     'who-has-reply': (m) => this.#reply(m),
     'gather-reply': (m) => this.#reply(m),
@@ -280,12 +296,16 @@ export class RemoteSession implements Session {
   };
 
   #reply(message: Reply): void {
-    const resolve = this.#pending.get(message.id);
+    const pending = this.#pending.get(message.id);
     this.#pending.delete(message.id);
-    resolve?.(message);
+    pending?.resolve(message);
   }
 
   async close(): Promise<void> {
+    // Requests still waiting for the scheduler (fetching a large result, a run …) will get no answer.
+    this.#closed = true;
+    for (const pending of this.#pending.values()) pending.reject(closedError());
+    this.#pending.clear();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#flush();
     this.#link.send({ op: 'goodbye' });

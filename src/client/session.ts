@@ -20,6 +20,8 @@ export interface SessionListener {
   erred(key: string, error: Error): void;
   cancelled(key: string, reason: string): void;
   lost(key: string, reason: string): void;
+  /** An erred key runs again (`retry`): its future is pending again. */
+  retried(key: string): void;
   workersChanged(count: number): void;
 }
 
@@ -30,10 +32,15 @@ export interface RunOutcome {
 
 export interface Session {
   readonly address: string;
+  /** The scheduler's status page, when it told one. */
+  readonly dashboardLink: string | undefined;
   workerCount(): number;
   submit(tasks: PreparedTask[]): void;
   release(keys: string[]): void;
-  cancel(keys: string[]): void;
+  /** Runs erred keys again (with the erred inputs they failed through). */
+  retry(keys: string[]): void;
+  /** Drops this client's claim on the keys; cancels those no other client holds (all with `force`). */
+  cancel(keys: string[], force: boolean): void;
   /** Values of finished keys whose value did not come with the completion report. */
   fetch(keys: string[]): Promise<Map<string, unknown>>;
   run(fn: ShippedFunction, callable: (...args: unknown[]) => unknown, args: unknown[], encoded: EncodedValue, options: { workers?: string[]; timeoutMs: number }): Promise<RunOutcome>;

@@ -5,7 +5,7 @@
  * the key rules are read in one place; it keeps no state.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConfigurationError, FlotillaError } from '../errors/index.js';
+import { CancelledError, ConfigurationError, FlotillaError } from '../errors/index.js';
 import { digest, digestIsOneShot } from '../util/digest.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
 import { encodeValue, type EncodedValue } from '../serialize/value-codec.js';
@@ -27,6 +27,7 @@ export function prepareTask(
   options: SubmitOptions,
   key: string | undefined,
   what: string,
+  prefix: string = shipped.name,
 ): PreparedTask {
   const encoded = encodeValue(args, {
     label: `the arguments of ${what}`,
@@ -35,11 +36,51 @@ export function prepareTask(
       if (!(value instanceof Future)) return undefined;
       if (value.owner !== owner) throw new FlotillaError(`argument of ${what} holds future ${value.key} of another client; gather it first or use futures of this client`);
       if (value.released) throw new FlotillaError(`argument of ${what} holds future ${value.key}, which was released; keep the future until its dependents are submitted`);
+      if (value.status === 'cancelled') {
+        throw new CancelledError(`argument of ${what} holds future ${value.key}, which was cancelled; submit its task again to compute it anew, then pass the new future`, { keys: [value.key] });
+      }
       return value.key;
     },
   });
-  const taskKey = key ?? (options.pure === false ? `${shipped.name}-${randomUUID()}` : `${shipped.name}-${tokenize(shipped.hash, encoded)}`);
+  const taskKey = key ?? (options.pure === false ? `${prefix}-${randomUUID()}` : `${prefix}-${tokenize(shipped.hash, encoded)}`);
   return { key: taskKey, fn: shipped, callable: fn, args, encoded, options };
+}
+
+/**
+ * The key `submit` was given, if any.
+ * @throws ConfigurationError when it is not a non-empty string (a list of keys is for `map`).
+ */
+export function submitKey(key: SubmitOptions['key']): string | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || key === '') {
+    throw new ConfigurationError(`submit takes one key, a non-empty string, got ${Array.isArray(key) ? 'a list' : JSON.stringify(key)}; a list of keys is for map: client.with({ key: ['a', 'b'] }).map(fn, xs)`);
+  }
+  return key;
+}
+
+/**
+ * The explicit keys of a `map` given `key: [...]`, one per element; undefined when `key` is absent or a
+ * prefix (then each key is the prefix and a hash of the element's arguments, as in Dask).
+ * @throws ConfigurationError when the list's length differs from the elements', a key is not a non-empty
+ * string, or a key is given twice.
+ */
+export function mapKeys(key: SubmitOptions['key'], length: number): readonly string[] | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key === 'string') {
+    if (key === '') throw new ConfigurationError(`map's key prefix is empty; give a name such as client.with({ key: 'load' }).map(fn, xs), or leave key out`);
+    return undefined;
+  }
+  if (!Array.isArray(key)) throw new ConfigurationError(`map's key must be a prefix string or a list of keys, one per element; got ${typeof key}`);
+  if (key.length !== length) {
+    throw new ConfigurationError(`map got ${key.length} keys for ${length} elements; give exactly one key per element (or a prefix string)`);
+  }
+  const seen = new Set<string>();
+  for (const [i, k] of key.entries()) {
+    if (typeof k !== 'string' || k === '') throw new ConfigurationError(`key ${i} given to map is ${JSON.stringify(k)}; every key must be a non-empty string`);
+    if (seen.has(k)) throw new ConfigurationError(`map got the key ${JSON.stringify(k)} twice; each element needs its own key, or two elements would share one result`);
+    seen.add(k);
+  }
+  return key;
 }
 
 /**

@@ -22,6 +22,9 @@ import { PrivateDirectory } from './private-directory.js';
 import { makeCurveCredentials, writeCredentialsFile, type CurveCredentials } from '../transport/security.js';
 import type { MessageLink } from '../transport/local-link.js';
 import type { LocalClusterOptions } from './local-cluster-options.js';
+import type { inspect, InspectOptionsStylized } from 'node:util';
+import { formatBytes, inspectCustom, inspectSummary, workerTotals, type WorkerTotals } from '../util/inspect-summary.js';
+import { secondClusterNotice } from './second-cluster-notice.js';
 
 export type { LocalClusterOptions };
 
@@ -51,10 +54,29 @@ export function defaultWorkerSplit(cores = availableParallelism()): { nWorkers: 
   return { nWorkers: workers, threadsPerWorker: cores / workers };
 }
 
+/** Where a LocalCluster is in its life; shown when it is printed and in the notice about open clusters. */
+export type LocalClusterStatus = 'starting' | 'running' | 'failed to start' | 'closing' | 'closed';
+
 export class LocalCluster implements ClusterHandle {
+  static #count = 0;
+  static readonly #open = new Set<LocalCluster>();
+
+  /**
+   * The LocalClusters of this process that are not closed (nor closing), oldest first. After a notebook cell that builds
+   * a cluster is run again, its variable names the new one; this still reaches the old one to close it.
+   * @example for (const old of LocalCluster.running().slice(0, -1)) await old.close();
+   */
+  static running(): LocalCluster[] {
+    return [...LocalCluster.#open];
+  }
+
   /** Resolves when the scheduler listens and the initial workers have joined. */
   readonly ready: Promise<void>;
   readonly log = new Logger('local-cluster');
+  /** `LocalCluster #1`, `#2`, … in the order they were built in this process. */
+  readonly #label = `LocalCluster #${++LocalCluster.#count}`;
+  readonly #startedAt = new Date();
+  #status: LocalClusterStatus = 'starting';
   #scheduler: SchedulerServer | undefined;
   #slots = new Map<string, WorkerSlot>();
   #nextIndex = 0;
@@ -83,9 +105,54 @@ export class LocalCluster implements ClusterHandle {
     const limit = options.memoryLimit ?? 'auto';
     this.#memoryLimit = limit === 'auto' ? Math.floor(totalmem() / Math.max(1, nWorkers)) : parseBytes(limit, 'memoryLimit');
     if (options.dashboardAddress !== undefined && options.dashboardAddress !== false) parseDashboardAddress(options.dashboardAddress);
+    // Said here, not once started, so that it shows in the notebook cell (or REPL line) that builds the cluster.
+    const open = LocalCluster.running();
+    if (open.length > 0) {
+      this.log.warn(secondClusterNotice(open.map((cluster) => ({ label: cluster.#label, describe: () => cluster.#describe() })), this.#label));
+    }
+    LocalCluster.#open.add(this);
     this.ready = this.#start();
-    // The failure is reported to whoever awaits `ready`; this keeps an unawaited cluster from crashing the process.
-    this.ready.catch(() => {});
+    this.ready.then(
+      () => { if (this.#status === 'starting') this.#status = 'running'; },
+      // The failure is reported to whoever awaits `ready`; this keeps an unawaited cluster from crashing the process.
+      () => { if (this.#status === 'starting') this.#status = 'failed to start'; },
+    );
+  }
+
+  /** Where the cluster is in its life. */
+  get status(): LocalClusterStatus {
+    return this.#status;
+  }
+
+  /** Workers registered with the scheduler now, their task threads and memory limits. */
+  workerTotals(): WorkerTotals {
+    return workerTotals(this.#scheduler?.workerSummaries() ?? []);
+  }
+
+  /** What `console.log(cluster)` and a notebook cell print: scheduler, status, workers, threads, memory, dashboard. */
+  [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    const totals = this.workerTotals();
+    const open = this.#status !== 'closed' && this.#status !== 'closing';
+    const fields = {
+      scheduler: this.#scheduler?.address, status: this.#status,
+      workers: open ? totals.workers : undefined,
+      starting: this.#status === 'starting' ? Math.max(0, this.#options.nWorkers - totals.workers) : undefined,
+      threads: open ? totals.threads : undefined,
+      memory: open ? formatBytes(totals.memory) : undefined,
+      dashboard: open ? this.dashboardLink : undefined,
+    };
+    return inspectSummary('LocalCluster', fields, depth, options, inspectFn);
+  }
+
+  #describe(): string {
+    const totals = this.workerTotals();
+    const parts = [
+      `${this.#status}, built at ${this.#startedAt.toTimeString().slice(0, 8)}`,
+      this.#scheduler ? `scheduler ${this.#scheduler.address}` : undefined,
+      `${totals.workers} worker${totals.workers === 1 ? '' : 's'}`,
+      this.dashboardLink ? `dashboard ${this.dashboardLink}` : undefined,
+    ];
+    return parts.filter(Boolean).join(', ');
   }
 
   /** The scheduler's address (once `ready`): `ipc:///…/scheduler` by default, `tcp://host:port` with a `host` or `schedulerPort`. */
@@ -241,6 +308,8 @@ export class LocalCluster implements ClusterHandle {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.#status = 'closing';
+    LocalCluster.#open.delete(this);
     await this.ready.catch(() => {});
     const slots = [...this.#slots.values()];
     for (const slot of slots) slot.retiring = true;
@@ -252,6 +321,7 @@ export class LocalCluster implements ClusterHandle {
     }));
     this.#slots.clear();
     this.#directory?.remove();
+    this.#status = 'closed';
   }
 }
 

@@ -123,11 +123,14 @@ export async function startDashboard(scheduler: SchedulerServer, options: Dashbo
     log(`port ${bound.movedFrom} is in use (another dashboard?); the dashboard is at ${url}`);
   }
 
+  // Clients that connect by address learn the link from the scheduler's welcome.
+  scheduler.dashboardLink = url;
   let closing: Promise<void> | undefined;
   return {
     url,
     port: bound.port,
     close: () => (closing ??= new Promise<void>((resolve) => {
+      if (scheduler.dashboardLink === url) scheduler.dashboardLink = undefined;
       feed.close();
       server.close(() => resolve());
       server.closeAllConnections();

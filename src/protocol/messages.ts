@@ -84,7 +84,10 @@ export type ClientToScheduler =
   | { op: 'functions'; fns: FunctionSource[] }
   | { op: 'submit'; tasks: TaskSpec[] }
   | { op: 'release'; keys: TaskKey[] }
-  | { op: 'cancel'; keys: TaskKey[] }
+  /** Runs these erred tasks again (and the erred inputs they failed through). */
+  | { op: 'retry'; keys: TaskKey[] }
+  /** Drops this client's claim on the keys; cancels those no other client wants (all of them with `force`). */
+  | { op: 'cancel'; keys: TaskKey[]; force?: boolean }
   | { op: 'who-has'; id: number; keys: TaskKey[] }
   | { op: 'gather-proxy'; id: number; keys: TaskKey[] }
   | { op: 'run'; id: number; fn: string; args: WireValue; workers?: string[]; timeoutMs: number }
@@ -121,11 +124,14 @@ export interface FinishedItem {
 
 // ---------------------------------------------------------------- scheduler → client
 export type SchedulerToClient =
-  | { op: 'welcome'; schedulerId: string; workers: number }
+  /** `dashboardLink`: the scheduler's status page, when a dashboard serves it. */
+  | { op: 'welcome'; schedulerId: string; workers: number; dashboardLink?: string }
   | { op: 'task-finished'; items: FinishedItem[] }
   | { op: 'task-erred'; key: TaskKey; error: WireError }
   | { op: 'task-cancelled'; key: TaskKey; reason: string }
   | { op: 'task-lost'; key: TaskKey; reason: string }
+  /** These erred keys run again (`client.retry`): their futures are pending again. */
+  | { op: 'task-retried'; keys: TaskKey[] }
   /** No connected worker may run `key` (its restrictions); it waits. Sent once per kind of restriction. */
   | { op: 'no-worker'; key: TaskKey; reason: string }
   | { op: 'who-has-reply'; id: number; holders: Record<TaskKey, string[]> }

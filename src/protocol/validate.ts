@@ -72,7 +72,8 @@ export const clientToSchedulerSchema: MessageSchema = {
   functions: { fns: 'array' },
   submit: { tasks: 'array' },
   release: { keys: 'array' },
-  cancel: { keys: 'array' },
+  cancel: { keys: 'array', 'force?': 'boolean' },
+  retry: { keys: 'array' },
   'who-has': { id: 'number', keys: 'array' },
   'gather-proxy': { id: 'number', keys: 'array' },
   run: { id: 'number', fn: 'string', args: 'wire-value', 'workers?': 'array', timeoutMs: 'number' },
@@ -111,11 +112,12 @@ export const schedulerInboundSchema: MessageSchema = { ...clientToSchedulerSchem
 };
 
 export const schedulerToClientSchema: MessageSchema = {
-  welcome: { schedulerId: 'string', workers: 'number' },
+  welcome: { schedulerId: 'string', workers: 'number', 'dashboardLink?': 'string' },
   'task-finished': { items: 'array' },
   'task-erred': { key: 'string', error: 'object' },
   'task-cancelled': { key: 'string', reason: 'string' },
   'task-lost': { key: 'string', reason: 'string' },
+  'task-retried': { keys: 'array' },
   'no-worker': { key: 'string', reason: 'string' },
   'who-has-reply': { id: 'number', holders: 'object' },
   'gather-reply': { id: 'number', values: 'object', missing: 'array' },

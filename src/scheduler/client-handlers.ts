@@ -12,11 +12,12 @@ import type { ClientRecord } from './state/types.js';
 export function clientHandlers(core: ServerInternals, client: ClientRecord): HandlerTable<ClientToScheduler> {
   const { server, requests } = core;
   return {
-    hello: () => core.send(client.peer, { op: 'welcome', schedulerId: server.id, workers: server.state.workers.size }),
+    hello: () => core.send(client.peer, server.welcome()),
     functions: (m) => server.state.registerFunctions(m.fns),
     submit: (m) => server.state.submit(client, m.tasks),
     release: (m) => server.state.release(client, m.keys),
-    cancel: (m) => server.state.cancel(client, m.keys),
+    retry: (m) => server.state.retry(client, m.keys),
+    cancel: (m) => server.state.cancel(client, m.keys, m.force === true),
     'who-has': (m) => core.send(client.peer, { op: 'who-has-reply', id: m.id, holders: server.state.whoHas(m.keys) }),
     'gather-proxy': (m) => requests.gatherProxy(client, m.id, m.keys),
     run: (m) => requests.runOn(client, m.id, requests.targets(m.workers), m.fn, (id) => ({ op: 'run', id, fn: m.fn, args: m.args, timeoutMs: m.timeoutMs }), m.timeoutMs),

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
 import type {
-  HandlerTable, ClientToScheduler, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary, WorkerToScheduler,
+  HandlerTable, ClientToScheduler, SchedulerToClient, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary, WorkerToScheduler,
 } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import { clientToSchedulerSchema, validateBatch, workerToSchedulerSchema } from '../protocol/validate.js';
@@ -61,6 +61,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly setups = new Map<string, { fn: string; args: WireValue }>();
   /** Uploaded files, re-sent to every worker that joins later. */
   readonly uploads = new Map<string, Uint8Array>();
+  /** The status page's URL while a dashboard serves this scheduler; told to every client that connects. */
+  dashboardLink: string | undefined;
   /** Cumulative counts, for rates on the dashboard. */
   readonly counters = { messagesIn: 0, messagesOut: 0 };
   /** Recent task runs; records once someone asks for them (dashboard, getTaskStream). */
@@ -189,10 +191,17 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     return table;
   }
 
+  /** What a client is told when it says hello: who we are, how many workers, and the dashboard's link. */
+  welcome(): Extract<SchedulerToClient, { op: 'welcome' }> {
+    const message: Extract<SchedulerToClient, { op: 'welcome' }> = { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size };
+    if (this.dashboardLink !== undefined) message.dashboardLink = this.dashboardLink;
+    return message;
+  }
+
   #fromUnknownPeer(peer: string, message: ClientToScheduler | WorkerToScheduler, now: number): void {
     if (message.op === 'hello') {
       this.state.addClient(peer, message.clientId, now);
-      this.#send(peer, { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size });
+      this.#send(peer, this.welcome());
     } else if (message.op === 'register') {
       this.#registerWorker(peer, message.worker as WorkerToScheduler & never, now);
     } else if (WORKER_OPS.has(message.op)) {

@@ -36,10 +36,10 @@ export class WorkerRequests {
     private readonly io: RequestIo,
   ) {}
 
-  /** Running workers, all of them or those named (by id, address or host). */
+  /** Running workers, all of them or those named (by id, address or host); an empty list names none. */
   targets(names: string[] | undefined): WorkerRecord[] {
     const all = [...this.state.workers.values()].filter((w) => w.status === 'running');
-    if (!names || names.length === 0) return all;
+    if (!names) return all;
     return all.filter((w) => names.some((n) => n === w.id || n === w.info.address || n === w.info.host));
   }
 
@@ -96,7 +96,7 @@ export class WorkerRequests {
   }
 
   scatter(client: ClientRecord, m: Extract<ClientToScheduler, { op: 'scatter' }>): void {
-    const targets = this.targets(m.workers);
+    const targets = this.targets(m.workers?.length ? m.workers : undefined);
     if (targets.length === 0) {
       this.io.send(client.peer, {
         op: 'scatter-reply', id: m.id,

@@ -6,7 +6,7 @@
  */
 import { parse, type Options as AcornOptions } from 'acorn';
 import { walk } from 'estree-walker';
-import type { Node, Program, Function as FunctionNode, Expression } from 'estree';
+import type { Node, Program, Function as FunctionNode, Expression, ClassExpression } from 'estree';
 import { analyze } from 'periscopic';
 
 /** The source parsed as a function. */
@@ -16,9 +16,9 @@ export interface ParsedFunction {
    * `async`, generator). `method`: method shorthand (`foo(x) { … }`), valid only inside an object
    * literal.
    */
-  shape: 'expression' | 'method';
-  /** The function node itself. */
-  root: FunctionNode;
+  shape: 'expression' | 'method' | 'class';
+  /** The function (or class) node itself. */
+  root: FunctionNode | ClassExpression;
   /** The program that was parsed (the wrapped source), for scope analysis. */
   program: Program;
   /** How many characters the wrapper put before the source: node offsets minus this are offsets in the source. */
@@ -118,6 +118,15 @@ export function parseFunctionSource(source: string): ParsedFunction | ParseFailu
       ? methodError
       : expressionError;
   return { kind: 'syntax', message: chosen?.message ?? 'the text is not a function' };
+}
+
+/** Parses the text of a class (`Function.prototype.toString` of a class) as a class expression. */
+export function parseClassSource(source: string): ParsedFunction | ParseFailure {
+  const parsed = tryParse(`(${source}\n)`);
+  if ('error' in parsed) return { kind: 'syntax', message: parsed.error.message };
+  const expression = singleExpression(parsed.program);
+  if (expression?.type !== 'ClassExpression') return { kind: 'syntax', message: 'the text is not a class' };
+  return { shape: 'class', root: expression, program: parsed.program, prefixLength: 1 };
 }
 
 /** The `key` under which a child sits in its parent, as estree-walker reports it. */

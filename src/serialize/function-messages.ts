@@ -56,11 +56,14 @@ export function explainMissingNames(subject: string, functionName: string, names
   if (caller !== undefined) {
     const one = caller.length === 1;
     const list = quoteList(caller);
+    const it = one ? 'it' : 'them';
+    const asArguments = `pass ${list} as ${one ? 'an argument' : 'arguments'} (client.submit(${callName(functionName)}, ${caller.join(', ')}))`;
     sentences.push(
-      `${subject} ${probably ? 'probably reads' : 'reads'} ${list} from the caller's scope, which ${one ? 'does' : 'do'} not travel with it. ` +
-        `Pass ${list} as ${one ? 'an argument' : 'arguments'} (client.submit(${callName(functionName)}, ${caller.join(', ')})), ` +
-        `import ${one ? 'it' : 'them'} inside the function (\`const { x } = await import('…')\`), ` +
-        `read a worker global as \`globalThis.${caller[0]}\`, or put the function in a module uploaded with client.uploadFile.`,
+      probably
+        ? `${subject} probably reads ${list}, which ${one ? 'is' : 'are'} not defined on the worker. ${asArguments[0]!.toUpperCase()}${asArguments.slice(1)}, ` +
+            `or create ${it} in a worker setup (client.registerWorkerSetup) and read ${one ? `\`globalThis.${caller[0]}\`` : 'them from `globalThis`'}.`
+        : `${subject} reads ${list}, which ${one ? 'is' : 'are'} not defined where it was submitted (in none of its scopes, nor a global of this process), so nothing can travel for ${it}. ` +
+            `Declare ${it} before submitting, ${asArguments}, or, for a value a worker setup creates, read ${one ? `\`globalThis.${caller[0]}\`` : 'it from `globalThis`'}.`,
     );
   }
   const commonjs = groups.get('commonjs');

@@ -1,25 +1,19 @@
 /**
- * Shipping functions as source text: checks that a function can run from its text alone, and turns
- * it into a small ES module (whose default export is the function) identified by a content hash.
- * Workers write that module to disk under its hash and import it, so the module cache doubles as
- * the function cache.
+ * Shipping functions: a function travels as the text of a small ES module (whose default export is
+ * the function) together with what it reads, resolved from its own scopes when it is first prepared
+ * (see function-capture.ts), and is identified by a hash of that module. Workers write the module
+ * to disk under its hash and import it, so the module cache doubles as the function cache.
  */
 import { FunctionShippingError } from '../errors/index.js';
 import { digest } from '../util/digest.js';
 import { describeValue } from './describe.js';
-import {
-  findDependencies,
-  isParseFailure,
-  looksLikeNodeInternals,
-  parseFunctionSource,
-  undoTestRunnerRewrites,
-  type ParsedFunction,
-} from './function-analysis.js';
-import { isNodeBuiltin } from './node-builtins.js';
-import { explainMissingNames, functionSubject, shippingMessages } from './function-messages.js';
+import { captureFunction, CaptureProblems, isClass, nameOf } from './function-capture.js';
+import { writeModule } from './function-module.js';
+import { shippingMessages } from './function-messages.js';
 
 // Workers need only this, without the parser: they can import it from './reference-error.js'.
 export { explainReferenceError } from './reference-error.js';
+export { MAX_CAPTURED_BYTES } from './function-capture.js';
 
 /** A function ready to be sent to workers. */
 export interface ShippedFunction {
@@ -27,7 +21,7 @@ export interface ShippedFunction {
   hash: string;
   /** fn.name or 'anonymous'; used in task keys like `${name}-${hash}`. */
   name: string;
-  /** ES module text whose default export is the function, e.g. `export default (<source>);\n`. */
+  /** ES module text whose default export is the function (with what it captured), and `origins` for stacks. */
   moduleSource: string;
 }
 
@@ -37,69 +31,20 @@ export interface PrepareFunctionContext {
   what?: string;
 }
 
-/** Source-text cache entries; bounded because programs may generate functions (e.g. with `new Function`). */
+/** Source-text cache entries for functions that read nothing; bounded because programs may generate functions. */
 const MAX_CACHED_SOURCES = 10_000;
 
 const byFunction = new WeakMap<object, ShippedFunction>();
-const bySource = new Map<string, { hash: string; moduleSource: string }>();
+const closedBySource = new Map<string, { hash: string; moduleSource: string }>();
 
 /** `function max() { [native code] }`, also what bound functions and Proxies of functions show. */
 const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}$/;
-const CLASS_SOURCE = /^class\b/;
-
-/** The holder object's name in method-shorthand modules; it cannot clash with user code inside the method. */
-const METHOD_HOLDER = '__flotilla_method_holder__';
-
-function nameOf(fn: Function): string {
-  const name: unknown = fn.name;
-  return typeof name === 'string' && name !== '' ? name : 'anonymous';
-}
-
-function buildModuleSource(parsed: ParsedFunction, source: string): string {
-  if (parsed.shape === 'expression') return `export default (${source}\n);\n`;
-  // Method shorthand is only valid inside an object literal: build one and export its only member
-  // (by own key, so string, numeric and symbol-computed names all work).
-  return `const ${METHOD_HOLDER} = {${source}\n};\nexport default ${METHOD_HOLDER}[Reflect.ownKeys(${METHOD_HOLDER})[0]];\n`;
-}
 
 function hashOf(moduleSource: string): string {
   return digest('sha256', moduleSource, 'hex').slice(0, 32);
 }
 
-/** Everything that stops this source from running on its own; empty when it can. */
-function findProblems(fn: Function, parsed: ParsedFunction, subject: string, name: string, what: string): string[] {
-  const dependencies = findDependencies(parsed);
-  if (dependencies.freeNames.length > 0 && (isNodeBuiltin(fn) || looksLikeNodeInternals(dependencies.freeNames))) {
-    // Node's own library is JavaScript too: its text parses, but it reads Node's internals.
-    return [shippingMessages.nodeBuiltin(what, name)];
-  }
-  const problems: string[] = [];
-  if (dependencies.usesThis) problems.push(shippingMessages.usesThis(subject, parsed.root.type === 'ArrowFunctionExpression'));
-  if (dependencies.usesSuper) problems.push(shippingMessages.usesSuper(subject));
-  if (dependencies.readsOuterArguments) problems.push(shippingMessages.readsOuterArguments(subject));
-  if (dependencies.freeNames.length > 0) problems.push(explainMissingNames(subject, name, dependencies.freeNames));
-  return problems;
-}
-
-/** Parses `source` as a function, first undoing a test runner's rewrites of `import()` and `import.meta`. */
-function parseShippable(source: string, subject: string): { parsed: ParsedFunction; source: string } {
-  let parsed = parseFunctionSource(source);
-  if (!isParseFailure(parsed)) {
-    const restored = undoTestRunnerRewrites(parsed, source);
-    if (restored !== undefined) {
-      const reparsed = parseFunctionSource(restored);
-      if (!isParseFailure(reparsed)) return { parsed: reparsed, source: restored };
-    }
-    return { parsed, source };
-  }
-  throw new FunctionShippingError(
-    parsed.kind === 'accessor'
-      ? shippingMessages.accessor(subject, parsed.accessor)
-      : shippingMessages.syntax(subject, parsed.message, source),
-  );
-}
-
-function ship(fn: Function, what: string): ShippedFunction {
+function ship(fn: Function, what: string, allowClass: boolean): ShippedFunction {
   const name = nameOf(fn);
   // Function.prototype.toString, not fn.toString: a function may carry its own toString.
   const originalSource = Function.prototype.toString.call(fn);
@@ -108,37 +53,45 @@ function ship(fn: Function, what: string): ShippedFunction {
       name.startsWith('bound ') ? shippingMessages.bound(what, name) : shippingMessages.native(what, name),
     );
   }
-  if (CLASS_SOURCE.test(originalSource)) throw new FunctionShippingError(shippingMessages.aClass(what, name));
+  if (!allowClass && isClass(fn)) throw new FunctionShippingError(shippingMessages.aClass(what, name));
+  // A function that reads nothing is the same module wherever its text appears (a new arrow per loop turn).
+  const closed = closedBySource.get(originalSource);
+  if (closed !== undefined) return { ...closed, name };
 
-  const cached = bySource.get(originalSource);
-  if (cached !== undefined) return { ...cached, name };
-
-  const subject = functionSubject(name, originalSource);
-  const { parsed, source } = parseShippable(originalSource, subject);
-  const problems = findProblems(fn, parsed, subject, name, what);
-  if (problems.length > 0) throw new FunctionShippingError(problems.join(' '));
-
-  const moduleSource = buildModuleSource(parsed, source);
+  let capture;
+  try {
+    capture = captureFunction(fn, what);
+  } catch (error) {
+    if (error instanceof CaptureProblems) throw new FunctionShippingError(error.message);
+    throw error;
+  }
+  const moduleSource = writeModule(capture);
   const entry = { hash: hashOf(moduleSource), moduleSource };
-  if (bySource.size >= MAX_CACHED_SOURCES) bySource.delete(bySource.keys().next().value!);
-  bySource.set(originalSource, entry);
+  const root = capture.pieces[0]!;
+  if (capture.pieces.length === 1 && root.bindings.size === 0 && !root.usesMeta) {
+    if (closedBySource.size >= MAX_CACHED_SOURCES) closedBySource.delete(closedBySource.keys().next().value!);
+    closedBySource.set(originalSource, entry);
+  }
   return { ...entry, name };
 }
 
 /**
- * Validates and converts a function for shipping; cached by function object (WeakMap) and by
- * source text (Map), so submitting the same function again costs one WeakMap lookup.
+ * Prepares a function for shipping, once per function object (later calls with the same object
+ * cost one WeakMap lookup and send the same snapshot).
  *
- * Accepted: arrow functions, `function` and `async function` expressions or declarations,
- * generators, and method shorthand (`foo(x) { … }`). The function may use its parameters, worker
- * globals (`Math`, `process`, `Buffer`, `setTimeout`, …), `import()` and `import.meta`. When a test
- * runner (vitest/vite) has rewritten `import()` or `import.meta` in the function's text, the
- * original syntax is restored, so functions written in test files can import modules.
+ * What the function reads from outside itself travels with it, resolved now from its own scopes
+ * (enclosing functions, its module, the script or notebook cell): values that serialize as a
+ * snapshot (at most {@link MAX_CAPTURED_BYTES} in all), functions it calls and classes it uses as
+ * their source (recursively, with what they read), imported names (named, default and namespace
+ * imports, `require` results, `node:` built-ins) as the same import done again on the worker, with
+ * relative specifiers resolved against the caller's file. `import.meta` in the function means the
+ * caller's module. Test runners' (vitest) and tslab's rewrites of `import()` and `import.meta` are
+ * undone.
  *
  * @throws FunctionShippingError for a non-function, a class, a native or bound function, a getter or
  *   setter, source that is not valid strict-mode JavaScript, a function that uses `this` or `super`,
- *   an arrow reading an outer `arguments`, or one that reads variables of the caller's scope (each
- *   one is named, with what to do instead).
+ *   an arrow reading an outer `arguments`, or one that reads names that cannot travel (each one is
+ *   named, with what to do instead).
  */
 export function prepareFunction(fn: unknown, context?: PrepareFunctionContext): ShippedFunction {
   if (typeof fn !== 'function') {
@@ -146,7 +99,26 @@ export function prepareFunction(fn: unknown, context?: PrepareFunctionContext): 
   }
   const hit = byFunction.get(fn);
   if (hit !== undefined) return hit;
-  const shipped = ship(fn, context?.what ?? 'submit');
+  const shipped = ship(fn, context?.what ?? 'submit', false);
   byFunction.set(fn, shipped);
+  return shipped;
+}
+
+const byClass = new WeakMap<object, ShippedFunction>();
+
+/**
+ * Prepares a class for shipping the way {@link prepareFunction} prepares a function: the module's
+ * default export is the class, created on the worker with what its methods read (for actors).
+ * @throws FunctionShippingError when `cls` is not a class or reads what cannot travel.
+ */
+export function prepareClass(cls: unknown, context?: PrepareFunctionContext): ShippedFunction {
+  const what = context?.what ?? 'actor';
+  if (typeof cls !== 'function' || !isClass(cls)) {
+    throw new FunctionShippingError(`\`${what}\` expects a class, got ${typeof cls === 'function' ? `the function \`${nameOf(cls)}\`` : describeValue(cls)}. Pass the class itself: \`${what}(MyClass, ...args)\`.`);
+  }
+  const hit = byClass.get(cls);
+  if (hit !== undefined) return hit;
+  const shipped = ship(cls, what, true);
+  byClass.set(cls, shipped);
   return shipped;
 }

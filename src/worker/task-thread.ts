@@ -6,8 +6,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { format } from 'node:util';
 import { decodeValue, encodeValue, encodedSize } from '../serialize/value-codec.js';
-import { explainReferenceError } from '../serialize/reference-error.js';
+import { describeTaskFailure } from '../serialize/reference-error.js';
 import { toWireError } from '../protocol/wire-error.js';
+import type { OriginRow } from '../serialize/function-module.js';
+import { installFunctionRuntime, mapStack } from './function-runtime.js';
 import type { WireError } from '../protocol/messages.js';
 import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
 
@@ -42,12 +44,16 @@ for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
   console[level] = (...args: unknown[]) => post({ t: 'log', level, text: format(...args), key: currentKey });
 }
 
+installFunctionRuntime();
 const modules = new Map<string, Promise<(...args: unknown[]) => unknown>>();
+/** Where each loaded function module's pieces came from, for stacks. */
+const originsByUrl = new Map<string, readonly OriginRow[]>();
 function loadFunction(url: string): Promise<(...args: unknown[]) => unknown> {
   let loaded = modules.get(url);
   if (!loaded) {
-    loaded = import(url).then((m: { default: unknown }) => {
+    loaded = import(url).then((m: { default: unknown; origins?: OriginRow[] }) => {
       if (typeof m.default !== 'function') throw new TypeError(`module ${url} does not export a function`);
+      if (Array.isArray(m.origins)) originsByUrl.set(url, m.origins);
       return m.default as (...args: unknown[]) => unknown;
     });
     modules.set(url, loaded);
@@ -55,12 +61,10 @@ function loadFunction(url: string): Promise<(...args: unknown[]) => unknown> {
   return loaded;
 }
 
-function describeError(error: unknown, key: string | undefined, fnName: string): WireError {
-  const wire = toWireError(error, key);
-  if (wire.name === 'ReferenceError') {
-    const better = explainReferenceError(wire, fnName);
-    if (better) wire.message = better;
-  }
+function describeError(error: unknown, key: string | undefined, fnName: string, fnUrl: string): WireError {
+  const wire = describeTaskFailure(error, key, fnName, toWireError) as WireError;
+  const origins = originsByUrl.get(fnUrl);
+  if (wire.stack !== undefined && origins !== undefined) wire.stack = mapStack(wire.stack, fnUrl, origins);
   return wire;
 }
 
@@ -93,7 +97,7 @@ async function runOne(task: ThreadTask): Promise<ThreadResult> {
     if (task.keep) remember(task.key, value, nbytes);
     return { id: task.id, ok: true, value, nbytes, duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
   } catch (error) {
-    return { id: task.id, ok: false, error: describeError(error, task.key, fnNameOf(task.fnUrl)), duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
+    return { id: task.id, ok: false, error: describeError(error, task.key, fnNameOf(task.fnUrl), task.fnUrl), duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
   } finally {
     currentKey = undefined;
   }
@@ -140,7 +144,7 @@ async function runSetup(message: Extract<MainToThread, { t: 'run' | 'setup' }>):
     const encoded = encodeValue(result, { label: 'the result of run' });
     post({ t: 'run-result', id: message.id, ok: true, value: { body: encoded.body, frames: encoded.frames } });
   } catch (error) {
-    post({ t: 'run-result', id: message.id, ok: false, error: describeError(error, undefined, fnNameOf(message.fnUrl)) });
+    post({ t: 'run-result', id: message.id, ok: false, error: describeError(error, undefined, fnNameOf(message.fnUrl), message.fnUrl) });
   }
 }
 

@@ -9,10 +9,10 @@ describe('bad input gets a clear error naming the problem and the fix', () => {
       expect(() => client.submit(42 as unknown as () => number)).toThrow(FunctionShippingError);
       expect(() => client.submit(42 as unknown as () => number)).toThrow(/expects a function/);
 
-      const threshold = 0.5;
-      const readsScope = (x: number) => x > threshold;
-      expect(() => client.submit(readsScope, 1)).toThrow(FunctionShippingError);
-      expect(() => client.submit(readsScope, 1)).toThrow(/`threshold`.*Pass `threshold` as an argument/s);
+      const seen = new WeakSet<object>();
+      const readsScope = (x: object) => seen.has(x);
+      expect(() => client.submit(readsScope, {})).toThrow(FunctionShippingError);
+      expect(() => client.submit(readsScope, {})).toThrow(/reads `seen` \(.*WeakSet.*\), which cannot travel with it.*Create it inside the function/s);
 
       const error = (() => {
         try {

@@ -4,7 +4,7 @@ import { CancelledError, Client, ConfigurationError, LocalCluster } from '../../
 import { withCluster } from '../support/with-cluster.js';
 
 describe('client extras', () => {
-  it('progress prints one summary line when the stream is not a terminal', async () => {
+  it('progress ends with a summary line when the stream is not a terminal', async () => {
     await withCluster({}, async ({ client }) => {
       let text = '';
       const stream = new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } }) as unknown as NodeJS.WriteStream;
@@ -13,7 +13,7 @@ describe('client extras', () => {
         return x;
       }, [1, 2, 3, 4]);
       await client.progress(futures, { stream });
-      expect(text).toMatch(/^\[#{40}\] 4\/4 done, 1 failed \| [\d.]+ s\n$/);
+      expect(text).toMatch(/\nprogress: 4\/4 done \(100%\), 1 failed, in [\d.]+ s\n$/);
     });
   });
 

@@ -13,6 +13,12 @@ async function runExample(file: string, args: string[] = []): Promise<{ code: nu
 }
 
 describe('examples run and print what they promise', () => {
+  it('what-travels: a constant, a helper, a class, a package import and a relative module import travel with the task', async () => {
+    const { code, output } = await runExample('examples/what-travels.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('0.2 mm is low (run-7.txt)\n0.6 mm is high (run-7.txt)\n1.5 mm is high (run-7.txt)');
+  }, 60_000);
+
   it('setup-hooks: setups and an uploaded module reach a worker that joined later', async () => {
     const { code, output } = await runExample('examples/setup-hooks.js');
     expect(code, output).toBe(0);

@@ -5,6 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FunctionShippingError } from '../../src/errors/index.js';
 import { explainReferenceError, prepareFunction, type ShippedFunction } from '../../src/serialize/function-source.js';
+import { installFunctionRuntime } from '../../src/worker/function-runtime.js';
+
+// What a worker thread installs before it imports a shipped module.
+installFunctionRuntime();
 
 /**
  * Makes a function from source text through indirect eval, so its `toString()` is exactly that
@@ -42,7 +46,7 @@ describe('prepareFunction: shapes that travel', () => {
     const shipped = prepareFunction((x: number, y: number) => x * y + 1);
     expect(shipped.name).toBe('anonymous');
     expect(shipped.hash).toMatch(/^[0-9a-f]{32}$/);
-    expect(shipped.moduleSource.startsWith('export default (')).toBe(true);
+    expect(shipped.moduleSource).toContain('export default ');
     expect(await (await importShipped(shipped))(6, 7)).toBe(43);
   });
 
@@ -123,7 +127,7 @@ describe('prepareFunction: shapes that travel', () => {
     ];
     for (const [method, args, expected] of cases) {
       const shipped = prepareFunction(method);
-      expect(shipped.moduleSource).toContain('const __flotilla_method_holder__ = {');
+      expect(shipped.moduleSource).toContain('holder[Reflect.ownKeys(holder)[0]]');
       expect(await (await importShipped(shipped))(...args)).toBe(expected);
     }
     expect(await (await importShipped(prepareFunction(holder.later)))(1)).toBe(2);
@@ -145,11 +149,11 @@ describe('prepareFunction: shapes that travel', () => {
     expect(await run('abc')).toEqual([2, 'number', 3, 'function', 'function', '{"a":1}', 'x.test', 'function', 'function', 64, 3, true, 'undefined', true, true]);
   });
 
-  it('a function from a user module: import.meta and relative imports resolve next to the shipped module', async () => {
+  it('a function from a user module: import.meta is the caller\'s module; a literal relative import() resolves next to the shipped module (where uploads go)', async () => {
     const userDir = mkdtempSync(join(moduleDir, 'user-'));
     writeFileSync(
       join(userDir, 'tasks.mjs'),
-      "export async function describeHere(x) { const { tag } = await import('./helper.mjs'); return [tag, import.meta.url.endsWith('.mjs'), x]; }\n",
+      "export async function describeHere(x) { const { tag } = await import('./helper.mjs'); return [tag, import.meta.url.endsWith('/tasks.mjs'), x]; }\n",
     );
     const { describeHere } = (await import(/* @vite-ignore */ pathToFileURL(join(userDir, 'tasks.mjs')).href)) as {
       describeHere: (x: number) => Promise<unknown>;
@@ -184,7 +188,8 @@ describe('prepareFunction: shapes that travel', () => {
     const shipped = prepareFunction(fn);
     expect(shipped.moduleSource).not.toContain('__vite_ssr');
     expect(shipped.moduleSource).toContain('await import(');
-    expect(shipped.moduleSource).toContain('import.meta.url');
+    // import.meta is bound to the caller's module under a name of the same length.
+    expect(shipped.moduleSource).toContain('__flo_meta_.url');
     expect(await (await importShipped(shipped))(['a', 'b'])).toEqual(['a/b', 'string']);
   });
 
@@ -207,23 +212,29 @@ describe('prepareFunction: shapes that travel', () => {
 });
 
 describe('prepareFunction: free variables', () => {
-  it('names a variable of the caller scope and says what to do', () => {
+  it('a variable of the caller scope travels by value (the fix the old refusal gave is no longer needed)', async () => {
     const offset = 3;
-    const message = shippingError(function addOffset(x: number) {
+    const shipped = prepareFunction(function addOffset(x: number) {
       return x + offset;
     });
+    expect(await (await importShipped(shipped))(4)).toBe(7);
+  });
+
+  it('a name defined nowhere is refused, and passing it as an argument (the advice) works', async () => {
+    const message = shippingError(fromSource('function addOffset(x) { return x + undefinedOffset; }'));
     expect(message).toBe(
-      "The function `addOffset` reads `offset` from the caller's scope, which does not travel with it. " +
-        'Pass `offset` as an argument (client.submit(addOffset, offset)), import it inside the function ' +
-        "(`const { x } = await import('…')`), read a worker global as `globalThis.offset`, or put the function in a module uploaded with client.uploadFile.",
+      'The function `addOffset` reads `undefinedOffset`, which is not defined where it was submitted (in none of its scopes, nor a global of this process), so nothing can travel for it. ' +
+        'Declare it before submitting, pass `undefinedOffset` as an argument (client.submit(addOffset, undefinedOffset)), or, for a value a worker setup creates, read `globalThis.undefinedOffset`.',
     );
+    const fixed = prepareFunction(fromSource('function addOffset(x, undefinedOffset) { return x + undefinedOffset; }'));
+    expect(await (await importShipped(fixed))(4, 3)).toBe(7);
   });
 
   it('names every missing variable once, in order of appearance', () => {
     const fn = fromSource('(x) => { const local = scale * x; return local + shift + scale + table[x]; }');
     const message = shippingError(fn);
-    expect(message).toContain('reads `scale`, `shift` and `table` from the caller\'s scope, which do not travel with it');
-    expect(message).toContain('Pass `scale`, `shift` and `table` as arguments (client.submit(fn, scale, shift, table))');
+    expect(message).toContain('reads `scale`, `shift` and `table`, which are not defined where it was submitted');
+    expect(message).toContain('pass `scale`, `shift` and `table` as arguments (client.submit(fn, scale, shift, table))');
     expect(message).toMatch(/^The anonymous function `\(x\) => \{ const local = scale \* x; retur…` reads/);
   });
 
@@ -247,14 +258,14 @@ describe('prepareFunction: free variables', () => {
     expect(() => prepareFunction(fn)).not.toThrow();
   });
 
-  it('flags a computed method name read from the caller scope', () => {
+  it('a computed method name read from the caller scope travels too', async () => {
     const methodName = 'dynamic';
     const holder = {
       [methodName](x: number) {
         return x;
       },
     };
-    expect(shippingError(holder.dynamic)).toContain("reads `methodName` from the caller's scope");
+    expect(await (await importShipped(prepareFunction(holder.dynamic)))(5)).toBe(5);
   });
 });
 
@@ -283,7 +294,7 @@ describe('prepareFunction: names inserted by tools get a specific hint', () => {
 
   it('explains tool names and caller variables together', () => {
     const message = shippingError(fromSource('(x) => __name(x + offset, "y")'));
-    expect(message).toContain("reads `offset` from the caller's scope");
+    expect(message).toContain('reads `offset`, which is not defined where it was submitted');
     expect(message).toContain('calls `__name`');
   });
 });
@@ -444,9 +455,8 @@ describe('prepareFunction: caching', () => {
 describe('explainReferenceError', () => {
   it('explains an undefined name the way submit would', () => {
     expect(explainReferenceError({ name: 'ReferenceError', message: 'offset is not defined' }, 'addOffset')).toBe(
-      "The function `addOffset` failed on the worker with ReferenceError: `offset` is not defined there. It probably reads `offset` from the caller's scope, which does not travel with it. " +
-        'Pass `offset` as an argument (client.submit(addOffset, offset)), import it inside the function ' +
-        "(`const { x } = await import('…')`), read a worker global as `globalThis.offset`, or put the function in a module uploaded with client.uploadFile.",
+      'The function `addOffset` failed on the worker with ReferenceError: `offset` is not defined there. It probably reads `offset`, which is not defined on the worker. ' +
+        'Pass `offset` as an argument (client.submit(addOffset, offset)), or create it in a worker setup (client.registerWorkerSetup) and read `globalThis.offset`.',
     );
   });
 

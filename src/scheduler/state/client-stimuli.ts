@@ -65,14 +65,31 @@ export function releaseKeys(engine: TransitionEngine, client: ClientRecord, keys
   });
 }
 
-export function cancelKeys(engine: TransitionEngine, client: ClientRecord, keys: string[]): void {
+/**
+ * A client cancels keys. As in Dask, that drops only this client's claim when another client wants a key
+ * too: the task goes on for them. A key only this client wants (or any key, with `force`) is cancelled,
+ * and its pending dependents with it.
+ */
+export function cancelKeys(engine: TransitionEngine, client: ClientRecord, keys: string[], force = false): void {
   engine.run(`cancel-${client.id}`, () => {
     for (const key of keys) {
       const task = engine.tasks.get(key);
-      if (!task || task.state === 'cancelled' || task.state === 'forgotten') continue;
+      if (!task || task.state === 'forgotten') continue;
+      if (!force && wantedByOthers(task, client)) {
+        task.wantedBy.delete(client);
+        client.wants.delete(task);
+        engine.checkRelease(task);
+        continue;
+      }
+      if (task.state === 'cancelled') continue;
       engine.recommend(task, 'cancelled', { reason: `cancelled by client ${client.id}` });
     }
   });
+}
+
+function wantedByOthers(task: TaskRecord, client: ClientRecord): boolean {
+  for (const other of task.wantedBy) if (other !== client) return true;
+  return false;
 }
 
 /** Scattered data: the values already sit on `holders`. */

@@ -13,6 +13,7 @@ import { addScatteredData, cancelKeys, dropClientWants, releaseKeys, submitTasks
 import { checkInvariants, type StoryEntry } from './diagnostics.js';
 import { TransitionEngine } from './engine.js';
 import type { ReadyQueue } from './ready-queue.js';
+import { retryKeys } from './retry.js';
 import type { ClientRecord, Outgoing, TaskRecord, WorkerRecord } from './types.js';
 import * as membership from './worker-membership.js';
 
@@ -83,8 +84,14 @@ export class SchedulerState {
     releaseKeys(this.#engine, client, keys);
   }
 
-  cancel(client: ClientRecord, keys: string[]): void {
-    cancelKeys(this.#engine, client, keys);
+  /** Cancels keys for `client` (see cancelKeys: others wanting a key keep it unless `force`). */
+  cancel(client: ClientRecord, keys: string[], force = false): void {
+    cancelKeys(this.#engine, client, keys, force);
+  }
+
+  /** Runs erred tasks again, with the erred inputs they failed through (see retry.ts). */
+  retry(client: ClientRecord, keys: string[]): void {
+    retryKeys(this.#engine, client, keys);
   }
 
   /** Scattered data: the values already sit on `holders`. */
