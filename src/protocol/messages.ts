@@ -222,13 +222,8 @@ export type SchedulerToWorker =
 export type PeerRequest = { op: 'get-data'; id: number; keys: TaskKey[] };
 export type PeerReply = { op: 'data'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] };
 
-export type AnyMessage =
-  | ClientToScheduler
-  | SchedulerToClient
-  | WorkerToScheduler
-  | SchedulerToWorker
-  | PeerRequest
-  | PeerReply;
+/** Everything the scheduler's socket sends: to clients and to workers. */
+export type SchedulerMessage = SchedulerToClient | SchedulerToWorker;
 
 /** A table of handlers, one per `op` of a message union: a new message without a handler does not compile. */
 export type HandlerTable<M extends { op: string }, R = void> = {

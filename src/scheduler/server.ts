@@ -10,13 +10,19 @@
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
 import type {
-  HandlerTable, ClientToScheduler, SchedulerToClient, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary, WorkerToScheduler,
+  HandlerTable, ClientToScheduler, SchedulerMessage, SchedulerToClient, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary,
+  WorkerToScheduler,
 } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
-import { clientToSchedulerSchema, validateBatch, workerToSchedulerSchema } from '../protocol/validate.js';
+import {
+  clientToSchedulerSchema, validateBatch, workerToSchedulerSchema, type MessageProblem, type MessageSchemas,
+} from '../protocol/validate.js';
+import { toWireError } from '../protocol/wire-error.js';
+import { WarningSummary } from '../util/warning-summary.js';
 import { RouterEndpoint } from '../transport/endpoints.js';
 import { LocalLink } from '../transport/local-link.js';
 import { Logger } from '../util/logger.js';
+import { printable } from '../util/printable.js';
 import { shortId } from '../util/ids.js';
 import { clientHandlers } from './client-handlers.js';
 import { LazyFrees } from './lazy-frees.js';
@@ -50,11 +56,27 @@ export interface ServerInternals extends RequestIo {
 
 const WORKER_OPS = new Set(Object.keys(workerToSchedulerSchema));
 
+/** What a peer that is neither a known client nor a known worker may say first. */
+type FirstMessage = Extract<ClientToScheduler, { op: 'hello' }> | Extract<WorkerToScheduler, { op: 'register' }>;
+const firstMessageSchema = {
+  hello: clientToSchedulerSchema.hello,
+  register: workerToSchedulerSchema.register,
+} satisfies MessageSchemas<FirstMessage>;
+
+/** A peer told `unknown-worker` is not told again for this long (one re-registration, not one per message). */
+const UNKNOWN_WORKER_REPEAT_MS = 5_000;
+
 export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly id = `scheduler-${shortId()}`;
   readonly state: SchedulerState;
   readonly log = new Logger('scheduler');
-  #endpoint: RouterEndpoint;
+  #endpoint: RouterEndpoint<SchedulerMessage>;
+  /** Warnings about bad messages: one line per kind every few seconds, with a count. */
+  readonly #warnings = new WarningSummary((line) => this.log.warn(line));
+  /** Peers told `unknown-worker`, and when. */
+  readonly #toldUnknown = new Map<string, number>();
+  /** Clients last answered about a refused message, and when. */
+  readonly #answeredRefusal = new Map<string, number>();
   #address = '';
   #timers: NodeJS.Timeout[] = [];
   /** Worker setups (registerWorkerSetup), run on every worker that joins before its first task. */
@@ -82,7 +104,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.heartbeatMs = options.heartbeatMs ?? 500;
     this.#workerTtlMs = options.workerTtlMs ?? 10_000;
     this.#clientTtlMs = options.clientTtlMs ?? 60_000;
-    this.#endpoint = new RouterEndpoint((peer, error) => this.#sendFailed(peer, error), options.security);
+    this.#endpoint = new RouterEndpoint<SchedulerMessage>((peer, error) => this.#sendFailed(peer, error), options.security, { limits: options.limits });
     const io: RequestIo = {
       send: (peer, message) => this.#send(peer, message),
       flush: () => this.#flush(),
@@ -104,7 +126,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     server.#address = await server.#endpoint.bind(options.listen ?? `tcp://${host}:${options.port ?? 0}`);
     server.#endpoint.start(
       (peer, raw) => server.#onBatch(peer, raw),
-      (peer, error) => server.log.warn(`${new ProtocolError(`dropped undecodable frames from ${printable(peer)}: ${(error as Error).message}`).message}`),
+      (peer, error) => server.#warnings.warn('undecodable', new ProtocolError(`dropped undecodable frames from ${printable(peer)}: ${(error as Error).message}`).message),
+      (peer) => server.#peerDisconnected(peer),
     );
     const tick = setInterval(() => server.#checkLiveness(), server.heartbeatMs);
     tick.unref();
@@ -145,6 +168,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#frees.flushAll();
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
+    this.#warnings.close();
     await this.#endpoint.close();
   }
 
@@ -154,25 +178,48 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     const now = Date.now();
     const worker = this.state.workers.get(peer);
     const client = worker ? undefined : this.state.clients.get(peer);
-    const schema = worker ? workerToSchedulerSchema : client ? clientToSchedulerSchema : { ...clientToSchedulerSchema, ...workerToSchedulerSchema };
-    const { messages, errors } = validateBatch<ClientToScheduler | WorkerToScheduler>(raw, schema, printable(peer));
-    for (const error of errors) this.log.warn(error.message);
-    for (const message of messages) {
-      try {
-        if (worker) {
-          worker.lastSeen = now;
-          this.#workerTable(worker)[message.op as WorkerToScheduler['op']](message as never);
-        } else if (client) {
-          client.lastSeen = now;
-          this.#clientTable(client)[message.op as ClientToScheduler['op']](message as never);
-        } else {
-          this.#fromUnknownPeer(peer, message, now);
-        }
-      } catch (error) {
-        this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
+    if (worker) {
+      const { messages, errors } = validateBatch<WorkerToScheduler>(raw, workerToSchedulerSchema, `worker ${printable(peer)}`);
+      this.#refused(peer, errors, false);
+      const table = this.#workerTable(worker);
+      for (const message of messages) {
+        worker.lastSeen = now;
+        this.#handle(peer, message.op, () => table[message.op](message as never));
       }
+    } else if (client) {
+      const { messages, errors } = validateBatch<ClientToScheduler>(raw, clientToSchedulerSchema, `client ${printable(peer)}`);
+      this.#refused(peer, errors, true);
+      const table = this.#clientTable(client);
+      for (const message of messages) {
+        client.lastSeen = now;
+        this.#handle(peer, message.op, () => table[message.op](message as never));
+      }
+    } else {
+      this.#fromUnknownPeer(peer, raw, now);
     }
     this.#flush();
+  }
+
+  #handle(peer: string, op: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.log.error(`failed handling ${op} from ${printable(peer)}: ${(error as Error).stack}`);
+    }
+  }
+
+  /**
+   * Logs refused messages, summarised per kind. A client also hears why (it may be waiting on an
+   * answer): the first problem of a batch, at most once a second, so a flood gets few answers.
+   */
+  #refused(peer: string, errors: MessageProblem[], answer: boolean): void {
+    if (errors.length === 0) return;
+    for (const error of errors) this.#warnings.warn(error.kind, error.message);
+    const now = Date.now();
+    if (!answer || now - (this.#answeredRefusal.get(peer) ?? -Infinity) < 1_000) return;
+    this.#answeredRefusal.set(peer, now);
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more in the same batch)` : '';
+    this.#send(peer, { op: 'error', error: toWireError(new ProtocolError(`${errors[0]!.message}${more}`)) });
   }
 
   // Handler tables are built once per peer: a table is a dozen closures, too many to make per message.
@@ -198,18 +245,45 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     return message;
   }
 
-  #fromUnknownPeer(peer: string, message: ClientToScheduler | WorkerToScheduler, now: number): void {
+  /**
+   * A peer we do not know may only say `hello` (a client) or `register` (a worker). A worker we removed
+   * that still talks is told `unknown-worker` once, so it registers again once; the rest is dropped.
+   */
+  #fromUnknownPeer(peer: string, raw: unknown, now: number): void {
+    const items = Array.isArray(raw) ? raw : [raw];
+    const first = items.findIndex((m) => isOp(m, 'hello') || isOp(m, 'register'));
+    if (first < 0) {
+      if (items.some((m) => isOp(m, ...WORKER_OPS))) this.#tellUnknown(peer, now);
+      else this.#warnings.warn('never said hello', new ProtocolError(`dropped a message from ${printable(peer)}, which never said hello`).message);
+      return;
+    }
+    const { messages, errors } = validateBatch<FirstMessage>([items[first]], firstMessageSchema, printable(peer));
+    this.#refused(peer, errors, false);
+    const message = messages[0];
+    if (!message) return;
     if (message.op === 'hello') {
       this.state.addClient(peer, message.clientId, now);
       this.#send(peer, this.welcome());
-    } else if (message.op === 'register') {
-      this.#registerWorker(peer, message.worker as WorkerToScheduler & never, now);
-    } else if (WORKER_OPS.has(message.op)) {
-      // A worker we removed (time-out) still talks: tell it to register again.
-      this.#send(peer, { op: 'unknown-worker' });
     } else {
-      this.log.warn(new ProtocolError(`dropped ${message.op} from ${printable(peer)}, which never said hello`).message);
+      this.#toldUnknown.delete(peer);
+      this.#registerWorker(peer, message.worker, now);
     }
+    // What came after the first message in the same batch is served now that the peer is known.
+    if (first + 1 < items.length) this.#onBatch(peer, items.slice(first + 1));
+  }
+
+  #tellUnknown(peer: string, now: number): void {
+    const told = this.#toldUnknown.get(peer);
+    if (told !== undefined && now - told < UNKNOWN_WORKER_REPEAT_MS) return;
+    this.#toldUnknown.set(peer, now);
+    this.#send(peer, { op: 'unknown-worker' });
+  }
+
+  /** A peer's connection closed: a worker is removed at once (its process died, or it left). */
+  #peerDisconnected(peer: string): void {
+    if (this.#closed) return;
+    this.#toldUnknown.delete(peer);
+    if (this.state.workers.has(peer)) this.#removeWorker(peer, 'its connection closed (the worker process exited or its network went away)');
   }
 
   #registerWorker(peer: string, info: WorkerRegistration, now: number): void {
@@ -232,6 +306,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #checkLiveness(): void {
     const now = Date.now();
+    for (const [peer, told] of this.#toldUnknown) if (now - told >= UNKNOWN_WORKER_REPEAT_MS) this.#toldUnknown.delete(peer);
+    for (const [peer, answered] of this.#answeredRefusal) if (now - answered >= 1_000) this.#answeredRefusal.delete(peer);
     for (const worker of [...this.state.workers.values()]) {
       if (now - worker.lastSeen > this.#workerTtlMs) {
         this.#removeWorker(worker.peer, `no heartbeat for ${Math.round((now - worker.lastSeen) / 1000)} s (worker TTL ${this.#workerTtlMs} ms)`);
@@ -267,15 +343,15 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     for (const out of this.state.takeOutgoing()) this.#send(out.peer, out.message);
   }
 
-  #send(peer: string, message: object): void {
+  #send(peer: string, message: SchedulerMessage): void {
     this.counters.messagesOut++;
     const local = this.#localLinks.get(peer);
     if (local) {
       local.deliver(message);
       return;
     }
-    if ((message as { op: string }).op === 'free-keys') {
-      this.#frees.hold(peer, (message as { keys: string[] }).keys);
+    if (message.op === 'free-keys') {
+      this.#frees.hold(peer, message.keys);
       return;
     }
     this.#frees.before(peer);
@@ -322,7 +398,9 @@ function summarize(worker: WorkerRecord): WorkerSummary {
   };
 }
 
-function printable(peer: string): string {
-  return /^[\x20-\x7e]+$/.test(peer) ? peer : Buffer.from(peer, 'latin1').toString('hex');
+function isOp(message: unknown, ...ops: string[]): boolean {
+  const op = typeof message === 'object' && message !== null ? (message as { op?: unknown }).op : undefined;
+  return typeof op === 'string' && ops.includes(op);
 }
+
 

@@ -1,3 +1,4 @@
+import type { WireLimits } from '../transport/limits.js';
 import type { CurveCredentials } from '../transport/security.js';
 
 /** Options of a worker process (what `flotilla-worker` parses from its command line). */
@@ -26,4 +27,6 @@ export interface WorkerOptions {
   lifetimeMs?: number;
   /** Keep the local directory on exit (debugging). @defaultValue false */
   keepLocalDirectory?: boolean;
+  /** What one peer may make this worker hold at the wire (largest frame, reassembly bytes and time); see `WireLimits`. */
+  limits?: Partial<WireLimits>;
 }

@@ -5,7 +5,7 @@
  * clients and workers say (the stimuli) lives in other modules; this is the loop all of them share.
  */
 import { InvalidTransitionError } from '../../errors/index.js';
-import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, TaskSpec } from '../../protocol/messages.js';
+import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, SchedulerToClient, SchedulerToWorker, TaskSpec } from '../../protocol/messages.js';
 import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { Outbox } from './outbox.js';
@@ -53,11 +53,11 @@ export class TransitionEngine implements TransitionContext {
     return this.#recommendations.has(task);
   }
 
-  toClient(client: ClientRecord, message: object): void {
+  toClient(client: ClientRecord, message: SchedulerToClient): void {
     this.outbox.queue('client', client.peer, message);
   }
 
-  toWorker(worker: WorkerRecord, message: object): void {
+  toWorker(worker: WorkerRecord, message: SchedulerToWorker): void {
     this.outbox.queue('worker', worker.peer, message);
   }
 

@@ -1,5 +1,5 @@
 /** The scheduler's records of tasks, workers and clients. Only the transition handlers change `state`. */
-import type { TaskSpec, WireError, WireValue, WorkerRegistration } from '../../protocol/messages.js';
+import type { SchedulerToClient, SchedulerToWorker, TaskSpec, WireError, WireValue, WorkerRegistration } from '../../protocol/messages.js';
 
 export type TaskStateName =
   | 'released'
@@ -67,8 +67,8 @@ export interface ClientRecord {
 }
 
 export type Outgoing =
-  | { to: 'client'; peer: string; message: object }
-  | { to: 'worker'; peer: string; message: object };
+  | { to: 'client'; peer: string; message: SchedulerToClient }
+  | { to: 'worker'; peer: string; message: SchedulerToWorker };
 
 /**
  * The empty set every task starts with for its inputs, dependents and waits: most tasks of a map have
