@@ -42,7 +42,7 @@ function importSource(init: Expression | null | undefined): Omit<ImportBinding, 
   }
   if (node.type !== 'CallExpression') return undefined;
   const name = calleeName(node);
-  if (name === '__vite_ssr_import__') {
+  if (name === '__vite_ssr_import__' || name === '__vite_ssr_dynamic_import__') {
     const specifier = stringArgument(node.arguments[0] as Node);
     return specifier === undefined ? undefined : { how: 'import', specifier };
   }

@@ -337,7 +337,7 @@ describe('prepareFunction: refusals', () => {
     }
     const message = shippingError(greet.bind({ who: 'x' }));
     expect(message).toContain('got a bound function (`bound greet`)');
-    expect(message).toContain('Pass the original function and give those values as arguments');
+    expect(message).toContain('Pass the original function with the arguments bind() fixed in front');
   });
 
   it('getters and setters', () => {
