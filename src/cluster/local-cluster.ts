@@ -77,6 +77,8 @@ export class LocalCluster implements ClusterHandle {
   readonly #label = `LocalCluster #${++LocalCluster.#count}`;
   readonly #startedAt = new Date();
   #status: LocalClusterStatus = 'starting';
+  /** The dashboard port this cluster asks for (undefined: no dashboard, or any free port). */
+  readonly #dashboardPortAsked: number | undefined;
   #scheduler: SchedulerServer | undefined;
   #slots = new Map<string, WorkerSlot>();
   #nextIndex = 0;
@@ -105,10 +107,14 @@ export class LocalCluster implements ClusterHandle {
     const limit = options.memoryLimit ?? 'auto';
     this.#memoryLimit = limit === 'auto' ? Math.floor(totalmem() / Math.max(1, nWorkers)) : parseBytes(limit, 'memoryLimit');
     if (options.dashboardAddress !== undefined && options.dashboardAddress !== false) parseDashboardAddress(options.dashboardAddress);
+    const dashboardAddress = options.dashboardAddress ?? defaultDashboardAddress();
+    this.#dashboardPortAsked = dashboardAddress === false ? undefined : parseDashboardAddress(dashboardAddress).port || undefined;
     // Said here, not once started, so that it shows in the notebook cell (or REPL line) that builds the cluster.
     const open = LocalCluster.running();
     if (open.length > 0) {
-      this.log.warn(secondClusterNotice(open.map((cluster) => ({ label: cluster.#label, describe: () => cluster.#describe() })), this.#label));
+      const holder = open.find((cluster) => this.#dashboardPortAsked !== undefined && cluster.#dashboardPort() === this.#dashboardPortAsked);
+      const views = open.map((cluster) => ({ label: cluster.#label, describe: () => cluster.#describe() }));
+      this.log.warn(secondClusterNotice(views, this.#label, holder && { port: this.#dashboardPortAsked!, holder: holder.#label }));
     }
     LocalCluster.#open.add(this);
     this.ready = this.#start();
@@ -142,6 +148,12 @@ export class LocalCluster implements ClusterHandle {
       dashboard: open ? this.dashboardLink : undefined,
     };
     return inspectSummary('LocalCluster', fields, depth, options, inspectFn);
+  }
+
+  /** The port the dashboard listens on, or asks for while starting. */
+  #dashboardPort(): number | undefined {
+    const link = this.dashboardLink;
+    return link ? Number(new URL(link).port) : this.#status === 'starting' ? this.#dashboardPortAsked : undefined;
   }
 
   #describe(): string {

@@ -14,7 +14,13 @@ export interface OpenClusterView {
 
 const LISTED = 5;
 
-export function secondClusterNotice(open: readonly OpenClusterView[], label: string): string {
+/** The dashboard port the new cluster asks for and the open cluster whose dashboard holds it. */
+export interface PortTaken {
+  port: number;
+  holder: string;
+}
+
+export function secondClusterNotice(open: readonly OpenClusterView[], label: string, taken?: PortTaken): string {
   const listed = open.slice(0, LISTED).map((cluster) => `  ${cluster.label}: ${cluster.describe()}`);
   if (open.length > LISTED) listed.push(`  … and ${open.length - LISTED} more`);
   const one = open.length === 1;
@@ -24,7 +30,10 @@ export function secondClusterNotice(open: readonly OpenClusterView[], label: str
   return [
     `${label} is starting while ${one ? 'another LocalCluster is' : `${open.length} other LocalClusters are`} still open in this process:`,
     ...listed,
-    `${label} starts a scheduler and workers of its own; its dashboard moves to another port when the one asked for is taken.`,
+    `${label} starts a scheduler and workers of its own` +
+      (taken
+        ? `; port ${taken.port} is held by the dashboard of ${taken.holder}, so its dashboard moves to a free port (cluster.dashboardLink once ready).`
+        : '.'),
     `If you meant to replace ${one ? 'it' : 'them'} (a re-run notebook cell, say), close ${one ? 'it' : 'them'}: ${close}; ` +
       `LocalCluster.running() lists the open clusters, oldest first. To use ${one ? 'it' : 'one'} instead, connect a Client to it.`,
   ].join('\n');

@@ -66,6 +66,18 @@ describe('building a LocalCluster while another is open in the same process', ()
     expect(LocalCluster.running()).toEqual([c]);
   });
 
+  it("says at once that its dashboard moves when the open one's dashboard holds the port asked for", async () => {
+    const first = new LocalCluster({ nWorkers: 0, dashboardAddress: '127.0.0.1:0' });
+    built.push(first);
+    await first.ready;
+    const port = Number(new URL(first.dashboardLink!).port);
+    const { value: second, text } = stderrDuring(() => new LocalCluster({ nWorkers: 0, dashboardAddress: `127.0.0.1:${port}` }));
+    built.push(second);
+    expect(text).toMatch(new RegExp(`port ${port} is held by the dashboard of LocalCluster #\\d+, so its dashboard moves to a free port`));
+    await second.ready;
+    expect(Number(new URL(second.dashboardLink!).port)).not.toBe(port);
+  });
+
   it('says nothing when the one before was closed', async () => {
     const first = new LocalCluster({ nWorkers: 0 });
     await first.close();
