@@ -57,7 +57,8 @@ describe('a task function carries what it reads', () => {
   it("notebook cells as tslab compiles them: another cell's helper and constant (exports.name), and tslab's import() rewrite", async () => {
     const { code, output, results } = await runScript(join(fixtures, 'travel-cells.mjs'));
     expect(code, output).toBe(0);
-    expect(results.get('cells'), output).toEqual(['big', 'function', 0.5]);
+    expect(results.get('cells'), output).toEqual(['big', 'function', 0.5, 'b.txt']);
+    expect(results.get('sameCell'), output).toBe('y.txt0.5');
     expect(results.get('missing')).toMatch(/reads `exports\.notYetDefined`, which is not defined in the caller.*Define `notYetDefined` first/);
     expect(results.get('definedLater')).toBe(2);
   }, 60_000);
