@@ -5,6 +5,10 @@
 export { Client, ClientView, UPLOAD_LIMIT_BYTES } from './client/client.js';
 export type { Gathered, Resolvable, ScatterOptions } from './client/client.js';
 export { Future } from './client/future.js';
+export { fireAndForget } from './client/fire-and-forget.js';
+export { getClient, secede } from './client/worker-client.js';
+export type { GetClientOptions } from './client/worker-client.js';
+export type { RebalanceOptions, ReplicateOptions, RestartOptions, RetireOptions } from './client/cluster-requests.js';
 export type { WaitOptions } from './client/future.js';
 export type { FutureStatus } from './client/future-state.js';
 export { asCompleted, AsCompleted } from './client/as-completed.js';

@@ -10,6 +10,10 @@ import { FlotillaError, ConfigurationError } from '../errors/index.js';
 import type { TaskRunRecord, WorkerSummary } from '../protocol/messages.js';
 import { prepareFunction } from '../serialize/function-source.js';
 import { registerSetupOnWorkers, runOnWorkers, unregisterSetupOnWorkers, uploadToWorkers } from './cluster-operations.js';
+import {
+  fireAndForgetKeys, rebalanceKeys, replicateKeys, restartCluster, retireWorkers,
+  type RebalanceOptions, type ReplicateOptions, type RestartOptions, type RetireOptions,
+} from './cluster-requests.js';
 import { openSession } from './connect.js';
 import { checkRunOptions, checkSubmitOptions } from './option-checks.js';
 import { Future, type FutureOwner, type WaitOptions } from './future.js';
@@ -63,7 +67,15 @@ export class Client implements FutureOwner {
     client.#futures.attach(opened.session);
     client.#cluster = opened.cluster;
     client.#ownedCluster = opened.ownedCluster;
+    Client.#latest = client;
     return client;
+  }
+
+  static #latest: Client | undefined;
+
+  /** The client connected last in this process and not closed since (what `getClient()` returns outside a task). */
+  static current(): Client | undefined {
+    return Client.#latest;
   }
 
   /** The scheduler's address (`sync://in-process` in sync mode). */
@@ -319,10 +331,64 @@ export class Client implements FutureOwner {
     return drawProgress([...futures], options);
   }
 
+  /**
+   * Restarts the cluster, as Dask's `client.restart()`: every task of every client is cancelled (their
+   * futures, finished ones too, fail with CancelledError), and each worker drops its results and replaces
+   * its task threads, so later tasks start from fresh globals and module caches. Worker setups run again.
+   * Resolves with the ids of the workers that restarted.
+   * @throws TimeoutError naming the workers that did not restart within `timeoutMs` (their futures are cancelled anyway).
+   * @example await client.restart();
+   */
+  restart(options: RestartOptions = {}): Promise<string[]> {
+    this.#checkOpen('restart');
+    return restartCluster(this.#session, options, (reason) => this.#futures.cancelEverything(reason));
+  }
+
+  /**
+   * Retires workers gracefully: they take no new task, what they run goes elsewhere, results only they
+   * hold are copied to the workers that stay (nothing is recomputed), then they close (and their cluster
+   * does not replace them). Resolves with the ids of the workers retired.
+   * @throws ConfigurationError when no worker is named; FlotillaError naming a worker that is not running.
+   * @example await client.retireWorkers([workerId], { closeWorkers: true });
+   */
+  retireWorkers(workers: string[], options: RetireOptions = {}): Promise<string[]> {
+    this.#checkOpen('retireWorkers');
+    return retireWorkers(this.#session, workers, options);
+  }
+
+  /**
+   * Copies each future's result onto `n` workers (default: every worker, or every one of `workers`), so
+   * dependents find it locally and it survives a worker's loss; copies beyond `n` are dropped. Resolves
+   * with the keys whose copies changed.
+   * @throws ConfigurationError when `n` is not a whole number >= 1.
+   * @example await client.replicate([table], { n: 2 });
+   */
+  replicate(futures: Iterable<Future<unknown>>, options: ReplicateOptions = {}): Promise<string[]> {
+    this.#checkOpen('replicate');
+    return replicateKeys(this.#session, [...futures].map((f) => f.key), options);
+  }
+
+  /**
+   * Moves results (of `futures`, or all of them) from workers holding more bytes than the mean to those
+   * holding fewer, so that each holds about the same. Resolves with the keys moved.
+   * @example await client.rebalance();
+   */
+  rebalance(futures?: Iterable<Future<unknown>>, options: RebalanceOptions = {}): Promise<string[]> {
+    this.#checkOpen('rebalance');
+    return rebalanceKeys(this.#session, futures ? [...futures].map((f) => f.key) : undefined, options);
+  }
+
+  /** See the top-level {@link fireAndForget}. */
+  fireAndForget(futures: Future<unknown> | Iterable<Future<unknown>>): void {
+    this.#checkOpen('fireAndForget');
+    fireAndForgetKeys(this.#session, (futures instanceof Future ? [futures] : [...futures]).map((f) => f.key));
+  }
+
   /** Releases every future of this client, disconnects, and closes the LocalCluster it started, if any. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (Client.#latest === this) Client.#latest = undefined;
     this.#futures.close();
     await this.#session.close();
     if (this.#ownedCluster) await this.#ownedCluster.close();

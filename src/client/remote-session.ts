@@ -17,7 +17,7 @@ import { peerCredentials, type CurveCredentials } from '../transport/security.js
 import { shortId } from '../util/ids.js';
 import { emptyList } from '../util/empty.js';
 import { Logger } from '../util/logger.js';
-import type { PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
+import type { ControlChannel, PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
 import { NO_FIELDS } from './future-state.js';
 
 type Reply = Extract<SchedulerToClient, { id: number }>;
@@ -99,6 +99,11 @@ export class RemoteSession implements Session {
   workerCount(): number {
     return this.#workers;
   }
+
+  readonly control: ControlChannel = {
+    request: <R extends Reply>(make: (id: number) => ClientToScheduler) => this.#request<R>(make),
+    send: (message: ClientToScheduler) => this.#send(message),
+  };
 
   #send(message: ClientToScheduler): void {
     this.#queue.push(message);
@@ -288,6 +293,7 @@ export class RemoteSession implements Session {
     'info-reply': (m) => this.#reply(m),
     'task-stream-reply': (m) => this.#reply(m),
     'worker-logs-reply': (m) => this.#reply(m),
+    'control-reply': (m) => this.#reply(m),
     'workers-changed': (m) => {
       this.#workers = m.count;
       this.listener.workersChanged(m.count);

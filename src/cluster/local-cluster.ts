@@ -219,6 +219,15 @@ export class LocalCluster implements ClusterHandle {
       ...(this.#network ? { host: this.#options.host, port: this.#options.schedulerPort, security: this.#security } : { listen: directory.socketAddress('scheduler') }),
       allowedFailures: this.#options.allowedFailures, validate: this.#options.validate,
     });
+    // A worker retired on purpose (client.retireWorkers) leaves for good: its slot is not refilled.
+    this.#scheduler.on('worker-retired', (name) => {
+      const slot = this.#slots.get(name);
+      if (!slot || slot.retiring) return;
+      slot.retiring = true;
+      void (slot.node ? slot.node.closed : Promise.resolve()).then(() => {
+        if (!slot.process && this.#slots.get(name) === slot) this.#slots.delete(name);
+      });
+    });
     this.#dashboard = await startDashboard(this.#scheduler, {
       address: this.#options.dashboardAddress ?? defaultDashboardAddress(),
       log: (line) => this.log.warn(line),
@@ -298,6 +307,7 @@ export class LocalCluster implements ClusterHandle {
     slot.process = undefined;
     const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
     this.#scheduler?.removeWorkerByName(slot.name, `worker process ${child.pid} ${how}`);
+    if (slot.retiring && !this.#closing && this.#slots.get(slot.name) === slot && !slot.node) this.#slots.delete(slot.name);
     if (this.#closing || slot.retiring) return;
     const crashes = slot.recentStarts.filter((t) => Date.now() - t < 60_000).length;
     const delay = crashes <= 1 ? 0 : Math.min(5_000, 250 * 2 ** (crashes - 2));

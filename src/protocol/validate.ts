@@ -79,6 +79,11 @@ export const clientToSchedulerSchema = {
   'task-stream': { id: num, since: num },
   heartbeat: {},
   goodbye: {},
+  'fire-and-forget': { keys },
+  restart: { id: num, timeoutMs: num },
+  'retire-workers': { id: num, workers: keys, closeWorkers: bool },
+  replicate: { id: num, keys, n: opt(num), workers: opt(keys) },
+  rebalance: { id: num, keys: opt(keys), workers: opt(keys) },
 } satisfies MessageSchemas<ClientToScheduler>;
 
 export const workerToSchedulerSchema = {
@@ -95,6 +100,8 @@ export const workerToSchedulerSchema = {
   'upload-done': { id: num, error: opt(wireError) },
   unregister: { reason: str },
   'retire-me': { reason: str },
+  'long-running': { keys },
+  restarted: { id: num },
 } satisfies MessageSchemas<WorkerToScheduler>;
 
 export const schedulerToClientSchema = {
@@ -114,6 +121,7 @@ export const schedulerToClientSchema = {
   'task-stream-reply': { id: num, runs: arr(taskRun) },
   'worker-logs-reply': { id: num, logs: rec(arr(str)) },
   'workers-changed': { count: num },
+  'control-reply': { id: num, done: keys, error: opt(wireError) },
   error: { error: wireError },
 } satisfies MessageSchemas<SchedulerToClient>;
 
@@ -131,6 +139,7 @@ export const schedulerToWorkerSchema = {
   'get-logs': { id: num, tail: num },
   'fetch-data': { id: num, keys, from: str },
   'upload-file': { id: num, name: str, data: oob },
+  restart: { id: num },
   'heartbeat-ack': {},
   'unknown-worker': {},
   close: { reason: str },

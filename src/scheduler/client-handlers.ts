@@ -43,5 +43,10 @@ export function clientHandlers(core: ServerInternals, client: ClientRecord): Han
     },
     heartbeat: () => {},
     goodbye: () => server.state.removeClient(client.peer),
+    'fire-and-forget': (m) => server.holders.fireAndForget(m.keys),
+    restart: (m) => core.control.restart(core, client, m),
+    'retire-workers': (m) => void core.control.retire(core, client, m),
+    replicate: (m) => void core.control.replicate(core, client, m),
+    rebalance: (m) => void core.control.rebalance(core, client, m),
   };
 }

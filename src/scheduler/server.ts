@@ -25,6 +25,8 @@ import { Logger } from '../util/logger.js';
 import { printable } from '../util/printable.js';
 import { shortId } from '../util/ids.js';
 import { clientHandlers } from './client-handlers.js';
+import { ClusterControl } from './cluster-control.js';
+import { Holders } from './holders.js';
 import { LazyFrees } from './lazy-frees.js';
 import type { SchedulerOptions } from './options.js';
 import { retireWorkers } from './retirement.js';
@@ -42,6 +44,8 @@ export type TaskRun = TaskRunRecord;
 export interface SchedulerEvents {
   'worker-added': [WorkerSummary];
   'worker-removed': [WorkerSummary, string];
+  /** A worker was retired on purpose (its name): it is about to close, and must not be replaced. */
+  'worker-retired': [string];
   /** Emitted only while someone listens (the dashboard, a performance report): free otherwise. */
   'task-run': [TaskRun];
 }
@@ -50,6 +54,7 @@ export interface SchedulerEvents {
 export interface ServerInternals extends RequestIo {
   readonly server: SchedulerServer;
   readonly requests: WorkerRequests;
+  readonly control: ClusterControl;
   registerWorker(peer: string, info: WorkerRegistration, now: number): void;
   removeWorker(peer: string, reason: string, graceful?: boolean): void;
 }
@@ -110,10 +115,12 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       flush: () => this.#flush(),
     };
     this.#requests = new WorkerRequests(this.state, this.uploads, io);
+    this.holders = new Holders(this.state);
     this.#internals = {
       ...io,
       server: this,
       requests: this.#requests,
+      control: new ClusterControl(),
       registerWorker: (peer, info, now) => this.#registerWorker(peer, info, now),
       removeWorker: (peer, reason, graceful) => this.#removeWorker(peer, reason, graceful),
     };
@@ -161,6 +168,9 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   async retireWorkers(names: string[], reason = 'retired'): Promise<void> {
     await retireWorkers(this.#internals, names, reason);
   }
+
+  /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
+  readonly holders: Holders;
 
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -328,6 +338,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#frees.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     this.#requests.workerLeft(peer);
+    this.#internals.control.workerLeft(peer);
     this.#broadcastWorkerCount();
     this.#flush();
     this.emit('worker-removed', summarize(worker), reason);
@@ -340,7 +351,13 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   }
 
   #flush(): void {
-    for (const out of this.state.takeOutgoing()) this.#send(out.peer, out.message);
+    // Letting go of settled fire-and-forget keys queues frees, never news for a holder: two rounds at most.
+    for (let round = 0; round < 2; round++) {
+      for (const out of this.state.takeOutgoing()) {
+        if (!this.holders.intercept(out.peer, out.message)) this.#send(out.peer, out.message);
+      }
+      if (!this.holders.settle()) return;
+    }
   }
 
   #send(peer: string, message: SchedulerMessage): void {

@@ -97,7 +97,11 @@ export class WorkerNode {
       onLog: (level, text, key) => this.log.raw(`[${this.name}]${key ? ` [${key}]` : ''} ${text}`, level === 'error' || level === 'warn' ? 'warn' : 'info'),
       onStarted: (task) => this.#starts.started(task.key, task.fnUrl),
       onRequeue: (task) => this.#tasks.onRequeue(task),
-    });
+      onSeceded: (task) => {
+        this.#link.send({ op: 'long-running', keys: [task.key] });
+        queueMicrotask(() => this.#tasks.pump());
+      },
+    }, { client: { scheduler: options.scheduler, workerName: this.name, ...(options.security ? { security: options.security } : {}) } });
     this.#tasks = new LocalTasks(this.#data, this.#pool, this.#files, this.#peers, this.#link, this.log, options.resources ?? {});
     this.#starts = new StartNotices(
       (keys) => this.#link.send({ op: 'started', keys }),
@@ -240,6 +244,13 @@ export class WorkerNode {
       } catch (error) {
         if (m.id) this.#link.send({ op: 'upload-done', id: m.id, error: toWireError(error) });
       }
+    },
+    restart: (m) => {
+      this.#tasks.reset();
+      this.#data.clear();
+      this.#pool.restart();
+      this.log.info('restarted by the client: every task and result dropped, every task thread replaced');
+      this.#link.send({ op: 'restarted', id: m.id });
     },
     'heartbeat-ack': () => {},
     'unknown-worker': () => {

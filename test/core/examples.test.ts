@@ -33,4 +33,14 @@ describe('examples run and print what they promise', () => {
     expect(output).toMatch(/8 tasks in [\d.]+ s: mean ([-\d.]+) std ([\d.]+); local: mean \1 std \2/);
     expect(output.match(/local-\d: peak RSS \d+ MB = [\d.]+ × the array/g)).toHaveLength(2);
   }, 60_000);
+  it('cluster-control: getClient, fireAndForget, rebalance, replicate, retireWorkers and restart', async () => {
+    const { code, output } = await runExample('examples/cluster-control.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('sum of squares below 10, computed by subtasks: 285');
+    expect(output).toContain('fire-and-forget wrote: total 285');
+    expect(output).toContain('rebalance spread 6 chunks over 3 workers');
+    expect(output).toContain('replicate: the first chunk is on 3 workers');
+    expect(output).toContain('retired local-0; the chunks are still there: means 1 2 3 4 5 6');
+    expect(output).toContain('after restart: chunk futures are cancelled, 2 workers ready');
+  }, 60_000);
 });

@@ -125,7 +125,8 @@ export class TransitionEngine implements TransitionContext {
     let task: TaskRecord | undefined;
     // What each worker held when this pass began: a worker is topped up only once it has run down to
     // its refill mark (see refillMark), and then filled to capacity in one go.
-    const heldAtStart = running.map((w) => w.processing.size);
+    for (const w of running) this.#pruneLongRunning(w);
+    const heldAtStart = running.map((w) => w.processing.size - w.longRunning.size);
     // One array for the whole pass: this loop runs once per task assigned.
     const candidates: WorkerRecord[] = [];
     while ((task = this.ready.pop())) {
@@ -134,7 +135,7 @@ export class TransitionEngine implements TransitionContext {
       for (let i = 0; i < running.length; i++) {
         const w = running[i]!;
         const capacity = workerCapacity(w, t.group, this.stats);
-        if (w.processing.size < capacity && heldAtStart[i]! <= refillMark(capacity)) candidates.push(w);
+        if (w.processing.size - w.longRunning.size < capacity && heldAtStart[i]! <= refillMark(capacity)) candidates.push(w);
       }
       if (candidates.length === 0) {
         blocked.push(t);
@@ -153,6 +154,14 @@ export class TransitionEngine implements TransitionContext {
     }
     for (const t of blocked) this.ready.push(t);
     return assigned && this.#recommendations.size > 0;
+  }
+
+  /** Forgets long-running keys that no longer run on `worker` (finished, moved, cancelled). */
+  #pruneLongRunning(worker: WorkerRecord): void {
+    if (worker.longRunning.size === 0) return;
+    for (const key of worker.longRunning) {
+      if (this.tasks.get(key)?.processingOn !== worker) worker.longRunning.delete(key);
+    }
   }
 
   sendCompute(task: TaskRecord, worker: WorkerRecord): void {
