@@ -9,6 +9,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 
+/** The exit code of a worker the scheduler refused (its keys, or its registration): restarting cannot help. */
+export const REFUSED_EXIT_CODE = 3;
+
 /** Options of {@link superviseWorkers}. */
 export interface RestarterOptions {
   /** Worker processes to keep: `--nworkers`. */
@@ -57,13 +60,15 @@ export function superviseWorkers(options: RestarterOptions): Supervision {
       children.delete(child);
       const clean = code === 0 && signal === null;
       const how = signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-      if (!clean && !stopping && restarts[index]! < options.restarts) {
+      const refused = code === REFUSED_EXIT_CODE;
+      if (refused && !stopping) options.log(`worker process ${index} was refused by the scheduler (exit code ${REFUSED_EXIT_CODE}); not restarting it`);
+      if (!clean && !refused && !stopping && restarts[index]! < options.restarts) {
         restarts[index]! += 1;
         options.log(`worker process ${index} ${how}; restarting it (restart ${restarts[index]} of ${options.restarts})`);
         start(index);
         return;
       }
-      if (!clean && !stopping) {
+      if (!clean && !refused && !stopping) {
         options.log(`worker process ${index} ${how}; giving it up after ${restarts[index]} restart${restarts[index] === 1 ? '' : 's'} (the limit is ${options.restarts})`);
       }
       worst = Math.max(worst, clean ? 0 : (code ?? 1) || 1);
