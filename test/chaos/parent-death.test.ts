@@ -73,7 +73,9 @@ async function endParent(kind: 'local' | 'local-job' | 'slurm', ending: Ending):
     const address = /READY (\{.*\})/.exec(output)?.[1] as string;
     const { address: schedulerAddress, jobs } = JSON.parse(address) as { address: string; jobs: string[] };
     // Its children, and processes started for it elsewhere (batch jobs are not children): they name its scheduler.
-    started = [...new Set([...descendants(parent.pid as number), ...processesMentioning(schedulerAddress)])];
+    // On the local adapter a job id is the pid of the job's shell (its own session): it must end too.
+    const jobShells = kind === 'local-job' ? jobs.map(Number) : [];
+    started = [...new Set([...descendants(parent.pid as number), ...processesMentioning(schedulerAddress), ...jobShells])];
     expect(started.length, `processes started by the parent (${output})`).toBeGreaterThanOrEqual(2);
     const endedAt = performance.now();
     if (ending === 'close') parent.stdin.end('close\n'); // and EOF: a program that is done, nothing holding it open but the library
