@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
-import { formatCommand } from './shell-quote.js';
+import { formatCommand } from '../util/shell-quote.js';
 
 /** How a process ended. */
 export interface ExitStatus {

@@ -18,7 +18,7 @@ import { watchTerminationSignals } from './termination-signals.js';
 import { connectWorkerReadiness } from './worker-readiness-adapter.js';
 import type { ConnectWorkerReadiness } from './worker-readiness.js';
 
-export { formatCommand, shellQuote } from './shell-quote.js';
+export { formatCommand, shellQuote } from '../util/shell-quote.js';
 export type { WorkerReadiness, WorkerReadinessConnection, ConnectWorkerReadiness } from './worker-readiness.js';
 
 /** Where `main` reads and writes; every field has a default taken from the running process. */

@@ -9,7 +9,7 @@ import type { SubmitCliOptions } from './cli-args.js';
 import { describeExit, exitCodeOf, signalProcess, startProcess, type ExitStatus } from './child-process.js';
 import { buildBatchScript, buildBatchSubmitCommand, buildInteractiveCommand } from './commands.js';
 import type { RuntimePaths } from './runtime-paths.js';
-import { formatCommand } from './shell-quote.js';
+import { formatCommand } from '../util/shell-quote.js';
 import type { SiteConfig } from './site-config.js';
 
 /** What `runSubmit` needs from its surroundings. */
