@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { ConfigurationError, FlotillaError } from '../errors/index.js';
 import { runInAllocation } from './allocation-driver.js';
 import { parseDriverArgs, parseStartClusterArgs, parseSubmitArgs } from './cli-args.js';
-import { signalNumber } from './child-process.js';
+import { signalNumber } from '../util/child-process.js';
 import { DRIVER_SUBCOMMAND } from './commands.js';
 import { InterruptedError } from './errors.js';
 import { resolveRuntimePaths, type RuntimePaths } from './runtime-paths.js';
