@@ -1,13 +1,16 @@
 /**
  * The restarter inside each batch job, like Dask's nanny: the worker CLI starts its worker processes
  * through it, and a process that dies (killed for memory, a crash: any exit other than a clean 0) is
- * started again in place, with the same name, up to `restarts` times per process. The restarted
- * worker registers under its old name, and the scheduler then drops the dead one at once (its tasks
- * are rescheduled, and count towards `allowedFailures` as for any worker death) instead of waiting
- * for its heartbeats to stop. Past the limit that process is given up; the job ends when all its
- * processes have ended.
+ * started again in place, with the same name, up to `restarts` times per process. The scheduler
+ * removes the dead worker when its connection closes (its tasks are rescheduled, and count towards
+ * `allowedFailures` as for any worker death), and the restarted one registers under the old name. A
+ * worker the scheduler refused (exit code 3) is not restarted. Past the limit that process is given
+ * up; the job ends when all its processes have ended.
  */
 import type { ChildProcess } from 'node:child_process';
+
+/** The exit code of a worker the scheduler refused (its keys, or its registration): restarting cannot help. */
+export const REFUSED_EXIT_CODE = 3;
 
 /** Options of {@link superviseWorkers}. */
 export interface RestarterOptions {
@@ -57,13 +60,15 @@ export function superviseWorkers(options: RestarterOptions): Supervision {
       children.delete(child);
       const clean = code === 0 && signal === null;
       const how = signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-      if (!clean && !stopping && restarts[index]! < options.restarts) {
+      const refused = code === REFUSED_EXIT_CODE;
+      if (refused && !stopping) options.log(`worker process ${index} was refused by the scheduler (exit code ${REFUSED_EXIT_CODE}); not restarting it`);
+      if (!clean && !refused && !stopping && restarts[index]! < options.restarts) {
         restarts[index]! += 1;
         options.log(`worker process ${index} ${how}; restarting it (restart ${restarts[index]} of ${options.restarts})`);
         start(index);
         return;
       }
-      if (!clean && !stopping) {
+      if (!clean && !refused && !stopping) {
         options.log(`worker process ${index} ${how}; giving it up after ${restarts[index]} restart${restarts[index] === 1 ? '' : 's'} (the limit is ${options.restarts})`);
       }
       worst = Math.max(worst, clean ? 0 : (code ?? 1) || 1);

@@ -1,7 +1,7 @@
 /** The restarter of the worker CLI, with real child processes: what is restarted, how often, and what stops it. */
 import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { superviseWorkers } from '../../src/cli/restarter.js';
+import { REFUSED_EXIT_CODE, superviseWorkers } from '../../src/cli/restarter.js';
 
 const node = (code: string) => spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
 
@@ -9,15 +9,22 @@ describe('superviseWorkers', () => {
   test('a process that keeps failing is restarted up to the limit, then given up with its exit code', async () => {
     const lines: string[] = [];
     const starts: number[] = [];
-    const run = superviseWorkers({ processes: 2, restarts: 2, spawnWorker: (i) => (starts.push(i), node(i === 0 ? 'process.exit(3)' : 'process.exit(0)')), log: (l) => lines.push(l) });
+    const run = superviseWorkers({ processes: 2, restarts: 2, spawnWorker: (i) => (starts.push(i), node(i === 0 ? 'process.exit(4)' : 'process.exit(0)')), log: (l) => lines.push(l) });
     const outcome = await run.done;
-    expect(outcome).toEqual({ exitCode: 3, restarts: [2, 0] });
+    expect(outcome).toEqual({ exitCode: 4, restarts: [2, 0] });
     expect(starts.sort()).toEqual([0, 0, 0, 1]);
     expect(lines).toEqual([
-      'worker process 0 exited with code 3; restarting it (restart 1 of 2)',
-      'worker process 0 exited with code 3; restarting it (restart 2 of 2)',
-      'worker process 0 exited with code 3; giving it up after 2 restarts (the limit is 2)',
+      'worker process 0 exited with code 4; restarting it (restart 1 of 2)',
+      'worker process 0 exited with code 4; restarting it (restart 2 of 2)',
+      'worker process 0 exited with code 4; giving it up after 2 restarts (the limit is 2)',
     ]);
+  });
+
+  test('a worker the scheduler refused (exit code 3: its keys or its registration) is not restarted', async () => {
+    const lines: string[] = [];
+    const outcome = await superviseWorkers({ processes: 1, restarts: 3, spawnWorker: () => node(`process.exit(${REFUSED_EXIT_CODE})`), log: (l) => lines.push(l) }).done;
+    expect(outcome).toEqual({ exitCode: 3, restarts: [0] });
+    expect(lines).toEqual(['worker process 0 was refused by the scheduler (exit code 3); not restarting it']);
   });
 
   test('a clean exit is not restarted, and with a limit of 0 a failure is not either', async () => {
