@@ -10,6 +10,7 @@ import type { ConnectOptions } from './options.js';
 import { RemoteSession } from './remote-session.js';
 import type { Session, SessionListener } from './session.js';
 import { SyncSession } from './sync-session.js';
+import { readCredentialsFile, type CurveCredentials } from '../transport/security.js';
 
 /** A connected session, the cluster it goes through (if any), and the cluster the client started and must close. */
 export interface OpenedSession {
@@ -26,7 +27,7 @@ export async function openSession(target: string | ClusterHandle | ConnectOption
   const options: ConnectOptions = typeof target === 'object' && target !== null && !isClusterHandle(target) ? target : maybeOptions;
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (typeof target === 'string') {
-    return { session: await RemoteSession.connect(target, listener, { timeoutMs }), cluster: undefined, ownedCluster: undefined };
+    return { session: await RemoteSession.connect(target, listener, { timeoutMs, security: addressSecurity(options) }), cluster: undefined, ownedCluster: undefined };
   }
   if (isClusterHandle(target)) {
     await target.ready;
@@ -34,7 +35,8 @@ export async function openSession(target: string | ClusterHandle | ConnectOption
     return { session, cluster: target, ownedCluster: undefined };
   }
   if (process.env.FLOTILLA_SCHEDULER_ADDRESS) {
-    return { session: await RemoteSession.connect(process.env.FLOTILLA_SCHEDULER_ADDRESS, listener, { timeoutMs }), cluster: undefined, ownedCluster: undefined };
+    const session = await RemoteSession.connect(process.env.FLOTILLA_SCHEDULER_ADDRESS, listener, { timeoutMs, security: addressSecurity(options) });
+    return { session, cluster: undefined, ownedCluster: undefined };
   }
   const mode = resolveMode(options.mode);
   if (mode === 'sync') return { session: new SyncSession(listener), cluster: undefined, ownedCluster: undefined };
@@ -49,6 +51,13 @@ export async function openSession(target: string | ClusterHandle | ConnectOption
     throw error;
   }
   return { session, cluster, ownedCluster: cluster };
+}
+
+/** The keys for a scheduler given by address: `security`, else FLOTILLA_SECURITY_FILE's, else none. */
+function addressSecurity(options: ConnectOptions): CurveCredentials | undefined {
+  const security = options.security ?? process.env.FLOTILLA_SECURITY_FILE?.trim() ?? false;
+  if (security === false || security === '') return undefined;
+  return typeof security === 'string' ? readCredentialsFile(security) : security;
 }
 
 function isClusterHandle(value: unknown): value is ClusterHandle {

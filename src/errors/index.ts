@@ -84,6 +84,16 @@ export class ConfigurationError extends FlotillaError {
   override name = 'ConfigurationError' as const;
 }
 
+/**
+ * A peer refused this one's credentials, or the two disagree on whether to authenticate: the CURVE
+ * handshake failed (wrong or missing keys), or the scheduler refused a worker's registration. The
+ * message names the address and what to pass instead.
+ */
+export class AuthenticationError extends FlotillaError {
+  override readonly code = 'AUTHENTICATION';
+  override name = 'AuthenticationError' as const;
+}
+
 /** The result of a task is gone (its holders died and it could not be recomputed, or it was released). */
 export class LostResultError extends FlotillaError {
   override readonly code = 'LOST';

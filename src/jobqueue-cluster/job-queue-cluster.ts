@@ -199,6 +199,15 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
     return this.#jobs.snapshot();
   }
 
+  /**
+   * Submissions that may have created a job whose id was not found in the submit command's output (or
+   * whose command timed out). Such a job is adopted when one of its workers connects with its job id,
+   * and is then tracked and cancelled on close like the others.
+   */
+  get unidentifiedSubmissions(): number {
+    return this.#scaler.unidentifiedSubmissions;
+  }
+
   /** Workers connected to the scheduler now. */
   get workerCount(): number {
     return this.#scheduler?.workerCount ?? 0;
@@ -259,7 +268,9 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
   /** For time-out messages (`client.waitForWorkers`): the jobs queued, running and ended early. */
   describeWorkers(): string {
     const paused = this.#scaler.paused === undefined ? '' : `; not submitting jobs on its own: ${this.#scaler.paused}`;
-    return `${this.name}: ${this.#jobs.describe()}${paused}`;
+    const unknown = this.#scaler.unidentifiedSubmissions;
+    const unidentified = unknown === 0 ? '' : `; ${unknown} submission${unknown === 1 ? '' : 's'} whose job id is not known yet`;
+    return `${this.name}: ${this.#jobs.describe()}${paused}${unidentified}`;
   }
 
   /** A link for a client in this process (no network hop). */
@@ -351,6 +362,13 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
       await this.#scheduler?.close();
       if (this.securityFile !== undefined) removeClusterCredentials(this.securityFile);
       this.#unregisterExitCleanup();
+    }
+    const unknown = this.#scaler.unidentifiedSubmissions;
+    if (unknown > 0) {
+      this.log.error(
+        `${unknown} submission${unknown === 1 ? '' : 's'} may have created a job whose id was never found (no worker of it connected): ` +
+          `look for jobs named ${this.jobOptions.jobName} in the queue and cancel them by hand.`,
+      );
     }
     if (outcome.left.length > 0) throw cleanupError(this.name, this.system, this.jobOptions, outcome, this.clusterOptions.closeTimeoutMs);
   }

@@ -16,6 +16,7 @@ import type { LsfUnit } from './units.js';
 /** How an option's value is checked and normalised. */
 export type OptionKind =
   | 'positiveInteger'
+  | 'count'
   | 'port'
   | 'seconds'
   | 'bytes'
@@ -64,6 +65,7 @@ const SHARED_OPTION_SPECS = {
   host: { kind: 'string' },
   schedulerPort: { kind: 'port' },
   schedulerOptions: { kind: 'schedulerOptions' },
+  workerRestarts: { kind: 'count' },
   deathTimeout: { kind: 'seconds' },
   localDirectory: { kind: 'string' },
   templateFile: { kind: 'string' },
@@ -180,6 +182,10 @@ export function checkOptionValue(key: string, spec: OptionSpec, value: unknown, 
       const n = asNumber();
       return n !== undefined && Number.isInteger(n) && n > 0 ? n : fail('a positive whole number');
     }
+    case 'count': {
+      const n = asNumber();
+      return n !== undefined && Number.isInteger(n) && n >= 0 ? n : fail('a whole number ≥ 0');
+    }
     case 'port': {
       const n = asNumber();
       return n !== undefined && Number.isInteger(n) && n >= 0 && n <= 65_535 ? n : fail('a whole number from 0 to 65535 (0: any free port)');
@@ -208,20 +214,14 @@ export function checkOptionValue(key: string, spec: OptionSpec, value: unknown, 
     }
     case 'stringList':
       return checkStringList(value, origin) ?? fail('a list of strings, e.g. ["--exclusive"]');
-    case 'command': {
-      const text = asText();
-      if (text !== undefined && !(origin.isText && text.trim().startsWith('['))) return text;
-      const list = checkStringList(value, origin);
-      return list !== undefined && list.length > 0
-        ? list
-        : fail("a path to node or a non-empty list such as ['apptainer', 'exec', 'node.sif', 'node']");
-    }
+    case 'command':
     case 'wrapper': {
       const text = asText();
       if (text !== undefined && !(origin.isText && text.trim().startsWith('['))) return text;
       const list = checkStringList(value, origin);
-      return list !== undefined && list.length > 0
-        ? list
+      if (list !== undefined && list.length > 0) return list;
+      return spec.kind === 'command'
+        ? fail("a path to node or a non-empty list such as ['apptainer', 'exec', 'node.sif', 'node']")
         : fail("shell text such as 'srun --cpu-bind=none' or a non-empty list such as ['apptainer', 'exec', 'image.sif']");
     }
     case 'schedulerOptions':

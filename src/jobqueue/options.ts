@@ -179,6 +179,16 @@ export interface JobQueueOptions {
   workerCommand?: string | readonly string[];
 
   /**
+   * How many times each worker process of a job is restarted in place when it dies (killed for using too
+   * much memory, a crash), as Dask's nanny does; the restarted worker keeps its name, and the scheduler
+   * drops the dead one at once. Past the limit the process is given up (the job's stderr says so), and
+   * the job ends when all its processes have. `0` turns the restarter off. Written as `--restarts N`
+   * into the worker command when set.
+   * @defaultValue `3` (the worker CLI's default inside a batch job)
+   */
+  workerRestarts?: number;
+
+  /**
    * The config file section to read instead of the system's own (`slurm`, `sge`, …), so one file can
    * hold several set-ups for one system, as dask-jobqueue's `config_name`. A named section says which
    * system it is for with `batch-system: slurm`. Only the constructor takes this option.

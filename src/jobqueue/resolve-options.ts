@@ -198,6 +198,7 @@ export function resolveJobOptions<O extends JobQueueOptions>(
     schedulerPort: scheduler.port ?? num('schedulerPort') ?? 0,
     schedulerDashboardAddress: scheduler.dashboardAddress,
     workerInterface: str('workerInterface') ?? str('interface'),
+    workerRestarts: num('workerRestarts'),
     deathTimeout: withDefault('deathTimeout', num('deathTimeout'), DEFAULT_DEATH_TIMEOUT_SECONDS),
     localDirectory: str('localDirectory'),
     templateFile: templateFile === undefined ? undefined : isAbsolute(templateFile) ? templateFile : resolve(cwd, templateFile),

@@ -68,6 +68,8 @@ export interface ResolvedSharedOptions {
   readonly schedulerDashboardAddress: string | number | false | undefined;
   /** The workers' interface (`--interface` in the job script): `workerInterface`, else `interface`. */
   readonly workerInterface: string | undefined;
+  /** Restarts per worker process (`--restarts`), or `undefined` for the worker CLI's default. */
+  readonly workerRestarts: number | undefined;
   /** Seconds. */
   readonly deathTimeout: number;
   readonly localDirectory: string | undefined;

@@ -43,7 +43,7 @@ export function workerCliPath(moduleUrl: string = import.meta.url): string {
  * literal):
  * `[workerCommand…] <node> <cli> <scheduler> --name <name> --nthreads <T> --memory-limit <bytes> --nworkers <P>
  *  --death-timeout <s> [--local-directory D] [--lifetime S --lifetime-stagger S] --job-id "$<JOB_ID>"
- *  [--interface I] [--security-file F] [workerExtraArgs…]`.
+ *  [--interface I] [--restarts N] [--security-file F] [workerExtraArgs…]`.
  */
 export function buildWorkerCommand<O extends JobQueueOptions>(
   system: BatchSystem<O>,
@@ -72,6 +72,7 @@ export function buildWorkerCommand<O extends JobQueueOptions>(
   }
   words.push('--job-id', jobIdReference);
   if (job.workerInterface !== undefined) words.push('--interface', job.workerInterface);
+  if (job.workerRestarts !== undefined) words.push('--restarts', String(job.workerRestarts));
   if (parameters.securityFile !== undefined) words.push('--security-file', parameters.securityFile);
   words.push(...job.workerExtraArgs);
   const command = shellCommand(words);

@@ -134,6 +134,7 @@ export const schedulerToClientSchema = {
 
 export const schedulerToWorkerSchema = {
   registered: { workerId: str, schedulerId: str, heartbeatMs: num },
+  'register-refused': { reason: str, retry: bool },
   functions: { fns: arr(functionSource) },
   compute: { tasks: arr(computeOrder) },
   'cancel-compute': { keys },

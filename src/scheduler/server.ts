@@ -30,6 +30,7 @@ import { Coordination } from './coordination.js';
 import { Holders } from './holders.js';
 import { LazyFrees } from './lazy-frees.js';
 import type { SchedulerOptions } from './options.js';
+import { registrationProblem } from './registration.js';
 import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
 import { SchedulerState } from './state/scheduler-state.js';
@@ -274,7 +275,15 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     const { messages, errors } = validateBatch<FirstMessage>([items[first]], firstMessageSchema, printable(peer));
     this.#refused(peer, errors, false);
     const message = messages[0];
-    if (!message) return;
+    if (!message) {
+      // A would-be worker hears why (at most once a second, as a client hears of its errors) instead of waiting.
+      const last = this.#answeredRefusal.get(peer) ?? -Infinity;
+      if (isOp(items[first], 'register') && errors[0] && now - last >= 1_000) {
+        this.#answeredRefusal.set(peer, now);
+        this.#send(peer, { op: 'register-refused', reason: errors[0].message, retry: false });
+      }
+      return;
+    }
     if (message.op === 'hello') {
       this.state.addClient(peer, message.clientId, now);
       this.#send(peer, this.welcome());
@@ -301,8 +310,30 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   }
 
   #registerWorker(peer: string, info: WorkerRegistration, now: number): void {
+    const problem = registrationProblem(info);
+    if (problem) {
+      this.log.warn(new ProtocolError(`refused a register from ${printable(peer)}: ${problem}`).message);
+      this.#send(peer, { op: 'register-refused', reason: problem, retry: false });
+      return;
+    }
     const previous = this.state.workerByName(info.name);
-    if (previous) this.#removeWorker(previous.peer, `replaced by a new worker named ${info.name}`);
+    if (previous && previous.peer !== peer) {
+      // Never evict a live worker for a newcomer: the newcomer retries for a while, and gets in once the
+      // old one is removed (it left, died and was noticed, or timed out).
+      const reason = `a live worker is registered under the name ${JSON.stringify(info.name)} (${previous.id}, pid ${previous.info.pid} on ${previous.info.host})`;
+      if (!this.#refusedNames.has(info.name)) this.log.warn(`refused a second worker named ${JSON.stringify(info.name)} from ${printable(peer)}: ${reason}`);
+      this.#refusedNames.add(info.name);
+      this.#send(peer, { op: 'register-refused', reason, retry: true });
+      return;
+    }
+    this.#refusedNames.delete(info.name);
+    if (previous) {
+      // The same worker asking twice (a retry crossed our answer): it is registered; say so again.
+      this.#send(peer, { op: 'registered', workerId: previous.id, schedulerId: this.id, heartbeatMs: this.heartbeatMs });
+      return;
+    }
+    const sameConnection = this.state.workers.get(peer);
+    if (sameConnection) this.#removeWorker(peer, `registered again on the same connection as ${JSON.stringify(info.name)}`);
     const worker = this.state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
     this.#send(peer, { op: 'registered', workerId: worker.id, schedulerId: this.id, heartbeatMs: this.heartbeatMs });
     for (const [name, data] of this.uploads) {
@@ -317,6 +348,9 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.state.fill();
     this.emit('worker-added', summarize(worker));
   }
+
+  /** Names under which a second registration was refused and said so (one warning per live worker). */
+  readonly #refusedNames = new Set<string>();
 
   #checkLiveness(): void {
     const now = Date.now();

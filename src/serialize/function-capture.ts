@@ -239,6 +239,12 @@ class CaptureBuilder {
     const reading: ClosureReading = inspectorUnavailable() === undefined
       ? readClosure(fn, analysed.freeNames)
       : { location: { scriptId: '', line: 0, column: 0 }, variables: new Map() };
+    // `extends Base` is evaluated once, where the class is made: V8 keeps `Base` in no scope of the
+    // class unless a method names it, but the class's prototype chain holds it.
+    const heritage = analysed.parsed.root.type === 'ClassExpression' ? analysed.parsed.root.superClass : undefined;
+    if (heritage?.type === 'Identifier' && !reading.variables.has(heritage.name) && analysed.freeNames.includes(heritage.name)) {
+      reading.variables.set(heritage.name, { value: Object.getPrototypeOf(fn), scope: 'Closure', topLevel: false });
+    }
     const url = fileUrlOf(scriptUrl(reading.location.scriptId));
     const start = textStart(analysed, reading.location.line, reading.location.column);
     Object.assign(piece, { url, line: start.line, column: start.column });

@@ -14,6 +14,8 @@ import { ProtocolError } from '../errors/index.js';
 import type { CurveCredentials } from './security.js';
 import type { MessageLink } from './local-link.js';
 import { clientCurveOptions, serverCurveOptions } from './security.js';
+import { watchHandshake } from './handshake-watch.js';
+import type { AuthenticationError } from '../errors/index.js';
 
 export interface InboundHandler {
   (peer: string, raw: unknown): void;
@@ -218,6 +220,8 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
   #loop: Promise<void> | undefined;
 
   readonly #reassembler: Reassembler;
+  #handshakeFailure: AuthenticationError | undefined;
+  #onHandshakeFailure: ((error: AuthenticationError) => void) | undefined;
   readonly #limits: WireLimits;
   readonly #sweep: NodeJS.Timeout;
   #onDecodeFailure: (error: unknown) => void = () => {};
@@ -248,6 +252,11 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
       this.#onDecodeFailure(new ProtocolError(`dropped ${held} bytes of an unfinished streamed message from ${url}: no progress for ${this.#limits.assemblyTimeoutMs} ms (assemblyTimeoutMs)`));
     });
     this.#outbox = new Outbox<0, Out>((_, frames) => sendChunked((parts) => this.#socket.send(parts), [], frames), (_, error, messages) => onSendFailure(error, messages));
+    // Watched before connecting: on loopback a refused handshake can be over before the next line runs.
+    watchHandshake(this.#socket, url, security !== undefined, (error) => {
+      this.#handshakeFailure = error;
+      this.#onHandshakeFailure?.(error);
+    });
     this.#socket.connect(url);
   }
 
@@ -277,6 +286,15 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Calls `handler` once per failing streak of handshakes: refused keys, or security on one side only.
+   * A failure before this call (the link was watched from the start) is handed over at once.
+   */
+  onHandshakeFailure(handler: (error: AuthenticationError) => void): void {
+    this.#onHandshakeFailure = handler;
+    if (this.#handshakeFailure) handler(this.#handshakeFailure);
   }
 
   async close(options: { flush?: boolean } = {}): Promise<void> {

@@ -5,7 +5,7 @@ import type { CurveCredentials } from '../transport/security.js';
 export interface WorkerOptions {
   /** The scheduler's address, `tcp://host:port` or `ipc:///path` (then the data service binds next to it). */
   scheduler: string;
-  /** Unique name; a worker registering with the name of a live one replaces it. @defaultValue `<hostname>-<pid>` */
+  /** Unique name; while a live worker holds it, registering is refused (retried for 30 s, then the worker stops). @defaultValue `<hostname>-<pid>` */
   name?: string;
   /** Task threads. @defaultValue 1 */
   nthreads?: number;

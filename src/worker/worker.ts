@@ -14,6 +14,7 @@ import { DealerLink, RouterEndpoint } from '../transport/endpoints.js';
 import { PeerPool } from '../transport/peer-pool.js';
 import { sharedAllocator } from '../transport/chunking.js';
 import { peerCredentials } from '../transport/security.js';
+import { ConfigurationError, ProtocolError } from '../errors/index.js';
 import { shortId } from '../util/ids.js';
 import { Logger } from '../util/logger.js';
 import { printable } from '../util/printable.js';
@@ -26,6 +27,9 @@ import { fromWire, StoredData, toWire } from './stored-data.js';
 import { ThreadPool } from './thread-pool.js';
 
 export type { WorkerOptions };
+
+/** How long a worker whose name is held by a live worker keeps asking to register. */
+const REGISTER_RETRY_MS = 30_000;
 
 export class WorkerNode {
   readonly name: string;
@@ -58,6 +62,10 @@ export class WorkerNode {
   readonly closed: Promise<string> = new Promise((r) => (this.#closedResolve = r));
   #registered!: () => void;
   readonly registered: Promise<void> = new Promise((r) => (this.#registered = r));
+  /** Why this worker had to stop (its key refused, its registration refused); set before `closed` resolves. */
+  failure: Error | undefined;
+  /** When the first refused registration of a streak came (a live worker held this name). */
+  #refusedSince: number | undefined;
 
   private constructor(readonly options: WorkerOptions) {
     this.name = options.name ?? `${hostname()}-${process.pid}`;
@@ -85,6 +93,7 @@ export class WorkerNode {
     this.#link = new DealerLink<WorkerToScheduler>(options.scheduler, `worker-${this.name}-${shortId()}`, (error) => {
       this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`);
     }, options.security, largeData);
+    this.#link.onHandshakeFailure((error) => this.#fail(error));
     const peerSecurity = options.security ? peerCredentials(options.security) : undefined;
     this.#peerServer = new RouterEndpoint<PeerReply>((peer, error) => this.log.debug(`reply to peer ${peer} failed: ${(error as Error).message}`), peerSecurity, { limits: options.limits });
     this.#peers = new PeerPool(this.log, peerSecurity, largeData);
@@ -192,6 +201,8 @@ export class WorkerNode {
       void this.close(`the scheduler at ${this.options.scheduler} has not answered for ${Math.round(silentFor / 1000)} s (death timeout ${deathTimeout / 1000} s)`);
       return;
     }
+    // While a register is unanswered, a heartbeat would only be answered `unknown-worker`.
+    if (this.#registering !== undefined && Date.now() - this.#registering < REREGISTER_AFTER_MS) return;
     this.#link.send({
       op: 'heartbeat',
       executing: this.#pool.executingTasks().map((t) => t.key),
@@ -218,11 +229,13 @@ export class WorkerNode {
   readonly #handlers: HandlerTable<SchedulerToWorker> = {
     registered: (m) => {
       this.#registering = undefined;
+      this.#refusedSince = undefined;
       // The scheduler says how often it expects to hear from us (its `heartbeatMs`).
       const interval = Math.min(MAX_HEARTBEAT_MS, Math.max(MIN_HEARTBEAT_MS, m.heartbeatMs));
       if (interval !== this.#heartbeatMs) this.#startHeartbeat(interval);
       this.#registered();
     },
+    'register-refused': (m) => this.#onRefused(m.reason, m.retry),
     functions: (m) => this.#files.addFunctions(m.fns),
     compute: (m) => { for (const order of m.tasks) this.#tasks.accept(order); },
     'cancel-compute': (m) => { for (const key of m.keys) this.#tasks.cancel(key); },
@@ -266,6 +279,34 @@ export class WorkerNode {
     },
     close: (m) => void this.close(`asked to close by the scheduler: ${m.reason}`),
   };
+
+  /**
+   * A refused registration. One under the name of a live worker is retried every half second for
+   * REGISTER_RETRY_MS: that worker may be this one's predecessor (restarted by a nanny or a cluster)
+   * whose death the scheduler has not noticed yet. Anything else ends this worker with the reason.
+   */
+  #onRefused(reason: string, retry: boolean): void {
+    if (this.#closing) return;
+    const now = Date.now();
+    this.#refusedSince ??= now;
+    if (retry && now - this.#refusedSince < REGISTER_RETRY_MS) {
+      this.log.info(`registration refused (${reason}); trying again`);
+      const timer = setTimeout(() => { if (!this.#closing) this.#register(); }, 500);
+      this.#timers.push(timer);
+      return;
+    }
+    this.#fail(retry
+      ? new ConfigurationError(`the scheduler refused this worker for ${REGISTER_RETRY_MS / 1000} s: ${reason}. Give each worker its own --name.`)
+      : new ProtocolError(`the scheduler refused this worker's registration: ${reason}`));
+  }
+
+  /** Stops for good with `error` (the CLI exits non-zero with its message). */
+  #fail(error: Error): void {
+    if (this.#closing) return;
+    this.failure = error;
+    this.log.error(error.message);
+    void this.close(error.message);
+  }
 
   /** Copies results from a retiring worker, then tells the scheduler which arrived. */
   async #copyFrom(id: number, keys: string[], from: string): Promise<void> {

@@ -65,6 +65,80 @@ export interface AdapterCase {
   readonly outputFilesOf123: JobOutputFiles;
 }
 
+const PBS_CASE: AdapterCase = {
+    system: pbs,
+    systemOptions: { account: 'proj42' },
+    skip: ['-l select', '-e'],
+    extra: ['-l nodes=1:ppn=4', '-j oe'],
+    expected: {
+      basic: `#!/usr/bin/env bash
+
+#PBS -N flotilla-worker
+#PBS -l select=1:ncpus=8:mem=15GB
+#PBS -l walltime=00:30:00
+#PBS -o ${LOG}/
+#PBS -e ${LOG}/
+
+${NODE} ${CLI} ${ADDRESS} --name "PBSCluster-$PBS_JOBID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$PBS_JOBID"
+`,
+      full: `#!/usr/bin/env bash
+
+#PBS -N analysis
+#PBS -q debug
+#PBS -A proj42
+#PBS -l select=1:ncpus=6:mem=27GB
+#PBS -l walltime=01:00:00
+#PBS -o ${LOG}/
+#PBS -e ${LOG}/
+
+module load nodejs/20
+export OMP_NUM_THREADS=1
+${fullCommand('PBS_JOBID')}
+echo "worker exited with $?"
+`,
+      skipsAndExtras: `#!/usr/bin/env bash
+
+#PBS -N flotilla-worker
+#PBS -l walltime=00:30:00
+#PBS -o ${LOG}/
+#PBS -l nodes=1:ppn=4
+#PBS -j oe
+
+${skipsCommand('PBS_JOBID')}
+`,
+      template: `#!/usr/bin/env bash
+# flotilla-worker for PBSCluster: 2 cores in 2 x 1 threads, 3815MB (4000000000 bytes), walltime 00:30:00
+#PBS -N flotilla-worker
+#PBS -l select=1:ncpus=2:mem=3815MB
+#PBS -l walltime=00:30:00
+#PBS -o ${LOG}/
+#PBS -e ${LOG}/
+cd "$HOME" && ${templateCommand('PBSCluster', 'PBS_JOBID')}
+# job id in $PBS_JOBID = $PBS_JOBID, logs in ${LOG}, queue ''
+`,
+    },
+    submitOutputs: [
+      ['1234.pbsserver\n', '1234.pbsserver'],
+      ['3\n', '3'],
+      ['42.head.cluster.example.org\n', '42.head.cluster.example.org'],
+    ],
+    // Torque-style `qstat` (as printed by the slurm-torque wrappers), plus a truncated PBS Pro id.
+    statusSample: `Job id              Name             Username        Time Use S Queue
+------------------- ---------------- --------------- -------- - ---------------
+3                   pbsjob           root            00:00:00 Q debug
+4                   pbsjob           root            00:00:07 R debug
+5                   pbsjob           root            00:00:09 C debug
+1234.pbs-serv*      flotilla-worker  alice           00:01:02 R workq
+`,
+    statusExpected: {
+      3: ['pending', 'Q'],
+      4: ['running', 'R'],
+      5: ['finished', 'C'],
+      '1234.pbs-serv*': ['running', 'R'],
+    },
+    outputFilesOf123: { stdout: `${LOG}/flotilla-worker.o123`, stderr: `${LOG}/flotilla-worker.e123` },
+  };
+
 export const CASES: AdapterCase[] = [
   {
     system: slurm,
@@ -250,79 +324,7 @@ cd "$HOME" && ${templateCommand('SGECluster', 'JOB_ID')}
     statusExpected: { 9: ['running', 'r'], 11: ['pending', 'qw'], 13: ['failed', 'Eqw'] },
     outputFilesOf123: { stdout: `${LOG}/flotilla-worker-123.out`, stderr: `${LOG}/flotilla-worker-123.err` },
   },
-  {
-    system: pbs,
-    systemOptions: { account: 'proj42' },
-    skip: ['-l select', '-e'],
-    extra: ['-l nodes=1:ppn=4', '-j oe'],
-    expected: {
-      basic: `#!/usr/bin/env bash
-
-#PBS -N flotilla-worker
-#PBS -l select=1:ncpus=8:mem=15GB
-#PBS -l walltime=00:30:00
-#PBS -o ${LOG}/
-#PBS -e ${LOG}/
-
-${NODE} ${CLI} ${ADDRESS} --name "PBSCluster-$PBS_JOBID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$PBS_JOBID"
-`,
-      full: `#!/usr/bin/env bash
-
-#PBS -N analysis
-#PBS -q debug
-#PBS -A proj42
-#PBS -l select=1:ncpus=6:mem=27GB
-#PBS -l walltime=01:00:00
-#PBS -o ${LOG}/
-#PBS -e ${LOG}/
-
-module load nodejs/20
-export OMP_NUM_THREADS=1
-${fullCommand('PBS_JOBID')}
-echo "worker exited with $?"
-`,
-      skipsAndExtras: `#!/usr/bin/env bash
-
-#PBS -N flotilla-worker
-#PBS -l walltime=00:30:00
-#PBS -o ${LOG}/
-#PBS -l nodes=1:ppn=4
-#PBS -j oe
-
-${skipsCommand('PBS_JOBID')}
-`,
-      template: `#!/usr/bin/env bash
-# flotilla-worker for PBSCluster: 2 cores in 2 x 1 threads, 3815MB (4000000000 bytes), walltime 00:30:00
-#PBS -N flotilla-worker
-#PBS -l select=1:ncpus=2:mem=3815MB
-#PBS -l walltime=00:30:00
-#PBS -o ${LOG}/
-#PBS -e ${LOG}/
-cd "$HOME" && ${templateCommand('PBSCluster', 'PBS_JOBID')}
-# job id in $PBS_JOBID = $PBS_JOBID, logs in ${LOG}, queue ''
-`,
-    },
-    submitOutputs: [
-      ['1234.pbsserver\n', '1234.pbsserver'],
-      ['3\n', '3'],
-      ['42.head.cluster.example.org\n', '42.head.cluster.example.org'],
-    ],
-    // Torque-style `qstat` (as printed by the slurm-torque wrappers), plus a truncated PBS Pro id.
-    statusSample: `Job id              Name             Username        Time Use S Queue
-------------------- ---------------- --------------- -------- - ---------------
-3                   pbsjob           root            00:00:00 Q debug
-4                   pbsjob           root            00:00:07 R debug
-5                   pbsjob           root            00:00:09 C debug
-1234.pbs-serv*      flotilla-worker  alice           00:01:02 R workq
-`,
-    statusExpected: {
-      3: ['pending', 'Q'],
-      4: ['running', 'R'],
-      5: ['finished', 'C'],
-      '1234.pbs-serv*': ['running', 'R'],
-    },
-    outputFilesOf123: { stdout: `${LOG}/flotilla-worker.o123`, stderr: `${LOG}/flotilla-worker.e123` },
-  },
+  PBS_CASE,
   {
     system: lsf,
     systemOptions: { project: 'proj42', lsfUnits: 'KB' },
@@ -579,58 +581,13 @@ cd "$HOME" && ${NODE} ${CLI} ${ADDRESS} --name "OARCluster-$OAR_JOB_ID" --nthrea
     statusExpected: { 4242: ['running', 'Running'], 4243: ['pending', 'Waiting'], 4244: ['finished', 'Terminated'], 4245: ['failed', 'Error'], 4246: ['running', 'Finishing'] },
     outputFilesOf123: { stdout: `${LOG}/flotilla-worker-123.out`, stderr: `${LOG}/flotilla-worker-123.err` },
   },
+  // Moab writes the PBS directives: the same scripts, with its own cluster name and job-id variable.
   {
+    ...PBS_CASE,
     system: moab,
-    systemOptions: { account: 'proj42' },
-    skip: ['-l select', '-e'],
-    extra: ['-l nodes=1:ppn=4', '-j oe'],
-    expected: {
-      basic: `#!/usr/bin/env bash
-
-#PBS -N flotilla-worker
-#PBS -l select=1:ncpus=8:mem=15GB
-#PBS -l walltime=00:30:00
-#PBS -o ${LOG}/
-#PBS -e ${LOG}/
-
-${NODE} ${CLI} ${ADDRESS} --name "MoabCluster-$MOAB_JOBID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$MOAB_JOBID"
-`,
-      full: `#!/usr/bin/env bash
-
-#PBS -N analysis
-#PBS -q debug
-#PBS -A proj42
-#PBS -l select=1:ncpus=6:mem=27GB
-#PBS -l walltime=01:00:00
-#PBS -o ${LOG}/
-#PBS -e ${LOG}/
-
-module load nodejs/20
-export OMP_NUM_THREADS=1
-'/opt/node 20/bin/node' --max-old-space-size=4096 ${CLI} ${ADDRESS} --name "nightly-$MOAB_JOBID" --nthreads 3 --memory-limit 14000000000 --nworkers 2 --death-timeout 120 --local-directory "$TMPDIR/flotilla" --lifetime 3300 --lifetime-stagger 150 --job-id "$MOAB_JOBID" --security-file /shared/keys/cluster-1.json --resources GPU=1 --note 'it'\\''s a test'
-echo "worker exited with $?"
-`,
-      skipsAndExtras: `#!/usr/bin/env bash
-
-#PBS -N flotilla-worker
-#PBS -l walltime=00:30:00
-#PBS -o ${LOG}/
-#PBS -l nodes=1:ppn=4
-#PBS -j oe
-
-${NODE} ${CLI} ${ADDRESS} --name custom-worker --nthreads 1 --memory-limit 2147483648 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$MOAB_JOBID"
-`,
-      template: `#!/usr/bin/env bash
-# flotilla-worker for MoabCluster: 2 cores in 2 x 1 threads, 3815MB (4000000000 bytes), walltime 00:30:00
-#PBS -N flotilla-worker
-#PBS -l select=1:ncpus=2:mem=3815MB
-#PBS -l walltime=00:30:00
-#PBS -o ${LOG}/
-#PBS -e ${LOG}/
-cd "$HOME" && ${NODE} ${CLI} ${ADDRESS} --name "MoabCluster-$MOAB_JOBID" --nthreads 1 --memory-limit 2000000000 --nworkers 2 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$MOAB_JOBID"
-# job id in $MOAB_JOBID = $MOAB_JOBID, logs in ${LOG}, queue ''
-`,
-    },
+    expected: Object.fromEntries(
+      Object.entries(PBS_CASE.expected).map(([scenario, script]) => [scenario, script.replaceAll('PBSCluster', 'MoabCluster').replaceAll('PBS_JOBID', 'MOAB_JOBID')]),
+    ) as AdapterCase['expected'],
     submitOutputs: [
       ['\n12345\n', '12345'],
       ['Moab.77\n', 'Moab.77'],

@@ -63,6 +63,12 @@ describe('a task function carries what it reads', () => {
     expect(results.get('definedLater')).toBe(2);
   }, 60_000);
 
+  it('a CommonJS caller: require results (package, built-in, relative, destructured) and __dirname', async () => {
+    const { code, output, results } = await runScript(join(fixtures, 'travel-commonjs.cjs'));
+    expect(code, output).toBe(0);
+    expect(results.get('commonjs'), output).toEqual([7, 'travel-commonjs.cjs', 2, true]);
+  }, 60_000);
+
   it('a package the worker cannot find: the error says where it looked and how to make it find it; doing so works', async () => {
     const project = join(scratch, 'project');
     mkdirSync(join(project, 'node_modules', 'fakepkg'), { recursive: true });
