@@ -1,11 +1,11 @@
 /**
  * The restarter inside each batch job, like Dask's nanny: the worker CLI starts its worker processes
  * through it, and a process that dies (killed for memory, a crash: any exit other than a clean 0) is
- * started again in place, with the same name, up to `restarts` times per process. The restarted
- * worker registers under its old name, and the scheduler then drops the dead one at once (its tasks
- * are rescheduled, and count towards `allowedFailures` as for any worker death) instead of waiting
- * for its heartbeats to stop. Past the limit that process is given up; the job ends when all its
- * processes have ended.
+ * started again in place, with the same name, up to `restarts` times per process. The scheduler
+ * removes the dead worker when its connection closes (its tasks are rescheduled, and count towards
+ * `allowedFailures` as for any worker death), and the restarted one registers under the old name. A
+ * worker the scheduler refused (exit code 3) is not restarted. Past the limit that process is given
+ * up; the job ends when all its processes have ended.
  */
 import type { ChildProcess } from 'node:child_process';
 

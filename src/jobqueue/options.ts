@@ -180,8 +180,8 @@ export interface JobQueueOptions {
 
   /**
    * How many times each worker process of a job is restarted in place when it dies (killed for using too
-   * much memory, a crash), as Dask's nanny does; the restarted worker keeps its name, and the scheduler
-   * drops the dead one at once. Past the limit the process is given up (the job's stderr says so), and
+   * much memory, a crash), as Dask's nanny does; the scheduler removes the dead worker when its connection
+   * closes, and the restarted one registers under the same name. Past the limit the process is given up (the job's stderr says so), and
    * the job ends when all its processes have. `0` turns the restarter off. Written as `--restarts N`
    * into the worker command when set.
    * @defaultValue `3` (the worker CLI's default inside a batch job)

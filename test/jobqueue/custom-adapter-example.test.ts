@@ -11,3 +11,12 @@ test('examples/custom-adapter: the site adapter adds its directive, and its own 
   expect(run.stdout).toContain('submit command: site-sbatch <script>');
   expect(run.stdout).toContain('a misspelt option: new SiteCluster(…): unknown option `reservaton`. Did you mean `reservation`?');
 });
+
+test('examples/more-batch-systems: the HTCondor, OAR and Moab headers for one job', () => {
+  const run = spawnSync(process.execPath, [distFile('examples/more-batch-systems.js')], { encoding: 'utf8', timeout: 60_000 });
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stdout).toContain('--- HTCondorCluster (condor_submit) ---\nbatch_name = flotilla-worker\nRequestCpus = 4\nRequestMemory = 7630\nRequestDisk = 9765625\n');
+  expect(run.stdout).toContain('--- OARCluster (oarsub -S) ---\n#OAR -n flotilla-worker\n#OAR --project physics\n#OAR -l /nodes=1/core=4,walltime=00:20:00\n');
+  expect(run.stdout).toContain('#OAR -p memcore>=1908\n');
+  expect(run.stdout).toContain('--- MoabCluster (msub) ---\n#PBS -N flotilla-worker\n#PBS -A physics\n#PBS -l select=1:ncpus=4:mem=7630MB\n#PBS -l walltime=00:20:00\n');
+});

@@ -30,7 +30,7 @@ function cells(kernel: KernelName, takenPort: number): string[] {
     'cluster',
     'client',
     'const pids = cluster.workerPids;\nconsole.log(JSON.stringify({ pids, scheduler: cluster.schedulerAddress }));',
-    `function scale(${n}) {\n  return x * 10;\n}`,
+    `const factor = 10;\nfunction scale(${n}) {\n  return x * factor;\n}`,
     `const f = client.submit((${n}) => x + 1, 41);\nawait f`,
     'f',
     `await client.submit((${n}) => scale(x), 4)`,
@@ -84,7 +84,7 @@ describe.each(['jslab', 'tslab'] as const)('a notebook in the %s kernel', (kerne
     expect(streamText(cell(5), 'stdout')).toBe('42\n');
   });
 
-  it('runs a task that calls a helper defined in another cell', (ctx) => {
+  it('runs a task that calls a helper defined in another cell, which reads a constant of that cell', (ctx) => {
     requireJupyter(ctx);
     expect(cell(7).status, JSON.stringify(cell(7).outputs)).toBe('ok');
     expect(streamText(cell(7), 'stdout')).toBe('40\n');
