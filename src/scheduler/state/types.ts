@@ -53,6 +53,8 @@ export interface WorkerRecord {
   readonly hasWhat: Set<TaskRecord>;
   /** Keys the worker said it is executing now (heartbeats and `started`). */
   executing: Set<string>;
+  /** At most the lowest priority among `processing` (exact after a scan in `outranksQueued`). */
+  lowestPriority: number;
   readonly knownFunctions: Set<string>;
   memory: number;
   lastSeen: number;
