@@ -11,7 +11,10 @@
  *   ended), else the exit file: `exit 0` → finished, `exit N` → failed, neither → failed (`gone`).
  * There are no directives and no walltime unless one is configured.
  */
-import type { BatchSystem, JobState, JobStatusReport } from '../src/jobqueue/index.js';
+import type { BatchSystem, JobQueueOptions, JobState, JobStatusReport } from '../src/jobqueue/index.js';
+
+/** Options of the `local` system, which runs job scripts with bash on this machine (for tests): the shared ones only. */
+export type LocalJobOptions = JobQueueOptions;
 
 /** Marks our launcher in /proc/<pid>/cmdline (it is bash's $0), so a reused pid is not mistaken for a job. */
 const JOB_MARKER = 'flotilla-local-job';
@@ -59,6 +62,7 @@ function localState(native: string): JobState {
 /** The `local` adapter: bash on this machine, for tests. See the module comment. */
 export const local = {
   name: 'local',
+  options: {},
   clusterName: 'LocalJobCluster',
   directivePrefix: '',
   defaultWalltime: null,
@@ -89,4 +93,4 @@ export const local = {
     stdout: `${job.logDirectory}/${job.jobName}-${jobId}.out`,
     stderr: `${job.logDirectory}/${job.jobName}-${jobId}.err`,
   }),
-} satisfies BatchSystem;
+} satisfies BatchSystem<LocalJobOptions>;

@@ -11,9 +11,13 @@
 import {
   formatLsfMemory,
   formatWalltimeHM,
+  parseBytes,
+  type LsfUnit,
   type BatchSystem,
   type JobState,
   type JobStatusReport,
+  type JobQueueOptions,
+  type SystemOptionSchema,
 } from '../src/jobqueue/index.js';
 
 /** bjobs' STAT column → flotilla's states. */
@@ -29,9 +33,35 @@ const LSF_STATES: Readonly<Record<string, JobState>> = {
   EXIT: 'failed',
 };
 
+/** Options of LSF jobs (`bsub`). */
+export interface LSFJobOptions extends JobQueueOptions {
+  /** The project (`#BSUB -P "<project>"`). @defaultValue none */
+  project?: string;
+  /** Overrides the number of slots (`#BSUB -n`), which is otherwise {@link JobQueueOptions.cores}. @defaultValue none */
+  ncpus?: number;
+  /** Overrides the memory limit (`#BSUB -M`), in bytes or as `'16 GB'`; otherwise {@link JobQueueOptions.memory}. @defaultValue none */
+  mem?: string | number;
+  /**
+   * Writes `-M` as a bare number in this unit, for LSF older than 10.1.0.2: set it to your site's
+   * `LSF_UNIT_FOR_LIMITS` (LSF's own default is KB). Without it, `-M` carries an explicit unit
+   * (`-M 8000MB`), which newer LSF reads correctly whatever the site's unit.
+   * @defaultValue none: explicit `MB`
+   */
+  lsfUnits?: LsfUnit;
+}
+
+/** How the LSF options are checked. */
+const LSF_OPTIONS = {
+  project: { kind: 'string' },
+  ncpus: { kind: 'positiveInteger' },
+  mem: { kind: 'bytes' },
+  lsfUnits: { kind: 'lsfUnit' },
+} as const satisfies SystemOptionSchema<LSFJobOptions>;
+
 /** The LSF adapter. See the module comment for the directives it writes. */
 export const lsf = {
   name: 'lsf',
+  options: LSF_OPTIONS,
   clusterName: 'LSFCluster',
   directivePrefix: '#BSUB',
   defaultWalltime: '00:30',
@@ -55,7 +85,7 @@ export const lsf = {
     const slots = job.ncpus ?? job.cores;
     lines.push(`-n ${slots}`);
     if (slots > 1) lines.push('-R "span[hosts=1]"');
-    lines.push(`-M ${formatLsfMemory(job.memBytes ?? job.memoryBytes, job.lsfUnits)}`);
+    lines.push(`-M ${formatLsfMemory(job.mem === undefined ? job.memoryBytes : parseBytes(job.mem, 'mem'), job.lsfUnits)}`);
     if (job.walltimeSeconds !== null) lines.push(`-W ${formatWalltimeHM(job.walltimeSeconds)}`);
     return lines;
   },
@@ -80,4 +110,4 @@ export const lsf = {
     stdout: `${job.logDirectory}/${job.jobName}-${jobId}.out`,
     stderr: `${job.logDirectory}/${job.jobName}-${jobId}.err`,
   }),
-} satisfies BatchSystem;
+} satisfies BatchSystem<LSFJobOptions>;

@@ -14,6 +14,8 @@ import {
   type BatchSystem,
   type JobState,
   type JobStatusReport,
+  type JobQueueOptions,
+  type SystemOptionSchema,
 } from '../src/jobqueue/index.js';
 
 /** qstat's `S` column → flotilla's states. C (Torque) and F (PBS Pro) carry no exit status here. */
@@ -32,9 +34,28 @@ const PBS_STATES: Readonly<Record<string, JobState>> = {
   X: 'finished',
 };
 
+/** Options of PBS Pro / OpenPBS / Torque jobs (`qsub`). */
+export interface PBSJobOptions extends JobQueueOptions {
+  /** The account to charge (`#PBS -A`). @defaultValue none */
+  account?: string;
+  /**
+   * The resource request (`#PBS -l <resourceSpec>`), which replaces the generated
+   * `select=1:ncpus=<cores>:mem=<memory>` (PBS Pro syntax). Torque sites write e.g. `'nodes=1:ppn=8,mem=16gb'`.
+   * @defaultValue `select=1:ncpus=<cores>:mem=<memory>`
+   */
+  resourceSpec?: string;
+}
+
+/** How the PBS options are checked. */
+export const PBS_OPTIONS = {
+  account: { kind: 'string' },
+  resourceSpec: { kind: 'string' },
+} as const satisfies SystemOptionSchema<PBSJobOptions>;
+
 /** The PBS Pro / OpenPBS / Torque adapter. See the module comment for the directives it writes. */
 export const pbs = {
   name: 'pbs',
+  options: PBS_OPTIONS,
   clusterName: 'PBSCluster',
   directivePrefix: '#PBS',
   defaultWalltime: '00:30:00',
@@ -82,4 +103,4 @@ export const pbs = {
       stderr: `${job.logDirectory}/${job.jobName}.e${sequence}`,
     };
   },
-} satisfies BatchSystem;
+} satisfies BatchSystem<PBSJobOptions>;

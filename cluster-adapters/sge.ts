@@ -17,6 +17,8 @@ import {
   type BatchSystem,
   type JobState,
   type JobStatusReport,
+  type JobQueueOptions,
+  type SystemOptionSchema,
 } from '../src/jobqueue/index.js';
 
 /** Grid Engine state letters (`qw`, `hqw`, `r`, `t`, `Eqw`, `dr`, `Rr`, `s`, …) → flotilla's states. */
@@ -49,9 +51,38 @@ function parseQstat(stdout: string): Map<string, JobStatusReport> {
   return reports;
 }
 
+/**
+ * Options of Grid Engine jobs (`qsub`).
+ *
+ * Grid Engine jobs get no memory or core directive from `memory` and `cores`: resources are requested
+ * through {@link SGEJobOptions.resourceSpec}, and cores through a parallel environment in
+ * `jobExtraDirectives` (e.g. `['-pe smp 4']`; PE names are site-specific).
+ */
+export interface SGEJobOptions extends JobQueueOptions {
+  /** The project (`#$ -P`). @defaultValue none */
+  project?: string;
+  /**
+   * Resource requests (`#$ -l <resourceSpec>`), e.g. `'h_vmem=6G,mem_free=4G'`.
+   *
+   * `h_vmem` limits *virtual* memory, and Node.js reserves much more address space than it uses: a
+   * worker process with T task threads needs at least about 1.1 + 0.6·T GB of `h_vmem` before any
+   * task allocates anything (measured with Node 20; below 1 GB Node does not even start). Ask for
+   * that much per worker process on top of what the tasks need.
+   * @defaultValue none
+   */
+  resourceSpec?: string;
+}
+
+/** How the Grid Engine options are checked. */
+const SGE_OPTIONS = {
+  project: { kind: 'string' },
+  resourceSpec: { kind: 'string' },
+} as const satisfies SystemOptionSchema<SGEJobOptions>;
+
 /** The Grid Engine adapter. See the module comment for the directives it writes. */
 export const sge = {
   name: 'sge',
+  options: SGE_OPTIONS,
   clusterName: 'SGECluster',
   directivePrefix: '#$',
   defaultWalltime: '00:30:00',
@@ -86,4 +117,4 @@ export const sge = {
     stdout: `${job.logDirectory}/${job.jobName}-${jobId}.out`,
     stderr: `${job.logDirectory}/${job.jobName}-${jobId}.err`,
   }),
-} satisfies BatchSystem;
+} satisfies BatchSystem<SGEJobOptions>;

@@ -12,6 +12,8 @@ import {
   type BatchSystem,
   type JobState,
   type JobStatusReport,
+  type JobQueueOptions,
+  type SystemOptionSchema,
 } from '../src/jobqueue/index.js';
 
 /** squeue's long state names (`%T`) → flotilla's states. */
@@ -42,16 +44,40 @@ const SLURM_STATES: Readonly<Record<string, JobState>> = {
   SPECIAL_EXIT: 'failed',
 };
 
+/** Options of SLURM jobs (`sbatch`). */
+export interface SLURMJobOptions extends JobQueueOptions {
+  /** The account to charge (`#SBATCH -A`). @defaultValue none */
+  account?: string;
+  /** Overrides `--cpus-per-task`, which is otherwise {@link JobQueueOptions.cores}. @defaultValue none */
+  jobCpu?: number;
+  /**
+   * Overrides `--mem`, written verbatim (e.g. `'0'` or `'8000M'`); otherwise memory in whole G/M/K rounded up.
+   * To ask for memory per CPU instead, skip `--mem` and add an extra directive:
+   * `{ jobDirectivesSkip: ['--mem'], jobExtraDirectives: ['--mem-per-cpu=2G'] }`.
+   * @defaultValue none
+   */
+  jobMem?: string;
+}
+
+/** How the SLURM options are checked. */
+const SLURM_OPTIONS = {
+  account: { kind: 'string' },
+  jobCpu: { kind: 'positiveInteger' },
+  jobMem: { kind: 'string' },
+} as const satisfies SystemOptionSchema<SLURMJobOptions>;
+
 /** The SLURM adapter. See the module comment for the directives it writes. */
 export const slurm = {
   name: 'slurm',
+  options: SLURM_OPTIONS,
   clusterName: 'SLURMCluster',
   directivePrefix: '#SBATCH',
   defaultWalltime: '00:30:00',
   twoFieldWalltime: 'minutes:seconds',
   jobIdVariable: 'SLURM_JOB_ID',
-  // `--parsable` prints "ID" or "ID;cluster"; plain sbatch prints "Submitted batch job ID".
-  jobIdPattern: /^(?:Submitted batch job )?(?<jobId>\d+)(?:;\S*)?\s*$/m,
+  // Plain sbatch prints "Submitted batch job ID", anywhere in its output (site wrappers print
+  // "sbatch: Submitted batch job ID" or add lines around it); `--parsable` prints "ID" or "ID;cluster" on a line.
+  jobIdPattern: [/Submitted batch job (?<jobId>\d+)/, /^\s*(?<jobId>\d+)(?:;\S*)?\s*$/m],
   // scancel ignores unknown ids; squeue refuses them once SLURM has forgotten the job (after MinJobAge).
   jobGoneOutput: /Invalid job id specified/i,
 
@@ -88,4 +114,4 @@ export const slurm = {
     stdout: `${job.logDirectory}/${job.jobName}-${jobId}.out`,
     stderr: `${job.logDirectory}/${job.jobName}-${jobId}.err`,
   }),
-} satisfies BatchSystem;
+} satisfies BatchSystem<SLURMJobOptions>;

@@ -9,7 +9,6 @@
 set -euo pipefail
 
 readonly BROWSER=/usr/bin/chromium
-readonly ATTEMPTS=3
 readonly LOG=/var/log/flotilla-install-browser.log
 
 say() { printf '[install-browser] %s\n' "$*"; }
@@ -29,35 +28,9 @@ if [[ -x $BROWSER ]]; then
   exit 0
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-apt_get() { apt-get -o DPkg::Lock::Timeout=180 "$@" >>"$LOG" 2>&1; }
-
-# Update the package lists only when apt does not know the package yet (a fresh machine),
-# and at most once per run.
-updated=no
-if ! apt-cache show chromium >/dev/null 2>&1; then
-  say "package lists do not know chromium yet: apt-get update"
-  apt_get update || die "apt-get update failed; see $LOG"
-  updated=yes
-fi
-
-for attempt in $(seq 1 "$ATTEMPTS"); do
-  say "apt-get install chromium (attempt $attempt of $ATTEMPTS; output in $LOG)"
-  if apt_get install -y --no-install-recommends chromium; then
-    break
-  fi
-  if [[ $attempt -eq $ATTEMPTS ]]; then
-    tail -n 30 "$LOG" >&2 || true
-    die "apt-get install chromium failed $ATTEMPTS times; see $LOG"
-  fi
-  # A failed fetch usually means stale lists (a security update replaced the version).
-  if [[ $updated == no ]]; then
-    say "install failed; refreshing the package lists once"
-    apt_get update || true
-    updated=yes
-  fi
-  sleep $((attempt * 5))
-done
+# shellcheck source=scripts/apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
+apt_install_retrying "$LOG" chromium
 
 [[ -x $BROWSER ]] || die "apt-get reported success but $BROWSER is missing"
 say "installed: $("$BROWSER" --version 2>/dev/null || echo "$BROWSER")"

@@ -38,28 +38,9 @@ exec 9>/run/lock/flotilla-install-jupyter.lock
 flock -w 600 9 || die "timed out after 600 s waiting for another install-jupyter run (/run/lock/flotilla-install-jupyter.lock)"
 
 if ! python_ready; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt_get() { apt-get -o DPkg::Lock::Timeout=180 "$@" >>"$LOG" 2>&1; }
-  updated=no
-  if ! apt-cache show python3-nbclient >/dev/null 2>&1; then
-    say "package lists do not know python3-nbclient yet: apt-get update"
-    apt_get update || die "apt-get update failed; see $LOG"
-    updated=yes
-  fi
-  for attempt in $(seq 1 "$ATTEMPTS"); do
-    say "apt-get install ${PACKAGES[*]} (attempt $attempt of $ATTEMPTS; output in $LOG)"
-    if apt_get install -y --no-install-recommends "${PACKAGES[@]}"; then break; fi
-    if [[ $attempt -eq $ATTEMPTS ]]; then
-      tail -n 30 "$LOG" >&2 || true
-      die "apt-get install failed $ATTEMPTS times; see $LOG"
-    fi
-    if [[ $updated == no ]]; then
-      say "install failed; refreshing the package lists once"
-      apt_get update || true
-      updated=yes
-    fi
-    sleep $((attempt * 5))
-  done
+  # shellcheck source=scripts/apt-install.sh
+  source "$(dirname "$0")/apt-install.sh"
+  apt_install_retrying "$LOG" "${PACKAGES[@]}"
   python_ready || die "apt-get reported success but $PYTHON cannot import nbclient, nbformat, ipykernel, jupyter_client"
 fi
 

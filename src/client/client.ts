@@ -3,12 +3,17 @@
  * LocalCluster it starts, a cluster object, or an address), or runs tasks in the caller (`sync` mode).
  */
 import { randomUUID } from 'node:crypto';
+import type { inspect, InspectOptionsStylized } from 'node:util';
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
 import { performanceReport as writePerformanceReport } from '../dashboard/performance-report.js';
 import { FlotillaError, ConfigurationError } from '../errors/index.js';
 import type { TaskRunRecord, WorkerSummary } from '../protocol/messages.js';
 import { prepareFunction } from '../serialize/function-source.js';
 import { registerSetupOnWorkers, runOnWorkers, unregisterSetupOnWorkers, uploadToWorkers } from './cluster-operations.js';
+import {
+  fireAndForgetKeys, rebalanceKeys, replicateKeys, restartCluster, retireWorkers,
+  type RebalanceOptions, type ReplicateOptions, type RestartOptions, type RetireOptions,
+} from './cluster-requests.js';
 import { openSession } from './connect.js';
 import { checkRunOptions, checkSubmitOptions } from './option-checks.js';
 import { Future, type FutureOwner, type WaitOptions } from './future.js';
@@ -20,6 +25,9 @@ import { gatherResults, readResult, type Gathered } from './results.js';
 import type { PreparedTask, Session } from './session.js';
 import { mapColumns, mapKeys, submitKey, prepareScatter, prepareTask } from './task-preparation.js';
 import { bounded } from './waiting.js';
+import { clientFields } from './client-summary.js';
+import { inspectCustom, inspectSummary } from '../util/inspect-summary.js';
+import { CollapseHints } from './collapse-hint.js';
 
 export { UPLOAD_LIMIT_BYTES } from './cluster-operations.js';
 export type { ScatterOptions } from './options.js';
@@ -38,6 +46,7 @@ export class Client implements FutureOwner {
   readonly clientId = randomUUID();
   #session!: Session;
   readonly #futures = new FutureTable();
+  readonly #collapseHints = new CollapseHints();
   #workerWaiters = new Set<() => void>();
   #ownedCluster: ClusterHandle | undefined;
   #cluster: ClusterHandle | undefined;
@@ -58,7 +67,15 @@ export class Client implements FutureOwner {
     client.#futures.attach(opened.session);
     client.#cluster = opened.cluster;
     client.#ownedCluster = opened.ownedCluster;
+    Client.#latest = client;
     return client;
+  }
+
+  static #latest: Client | undefined;
+
+  /** The client connected last in this process and not closed since (what `getClient()` returns outside a task). */
+  static current(): Client | undefined {
+    return Client.#latest;
   }
 
   /** The scheduler's address (`sync://in-process` in sync mode). */
@@ -137,6 +154,7 @@ export class Client implements FutureOwner {
       futures.push(new Future<unknown>(this.#futures.stateFor(task.key), this));
       tasks.push(task);
     }
+    if (options.pure !== false && keys === undefined) this.#collapseHints.check(shipped.name, shipped.hash, tasks.map((t) => t.key));
     this.#session.submit(tasks);
     return futures;
   }
@@ -313,13 +331,72 @@ export class Client implements FutureOwner {
     return drawProgress([...futures], options);
   }
 
+  /**
+   * Restarts the cluster, as Dask's `client.restart()`: every task of every client is cancelled (their
+   * futures, finished ones too, fail with CancelledError), and each worker drops its results and replaces
+   * its task threads, so later tasks start from fresh globals and module caches. Worker setups run again.
+   * Resolves with the ids of the workers that restarted.
+   * @throws TimeoutError naming the workers that did not restart within `timeoutMs` (their futures are cancelled anyway).
+   * @example await client.restart();
+   */
+  restart(options: RestartOptions = {}): Promise<string[]> {
+    this.#checkOpen('restart');
+    return restartCluster(this.#session, options, (reason) => this.#futures.cancelEverything(reason));
+  }
+
+  /**
+   * Retires workers gracefully: they take no new task, what they run goes elsewhere, results only they
+   * hold are copied to the workers that stay (nothing is recomputed), then they close (and their cluster
+   * does not replace them). Resolves with the ids of the workers retired.
+   * @throws ConfigurationError when no worker is named; FlotillaError naming a worker that is not running.
+   * @example await client.retireWorkers([workerId], { closeWorkers: true });
+   */
+  retireWorkers(workers: string[], options: RetireOptions = {}): Promise<string[]> {
+    this.#checkOpen('retireWorkers');
+    return retireWorkers(this.#session, workers, options);
+  }
+
+  /**
+   * Copies each future's result onto `n` workers (default: every worker, or every one of `workers`), so
+   * dependents find it locally and it survives a worker's loss; copies beyond `n` are dropped. Resolves
+   * with the keys whose copies changed.
+   * @throws ConfigurationError when `n` is not a whole number >= 1.
+   * @example await client.replicate([table], { n: 2 });
+   */
+  replicate(futures: Iterable<Future<unknown>>, options: ReplicateOptions = {}): Promise<string[]> {
+    this.#checkOpen('replicate');
+    return replicateKeys(this.#session, [...futures].map((f) => f.key), options);
+  }
+
+  /**
+   * Moves results (of `futures`, or all of them) from workers holding more bytes than the mean to those
+   * holding fewer, so that each holds about the same. Resolves with the keys moved.
+   * @example await client.rebalance();
+   */
+  rebalance(futures?: Iterable<Future<unknown>>, options: RebalanceOptions = {}): Promise<string[]> {
+    this.#checkOpen('rebalance');
+    return rebalanceKeys(this.#session, futures ? [...futures].map((f) => f.key) : undefined, options);
+  }
+
+  /** See the top-level {@link fireAndForget}. */
+  fireAndForget(futures: Future<unknown> | Iterable<Future<unknown>>): void {
+    this.#checkOpen('fireAndForget');
+    fireAndForgetKeys(this.#session, (futures instanceof Future ? [futures] : [...futures]).map((f) => f.key));
+  }
+
   /** Releases every future of this client, disconnects, and closes the LocalCluster it started, if any. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (Client.#latest === this) Client.#latest = undefined;
     this.#futures.close();
     await this.#session.close();
     if (this.#ownedCluster) await this.#ownedCluster.close();
+  }
+
+  /** What `console.log(client)` and a notebook cell print: scheduler, workers, threads, memory, dashboard. */
+  [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    return inspectSummary('Client', clientFields(this.#session.address, this.#session.workerCount(), this.#cluster, this.#closed), depth, options, inspectFn);
   }
 
   #wakeWorkerWaiters(): void {

@@ -5,11 +5,13 @@
  * because choosing the target is one decision, made once, that the rest of the client never revisits.
  */
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
+import { TimeoutError } from '../errors/index.js';
 import { resolveMode } from './mode.js';
 import type { ConnectOptions } from './options.js';
 import { RemoteSession } from './remote-session.js';
 import type { Session, SessionListener } from './session.js';
 import { SyncSession } from './sync-session.js';
+import { readCredentialsFile, type CurveCredentials } from '../transport/security.js';
 
 /** A connected session, the cluster it goes through (if any), and the cluster the client started and must close. */
 export interface OpenedSession {
@@ -25,16 +27,22 @@ export interface OpenedSession {
 export async function openSession(target: string | ClusterHandle | ConnectOptions | undefined, maybeOptions: ConnectOptions, listener: SessionListener): Promise<OpenedSession> {
   const options: ConnectOptions = typeof target === 'object' && target !== null && !isClusterHandle(target) ? target : maybeOptions;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  // A `timeoutMs` the caller gave covers the cluster's start too; without one, the cluster's own bounds
+  // apply (it fails when its workers cannot start, or do not join within a minute).
+  const started = Date.now();
+  const untilReady = (cluster: ClusterHandle) => options.timeoutMs === undefined ? cluster.ready : withinTimeout(cluster, options.timeoutMs);
+  const remaining = () => options.timeoutMs === undefined ? timeoutMs : Math.max(1, options.timeoutMs - (Date.now() - started));
   if (typeof target === 'string') {
-    return { session: await RemoteSession.connect(target, listener, { timeoutMs }), cluster: undefined, ownedCluster: undefined };
+    return { session: await RemoteSession.connect(target, listener, { timeoutMs, security: addressSecurity(options) }), cluster: undefined, ownedCluster: undefined };
   }
   if (isClusterHandle(target)) {
-    await target.ready;
-    const session = await RemoteSession.connect(target.schedulerAddress, listener, { timeoutMs, security: target.security, local: target.openLocalLink?.bind(target) });
+    await untilReady(target);
+    const session = await RemoteSession.connect(target.schedulerAddress, listener, { timeoutMs: remaining(), security: target.security, local: target.openLocalLink?.bind(target) });
     return { session, cluster: target, ownedCluster: undefined };
   }
   if (process.env.FLOTILLA_SCHEDULER_ADDRESS) {
-    return { session: await RemoteSession.connect(process.env.FLOTILLA_SCHEDULER_ADDRESS, listener, { timeoutMs }), cluster: undefined, ownedCluster: undefined };
+    const session = await RemoteSession.connect(process.env.FLOTILLA_SCHEDULER_ADDRESS, listener, { timeoutMs, security: addressSecurity(options) });
+    return { session, cluster: undefined, ownedCluster: undefined };
   }
   const mode = resolveMode(options.mode);
   if (mode === 'sync') return { session: new SyncSession(listener), cluster: undefined, ownedCluster: undefined };
@@ -42,13 +50,32 @@ export async function openSession(target: string | ClusterHandle | ConnectOption
   const cluster = new LocalCluster({ ...options, processes: mode === 'processes' });
   let session: Session;
   try {
-    await cluster.ready;
-    session = await RemoteSession.connect(cluster.schedulerAddress, listener, { timeoutMs, security: cluster.security, local: cluster.openLocalLink.bind(cluster) });
+    await untilReady(cluster);
+    session = await RemoteSession.connect(cluster.schedulerAddress, listener, { timeoutMs: remaining(), security: cluster.security, local: cluster.openLocalLink.bind(cluster) });
   } catch (error) {
     await cluster.close();
     throw error;
   }
   return { session, cluster, ownedCluster: cluster };
+}
+
+/** The cluster's `ready`, or a TimeoutError saying how far it got once `ms` pass. */
+function withinTimeout(cluster: ClusterHandle, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const state = cluster.describeWorkers?.() ?? 'it is still starting';
+      reject(new TimeoutError(`Client.connect: the cluster was not ready within timeoutMs (${ms} ms): ${state}. Give a larger timeoutMs, or look at the workers' output for why they do not join.`));
+    }, ms);
+  });
+  return Promise.race([cluster.ready, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The keys for a scheduler given by address: `security`, else FLOTILLA_SECURITY_FILE's, else none. */
+function addressSecurity(options: ConnectOptions): CurveCredentials | undefined {
+  const security = options.security ?? process.env.FLOTILLA_SECURITY_FILE?.trim() ?? false;
+  if (security === false || security === '') return undefined;
+  return typeof security === 'string' ? readCredentialsFile(security) : security;
 }
 
 function isClusterHandle(value: unknown): value is ClusterHandle {

@@ -72,6 +72,11 @@ export class FutureTable {
     }
   }
 
+  /** client.restart: every key is cancelled, finished ones too (the cluster forgot them all). */
+  cancelEverything(reason: string): void {
+    for (const state of this.#states.values()) state.markCancelled(new CancelledError(`${state.key} was cancelled: ${reason}`, { keys: [state.key] }));
+  }
+
   /** The erred ones among `keys`, made pending again for a retry (returned so the session can ask for it). */
   retry(keys: readonly string[]): string[] {
     const erred: string[] = [];

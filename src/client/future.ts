@@ -2,7 +2,10 @@
  * A handle on a task's result. Awaitable (`await future`), like a promise of the result, and it keeps
  * the result alive on the cluster until it is released (explicitly, or when garbage collected).
  */
+import type { inspect, InspectOptionsStylized } from 'node:util';
+import { inspectCustom, inspectSummary } from '../util/inspect-summary.js';
 import type { FutureState, FutureStatus } from './future-state.js';
+import { futureFields } from './future-summary.js';
 
 /** What a Future needs from its client. */
 export interface FutureOwner {
@@ -105,5 +108,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   toString(): string {
     return `<Future ${this.key} ${this.status}>`;
+  }
+
+  /** What `console.log(future)` and a notebook cell print: `Future { key, status, type | error }`. */
+  [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    return inspectSummary('Future', futureFields(this.state, this.#released), depth, options, inspectFn, true);
   }
 }

@@ -1,11 +1,11 @@
-import { loadFlotillaConfig } from '../config/config-file.js';
+import { loadFlotillaMode } from '../config/config-file.js';
 import { ConfigurationError } from '../errors/index.js';
 import type { ExecutionMode } from './options.js';
 
 const MODES: readonly ExecutionMode[] = ['processes', 'threads', 'sync'];
 
 function configMode(): string | undefined {
-  return loadFlotillaConfig().mode;
+  return loadFlotillaMode();
 }
 
 /** The execution mode: the explicit option, then FLOTILLA_MODE, then the config file, then 'processes'. */

@@ -1,4 +1,5 @@
 import type { LocalClusterOptions } from '../cluster/local-cluster-options.js';
+import type { CurveCredentials } from '../transport/security.js';
 
 /** How tasks run. `processes`: a LocalCluster of worker processes (default). `threads`: scheduler and workers inside this process. `sync`: each task runs at once in the caller, for debugging with a normal stack. */
 export type ExecutionMode = 'processes' | 'threads' | 'sync';
@@ -9,6 +10,12 @@ export interface ConnectOptions extends LocalClusterOptions {
   timeoutMs?: number;
   /** Execution mode when no cluster or address is given. @defaultValue FLOTILLA_MODE, then `mode` in the config file, then 'processes' */
   mode?: ExecutionMode;
+  /**
+   * For a scheduler at an address: its keys, or the path of its security file (what `flotilla-scheduler`
+   * printed); `false` connects without keys. A cluster object brings its own.
+   * @defaultValue the file named by FLOTILLA_SECURITY_FILE when set, else none
+   */
+  security?: CurveCredentials | string | false;
 }
 
 /** Per-call options of `submit` and `map`, given through `client.with(options)`. */

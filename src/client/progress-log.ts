@@ -90,7 +90,8 @@ export class ProgressLog {
     const failed = this.#failed ? `, ${this.#failed} failed` : '';
     const head = `progress: ${this.#done}/${this.#total} done (${percent}%)${failed}`;
     if (this.#finished) return `${head}, in ${elapsed.toFixed(1)} s`;
-    const left = this.#done > 0 ? `, about ${formatSeconds((elapsed * (this.#total - this.#done)) / this.#done)} left` : '';
+    const remaining = this.#done > 0 ? (elapsed * (this.#total - this.#done)) / this.#done : 0;
+    const left = remaining >= 1 ? `, about ${formatSeconds(remaining)} left` : '';
     return `${head}, ${elapsed.toFixed(1)} s elapsed${left}`;
   }
 }

@@ -3,7 +3,7 @@
  * as one batch per turn of the event loop; results of finished tasks arrive with the completion report
  * when small, or are fetched straight from the worker holding them.
  */
-import { FlotillaError, TimeoutError } from '../errors/index.js';
+import { AuthenticationError, FlotillaError, TimeoutError } from '../errors/index.js';
 import type { ClientToScheduler, FunctionSource, TaskRunRecord, HandlerTable, SchedulerToClient, TaskSpec, WireValue, WorkerSummary } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import { schedulerToClientSchema, validateBatch } from '../protocol/validate.js';
@@ -17,7 +17,7 @@ import { peerCredentials, type CurveCredentials } from '../transport/security.js
 import { shortId } from '../util/ids.js';
 import { emptyList } from '../util/empty.js';
 import { Logger } from '../util/logger.js';
-import type { PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
+import type { ControlChannel, PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
 import { NO_FIELDS } from './future-state.js';
 
 type Reply = Extract<SchedulerToClient, { id: number }>;
@@ -58,13 +58,26 @@ export class RemoteSession implements Session {
   #pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   #closed = false;
   #welcome: ((workers: number) => void) | undefined;
+  /** Settles with the first authentication failure of the link (never for an in-process link). */
+  readonly #refused: Promise<AuthenticationError>;
+  #connected = false;
   #heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(readonly address: string, readonly clientId: string, private readonly listener: SessionListener, security?: CurveCredentials, local?: LocalLinkFactory) {
     const routingId = `client-${clientId}`;
-    this.#link = local
-      ? local(routingId)
-      : new DealerLink(address, routingId, (error) => this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`), security);
+    let refuse: (error: AuthenticationError) => void = () => {};
+    this.#refused = new Promise((resolve) => (refuse = resolve));
+    if (local) {
+      this.#link = local(routingId);
+    } else {
+      const link = new DealerLink(address, routingId, (error) => this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`), security);
+      link.onHandshakeFailure((error) => {
+        // Before the welcome, connect() throws it; later (the scheduler restarted with other keys) it is said here.
+        if (this.#connected) this.log.warn(error.message);
+        refuse(error);
+      });
+      this.#link = link;
+    }
     this.#peers = new PeerPool(this.log, security ? peerCredentials(security) : undefined);
   }
 
@@ -79,8 +92,13 @@ export class RemoteSession implements Session {
     session.#link.send({ op: 'hello', clientId: session.clientId, version: VERSION });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)));
-    const outcome = await Promise.race([welcomed, timedOut]);
+    const outcome = await Promise.race([welcomed, timedOut, session.#refused]);
     clearTimeout(timer);
+    if (outcome instanceof AuthenticationError) {
+      await session.#link.close();
+      await session.#peers.close();
+      throw outcome;
+    }
     if (outcome === 'timeout') {
       await session.#link.close();
       await session.#peers.close();
@@ -91,6 +109,7 @@ export class RemoteSession implements Session {
       );
     }
     session.#workers = outcome;
+    session.#connected = true;
     session.#heartbeat = setInterval(() => session.#link.send({ op: 'heartbeat' }), 2_000);
     session.#heartbeat.unref();
     return session;
@@ -99,6 +118,11 @@ export class RemoteSession implements Session {
   workerCount(): number {
     return this.#workers;
   }
+
+  readonly control: ControlChannel = {
+    request: <R extends Reply>(make: (id: number) => ClientToScheduler) => this.#request<R>(make),
+    send: (message: ClientToScheduler) => this.#send(message),
+  };
 
   #send(message: ClientToScheduler): void {
     this.#queue.push(message);
@@ -288,6 +312,7 @@ export class RemoteSession implements Session {
     'info-reply': (m) => this.#reply(m),
     'task-stream-reply': (m) => this.#reply(m),
     'worker-logs-reply': (m) => this.#reply(m),
+    'control-reply': (m) => this.#reply(m),
     'workers-changed': (m) => {
       this.#workers = m.count;
       this.listener.workersChanged(m.count);

@@ -1,5 +1,5 @@
 /** What the Client needs from a connection: a remote scheduler, or the in-caller `sync` mode. */
-import type { WorkerSummary } from '../protocol/messages.js';
+import type { ClientToScheduler, SchedulerToClient, WorkerSummary } from '../protocol/messages.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
 import type { EncodedValue } from '../serialize/value-codec.js';
 import type { SubmitOptions } from './options.js';
@@ -30,8 +30,21 @@ export interface RunOutcome {
   errors: Map<string, Error>;
 }
 
+/** A reply the scheduler sends to one request (it carries the request's id). */
+export type SchedulerReply = Extract<SchedulerToClient, { id: number }>;
+
+/** Raw requests to the scheduler, for operations on the whole cluster (restart, retireWorkers, replicate …). */
+export interface ControlChannel {
+  /** Sends the message `make(id)` builds and resolves with the scheduler's reply to that id. */
+  request<R extends SchedulerReply>(make: (id: number) => ClientToScheduler): Promise<R>;
+  /** Sends a message that has no reply, in order with submissions and releases. */
+  send(message: ClientToScheduler): void;
+}
+
 export interface Session {
   readonly address: string;
+  /** Absent in sync mode, which has no cluster to act on. */
+  readonly control?: ControlChannel;
   /** The scheduler's status page, when it told one. */
   readonly dashboardLink: string | undefined;
   workerCount(): number;

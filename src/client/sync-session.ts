@@ -1,14 +1,28 @@
 /**
  * The `sync` execution mode: every task runs at once in the caller, when it is submitted, so a debugger
- * and stack traces show the user's own code. Nothing is shipped; results stay in this process.
+ * and stack traces show the user's own code. It is honest about what a cluster would do: arguments
+ * are decoded from the same encoding a worker receives, results cross the same codec (a result a
+ * worker could not send fails here too), and errors come back wrapped as a worker's do (`TaskError`
+ * keeping the name and stack). Results stay in this process.
  */
 import { CancelledError } from '../errors/index.js';
 import type { WorkerSummary } from '../protocol/messages.js';
+import { fromWireError, toWireError } from '../protocol/wire-error.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
-import type { EncodedValue } from '../serialize/value-codec.js';
-import { Future } from './future.js';
+import { describeTaskFailure } from '../serialize/reference-error.js';
+import { decodeValue, encodeValue, encodedSize, type EncodedValue } from '../serialize/value-codec.js';
 import type { PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
-import { replaceFutures } from './structure.js';
+
+/** An error as a worker would report it: through the wire form and back. */
+function asWorkerError(error: unknown, key: string | undefined, fnName: string): Error {
+  return fromWireError(describeTaskFailure(error, key, fnName, toWireError));
+}
+
+/** A value as it arrives after a worker encoded it: a decoded copy, or the codec's refusal. */
+function throughCodec(value: unknown, label: string): { value: unknown; nbytes: number } {
+  const encoded = encodeValue(value, { label });
+  return { value: decodeValue(encoded), nbytes: encodedSize(encoded) };
+}
 
 const SYNC_WORKER = 'sync';
 
@@ -32,12 +46,7 @@ export class SyncSession implements Session {
         this.#report(task.key);
         continue;
       }
-      let inputError: Error | undefined;
-      const args = replaceFutures(task.args, (future: Future<unknown>) => {
-        const error = this.#errors.get(future.key);
-        if (error) inputError ??= error;
-        return this.#values.get(future.key);
-      }) as unknown[];
+      const inputError = task.encoded.refs.map((key) => this.#errors.get(key)).find((error) => error !== undefined);
       if (inputError) {
         this.#erredTasks.set(task.key, task);
         this.#settleError(task.key, inputError);
@@ -45,24 +54,39 @@ export class SyncSession implements Session {
       }
       let outcome: unknown;
       try {
+        // The arguments a worker would get: decoded from their encoding, futures replaced by their values.
+        const args = decodeValue(task.encoded, { resolveRef: (key) => this.#values.get(key) }) as unknown[];
         outcome = task.callable(...args);
       } catch (error) {
         this.#erredTasks.set(task.key, task);
-        this.#settleError(task.key, error as Error);
+        this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
         continue;
       }
       if (outcome !== null && typeof outcome === 'object' && typeof (outcome as PromiseLike<unknown>).then === 'function') {
-        (outcome as PromiseLike<unknown>).then(
-          (value) => this.#settleValue(task.key, value),
+        Promise.resolve(outcome).then(
+          (value) => this.#settleResult(task, value),
           (error: unknown) => {
             this.#erredTasks.set(task.key, task);
-            this.#settleError(task.key, error as Error);
+            this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
           },
         );
       } else {
-        this.#settleValue(task.key, outcome);
+        this.#settleResult(task, outcome);
       }
     }
+  }
+
+  #settleResult(task: PreparedTask, value: unknown): void {
+    let sent;
+    try {
+      sent = throughCodec(value, `the result of task ${task.key}`);
+    } catch (error) {
+      this.#erredTasks.set(task.key, task);
+      this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
+      return;
+    }
+    this.#values.set(task.key, sent.value);
+    this.listener.finished(task.key, sent.nbytes, { value: sent.value, hasValue: true });
   }
 
   #report(key: string): void {
@@ -117,20 +141,21 @@ export class SyncSession implements Session {
     return new Map(keys.filter((k) => this.#values.has(k)).map((k) => [k, this.#values.get(k)]));
   }
 
-  async run(_fn: ShippedFunction, callable: (...args: unknown[]) => unknown, args: unknown[]): Promise<RunOutcome> {
+  async run(fn: ShippedFunction, callable: (...args: unknown[]) => unknown, _args: unknown[], encoded: EncodedValue): Promise<RunOutcome> {
     const results = new Map<string, unknown>();
     const errors = new Map<string, Error>();
     try {
-      results.set(SYNC_WORKER, await callable(...args));
+      const value = await callable(...(decodeValue(encoded) as unknown[]));
+      results.set(SYNC_WORKER, throughCodec(value, 'the result of run').value);
     } catch (error) {
-      errors.set(SYNC_WORKER, error as Error);
+      errors.set(SYNC_WORKER, asWorkerError(error, undefined, fn.name));
     }
     return { results, errors };
   }
 
-  async registerSetup(_name: string, fn: ShippedFunction, _encoded: EncodedValue, _timeoutMs: number, callable: (...args: unknown[]) => unknown, args: unknown[]): Promise<RunOutcome> {
+  async registerSetup(_name: string, fn: ShippedFunction, encoded: EncodedValue, _timeoutMs: number, callable: (...args: unknown[]) => unknown, args: unknown[]): Promise<RunOutcome> {
     // The caller is the only "worker": a setup runs once, here.
-    return this.run(fn, callable, args);
+    return this.run(fn, callable, args, encoded);
   }
 
   async unregisterSetup(): Promise<RunOutcome> {
@@ -141,9 +166,10 @@ export class SyncSession implements Session {
     return { [SYNC_WORKER]: [] };
   }
 
-  async scatter(keys: string[], values: unknown[], _encoded: EncodedValue[]): Promise<number[]> {
-    keys.forEach((key, i) => this.#settleValue(key, values[i]));
-    return keys.map(() => 0);
+  async scatter(keys: string[], _values: unknown[], encoded: EncodedValue[]): Promise<number[]> {
+    // What a worker would hold: a decoded copy of what was sent.
+    keys.forEach((key, i) => this.#settleValue(key, decodeValue(encoded[i]!)));
+    return encoded.map((e) => encodedSize(e));
   }
 
   async upload(): Promise<{ workers: string[]; errors: Map<string, Error> }> {

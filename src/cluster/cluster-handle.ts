@@ -1,4 +1,5 @@
 import type { CurveCredentials } from '../transport/security.js';
+import type { WorkerTotals } from '../util/inspect-summary.js';
 
 /** What `Client.connect(cluster)` needs from any cluster (local or job-queue). */
 export interface ClusterHandle {
@@ -12,6 +13,8 @@ export interface ClusterHandle {
   readonly dashboardLink?: string;
   /** One phrase about workers that are coming (e.g. "2 jobs still queued"), for time-out messages. */
   describeWorkers?(): string;
+  /** When the scheduler runs in this process: its registered workers, threads and memory, now. */
+  workerTotals?(): WorkerTotals;
   /** When the scheduler runs in this process: opens a link that skips the network hop. */
   openLocalLink?(routingId: string): import('../transport/local-link.js').MessageLink;
   close(): Promise<void>;

@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, totalmem } from 'node:os';
-import { ConfigurationError, TimeoutError } from '../errors/index.js';
+import { ConfigurationError, TimeoutError, WorkerStartError } from '../errors/index.js';
 import { parseBytes } from '../jobqueue/units.js';
 import { SchedulerServer } from '../scheduler/server.js';
 import { defaultDashboardAddress, parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
@@ -22,6 +22,9 @@ import { PrivateDirectory } from './private-directory.js';
 import { makeCurveCredentials, writeCredentialsFile, type CurveCredentials } from '../transport/security.js';
 import type { MessageLink } from '../transport/local-link.js';
 import type { LocalClusterOptions } from './local-cluster-options.js';
+import type { inspect, InspectOptionsStylized } from 'node:util';
+import { formatBytes, inspectCustom, inspectSummary, workerTotals, type WorkerTotals } from '../util/inspect-summary.js';
+import { secondClusterNotice } from './second-cluster-notice.js';
 
 export type { LocalClusterOptions };
 
@@ -32,9 +35,19 @@ interface WorkerSlot {
   /** Restarts within the last minute, to back off from a worker that crashes at start. */
   recentStarts: number[];
   retiring: boolean;
+  /** The current process registered with the scheduler. */
+  joined: boolean;
+  /** Processes in a row that exited before they registered. */
+  failedStarts: number;
+  /** The end of the current process's stderr (a bounded tail, for the start-failure error). */
+  stderrTail: string;
 }
 
 const START_TIMEOUT_MS = 60_000;
+/** A worker whose process exits before registering this many times in a row is given up on. */
+export const MAX_FAILED_STARTS = 3;
+/** How much of a failing worker's stderr its WorkerStartError keeps. */
+const STDERR_TAIL_BYTES = 2_000;
 
 /**
  * Environment for worker processes. glibc raises its mmap threshold after large frees, after which
@@ -51,14 +64,37 @@ export function defaultWorkerSplit(cores = availableParallelism()): { nWorkers: 
   return { nWorkers: workers, threadsPerWorker: cores / workers };
 }
 
+/** Where a LocalCluster is in its life; shown when it is printed and in the notice about open clusters. */
+export type LocalClusterStatus = 'starting' | 'running' | 'failed to start' | 'closing' | 'closed';
+
 export class LocalCluster implements ClusterHandle {
+  static #count = 0;
+  static readonly #open = new Set<LocalCluster>();
+
+  /**
+   * The LocalClusters of this process that are not closed (nor closing), oldest first. After a notebook cell that builds
+   * a cluster is run again, its variable names the new one; this still reaches the old one to close it.
+   * @example for (const old of LocalCluster.running().slice(0, -1)) await old.close();
+   */
+  static running(): LocalCluster[] {
+    return [...LocalCluster.#open];
+  }
+
   /** Resolves when the scheduler listens and the initial workers have joined. */
   readonly ready: Promise<void>;
   readonly log = new Logger('local-cluster');
+  /** `LocalCluster #1`, `#2`, … in the order they were built in this process. */
+  readonly #label = `LocalCluster #${++LocalCluster.#count}`;
+  readonly #startedAt = new Date();
+  #status: LocalClusterStatus = 'starting';
+  /** The dashboard port this cluster asks for (undefined: no dashboard, or any free port). */
+  readonly #dashboardPortAsked: number | undefined;
   #scheduler: SchedulerServer | undefined;
   #slots = new Map<string, WorkerSlot>();
   #nextIndex = 0;
   #closing = false;
+  /** Waits for workers to join, rejected when a worker cannot start. */
+  readonly #joinFailures = new Set<(error: Error) => void>();
   #dashboard: Dashboard | undefined;
   #directory: PrivateDirectory | undefined;
   #security: CurveCredentials | undefined;
@@ -83,9 +119,64 @@ export class LocalCluster implements ClusterHandle {
     const limit = options.memoryLimit ?? 'auto';
     this.#memoryLimit = limit === 'auto' ? Math.floor(totalmem() / Math.max(1, nWorkers)) : parseBytes(limit, 'memoryLimit');
     if (options.dashboardAddress !== undefined && options.dashboardAddress !== false) parseDashboardAddress(options.dashboardAddress);
+    const dashboardAddress = options.dashboardAddress ?? defaultDashboardAddress();
+    this.#dashboardPortAsked = dashboardAddress === false ? undefined : parseDashboardAddress(dashboardAddress).port || undefined;
+    // Said here, not once started, so that it shows in the notebook cell (or REPL line) that builds the cluster.
+    const open = LocalCluster.running();
+    if (open.length > 0) {
+      const holder = open.find((cluster) => this.#dashboardPortAsked !== undefined && cluster.#dashboardPort() === this.#dashboardPortAsked);
+      const views = open.map((cluster) => ({ label: cluster.#label, describe: () => cluster.#describe() }));
+      this.log.warn(secondClusterNotice(views, this.#label, holder && { port: this.#dashboardPortAsked!, holder: holder.#label }));
+    }
+    LocalCluster.#open.add(this);
     this.ready = this.#start();
-    // The failure is reported to whoever awaits `ready`; this keeps an unawaited cluster from crashing the process.
-    this.ready.catch(() => {});
+    this.ready.then(
+      () => { if (this.#status === 'starting') this.#status = 'running'; },
+      // The failure is reported to whoever awaits `ready`; this keeps an unawaited cluster from crashing the process.
+      () => { if (this.#status === 'starting') this.#status = 'failed to start'; },
+    );
+  }
+
+  /** Where the cluster is in its life. */
+  get status(): LocalClusterStatus {
+    return this.#status;
+  }
+
+  /** Workers registered with the scheduler now, their task threads and memory limits. */
+  workerTotals(): WorkerTotals {
+    return workerTotals(this.#scheduler?.workerSummaries() ?? []);
+  }
+
+  /** What `console.log(cluster)` and a notebook cell print: scheduler, status, workers, threads, memory, dashboard. */
+  [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    const totals = this.workerTotals();
+    const open = this.#status !== 'closed' && this.#status !== 'closing';
+    const fields = {
+      scheduler: this.#scheduler?.address, status: this.#status,
+      workers: open ? totals.workers : undefined,
+      starting: this.#status === 'starting' ? Math.max(0, this.#options.nWorkers - totals.workers) : undefined,
+      threads: open ? totals.threads : undefined,
+      memory: open ? formatBytes(totals.memory) : undefined,
+      dashboard: open ? this.dashboardLink : undefined,
+    };
+    return inspectSummary('LocalCluster', fields, depth, options, inspectFn);
+  }
+
+  /** The port the dashboard listens on, or asks for while starting. */
+  #dashboardPort(): number | undefined {
+    const link = this.dashboardLink;
+    return link ? Number(new URL(link).port) : this.#status === 'starting' ? this.#dashboardPortAsked : undefined;
+  }
+
+  #describe(): string {
+    const totals = this.workerTotals();
+    const parts = [
+      `${this.#status}, built at ${this.#startedAt.toTimeString().slice(0, 8)}`,
+      this.#scheduler ? `scheduler ${this.#scheduler.address}` : undefined,
+      `${totals.workers} worker${totals.workers === 1 ? '' : 's'}`,
+      this.dashboardLink ? `dashboard ${this.dashboardLink}` : undefined,
+    ];
+    return parts.filter(Boolean).join(', ');
   }
 
   /** The scheduler's address (once `ready`): `ipc:///…/scheduler` by default, `tcp://host:port` with a `host` or `schedulerPort`. */
@@ -140,6 +231,21 @@ export class LocalCluster implements ClusterHandle {
       ...(this.#network ? { host: this.#options.host, port: this.#options.schedulerPort, security: this.#security } : { listen: directory.socketAddress('scheduler') }),
       allowedFailures: this.#options.allowedFailures, validate: this.#options.validate,
     });
+    this.#scheduler.on('worker-added', (summary) => {
+      const slot = this.#slots.get(summary.name);
+      if (!slot) return;
+      slot.joined = true;
+      slot.failedStarts = 0;
+    });
+    // A worker retired on purpose (client.retireWorkers) leaves for good: its slot is not refilled.
+    this.#scheduler.on('worker-retired', (name) => {
+      const slot = this.#slots.get(name);
+      if (!slot || slot.retiring) return;
+      slot.retiring = true;
+      void (slot.node ? slot.node.closed : Promise.resolve()).then(() => {
+        if (!slot.process && this.#slots.get(name) === slot) this.#slots.delete(name);
+      });
+    });
     this.#dashboard = await startDashboard(this.#scheduler, {
       address: this.#options.dashboardAddress ?? defaultDashboardAddress(),
       log: (line) => this.log.warn(line),
@@ -159,7 +265,7 @@ export class LocalCluster implements ClusterHandle {
     }
     const names: string[] = [];
     for (let i = current.length; i < n; i++) {
-      const slot: WorkerSlot = { name: `local-${this.#nextIndex++}`, recentStarts: [], retiring: false };
+      const slot: WorkerSlot = { name: `local-${this.#nextIndex++}`, recentStarts: [], retiring: false, joined: false, failedStarts: 0, stderrTail: '' };
       this.#slots.set(slot.name, slot);
       names.push(slot.name);
     }
@@ -172,17 +278,22 @@ export class LocalCluster implements ClusterHandle {
     const missing = new Set(names.filter((name) => !scheduler.workerSummaries().some((w) => w.name === name)));
     if (missing.size === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
         scheduler.off('worker-added', onAdded);
-        reject(new TimeoutError(`LocalCluster: worker(s) ${[...missing].join(', ')} did not register within ${START_TIMEOUT_MS / 1000} s; set FLOTILLA_LOG_LEVEL=info to see their logs`));
+        this.#joinFailures.delete(failed);
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(() => {
+        done(new TimeoutError(`LocalCluster: worker(s) ${[...missing].join(', ')} did not register within ${START_TIMEOUT_MS / 1000} s; set FLOTILLA_LOG_LEVEL=info to see their logs`));
       }, START_TIMEOUT_MS);
       const onAdded = (summary: { name: string }) => {
         missing.delete(summary.name);
-        if (missing.size > 0) return;
-        clearTimeout(timer);
-        scheduler.off('worker-added', onAdded);
-        resolve();
+        if (missing.size === 0) done();
       };
+      const failed = (error: Error) => done(error);
+      this.#joinFailures.add(failed);
       scheduler.on('worker-added', onAdded);
     });
   }
@@ -207,10 +318,17 @@ export class LocalCluster implements ClusterHandle {
     // FLOTILLA_WORKER_NODE_OPTIONS passes flags to the worker processes' node (e.g. --cpu-prof for profiling).
     const nodeFlags = (process.env.FLOTILLA_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
     const child = spawn(process.execPath, [...nodeFlags, ...args], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // stderr is passed through, keeping its end: a worker that cannot start says why there.
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       env: { ...WORKER_ENVIRONMENT, ...process.env, ...this.#options.env },
     });
     slot.process = child;
+    slot.joined = false;
+    slot.stderrTail = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      if (!slot.joined) slot.stderrTail = (slot.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    });
     child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal));
   }
 
@@ -219,7 +337,12 @@ export class LocalCluster implements ClusterHandle {
     slot.process = undefined;
     const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
     this.#scheduler?.removeWorkerByName(slot.name, `worker process ${child.pid} ${how}`);
+    if (slot.retiring && !this.#closing && this.#slots.get(slot.name) === slot && !slot.node) this.#slots.delete(slot.name);
     if (this.#closing || slot.retiring) return;
+    if (!slot.joined && ++slot.failedStarts >= MAX_FAILED_STARTS) {
+      this.#giveUp(slot, child, code, signal);
+      return;
+    }
     const crashes = slot.recentStarts.filter((t) => Date.now() - t < 60_000).length;
     const delay = crashes <= 1 ? 0 : Math.min(5_000, 250 * 2 ** (crashes - 2));
     this.log.warn(`worker ${slot.name} (pid ${child.pid}) ${how}; starting a replacement${delay ? ` in ${delay} ms` : ''}`);
@@ -227,6 +350,21 @@ export class LocalCluster implements ClusterHandle {
       if (!this.#closing && !slot.retiring) void this.#launch(slot).catch((error: unknown) => this.log.error(`could not restart ${slot.name}: ${(error as Error).message}`));
     }, delay);
     timer.unref();
+  }
+
+  /** A worker that exited before it joined, several times in a row: stop restarting it and say why. */
+  #giveUp(slot: WorkerSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const tail = slot.stderrTail.trim();
+    const error = new WorkerStartError(
+      `LocalCluster: worker ${slot.name} exited before it joined ${slot.failedStarts} times in a row; the last (pid ${child.pid}) ${how}. ` +
+        (tail ? `The end of its stderr:\n${indent(tail)}\n` : 'It wrote nothing to stderr. ') +
+        'Check the `env` given to the cluster (NODE_OPTIONS, for instance) and run `flotilla-worker` by hand with the same environment to see it fail.',
+      { worker: slot.name, exitCode: code, signal, stderr: slot.stderrTail },
+    );
+    this.#slots.delete(slot.name);
+    this.log.error(error.message);
+    for (const fail of [...this.#joinFailures]) fail(error);
   }
 
   async #retire(slot: WorkerSlot): Promise<void> {
@@ -241,6 +379,8 @@ export class LocalCluster implements ClusterHandle {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.#status = 'closing';
+    LocalCluster.#open.delete(this);
     await this.ready.catch(() => {});
     const slots = [...this.#slots.values()];
     for (const slot of slots) slot.retiring = true;
@@ -252,6 +392,7 @@ export class LocalCluster implements ClusterHandle {
     }));
     this.#slots.clear();
     this.#directory?.remove();
+    this.#status = 'closed';
   }
 }
 
@@ -265,6 +406,10 @@ export async function stopProcess(child: ChildProcess, graceMs: number): Promise
   if (await within(2_000)) return;
   child.kill('SIGKILL');
   await exited;
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((line) => `    ${line}`).join('\n');
 }
 
 function checkCount(name: string, value: number, min: number): void {

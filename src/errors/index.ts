@@ -54,6 +54,27 @@ export class JobSubmissionError extends FlotillaError {
   }
 }
 
+/**
+ * Worker processes of a cluster exited before they joined, several times in a row (a bad `NODE_OPTIONS`
+ * in `env`, a missing file, a crash at start). Carries the last exit code or signal and the end of
+ * its stderr.
+ */
+export class WorkerStartError extends FlotillaError {
+  override readonly code = 'WORKER_START';
+  override name = 'WorkerStartError' as const;
+  readonly worker: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stderr: string;
+  constructor(message: string, fields: { worker: string; exitCode: number | null; signal: string | null; stderr: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.worker = fields.worker;
+    this.exitCode = fields.exitCode;
+    this.signal = fields.signal;
+    this.stderr = fields.stderr;
+  }
+}
+
 /** A message from a peer could not be decoded or failed validation. Receivers log it and keep serving. */
 export class ProtocolError extends FlotillaError {
   override readonly code = 'PROTOCOL';
@@ -82,6 +103,16 @@ export class FunctionShippingError extends FlotillaError {
 export class ConfigurationError extends FlotillaError {
   override readonly code = 'CONFIGURATION';
   override name = 'ConfigurationError' as const;
+}
+
+/**
+ * A peer refused this one's credentials, or the two disagree on whether to authenticate: the CURVE
+ * handshake failed (wrong or missing keys), or the scheduler refused a worker's registration. The
+ * message names the address and what to pass instead.
+ */
+export class AuthenticationError extends FlotillaError {
+  override readonly code = 'AUTHENTICATION';
+  override name = 'AuthenticationError' as const;
 }
 
 /** The result of a task is gone (its holders died and it could not be recomputed, or it was released). */

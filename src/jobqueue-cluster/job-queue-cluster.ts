@@ -7,16 +7,19 @@
  * have and how to get there is `JobScaler`'s part.
  */
 import { mkdirSync } from 'node:fs';
+import type { inspect, InspectOptionsStylized } from 'node:util';
 import { delimiter, resolve } from 'node:path';
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
 import { defaultDashboardAddress, parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
 import { ConfigurationError } from '../errors/index.js';
+import { BUILT_IN_SYSTEMS } from '../../cluster-adapters/index.js';
 import {
   buildJobScript,
+  checkBatchSystem,
   jobHeader,
   resolveJobOptions,
-  type AnyJobOptions,
   type BatchSystem,
+  type JobQueueOptions,
   type JobCommandOptions,
   type JobTransition,
   type ResolveContext,
@@ -26,6 +29,8 @@ import { SchedulerServer } from '../scheduler/server.js';
 import type { MessageLink } from '../transport/local-link.js';
 import type { CurveCredentials } from '../transport/security.js';
 import { Logger } from '../util/logger.js';
+import { inspectCustom, inspectSummary, workerTotals, type WorkerTotals } from '../util/inspect-summary.js';
+import { jobQueueClusterFields } from './cluster-summary.js';
 import type { Adaptive } from './adaptive.js';
 import { ClusterJobs, type ClusterJob } from './cluster-jobs.js';
 import { registerExitCleanup } from './exit-cleanup.js';
@@ -47,14 +52,18 @@ import { removeClusterCredentials, writeClusterCredentials } from './security-fi
 /** Shown in `jobScript()` before the scheduler listens (`await cluster.ready` to see the real address). */
 export const SCHEDULER_ADDRESS_PLACEHOLDER = 'tcp://<scheduler-address-once-ready>';
 
-/** The base of `SLURMCluster`, `SGECluster`, `PBSCluster`, `LSFCluster` and `LocalJobCluster`. See the module comment. */
-export class JobQueueCluster implements ClusterHandle {
+/**
+ * The base of every job-queue cluster class (`SLURMCluster`, `SGECluster`, … are made from it by
+ * `clusterClass(adapter)`). See the module comment.
+ * @typeParam O - the job options of its batch system.
+ */
+export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implements ClusterHandle {
   /** Resolves when the scheduler listens and the jobs for `nWorkers` are submitted (not when their workers joined). */
   readonly ready: Promise<void>;
   /** The batch system the jobs go to. */
-  readonly system: BatchSystem;
+  readonly system: BatchSystem<O>;
   /** The job options after resolution (constructor, config file, environment, defaults). */
-  readonly jobOptions: ResolvedJobOptions;
+  readonly jobOptions: ResolvedJobOptions<O>;
   /** The cluster options with defaults filled in. */
   readonly clusterOptions: ResolvedClusterOptions;
   /** The cluster name, prefix of its worker names. */
@@ -75,30 +84,35 @@ export class JobQueueCluster implements ClusterHandle {
   #dashboard: Dashboard | undefined;
   readonly #dashboardAddress: string | number | false | undefined;
   #closing: Promise<void> | undefined;
+  #closed = false;
   readonly #unregisterExitCleanup: () => void;
 
   /**
    * Resolves the options, writes the credentials file and starts the scheduler (see `ready`).
    * @param system - the batch system adapter, e.g. `slurm` from `cluster-adapters`.
    * @param options - job options (see `JobQueueOptions` and the system's own) and cluster options.
-   * @param context - where options are read from (config file, environment, working directory), for tests and embedding.
-   * @throws ConfigurationError for an unknown or invalid option (naming it and the fix), or an unwritable shared directory.
+   * @param context - where options are read from (config file, environment, working directory), for tests and
+   * embedding. Its `systems` default to the built-in adapters.
+   * @throws ConfigurationError for a missing batch system, an unknown or invalid option (naming it and the fix),
+   * or an unwritable shared directory.
    */
   constructor(
-    system: BatchSystem,
-    options: Readonly<Partial<AnyJobOptions> & JobQueueClusterOptions> = {},
+    system: BatchSystem<O>,
+    options: Readonly<O & JobQueueClusterOptions> = {} as Readonly<O & JobQueueClusterOptions>,
     context: ResolveContext = {},
   ) {
-    const className = context.constructorName ?? (new.target === JobQueueCluster ? system.clusterName : new.target.name);
+    const className = context.constructorName ?? (new.target === JobQueueCluster ? undefined : new.target.name);
+    JobQueueCluster.checkSystem(system, className === undefined ? 'new JobQueueCluster(…)' : `new ${className}(…)`);
     this.system = system;
     this.jobOptions = resolveJobOptions(system, options, {
+      systems: BUILT_IN_SYSTEMS,
       ...context,
-      constructorName: className,
+      constructorName: className ?? system.clusterName,
       otherKeys: [...(context.otherKeys ?? []), ...CLUSTER_OPTION_KEYS],
     });
-    this.clusterOptions = resolveClusterOptions(options, className);
-    this.#dashboardAddress = options.dashboardAddress;
-    if (options.dashboardAddress !== undefined && options.dashboardAddress !== false) parseDashboardAddress(options.dashboardAddress);
+    this.clusterOptions = resolveClusterOptions(options, className ?? system.clusterName);
+    this.#dashboardAddress = this.jobOptions.schedulerDashboardAddress ?? options.dashboardAddress;
+    if (this.#dashboardAddress !== undefined && this.#dashboardAddress !== false) parseDashboardAddress(this.#dashboardAddress);
     this.name = this.jobOptions.name;
     this.log = new Logger(this.name);
     this.#commandEnv = commandEnvironment(this.clusterOptions.commandPath);
@@ -140,6 +154,14 @@ export class JobQueueCluster implements ClusterHandle {
     this.ready.catch(() => undefined);
   }
 
+  /**
+   * Checks that a cluster is given a batch-system adapter (and not, say, its options in its place).
+   * @throws ConfigurationError naming `caller` and what it lacks, with the calls that work.
+   */
+  static checkSystem(system: unknown, caller: string): void {
+    checkBatchSystem(system, caller);
+  }
+
   /** `tcp://host:port` of the scheduler, once `ready`. */
   get schedulerAddress(): string {
     return this.scheduler.address;
@@ -177,9 +199,33 @@ export class JobQueueCluster implements ClusterHandle {
     return this.#jobs.snapshot();
   }
 
+  /**
+   * Submissions that may have created a job whose id was not found in the submit command's output (or
+   * whose command timed out). Such a job is adopted when one of its workers connects with its job id,
+   * and is then tracked and cancelled on close like the others.
+   */
+  get unidentifiedSubmissions(): number {
+    return this.#scaler.unidentifiedSubmissions;
+  }
+
   /** Workers connected to the scheduler now. */
   get workerCount(): number {
     return this.#scheduler?.workerCount ?? 0;
+  }
+
+  /** Workers registered with the scheduler now, their task threads and memory limits. */
+  workerTotals(): WorkerTotals {
+    return workerTotals(this.#scheduler?.workerSummaries() ?? []);
+  }
+
+  /** What `console.log(cluster)` and a notebook cell print: scheduler, status, jobs by state, workers, threads, memory, dashboard. */
+  [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    const status = this.#closed ? 'closed' : this.#closing ? 'closing' : this.#scheduler ? 'running' : 'starting';
+    const fields = jobQueueClusterFields({
+      name: this.name, scheduler: this.#scheduler?.address, status, jobStates: [...this.jobs.values()].map((job) => job.state),
+      totals: this.workerTotals(), dashboard: this.dashboardLink,
+    });
+    return inspectSummary(this.constructor.name, fields, depth, options, inspectFn);
   }
 
   /** The adaptive scaling loop, while `adapt()` is on. */
@@ -222,7 +268,9 @@ export class JobQueueCluster implements ClusterHandle {
   /** For time-out messages (`client.waitForWorkers`): the jobs queued, running and ended early. */
   describeWorkers(): string {
     const paused = this.#scaler.paused === undefined ? '' : `; not submitting jobs on its own: ${this.#scaler.paused}`;
-    return `${this.name}: ${this.#jobs.describe()}${paused}`;
+    const unknown = this.#scaler.unidentifiedSubmissions;
+    const unidentified = unknown === 0 ? '' : `; ${unknown} submission${unknown === 1 ? '' : 's'} whose job id is not known yet`;
+    return `${this.name}: ${this.#jobs.describe()}${paused}${unidentified}`;
   }
 
   /** A link for a client in this process (no network hop). */
@@ -237,15 +285,15 @@ export class JobQueueCluster implements ClusterHandle {
    * @throws JobCleanupError when jobs are still listed when the time runs out (everything else is closed).
    */
   close(): Promise<void> {
-    this.#closing ??= this.#close();
+    this.#closing ??= this.#close().finally(() => (this.#closed = true));
     return this.#closing;
   }
 
   async #startScheduler(): Promise<SchedulerServer> {
-    const host = await schedulerListenAddress(this.jobOptions);
+    const host = await schedulerListenAddress({ host: this.jobOptions.schedulerHost, interface: this.jobOptions.schedulerInterface });
     const scheduler = await SchedulerServer.start({
       host,
-      port: this.clusterOptions.schedulerPort,
+      port: this.jobOptions.schedulerPort,
       ...(this.security === undefined ? {} : { security: this.security }),
       ...(this.clusterOptions.allowedFailures === undefined ? {} : { allowedFailures: this.clusterOptions.allowedFailures }),
     });
@@ -314,6 +362,13 @@ export class JobQueueCluster implements ClusterHandle {
       await this.#scheduler?.close();
       if (this.securityFile !== undefined) removeClusterCredentials(this.securityFile);
       this.#unregisterExitCleanup();
+    }
+    const unknown = this.#scaler.unidentifiedSubmissions;
+    if (unknown > 0) {
+      this.log.error(
+        `${unknown} submission${unknown === 1 ? '' : 's'} may have created a job whose id was never found (no worker of it connected): ` +
+          `look for jobs named ${this.jobOptions.jobName} in the queue and cancel them by hand.`,
+      );
     }
     if (outcome.left.length > 0) throw cleanupError(this.name, this.system, this.jobOptions, outcome, this.clusterOptions.closeTimeoutMs);
   }

@@ -7,7 +7,8 @@
  * Apart from `JobQueueCluster` so that the scaling rules read as one piece, without the scheduler
  * start-up and shutdown around them.
  */
-import { cancelJobs, submitJob, type BatchSystem, type JobCommandOptions, type JobTransition, type ResolvedJobOptions } from '../jobqueue/index.js';
+import { JobSubmissionError } from '../errors/index.js';
+import { cancelJobs, submissionMayExist, submitJob, type BatchSystem, type JobCommandOptions, type JobTransition, type ResolvedJobOptions } from '../jobqueue/index.js';
 import type { WorkerSummary } from '../protocol/messages.js';
 import type { SchedulerServer } from '../scheduler/server.js';
 import type { Logger } from '../util/logger.js';
@@ -52,6 +53,12 @@ export class JobScaler {
   /** Workers that registered with a job id before its submission returned, by job id. */
   readonly #early = new Map<string, WorkerSummary[]>();
   #submissionsInFlight = 0;
+  /**
+   * Submissions that failed in a way that may still have created a job (no job id in the output, or a
+   * submit command killed by its time-out). A worker that registers with a job id this cluster does
+   * not know is taken to be of such a job: the job is then tracked, counted and cancelled on close.
+   */
+  #unidentified = 0;
 
   constructor(context: ScalerContext) {
     this.#context = context;
@@ -65,6 +72,11 @@ export class JobScaler {
   /** Why the cluster stopped submitting jobs on its own, if it did. */
   get paused(): string | undefined {
     return this.#paused;
+  }
+
+  /** Submissions that may have created a job whose id the cluster never learnt (see `onWorkerAdded`). */
+  get unidentifiedSubmissions(): number {
+    return this.#unidentified;
   }
 
   /** Settles when the scaling operations queued so far have finished. */
@@ -124,10 +136,16 @@ export class JobScaler {
       if (this.#submissionsInFlight > 0) {
         // Its job's submission may not have returned yet; matched in #submitOne.
         this.#early.set(jobId, [...(this.#early.get(jobId) ?? []), worker]);
-      } else {
-        log.warn(`worker ${worker.name} registered with job id ${jobId}, which this cluster did not submit; it is used, but not counted`);
+        return;
       }
-      return;
+      if (this.#unidentified === 0) {
+        log.warn(`worker ${worker.name} registered with job id ${jobId}, which this cluster did not submit; it is used, but not counted`);
+        return;
+      }
+      // The job of a submission whose output held no job id: from now on it is one of ours.
+      this.#unidentified -= 1;
+      jobs.add(jobId);
+      log.warn(`job ${jobId} is the job of a submission whose id was not found: its worker ${worker.name} said so; it is tracked and will be cancelled on close`);
     }
     const { transition, retired } = jobs.workerJoined(jobId, worker.name);
     this.#failureStreak = 0;
@@ -184,22 +202,25 @@ export class JobScaler {
   async #reconcile(initiator: Initiator): Promise<void> {
     if (this.#context.closing()) return;
     const counted = this.#context.jobs.countedJobIds();
-    if (counted.length > this.#targetJobs) {
+    // A submission that may have created a job counts as one, so that it is never submitted twice.
+    const size = counted.length + this.#unidentified;
+    if (size > this.#targetJobs) {
       // While adapting, only idle jobs go (no task running, no result held): see pickJobsToRetire.
       const idleOnly = initiator === 'cluster' && this.adaptive !== undefined;
-      const victims = pickJobsToRetire(this.#retirementCandidates(counted), counted.length - this.#targetJobs, idleOnly);
+      const surplus = Math.min(counted.length, size - this.#targetJobs);
+      const victims = pickJobsToRetire(this.#retirementCandidates(counted), surplus, idleOnly);
       await this.#retireJobs(victims, initiator === 'user' ? 'scaled down' : 'adaptive scale-down', initiator);
       return;
     }
     if (initiator === 'cluster' && this.#paused !== undefined) return;
-    for (let missing = this.#targetJobs - counted.length; missing > 0; missing--) {
+    for (let missing = this.#targetJobs - size; missing > 0; missing--) {
       if (this.#context.closing()) return;
       try {
         await this.#submitOne();
       } catch (error) {
         if (initiator === 'user') {
-          // Keep the target at what exists, so that the cluster does not retry a refused submission on its own.
-          this.#targetJobs = this.#context.jobs.countedJobIds().length;
+          // Keep the target at what exists (or may exist), so that the cluster does not retry a refused submission on its own.
+          this.#targetJobs = this.#context.jobs.countedJobIds().length + this.#unidentified;
           throw error;
         }
         this.#paused = `submitting a job failed: ${(error as Error).message}`;
@@ -215,16 +236,32 @@ export class JobScaler {
     let jobId: string;
     try {
       jobId = await submitJob(system, this.#context.jobScript(), this.#context.commandOptions());
+    } catch (error) {
+      if (error instanceof JobSubmissionError && submissionMayExist(error)) {
+        this.#unidentified += 1;
+        log.warn(
+          `a submission may have created a job whose id is unknown; it is adopted when its workers connect with their job id ` +
+            `(${this.#unidentified} such submission${this.#unidentified === 1 ? '' : 's'} now)`,
+        );
+      }
+      throw error;
     } finally {
       this.#submissionsInFlight -= 1;
+      if (this.#submissionsInFlight === 0) this.#adoptEarlyWorkers();
     }
     jobs.add(jobId);
     log.info(`submitted job ${jobId}`);
     const early = this.#early.get(jobId);
     this.#early.delete(jobId);
     for (const worker of early ?? []) this.onWorkerAdded(worker);
-    if (this.#submissionsInFlight === 0) this.#early.clear(); // workers of no job of ours
     return jobId;
+  }
+
+  /** Once no submission is in flight, workers that came early for an unknown job are adopted, or reported as not ours. */
+  #adoptEarlyWorkers(): void {
+    const early = [...this.#early.values()].flat();
+    this.#early.clear();
+    for (const worker of early) if (worker.jobId === undefined || !this.#context.jobs.has(worker.jobId)) this.onWorkerAdded(worker);
   }
 
   async #retireJobs(jobIds: readonly string[], reason: string, initiator: Initiator): Promise<void> {

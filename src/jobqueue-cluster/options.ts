@@ -4,12 +4,15 @@
  */
 import { ConfigurationError } from '../errors/index.js';
 import type {
-  JobQueueOptions,
+  HTCondorJobOptions,
+  LocalJobOptions,
   LSFJobOptions,
+  MoabJobOptions,
+  OARJobOptions,
   PBSJobOptions,
   SGEJobOptions,
   SLURMJobOptions,
-} from '../jobqueue/index.js';
+} from '../../cluster-adapters/index.js';
 
 /** Options of the cluster itself, accepted by every job-queue cluster next to the job options. */
 export interface JobQueueClusterOptions {
@@ -36,7 +39,11 @@ export interface JobQueueClusterOptions {
    */
   sharedDirectory?: string;
 
-  /** TCP port of the scheduler, e.g. one your site's firewall lets through. @defaultValue `0`: any free port */
+  /**
+   * TCP port of the scheduler, e.g. one your site's firewall lets through. It is also a job option, so
+   * it may come from the config file (`scheduler-port`) or `schedulerOptions.port`, which wins.
+   * @defaultValue `0`: any free port
+   */
   schedulerPort?: number;
 
   /**
@@ -73,7 +80,8 @@ export interface JobQueueClusterOptions {
   /**
    * Where the scheduler's status page listens (a port, `':8787'`, `'host:port'`), or `false` for none. On a
    * shared login node 8787 is often taken: the page then moves to a free port and says where. Off
-   * loopback, the link (`cluster.dashboardLink`) carries an access token.
+   * loopback, the link (`cluster.dashboardLink`) carries an access token. `schedulerOptions.dashboardAddress`
+   * (which may also come from the config file) wins over this.
    * @defaultValue 8787
    */
   dashboardAddress?: string | number | false;
@@ -84,7 +92,6 @@ export const CLUSTER_OPTION_KEYS = [
   'nWorkers',
   'security',
   'sharedDirectory',
-  'schedulerPort',
   'statusPollMs',
   'allowedFailures',
   'maxConsecutiveJobFailures',
@@ -92,6 +99,7 @@ export const CLUSTER_OPTION_KEYS = [
   'closeTimeoutMs',
   'dashboardAddress',
 ] as const satisfies readonly (keyof JobQueueClusterOptions)[];
+// `schedulerPort` is not among them: it is a job option too, read from the config file and the environment.
 
 /** Options of `new SLURMCluster(…)`. */
 export type SLURMClusterOptions = SLURMJobOptions & JobQueueClusterOptions;
@@ -101,8 +109,14 @@ export type SGEClusterOptions = SGEJobOptions & JobQueueClusterOptions;
 export type PBSClusterOptions = PBSJobOptions & JobQueueClusterOptions;
 /** Options of `new LSFCluster(…)`. */
 export type LSFClusterOptions = LSFJobOptions & JobQueueClusterOptions;
+/** Options of `new HTCondorCluster(…)`. */
+export type HTCondorClusterOptions = HTCondorJobOptions & JobQueueClusterOptions;
+/** Options of `new OARCluster(…)`. */
+export type OARClusterOptions = OARJobOptions & JobQueueClusterOptions;
+/** Options of `new MoabCluster(…)`. */
+export type MoabClusterOptions = MoabJobOptions & JobQueueClusterOptions;
 /** Options of `new LocalJobCluster(…)`. */
-export type LocalJobClusterOptions = JobQueueOptions & JobQueueClusterOptions;
+export type LocalJobClusterOptions = LocalJobOptions & JobQueueClusterOptions;
 
 /** Cluster options with every default filled in. */
 export interface ResolvedClusterOptions {
@@ -110,6 +124,7 @@ export interface ResolvedClusterOptions {
   readonly security: boolean;
   /** Absolute, or undefined for "the log directory". */
   readonly sharedDirectory: string | undefined;
+  /** The constructor's `schedulerPort`, checked (the port used is the job options' `schedulerPort`). */
   readonly schedulerPort: number;
   readonly statusPollMs: number;
   readonly allowedFailures: number | undefined;

@@ -5,10 +5,9 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { ConfigurationError } from '../errors/index.js';
-
-type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
+import { interfaceAddress, type Interfaces } from '../util/interface-address.js';
 
 /**
  * The IP address to bind the scheduler to.
@@ -32,25 +31,10 @@ export async function schedulerListenAddress(
       );
     }
   }
-  if (options.interface !== undefined) {
-    const address = (interfaces[options.interface] ?? []).find((entry) => entry.family === 'IPv4')?.address;
-    if (address === undefined) {
-      throw new ConfigurationError(
-        `interface ${JSON.stringify(options.interface)} ${interfaces[options.interface] ? 'has no IPv4 address' : 'does not exist on this machine'}. ` +
-          `Interfaces with an IPv4 address here: ${describeInterfaces(interfaces) || 'none'}.`,
-      );
-    }
-    return address;
-  }
+  if (options.interface !== undefined) return interfaceAddress(options.interface, 'interface', interfaces);
   for (const entries of Object.values(interfaces)) {
     const external = (entries ?? []).find((entry) => entry.family === 'IPv4' && !entry.internal);
     if (external !== undefined) return external.address;
   }
   return '127.0.0.1';
-}
-
-function describeInterfaces(interfaces: Interfaces): string {
-  return Object.entries(interfaces)
-    .flatMap(([name, entries]) => (entries ?? []).filter((e) => e.family === 'IPv4').map((e) => `${name} (${e.address})`))
-    .join(', ');
 }

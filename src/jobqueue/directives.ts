@@ -5,7 +5,8 @@
  * filter made `--mem` also remove `--mem-per-cpu`, and used to remove the user's own extra lines).
  */
 import type { BatchSystem } from './batch-system.js';
-import type { ResolvedJobOptions } from './resolve-options.js';
+import type { JobQueueOptions } from './options.js';
+import type { ResolvedJobOptions } from './resolved-options.js';
 
 /** A directive body split into its option and, for `-l name=value` style options, the resource name. */
 export interface DirectiveKey {
@@ -44,7 +45,7 @@ export function skipEntryMatches(entry: string, body: string, prefix: string): b
  * The job header as lines: the system's generated directives without those named in
  * `jobDirectivesSkip`, then `jobExtraDirectives` (never skipped), each with the directive prefix.
  */
-export function jobHeaderLines(system: BatchSystem, job: ResolvedJobOptions): string[] {
+export function jobHeaderLines<O extends JobQueueOptions>(system: BatchSystem<O>, job: ResolvedJobOptions<O>): string[] {
   const generated = system
     .directives(job)
     .filter((body) => !job.jobDirectivesSkip.some((entry) => skipEntryMatches(entry, body, system.directivePrefix)));

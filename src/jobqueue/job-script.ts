@@ -8,9 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '../errors/index.js';
 import { didYouMean } from '../config/closest-name.js';
-import type { BatchSystem } from './batch-system.js';
+import type { BatchSystem, JobScriptParts } from './batch-system.js';
 import { jobHeaderLines } from './directives.js';
-import type { ResolvedJobOptions } from './resolve-options.js';
+import type { ResolvedJobOptions } from './resolved-options.js';
+import type { JobQueueOptions } from './options.js';
 import { shellCommand } from './shell-quote.js';
 import { buildWorkerCommand, workerCliPath, type WorkerCommandParameters } from './worker-command.js';
 
@@ -39,9 +40,9 @@ export const TEMPLATE_PLACEHOLDERS = {
   walltime: "the walltime in the system's notation (empty without a walltime)",
   walltimeSeconds: 'the walltime in seconds (empty without a walltime)',
   queue: 'the queue or partition',
-  account: 'the account (SLURM, PBS)',
-  project: 'the project (SGE, LSF)',
-  resourceSpec: 'the resource spec (SGE, PBS)',
+  account: 'the account (systems with an `account` option: SLURM, PBS, Moab; empty elsewhere)',
+  project: 'the project (systems with a `project` option: SGE, LSF, OAR; empty elsewhere)',
+  resourceSpec: 'the resource spec (systems with a `resourceSpec` option: SGE, PBS, OAR, Moab; empty elsewhere)',
   logDirectory: 'the absolute log directory',
   directivePrefix: 'the directive prefix, e.g. #SBATCH',
   jobIdVariable: 'the name of the variable holding the job id in the job, e.g. SLURM_JOB_ID',
@@ -61,7 +62,7 @@ export type JobScriptParameters = WorkerCommandParameters;
  * The job header: directive lines with the prefix, generated ones not skipped, then the extra ones.
  * @example jobHeader(slurm, job) // '#SBATCH -J flotilla-worker\n#SBATCH -e …\n…'
  */
-export function jobHeader(system: BatchSystem, job: ResolvedJobOptions): string {
+export function jobHeader<O extends JobQueueOptions>(system: BatchSystem<O>, job: ResolvedJobOptions<O>): string {
   return jobHeaderLines(system, job).join('\n');
 }
 
@@ -71,14 +72,24 @@ export function jobHeader(system: BatchSystem, job: ResolvedJobOptions): string 
  * @param parameters - optional worker name and security file.
  * @throws ConfigurationError when `templateFile` cannot be read or uses an unknown placeholder.
  */
-export function buildJobScript(
-  system: BatchSystem,
-  job: ResolvedJobOptions,
+export function buildJobScript<O extends JobQueueOptions>(
+  system: BatchSystem<O>,
+  job: ResolvedJobOptions<O>,
   schedulerAddress: string,
   parameters: Omit<JobScriptParameters, 'schedulerAddress'> = {},
 ): string {
   const workerParameters = { ...parameters, schedulerAddress };
   const values = placeholderValues(system, job, workerParameters);
+  if (job.templateFile === undefined && system.renderScript !== undefined) {
+    const parts: JobScriptParts = {
+      shebang: job.shebang,
+      header: jobHeaderLines(system, job),
+      prologue: job.jobScriptPrologue,
+      workerCommand: values.workerCommand,
+      epilogue: job.jobScriptEpilogue,
+    };
+    return system.renderScript(parts, job);
+  }
   if (job.templateFile === undefined) return renderTemplate(DEFAULT_JOB_SCRIPT_TEMPLATE, values, 'the built-in template');
   let template: string;
   try {
@@ -132,9 +143,9 @@ export function renderTemplate(
   return output.join('\n');
 }
 
-function placeholderValues(
-  system: BatchSystem,
-  job: ResolvedJobOptions,
+function placeholderValues<O extends JobQueueOptions>(
+  system: BatchSystem<O>,
+  job: ResolvedJobOptions<O>,
   parameters: WorkerCommandParameters,
 ): Record<TemplatePlaceholder, string> {
   const workerCommand = buildWorkerCommand(system, job, parameters);
@@ -156,9 +167,9 @@ function placeholderValues(
     walltime: job.walltimeSeconds === null ? '' : system.formatWalltime(job.walltimeSeconds),
     walltimeSeconds: job.walltimeSeconds === null ? '' : String(job.walltimeSeconds),
     queue: job.queue ?? '',
-    account: job.account ?? '',
-    project: job.project ?? '',
-    resourceSpec: job.resourceSpec ?? '',
+    account: systemOptionText(job, 'account'),
+    project: systemOptionText(job, 'project'),
+    resourceSpec: systemOptionText(job, 'resourceSpec'),
     logDirectory: job.logDirectory,
     directivePrefix: system.directivePrefix,
     jobIdVariable: system.jobIdVariable,
@@ -167,4 +178,10 @@ function placeholderValues(
     nodeExecutable: shellCommand(job.nodeExecutable),
     workerCli: workerCliPath(),
   };
+}
+
+/** A system option's value as text, empty when the system has no such option or it is unset. */
+function systemOptionText(job: object, key: string): string {
+  const value: unknown = Object.hasOwn(job, key) ? (job as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 }

@@ -7,7 +7,7 @@
  */
 import type { BatchSystem, JobOutputFiles, JobStatusReport } from './batch-system.js';
 import { jobStatusReports } from './jobs.js';
-import type { ResolvedJobOptions } from './resolve-options.js';
+import type { ResolvedJobOptions } from './resolved-options.js';
 
 /** A tracked job's state: `unknown` is never stored, a job is pending until something says otherwise. */
 export type TrackedJobState = 'pending' | 'running' | 'finished' | 'failed';

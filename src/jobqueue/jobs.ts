@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError, JobSubmissionError } from '../errors/index.js';
 import type { BatchSystem, JobState, JobStatusReport } from './batch-system.js';
-import type { ResolvedJobOptions } from './resolve-options.js';
+import type { ResolvedJobOptions } from './resolved-options.js';
 import { runCommand } from './run-command.js';
 
 /** Options shared by the job commands. */
@@ -57,28 +57,47 @@ export async function submitJob(system: BatchSystem, scriptText: string, options
 }
 
 /**
- * The job id in a submit command's output, found with the system's `jobIdPattern`.
- * @throws ConfigurationError when the pattern has no `jobId` group (an adapter bug).
- * @throws JobSubmissionError when the output does not match, quoting the pattern and the output.
+ * The job id in a submit command's output, found with the system's `jobIdPattern` anywhere in the
+ * output (site wrappers print other lines around it); with several patterns the first that matches wins.
+ * @throws ConfigurationError when a pattern has no `jobId` group (an adapter bug).
+ * @throws JobSubmissionError when no pattern matches, quoting the patterns and the output.
  */
 export function parseJobId(system: BatchSystem, stdout: string, command: readonly string[] = []): string {
-  if (!system.jobIdPattern.source.includes('(?<jobId>')) {
-    throw new ConfigurationError(
-      `The ${system.name} adapter's jobIdPattern ${String(system.jobIdPattern)} has no named group \`jobId\`. ` +
-        `Write it like /(?<jobId>\\d+)/.`,
-    );
+  const patterns: readonly RegExp[] = system.jobIdPattern instanceof RegExp ? [system.jobIdPattern] : system.jobIdPattern;
+  for (const pattern of patterns) {
+    if (!pattern.source.includes('(?<jobId>')) {
+      throw new ConfigurationError(
+        `The ${system.name} adapter's jobIdPattern ${String(pattern)} has no named group \`jobId\`. ` +
+          `Write it like /(?<jobId>\\d+)/.`,
+      );
+    }
   }
-  const jobId = system.jobIdPattern.exec(stdout)?.groups?.jobId;
-  if (jobId === undefined || jobId === '') {
-    throw new JobSubmissionError(
-      `Could not find a job id in the output of ${command.join(' ') || `the ${system.name} submit command`}: ` +
-        `${JSON.stringify(stdout)} does not match ${String(system.jobIdPattern)}. The job may have been submitted ` +
-        `anyway; check the queue and cancel it by hand. If your site's command prints ids differently, use an ` +
-        `adapter with a matching pattern: { ...${system.name}, jobIdPattern: /…(?<jobId>\\d+)…/ }.`,
-      { command: [...command], exitCode: 0, stdout, stderr: '' },
-    );
+  for (const pattern of patterns) {
+    const jobId = pattern.exec(stdout)?.groups?.jobId;
+    if (jobId !== undefined && jobId !== '') return system.jobIdFromMatch === undefined ? jobId : system.jobIdFromMatch(jobId);
   }
-  return jobId;
+  throw new JobSubmissionError(
+    `Could not find a job id in the output of ${command.join(' ') || `the ${system.name} submit command`}: ` +
+      `${JSON.stringify(stdout)} does not match ${patterns.map(String).join(' or ')}. The job may have been submitted ` +
+      `anyway: a cluster keeps looking for it (its workers report their job id when they connect, and it is then ` +
+      `cancelled with the others on close), but check the queue. If your site's command prints ids differently, use an ` +
+      `adapter with a matching pattern: { ...${system.name}, jobIdPattern: /…(?<jobId>\\d+)…/ }.`,
+    { command: [...command], exitCode: 0, stdout, stderr: '' },
+  );
+}
+
+/**
+ * Whether a failed submission may still have created a job: the submit command exited with 0 but
+ * printed no job id, or it was killed (time-out, signal) before it said. A command that could not be
+ * started, or that exited with an error code, submitted nothing.
+ */
+export function submissionMayExist(error: JobSubmissionError): boolean {
+  if (error.exitCode === 0) return true;
+  if (error.exitCode !== null) return false;
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return false;
+  }
+  return true;
 }
 
 /**

@@ -1,21 +1,23 @@
 /**
  * The runtime description of every job option: its kind (for checking values from the constructor,
- * the config file and environment variables), which systems accept it, and its spellings
- * (camelCase in code, kebab-case in YAML, UPPER_SNAKE in environment variables).
+ * the config file and environment variables) and its spellings (camelCase in code, kebab-case in YAML,
+ * UPPER_SNAKE in environment variables).
  *
- * The table is checked against the option interfaces at compile time, so an option added to
- * `options.ts` without an entry here does not compile.
+ * The shared options are described here, checked against `JobQueueOptions` at compile time, so an
+ * option added there without an entry here does not compile. Each adapter describes its own options
+ * in its `options` field (see `BatchSystem`).
  */
 import YAML from 'yaml';
 import { ConfigurationError } from '../errors/index.js';
 import { didYouMean } from '../config/closest-name.js';
-import type { AnyJobOptions, JobOptionKey, SystemName } from './options.js';
-import { SYSTEM_NAMES } from './options.js';
+import type { JobOptionKey, JobQueueOptions, SchedulerOptions } from './options.js';
 import type { LsfUnit } from './units.js';
 
 /** How an option's value is checked and normalised. */
-type OptionKind =
+export type OptionKind =
   | 'positiveInteger'
+  | 'count'
+  | 'port'
   | 'seconds'
   | 'bytes'
   | 'walltime'
@@ -23,15 +25,25 @@ type OptionKind =
   | 'jobName'
   | 'stringList'
   | 'command'
+  | 'wrapper'
+  | 'schedulerOptions'
   | 'lsfUnit';
 
-interface OptionSpec {
+/** How one option is checked: its kind. An adapter gives one for each of its own options. */
+export interface OptionSpec {
   readonly kind: OptionKind;
-  /** The systems that accept the option; absent = all of them. */
-  readonly systems?: readonly SystemName[];
 }
 
-const OPTION_SPECS = {
+/** The option specs of a batch system's own options `O` (those beyond the shared `JobQueueOptions`). */
+export type SystemOptionSchema<O> = { readonly [K in Exclude<keyof O, keyof JobQueueOptions>]-?: OptionSpec };
+
+/** What the option helpers need to know of a batch system: its name and its own options. */
+export interface OptionOwner {
+  readonly name: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+}
+
+const SHARED_OPTION_SPECS = {
   cores: { kind: 'positiveInteger' },
   memory: { kind: 'bytes' },
   processes: { kind: 'positiveInteger' },
@@ -46,38 +58,40 @@ const OPTION_SPECS = {
   logDirectory: { kind: 'string' },
   shebang: { kind: 'string' },
   nodeExecutable: { kind: 'command' },
+  workerCommand: { kind: 'wrapper' },
   interface: { kind: 'string' },
+  schedulerInterface: { kind: 'string' },
+  workerInterface: { kind: 'string' },
   host: { kind: 'string' },
+  schedulerPort: { kind: 'port' },
+  schedulerOptions: { kind: 'schedulerOptions' },
+  workerRestarts: { kind: 'count' },
   deathTimeout: { kind: 'seconds' },
   localDirectory: { kind: 'string' },
   templateFile: { kind: 'string' },
   lifetimeMarginSeconds: { kind: 'seconds' },
   lifetimeStaggerSeconds: { kind: 'seconds' },
   name: { kind: 'string' },
-  account: { kind: 'string', systems: ['slurm', 'pbs'] },
-  project: { kind: 'string', systems: ['sge', 'lsf'] },
-  resourceSpec: { kind: 'string', systems: ['sge', 'pbs'] },
-  jobCpu: { kind: 'positiveInteger', systems: ['slurm'] },
-  jobMem: { kind: 'string', systems: ['slurm'] },
-  ncpus: { kind: 'positiveInteger', systems: ['lsf'] },
-  mem: { kind: 'bytes', systems: ['lsf'] },
-  lsfUnits: { kind: 'lsfUnit', systems: ['lsf'] },
 } as const satisfies Record<JobOptionKey, OptionSpec>;
 
-const ALL_KEYS = Object.keys(OPTION_SPECS) as JobOptionKey[];
+const SHARED_KEYS = Object.keys(SHARED_OPTION_SPECS) as JobOptionKey[];
 const LSF_UNITS: readonly LsfUnit[] = ['KB', 'MB', 'GB', 'TB'];
+const SCHEDULER_OPTION_KEYS = ['dashboardAddress', 'port', 'interface', 'host'] as const satisfies readonly (keyof SchedulerOptions)[];
 
-/** The option names `system` accepts, in camelCase, shared ones first. */
-export function optionKeysFor(system: SystemName): JobOptionKey[] {
-  return ALL_KEYS.filter((key) => {
-    const spec: OptionSpec = OPTION_SPECS[key];
-    return spec.systems === undefined || spec.systems.includes(system);
-  });
+/** The option names `system` accepts, in camelCase: the shared ones first, then the system's own. */
+export function optionKeysFor(system: OptionOwner): string[] {
+  return [...SHARED_KEYS, ...Object.keys(system.options).filter((key) => !isSharedOptionKey(key))];
 }
 
-/** Whether `key` is an option of any system. */
-export function isJobOptionKey(key: string): key is JobOptionKey {
-  return Object.hasOwn(OPTION_SPECS, key);
+/** Whether `key` is a shared option (one every system accepts). */
+export function isSharedOptionKey(key: string): key is JobOptionKey {
+  return Object.hasOwn(SHARED_OPTION_SPECS, key);
+}
+
+/** How `system` checks the option `key`, or `undefined` when the system has no such option. */
+export function optionSpecFor(system: OptionOwner, key: string): OptionSpec | undefined {
+  if (isSharedOptionKey(key)) return SHARED_OPTION_SPECS[key];
+  return Object.hasOwn(system.options, key) ? system.options[key] : undefined;
 }
 
 /** `jobExtraDirectives` → `job-extra-directives`. */
@@ -91,7 +105,7 @@ export function kebabToCamel(key: string): string {
 }
 
 /** The environment variable that sets `key` for `system`: `FLOTILLA_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES`. */
-export function envVariableFor(system: SystemName, key: JobOptionKey): string {
+export function envVariableFor(system: string, key: string): string {
   return `${ENV_PREFIX}${system.toUpperCase()}__${camelToKebab(key).replace(/-/g, '_').toUpperCase()}`;
 }
 
@@ -99,27 +113,34 @@ export function envVariableFor(system: SystemName, key: JobOptionKey): string {
 export const ENV_PREFIX = 'FLOTILLA_JOBQUEUE__';
 
 /**
- * Explains why `key` is not accepted by `system`: it belongs to other systems, or it is unknown
- * (with a suggestion and the valid names). `spell` turns camelCase names into the reader's spelling;
- * `extraKeys` are further valid names (e.g. the cluster's own options), already spelled.
+ * Explains why `key` is not accepted by `system`: it belongs to other systems (among `systems`), or it
+ * is unknown (with a suggestion and the valid names). `spell` turns camelCase names into the reader's
+ * spelling; `extraKeys` are further valid names (e.g. the cluster's own options), already spelled.
  */
 export function unknownOptionMessage(
   key: string,
-  system: SystemName,
+  system: OptionOwner,
+  systems: readonly OptionOwner[],
   where: string,
   spell: (camelKey: string) => string = (k) => k,
   extraKeys: readonly string[] = [],
 ): string {
   const valid = [...optionKeysFor(system).map(spell), ...extraKeys];
-  const known = ALL_KEYS.find((candidate) => spell(candidate) === key);
-  if (known !== undefined) {
-    const owners: readonly SystemName[] = (OPTION_SPECS[known] as OptionSpec).systems ?? [];
+  const owners = systems
+    .filter((other) => other.name !== system.name && Object.keys(other.options).some((candidate) => spell(candidate) === key))
+    .map((other) => other.name);
+  if (owners.length > 0) {
     return (
-      `${where}: \`${key}\` is an option of ${owners.join(' and ')} jobs, not of ${system} jobs. ` +
-      `Remove it, or use the matching ${system} option. Valid ${system} options: ${valid.join(', ')}.`
+      `${where}: \`${key}\` is an option of ${listWords(owners)} jobs, not of ${system.name} jobs. ` +
+      `Remove it, or use the matching ${system.name} option. Valid ${system.name} options: ${valid.join(', ')}.`
     );
   }
-  return `${where}: unknown option \`${key}\`.${didYouMean(key, valid)} Valid ${system} options: ${valid.join(', ')}.`;
+  return `${where}: unknown option \`${key}\`.${didYouMean(key, valid)} Valid ${system.name} options: ${valid.join(', ')}.`;
+}
+
+/** `['a']` → `a`, `['a', 'b']` → `a and b`, `['a', 'b', 'c']` → `a, b and c`. */
+function listWords(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1] ?? ''}`;
 }
 
 /** Where a value came from, for error messages and for parsing text values. */
@@ -131,7 +152,7 @@ export interface ValueOrigin {
 }
 
 /** A checked option value, in the shape the resolver expects for the option's kind. */
-export type OptionValue = AnyJobOptions[JobOptionKey];
+export type OptionValue = string | number | readonly string[] | SchedulerOptions | undefined;
 
 /**
  * Checks one option value and returns it normalised (numbers from text parsed, a single string given
@@ -140,8 +161,7 @@ export type OptionValue = AnyJobOptions[JobOptionKey];
  * the system's reading of two-field walltimes is known.
  * @throws ConfigurationError naming the option, where it came from, what was expected and what was received.
  */
-export function checkOptionValue(key: JobOptionKey, value: unknown, origin: ValueOrigin): OptionValue {
-  const spec: OptionSpec = OPTION_SPECS[key];
+export function checkOptionValue(key: string, spec: OptionSpec, value: unknown, origin: ValueOrigin): OptionValue {
   const received = `got ${describeValue(value)}`;
   const fail = (expected: string): never => {
     throw new ConfigurationError(`${key} (from ${origin.description}) must be ${expected}, ${received}.`);
@@ -161,6 +181,14 @@ export function checkOptionValue(key: JobOptionKey, value: unknown, origin: Valu
     case 'positiveInteger': {
       const n = asNumber();
       return n !== undefined && Number.isInteger(n) && n > 0 ? n : fail('a positive whole number');
+    }
+    case 'count': {
+      const n = asNumber();
+      return n !== undefined && Number.isInteger(n) && n >= 0 ? n : fail('a whole number ≥ 0');
+    }
+    case 'port': {
+      const n = asNumber();
+      return n !== undefined && Number.isInteger(n) && n >= 0 && n <= 65_535 ? n : fail('a whole number from 0 to 65535 (0: any free port)');
     }
     case 'seconds': {
       const n = asNumber();
@@ -186,19 +214,67 @@ export function checkOptionValue(key: JobOptionKey, value: unknown, origin: Valu
     }
     case 'stringList':
       return checkStringList(value, origin) ?? fail('a list of strings, e.g. ["--exclusive"]');
-    case 'command': {
+    case 'command':
+    case 'wrapper': {
       const text = asText();
       if (text !== undefined && !(origin.isText && text.trim().startsWith('['))) return text;
       const list = checkStringList(value, origin);
-      return list !== undefined && list.length > 0
-        ? list
-        : fail("a path to node or a non-empty list such as ['apptainer', 'exec', 'node.sif', 'node']");
+      if (list !== undefined && list.length > 0) return list;
+      return spec.kind === 'command'
+        ? fail("a path to node or a non-empty list such as ['apptainer', 'exec', 'node.sif', 'node']")
+        : fail("shell text such as 'srun --cpu-bind=none' or a non-empty list such as ['apptainer', 'exec', 'image.sif']");
     }
+    case 'schedulerOptions':
+      return checkSchedulerOptions(key, value, origin);
     case 'lsfUnit': {
       const unit = asText()?.toUpperCase();
       return LSF_UNITS.find((u) => u === unit) ?? fail(`one of ${LSF_UNITS.join(', ')}`);
     }
   }
+}
+
+/**
+ * `schedulerOptions`: a mapping with `dashboardAddress`, `port`, `interface`, `host` (kebab-case from
+ * YAML and environment variables, whose text is a YAML flow mapping).
+ */
+function checkSchedulerOptions(key: string, value: unknown, origin: ValueOrigin): SchedulerOptions {
+  const example = "{ dashboardAddress: ':0', port: 8786, interface: 'ib0' }";
+  let candidate = value;
+  if (origin.isText && typeof value === 'string') {
+    try {
+      candidate = YAML.parse(value);
+    } catch (error) {
+      throw new ConfigurationError(`${key} (from ${origin.description}) is not a valid YAML mapping; write it like { dashboard-address: ':0' }.`, { cause: error });
+    }
+  }
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
+    throw new ConfigurationError(`${key} (from ${origin.description}) must be a mapping such as ${example}, got ${describeValue(candidate)}.`);
+  }
+  const result: { -readonly [K in keyof SchedulerOptions]: SchedulerOptions[K] } = {};
+  for (const [written, entry] of Object.entries(candidate as Record<string, unknown>)) {
+    const name = SCHEDULER_OPTION_KEYS.find((k) => k === written || camelToKebab(k) === written);
+    const where = `${key}.${written} (from ${origin.description})`;
+    if (name === undefined) {
+      const valid = origin.description.startsWith('new ') ? [...SCHEDULER_OPTION_KEYS] : SCHEDULER_OPTION_KEYS.map(camelToKebab);
+      throw new ConfigurationError(`${where}: unknown scheduler option.${didYouMean(written, valid)} Valid: ${valid.join(', ')}.`);
+    }
+    if (entry === undefined || entry === null) continue;
+    if (name === 'port') {
+      if (typeof entry !== 'number' || !Number.isInteger(entry) || entry < 0 || entry > 65_535) {
+        throw new ConfigurationError(`${where} must be a whole number from 0 to 65535, got ${describeValue(entry)}.`);
+      }
+      result.port = entry;
+    } else if (name === 'dashboardAddress') {
+      if (entry !== false && typeof entry !== 'string' && typeof entry !== 'number') {
+        throw new ConfigurationError(`${where} must be a port, ':8787', 'host:port' or false, got ${describeValue(entry)}.`);
+      }
+      result.dashboardAddress = entry;
+    } else {
+      if (typeof entry !== 'string' || entry === '') throw new ConfigurationError(`${where} must be a non-empty string, got ${describeValue(entry)}.`);
+      result[name] = entry;
+    }
+  }
+  return result;
 }
 
 /** A list of strings from an array, a single string, or (from text) a YAML flow list. */
@@ -233,6 +309,3 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return `an object ${JSON.stringify(value)}`;
   return `${typeof value} ${String(value)}`;
 }
-
-/** The systems whose names are accepted as config sections and in environment variables. */
-export { SYSTEM_NAMES };

@@ -7,8 +7,8 @@
  *
  * 1. the constructor (`new SLURMCluster({ walltime: '01:00:00' })`);
  * 2. the YAML config file: `$FLOTILLA_CONFIG` if set, else `~/.config/flotilla/jobqueue.yaml`,
- *    in the section of the batch system, with the option name in kebab-case
- *    (`slurm:` → `walltime: '01:00:00'`, `job-extra-directives: ['--exclusive']`);
+ *    in the section of the batch system (or the section named by {@link JobQueueOptions.configName}),
+ *    with the option name in kebab-case (`slurm:` → `walltime: '01:00:00'`, `job-extra-directives: ['--exclusive']`);
  * 3. an environment variable `FLOTILLA_JOBQUEUE__<SYSTEM>__<KEY>`, KEY being the kebab-case name in
  *    upper snake case (`FLOTILLA_JOBQUEUE__SLURM__WALLTIME=01:00:00`,
  *    `FLOTILLA_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES='["--exclusive"]'`). List options take a YAML
@@ -18,19 +18,12 @@
  * Environment variables rank *below* the config file (unlike dask, where they rank above): they are
  * meant for site-wide fallbacks set by module files, which a user's own config file should override.
  *
- * Options that only one batch system understands live in that system's interface
- * ({@link SLURMJobOptions}, {@link SGEJobOptions}, {@link PBSJobOptions}, {@link LSFJobOptions}); giving
- * one to another system is an error that says which system it belongs to.
+ * Options that only one batch system understands are declared by that system's adapter, with its
+ * directives (`cluster-adapters/slurm.ts` declares `SLURMJobOptions`); giving one to another system
+ * is an error that says which system it belongs to.
  *
  * @module
  */
-import type { LsfUnit } from './units.js';
-
-/** The batch systems flotilla can submit to. `local` runs the job script with bash on this machine. */
-export type SystemName = 'slurm' | 'sge' | 'pbs' | 'lsf' | 'local';
-
-/** Every system name, in the order they are listed in messages. */
-export const SYSTEM_NAMES: readonly SystemName[] = ['slurm', 'sge', 'pbs', 'lsf', 'local'];
 
 /** Options shared by every batch system. See the module comment for the order in which they are looked up. */
 export interface JobQueueOptions {
@@ -134,14 +127,74 @@ export interface JobQueueOptions {
   nodeExecutable?: string | readonly string[];
 
   /**
-   * Network interface (e.g. `'ib0'`) whose address the scheduler listens on and workers connect to.
-   * Used by the cluster to choose the scheduler address, not written into the job script.
-   * @defaultValue none: the cluster picks an address
+   * Network interface (e.g. `'ib0'`) for both ends, as dask-jobqueue's `interface`: the scheduler
+   * listens on its IPv4 address (unless {@link schedulerInterface} or {@link host} says otherwise), and
+   * each worker listens on it for its peers (`--interface` in the job script, unless
+   * {@link workerInterface} says otherwise).
+   * @defaultValue none: the scheduler picks the first non-loopback address, workers their host's
    */
   interface?: string;
 
+  /**
+   * Network interface of the scheduler only (on the login node), when compute nodes reach it on a
+   * network whose interface has another name there. Wins over {@link interface}.
+   * @defaultValue {@link interface}
+   */
+  schedulerInterface?: string;
+
+  /**
+   * Network interface of the workers only (on the compute nodes), written into the job script as
+   * `--interface`: each worker listens on that interface's IPv4 address for peers fetching its results.
+   * Wins over {@link interface}.
+   * @defaultValue {@link interface}
+   */
+  workerInterface?: string;
+
   /** Host name or IP address the scheduler listens on; wins over {@link interface}. @defaultValue none */
   host?: string;
+
+  /**
+   * TCP port of the scheduler, e.g. one your site's firewall lets through. Like every job option it
+   * may come from the config file (`scheduler-port: 8786`).
+   * @defaultValue `0`: any free port
+   */
+  schedulerPort?: number;
+
+  /**
+   * The scheduler's settings in one object, as dask-jobqueue's `scheduler_options`
+   * (`{ dashboardAddress: ':0', port: 8786, interface: 'ib0', host: '10.0.0.1' }`); each entry wins
+   * over the matching flat option. In the config file: `scheduler-options: { dashboard-address: ':0' }`.
+   * As in dask-jobqueue, the constructor's object replaces the config file's as a whole.
+   * @defaultValue none
+   */
+  schedulerOptions?: SchedulerOptions;
+
+  /**
+   * A wrapper the worker command runs under, e.g. `['apptainer', 'exec', 'image.sif']` or
+   * `'srun --cpu-bind=none'`: the job script runs `<workerCommand> <node> <worker CLI> …`. A list is
+   * quoted word by word (`$NAME` references still expand in the job); a string is written as it is,
+   * as shell text. Combine with {@link nodeExecutable} when Node has another path inside the container.
+   * @defaultValue none: the worker command runs directly
+   */
+  workerCommand?: string | readonly string[];
+
+  /**
+   * How many times each worker process of a job is restarted in place when it dies (killed for using too
+   * much memory, a crash), as Dask's nanny does; the scheduler removes the dead worker when its connection
+   * closes, and the restarted one registers under the same name. Past the limit the process is given up (the job's stderr says so), and
+   * the job ends when all its processes have. `0` turns the restarter off. Written as `--restarts N`
+   * into the worker command when set.
+   * @defaultValue `3` (the worker CLI's default inside a batch job)
+   */
+  workerRestarts?: number;
+
+  /**
+   * The config file section to read instead of the system's own (`slurm`, `sge`, …), so one file can
+   * hold several set-ups for one system, as dask-jobqueue's `config_name`. A named section says which
+   * system it is for with `batch-system: slurm`. Only the constructor takes this option.
+   * @defaultValue the system's name
+   */
+  configName?: string;
 
   /**
    * Seconds a worker keeps trying to reach the scheduler before it gives up and exits, so that jobs
@@ -189,77 +242,28 @@ export interface JobQueueOptions {
   name?: string;
 }
 
-/** Options of SLURM jobs (`sbatch`). */
-export interface SLURMJobOptions extends JobQueueOptions {
-  /** The account to charge (`#SBATCH -A`). @defaultValue none */
-  account?: string;
-  /** Overrides `--cpus-per-task`, which is otherwise {@link JobQueueOptions.cores}. @defaultValue none */
-  jobCpu?: number;
-  /**
-   * Overrides `--mem`, written verbatim (e.g. `'0'` or `'8000M'`); otherwise memory in whole G/M/K rounded up.
-   * To ask for memory per CPU instead, skip `--mem` and add an extra directive:
-   * `{ jobDirectivesSkip: ['--mem'], jobExtraDirectives: ['--mem-per-cpu=2G'] }`.
-   * @defaultValue none
-   */
-  jobMem?: string;
-}
+/**
+ * Every option of any batch system: the shared ones typed, the system's own ones (declared by its
+ * adapter) as further keys. What option resolution and the config file check against.
+ */
+export type AnyJobOptions = JobQueueOptions & { readonly [systemOption: string]: unknown };
+
+/** The name of a shared job option that option resolution reads (every one except {@link JobQueueOptions.configName}). */
+export type JobOptionKey = Exclude<keyof JobQueueOptions, 'configName'>;
 
 /**
- * Options of Grid Engine jobs (`qsub`).
- *
- * Grid Engine jobs get no memory or core directive from `memory` and `cores`: resources are requested
- * through {@link SGEJobOptions.resourceSpec}, and cores through a parallel environment in
- * `jobExtraDirectives` (e.g. `['-pe smp 4']`; PE names are site-specific).
+ * The settings of the scheduler, as dask-jobqueue's `scheduler_options`: in the constructor
+ * `schedulerOptions: { dashboardAddress: ':0' }`, in the config file `scheduler-options:` with
+ * kebab-case keys (`dashboard-address`). Each entry wins over the matching flat option
+ * (`dashboardAddress`, `schedulerPort`, `schedulerInterface` or `interface`, `host`).
  */
-export interface SGEJobOptions extends JobQueueOptions {
-  /** The project (`#$ -P`). @defaultValue none */
-  project?: string;
-  /**
-   * Resource requests (`#$ -l <resourceSpec>`), e.g. `'h_vmem=6G,mem_free=4G'`.
-   *
-   * `h_vmem` limits *virtual* memory, and Node.js reserves much more address space than it uses: a
-   * worker process with T task threads needs at least about 1.1 + 0.6·T GB of `h_vmem` before any
-   * task allocates anything (measured with Node 20; below 1 GB Node does not even start). Ask for
-   * that much per worker process on top of what the tasks need.
-   * @defaultValue none
-   */
-  resourceSpec?: string;
+export interface SchedulerOptions {
+  /** Where the status page listens: a port, `':8787'`, `'host:port'`, or `false` for none. */
+  readonly dashboardAddress?: string | number | false;
+  /** TCP port of the scheduler; `0` for any free port. */
+  readonly port?: number;
+  /** Network interface whose IPv4 address the scheduler listens on, e.g. `'ib0'`. */
+  readonly interface?: string;
+  /** Host name or IP address the scheduler listens on; wins over `interface`. */
+  readonly host?: string;
 }
-
-/** Options of PBS Pro / OpenPBS / Torque jobs (`qsub`). */
-export interface PBSJobOptions extends JobQueueOptions {
-  /** The account to charge (`#PBS -A`). @defaultValue none */
-  account?: string;
-  /**
-   * The resource request (`#PBS -l <resourceSpec>`), which replaces the generated
-   * `select=1:ncpus=<cores>:mem=<memory>` (PBS Pro syntax). Torque sites write e.g. `'nodes=1:ppn=8,mem=16gb'`.
-   * @defaultValue `select=1:ncpus=<cores>:mem=<memory>`
-   */
-  resourceSpec?: string;
-}
-
-/** Options of LSF jobs (`bsub`). */
-export interface LSFJobOptions extends JobQueueOptions {
-  /** The project (`#BSUB -P "<project>"`). @defaultValue none */
-  project?: string;
-  /** Overrides the number of slots (`#BSUB -n`), which is otherwise {@link JobQueueOptions.cores}. @defaultValue none */
-  ncpus?: number;
-  /** Overrides the memory limit (`#BSUB -M`), in bytes or as `'16 GB'`; otherwise {@link JobQueueOptions.memory}. @defaultValue none */
-  mem?: string | number;
-  /**
-   * Writes `-M` as a bare number in this unit, for LSF older than 10.1.0.2: set it to your site's
-   * `LSF_UNIT_FOR_LIMITS` (LSF's own default is KB). Without it, `-M` carries an explicit unit
-   * (`-M 8000MB`), which newer LSF reads correctly whatever the site's unit.
-   * @defaultValue none: explicit `MB`
-   */
-  lsfUnits?: LsfUnit;
-}
-
-/** Options of the `local` system, which runs job scripts with bash on this machine (for tests). */
-export type LocalJobOptions = JobQueueOptions;
-
-/** Every option of every system: what option resolution and the config file validate against. */
-export type AnyJobOptions = SLURMJobOptions & SGEJobOptions & PBSJobOptions & LSFJobOptions;
-
-/** The name of any job option. */
-export type JobOptionKey = keyof AnyJobOptions;

@@ -5,88 +5,27 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigurationError } from '../errors/index.js';
-import { jobqueueConfigSection, loadFlotillaConfig, type FlotillaConfig } from '../config/config-file.js';
 import type { BatchSystem } from './batch-system.js';
-import type { AnyJobOptions, JobOptionKey, SystemName } from './options.js';
-import { SYSTEM_NAMES } from './options.js';
-import {
-  ENV_PREFIX,
-  camelToKebab,
-  checkOptionValue,
-  envVariableFor,
-  isJobOptionKey,
-  kebabToCamel,
-  optionKeysFor,
-  unknownOptionMessage,
-  type OptionValue,
-} from './option-schema.js';
-import { parseBytes, parseWalltime, type LsfUnit } from './units.js';
+import { configSectionFor, loadFlotillaConfig, type FlotillaConfig } from './config-sections.js';
+import { readConstructorOptions, readEnvironmentOptions } from './option-layers.js';
+import type { OptionValue } from './option-schema.js';
+import type { JobQueueOptions, SchedulerOptions } from './options.js';
+import type { OptionSource, ResolvedJobOptions, ResolvedSharedOptions } from './resolved-options.js';
+import { parseBytes, parseWalltime } from './units.js';
 
-/** Where a resolved option's value came from. */
-export type OptionSource = 'constructor' | 'config' | 'env' | 'default';
-
-/**
- * Job options after resolution: every value settled, checked and converted to the units the core
- * works in. Built once per cluster by {@link resolveJobOptions}; adapters read it to write directives.
- */
-export interface ResolvedJobOptions {
-  readonly system: SystemName;
-  /** Cores per job. */
-  readonly cores: number;
-  /** Memory per job, in bytes. */
-  readonly memoryBytes: number;
-  /** Worker processes per job. */
-  readonly processes: number;
-  /** Task threads per worker process: `floor(cores / processes)`, at least 1. */
-  readonly threadsPerProcess: number;
-  /** Memory limit of each worker process, in bytes: `floor(memoryBytes / processes)`. */
-  readonly memoryPerProcessBytes: number;
-  readonly jobName: string;
-  /** The cluster name, prefix of worker names. */
-  readonly name: string;
-  readonly queue: string | undefined;
-  readonly account: string | undefined;
-  readonly project: string | undefined;
-  readonly resourceSpec: string | undefined;
-  readonly jobCpu: number | undefined;
-  readonly jobMem: string | undefined;
-  readonly ncpus: number | undefined;
-  /** LSF's `mem` override, in bytes. */
-  readonly memBytes: number | undefined;
-  readonly lsfUnits: LsfUnit | undefined;
-  /** The job's time limit in seconds, or `null` when it has none (`local` without a walltime). */
-  readonly walltimeSeconds: number | null;
-  /** Seconds after which each worker retires gracefully (`walltime − margin`), or `null`. */
-  readonly lifetimeSeconds: number | null;
-  /** Random spread of the lifetime, in seconds, or `null` when there is no lifetime. */
-  readonly lifetimeStaggerSeconds: number | null;
-  readonly jobExtraDirectives: readonly string[];
-  readonly jobDirectivesSkip: readonly string[];
-  readonly jobScriptPrologue: readonly string[];
-  readonly jobScriptEpilogue: readonly string[];
-  readonly workerExtraArgs: readonly string[];
-  /** Absolute path. */
-  readonly logDirectory: string;
-  readonly shebang: string;
-  /** The command that runs Node on compute nodes, as words. */
-  readonly nodeExecutable: readonly string[];
-  readonly interface: string | undefined;
-  readonly host: string | undefined;
-  /** Seconds. */
-  readonly deathTimeout: number;
-  readonly localDirectory: string | undefined;
-  /** Absolute path, when set. */
-  readonly templateFile: string | undefined;
-  /** The directory jobs are submitted from (their working directory on most systems). */
-  readonly cwd: string;
-  /** Where each option that has a value got it from: useful when a setting is not what you expected. */
-  readonly sources: Readonly<Partial<Record<JobOptionKey, OptionSource>>>;
-}
+export type { OptionSource, ResolvedJobOptions } from './resolved-options.js';
 
 /** Where {@link resolveJobOptions} reads the config file and environment, and how it names the caller. */
 export interface ResolveContext {
-  /** The config file's contents. @defaultValue `loadFlotillaConfig({ env })` */
+  /** The config file's contents. @defaultValue `loadFlotillaConfig({ env, systems })` */
   readonly config?: FlotillaConfig;
+  /**
+   * Every batch system the config file and the environment may name (the system being resolved is
+   * added when missing): used to check their sections and variables, and to say which system an
+   * option belongs to. Job-queue clusters pass the built-in adapters.
+   * @defaultValue only the system being resolved
+   */
+  readonly systems?: readonly BatchSystem[];
   /** Environment variables to read. @defaultValue `process.env` */
   readonly env?: NodeJS.ProcessEnv;
   /** Working directory for relative paths and for submission. @defaultValue `process.cwd()` */
@@ -135,22 +74,29 @@ export function processesForCores(cores: number): number {
  * listing the valid ones), a value of the wrong kind, missing `cores`/`memory`, more processes than
  * cores, a lifetime margin not shorter than the walltime, or a bad `FLOTILLA_JOBQUEUE__…` variable.
  */
-export function resolveJobOptions(
-  system: BatchSystem,
-  options: Readonly<Partial<AnyJobOptions>> | Readonly<Record<string, unknown>> = {},
+export function resolveJobOptions<O extends JobQueueOptions>(
+  system: BatchSystem<O>,
+  options: Readonly<O> | Readonly<Record<string, unknown>> = {},
   context: ResolveContext = {},
-): ResolvedJobOptions {
+): ResolvedJobOptions<O> {
+  checkBatchSystem(system, context.constructorName ?? 'resolveJobOptions');
   const env = context.env ?? process.env;
-  const config = context.config ?? loadFlotillaConfig({ env });
+  const systems: readonly BatchSystem[] = [
+    ...(context.systems ?? []).filter((other) => other.name !== system.name),
+    system as unknown as BatchSystem,
+  ];
+  const config = context.config ?? loadFlotillaConfig({ env, systems });
   const cwd = context.cwd ?? process.cwd();
   const constructorName = context.constructorName ?? system.clusterName;
+  const given = options as Readonly<Record<string, unknown>>;
+  const configName = readConfigName(given.configName, constructorName);
   const layers = {
-    constructor: readConstructorOptions(system.name, options as Readonly<Record<string, unknown>>, constructorName, context.otherKeys ?? []),
-    config: jobqueueConfigSection(config, system.name) as Partial<Record<JobOptionKey, OptionValue>>,
-    env: readEnvironmentOptions(system.name, env),
+    constructor: readConstructorOptions(system, systems, given, constructorName, [...(context.otherKeys ?? []), 'configName']),
+    config: configSectionFor(config, system, configName),
+    env: readEnvironmentOptions(system, systems, env),
   };
-  const sources: Partial<Record<JobOptionKey, OptionSource>> = {};
-  const lookup = (key: JobOptionKey): OptionValue => {
+  const sources: Partial<Record<string, OptionSource>> = {};
+  const lookup = (key: string): OptionValue => {
     for (const source of ['constructor', 'config', 'env'] as const) {
       const value = layers[source][key];
       if (value !== undefined) {
@@ -160,14 +106,15 @@ export function resolveJobOptions(
     }
     return undefined;
   };
-  const str = (key: JobOptionKey): string | undefined => lookup(key) as string | undefined;
-  const num = (key: JobOptionKey): number | undefined => lookup(key) as number | undefined;
-  const list = (key: JobOptionKey): readonly string[] => (lookup(key) as readonly string[] | undefined) ?? [];
-  const withDefault = <T>(key: JobOptionKey, value: T | undefined, fallback: T): T => {
+  const str = (key: string): string | undefined => lookup(key) as string | undefined;
+  const num = (key: string): number | undefined => lookup(key) as number | undefined;
+  const list = (key: string): readonly string[] => (lookup(key) as readonly string[] | undefined) ?? [];
+  const withDefault = <T>(key: string, value: T | undefined, fallback: T): T => {
     if (value !== undefined) return value;
     sources[key] = 'default';
     return fallback;
   };
+  const section = configName ?? system.name;
 
   const coresValue = num('cores');
   const memoryValue = lookup('memory') as string | number | undefined;
@@ -177,7 +124,7 @@ export function resolveJobOptions(
       `${constructorName} needs to know how many cores and how much memory each job gets; ${missing.join(' and ')} ` +
         `${missing.length > 1 ? 'are' : 'is'} not set. For example:\n` +
         `  new ${constructorName}({ cores: ${coresValue ?? 8}, memory: '${memoryValue ?? '24 GB'}' })\n` +
-        `or set them in the \`${system.name}\` section of ${config.path ?? 'the config file (~/.config/flotilla/jobqueue.yaml)'}.`,
+        `or set them in the \`${section}\` section of ${config.path ?? 'the config file (~/.config/flotilla/jobqueue.yaml)'}.`,
     );
   }
   const cores = coresValue;
@@ -212,10 +159,19 @@ export function resolveJobOptions(
   }
   const templateFile = str('templateFile');
   const nodeExecutable = withDefault<string | readonly string[]>('nodeExecutable', lookup('nodeExecutable') as string | readonly string[] | undefined, process.execPath);
-  const mem = lookup('mem') as string | number | undefined;
+  const workerCommand = lookup('workerCommand') as string | readonly string[] | undefined;
+  const scheduler = (lookup('schedulerOptions') as SchedulerOptions | undefined) ?? {};
+  const systemValues: Record<string, OptionValue> = {};
+  for (const key of Object.keys(system.options)) {
+    const value = lookup(key);
+    // Bytes are checked for their text here, so a bad value fails at construction, not at submission.
+    if (value !== undefined && system.options[key as keyof typeof system.options].kind === 'bytes') parseBytes(value as string | number, key);
+    systemValues[key] = value;
+  }
 
-  return {
+  const shared: ResolvedSharedOptions = {
     system: system.name,
+    configSection: section,
     cores,
     memoryBytes,
     processes,
@@ -224,14 +180,6 @@ export function resolveJobOptions(
     jobName: withDefault('jobName', str('jobName'), DEFAULT_JOB_NAME),
     name: withDefault('name', str('name'), system.clusterName),
     queue: str('queue'),
-    account: str('account'),
-    project: str('project'),
-    resourceSpec: str('resourceSpec'),
-    jobCpu: num('jobCpu'),
-    jobMem: str('jobMem'),
-    ncpus: num('ncpus'),
-    memBytes: mem === undefined ? undefined : parseBytes(mem, 'mem'),
-    lsfUnits: lookup('lsfUnits') as LsfUnit | undefined,
     walltimeSeconds,
     ...lifetime,
     jobExtraDirectives: list('jobExtraDirectives'),
@@ -240,16 +188,62 @@ export function resolveJobOptions(
     jobScriptEpilogue: list('jobScriptEpilogue'),
     workerExtraArgs: list('workerExtraArgs'),
     logDirectory,
-    shebang: withDefault('shebang', str('shebang'), DEFAULT_SHEBANG),
+    shebang: withDefault('shebang', str('shebang'), system.defaultShebang ?? DEFAULT_SHEBANG),
     nodeExecutable: typeof nodeExecutable === 'string' ? [nodeExecutable] : [...nodeExecutable],
+    workerCommand: typeof workerCommand === 'string' || workerCommand === undefined ? workerCommand : [...workerCommand],
     interface: str('interface'),
     host: str('host'),
+    schedulerInterface: scheduler.interface ?? str('schedulerInterface') ?? str('interface'),
+    schedulerHost: scheduler.host ?? str('host'),
+    schedulerPort: scheduler.port ?? num('schedulerPort') ?? 0,
+    schedulerDashboardAddress: scheduler.dashboardAddress,
+    workerInterface: str('workerInterface') ?? str('interface'),
+    workerRestarts: num('workerRestarts'),
     deathTimeout: withDefault('deathTimeout', num('deathTimeout'), DEFAULT_DEATH_TIMEOUT_SECONDS),
     localDirectory: str('localDirectory'),
     templateFile: templateFile === undefined ? undefined : isAbsolute(templateFile) ? templateFile : resolve(cwd, templateFile),
     cwd,
     sources,
   };
+  // The system's own values sit beside the shared ones; each adapter's options type says which they are.
+  // (Checked against the adapter's schema above; the cast is where the schema meets its types.)
+  return { ...systemValues, ...shared } as unknown as ResolvedJobOptions<O>;
+}
+
+/**
+ * Checks that `system` is a batch system adapter, so that a cluster or resolver given none (or given
+ * its options in the adapter's place) says so instead of failing on a missing property.
+ * @throws ConfigurationError naming the caller and what it lacks.
+ */
+export function checkBatchSystem(system: unknown, caller: string): void {
+  const candidate = system as Partial<BatchSystem> | undefined;
+  const ok =
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.name === 'string' &&
+    typeof candidate.directives === 'function' &&
+    typeof candidate.submitCommand === 'function' &&
+    typeof candidate.options === 'object';
+  if (ok) return;
+  const got =
+    candidate === undefined
+      ? 'nothing'
+      : typeof candidate === 'object' && candidate !== null && !('submitCommand' in candidate)
+        ? `an object without submitCommand (${JSON.stringify(Object.keys(candidate).slice(0, 6))}), perhaps the job options`
+        : `${typeof candidate} ${String(candidate)}`;
+  throw new ConfigurationError(
+    `${caller} has no batch system: it needs a batch-system adapter (such as \`slurm\` from cluster-adapters) and got ${got}. ` +
+      `Use a cluster class of one system, e.g. new SLURMCluster({ cores: 8, memory: '16 GB' }), or ` +
+      `new JobQueueCluster(slurm, { cores: 8, memory: '16 GB' }), or make your own with clusterClass(adapter).`,
+  );
+}
+
+function readConfigName(value: unknown, constructorName: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string' && value !== '') return value;
+  throw new ConfigurationError(
+    `new ${constructorName}(…): configName must be the name of a config file section, e.g. 'gpu-nodes', got ${JSON.stringify(value)}.`,
+  );
 }
 
 /**
@@ -278,52 +272,4 @@ export function workerLifetime(
     );
   }
   return { lifetimeSeconds: Math.floor(walltimeSeconds - margin), lifetimeStaggerSeconds: Math.floor(stagger) };
-}
-
-function readConstructorOptions(
-  system: SystemName,
-  options: Readonly<Record<string, unknown>>,
-  constructorName: string,
-  otherKeys: readonly string[],
-): Partial<Record<JobOptionKey, OptionValue>> {
-  const valid = new Set<string>(optionKeysFor(system));
-  const result: Partial<Record<JobOptionKey, OptionValue>> = {};
-  const origin = { description: `new ${constructorName}(…)`, isText: false };
-  for (const [key, value] of Object.entries(options)) {
-    if (otherKeys.includes(key)) continue;
-    if (!valid.has(key) || !isJobOptionKey(key)) {
-      throw new ConfigurationError(unknownOptionMessage(key, system, `new ${constructorName}(…)`, (k) => k, otherKeys));
-    }
-    if (value === undefined || value === null) continue;
-    result[key] = checkOptionValue(key, value, origin);
-  }
-  return result;
-}
-
-/** Reads `FLOTILLA_JOBQUEUE__<SYSTEM>__<KEY>` variables for `system`, refusing misspelt ones for any system. */
-function readEnvironmentOptions(system: SystemName, env: NodeJS.ProcessEnv): Partial<Record<JobOptionKey, OptionValue>> {
-  const result: Partial<Record<JobOptionKey, OptionValue>> = {};
-  for (const [variable, value] of Object.entries(env)) {
-    if (!variable.startsWith(ENV_PREFIX) || value === undefined) continue;
-    const match = /^([A-Z]+)__([A-Z0-9_]+)$/.exec(variable.slice(ENV_PREFIX.length));
-    const variableSystem = SYSTEM_NAMES.find((name) => name.toUpperCase() === match?.[1]);
-    if (!match || variableSystem === undefined) {
-      throw new ConfigurationError(
-        `Environment variable ${variable} does not name a batch system and an option. Write it as ` +
-          `${ENV_PREFIX}<SYSTEM>__<OPTION>, SYSTEM one of ${SYSTEM_NAMES.map((s) => s.toUpperCase()).join(', ')}, ` +
-          `e.g. ${envVariableFor('slurm', 'walltime')}=01:00:00.`,
-      );
-    }
-    if (variableSystem !== system) continue; // checked when that system's options are resolved
-    const kebab = (match[2] ?? '').toLowerCase().replace(/_/g, '-');
-    const key = kebabToCamel(kebab);
-    if (!isJobOptionKey(key) || !optionKeysFor(system).includes(key)) {
-      const spellAsEnv = (camel: string): string => camelToKebab(camel).replace(/-/g, '_').toUpperCase();
-      throw new ConfigurationError(
-        unknownOptionMessage(match[2] ?? '', system, `Environment variable ${variable}`, spellAsEnv),
-      );
-    }
-    result[key] = checkOptionValue(key, value, { description: `environment variable ${variable}`, isText: true });
-  }
-  return result;
 }

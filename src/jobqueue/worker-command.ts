@@ -5,7 +5,8 @@
 import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatchSystem } from './batch-system.js';
-import type { ResolvedJobOptions } from './resolve-options.js';
+import type { JobQueueOptions } from './options.js';
+import type { ResolvedJobOptions } from './resolved-options.js';
 import { shellCommand } from './shell-quote.js';
 
 /** Per-job values of the worker command that the cluster decides. */
@@ -40,13 +41,13 @@ export function workerCliPath(moduleUrl: string = import.meta.url): string {
 /**
  * The worker command line, quoted for bash (`$NAME` references expand in the job, everything else is
  * literal):
- * `<node> <cli> <scheduler> --name <name> --nthreads <T> --memory-limit <bytes> --nworkers <P>
+ * `[workerCommand…] <node> <cli> <scheduler> --name <name> --nthreads <T> --memory-limit <bytes> --nworkers <P>
  *  --death-timeout <s> [--local-directory D] [--lifetime S --lifetime-stagger S] --job-id "$<JOB_ID>"
- *  [--security-file F] [workerExtraArgs…]`.
+ *  [--interface I] [--restarts N] [--security-file F] [workerExtraArgs…]`.
  */
-export function buildWorkerCommand(
-  system: BatchSystem,
-  job: ResolvedJobOptions,
+export function buildWorkerCommand<O extends JobQueueOptions>(
+  system: BatchSystem<O>,
+  job: ResolvedJobOptions<O>,
   parameters: WorkerCommandParameters,
 ): string {
   const jobIdReference = `$${system.jobIdVariable}`;
@@ -70,7 +71,13 @@ export function buildWorkerCommand(
     words.push('--lifetime', String(job.lifetimeSeconds), '--lifetime-stagger', String(job.lifetimeStaggerSeconds ?? 0));
   }
   words.push('--job-id', jobIdReference);
+  if (job.workerInterface !== undefined) words.push('--interface', job.workerInterface);
+  if (job.workerRestarts !== undefined) words.push('--restarts', String(job.workerRestarts));
   if (parameters.securityFile !== undefined) words.push('--security-file', parameters.securityFile);
   words.push(...job.workerExtraArgs);
-  return shellCommand(words);
+  const command = shellCommand(words);
+  if (job.workerCommand === undefined) return command;
+  // A string wrapper is shell text, written as it is; a list is quoted word by word.
+  const wrapper = typeof job.workerCommand === 'string' ? job.workerCommand.trim() : shellCommand(job.workerCommand);
+  return `${wrapper} ${command}`;
 }

@@ -99,7 +99,17 @@ export type ClientToScheduler =
   | { op: 'info'; id: number }
   | { op: 'task-stream'; id: number; since: number }
   | { op: 'heartbeat' }
-  | { op: 'goodbye' };
+  | { op: 'goodbye' }
+  /** Keep computing these keys after this client lets go of them (fireAndForget). */
+  | { op: 'fire-and-forget'; keys: TaskKey[] }
+  /** Cancel every task of every client, restart every worker's task threads and drop its data. */
+  | { op: 'restart'; id: number; timeoutMs: number }
+  /** Retire these workers gracefully (results copied elsewhere first); close them unless `closeWorkers` is false. */
+  | { op: 'retire-workers'; id: number; workers: string[]; closeWorkers: boolean }
+  /** Copy each key onto `n` workers (default: all, or all of `workers`), dropping copies beyond `n`. */
+  | { op: 'replicate'; id: number; keys: TaskKey[]; n?: number; workers?: string[] }
+  /** Move results so each worker holds about the same bytes (only `keys`, on `workers`, when given). */
+  | { op: 'rebalance'; id: number; keys?: TaskKey[]; workers?: string[] };
 
 /** One task run (see `client.getTaskStream`). Times in milliseconds since the epoch. */
 export interface TaskRunRecord {
@@ -143,6 +153,8 @@ export type SchedulerToClient =
   | { op: 'task-stream-reply'; id: number; runs: TaskRunRecord[] }
   | { op: 'worker-logs-reply'; id: number; logs: Record<string, string[]> }
   | { op: 'workers-changed'; count: number }
+  /** The answer to restart, retire-workers, replicate and rebalance: the workers (or keys) acted on. */
+  | { op: 'control-reply'; id: number; done: string[]; error?: WireError }
   | { op: 'error'; error: WireError };
 
 // ---------------------------------------------------------------- worker → scheduler
@@ -187,7 +199,11 @@ export type WorkerToScheduler =
   | { op: 'upload-done'; id: number; error?: WireError }
   | { op: 'unregister'; reason: string }
   /** The worker wants to leave (its lifetime is up): move its results elsewhere, then close it. */
-  | { op: 'retire-me'; reason: string };
+  | { op: 'retire-me'; reason: string }
+  /** These running tasks gave up their thread (secede): they no longer count against its threads. */
+  | { op: 'long-running'; keys: TaskKey[] }
+  /** The worker dropped every task and result and replaced its task threads (answer to `restart`). */
+  | { op: 'restarted'; id: number };
 
 // ---------------------------------------------------------------- scheduler → worker
 export interface ComputeOrder {
@@ -201,6 +217,8 @@ export interface ComputeOrder {
 
 export type SchedulerToWorker =
   | { op: 'registered'; workerId: string; schedulerId: string; heartbeatMs: number }
+  /** `retry`: the name belongs to a live worker, which may be this one's dead predecessor not yet noticed. */
+  | { op: 'register-refused'; reason: string; retry: boolean }
   | { op: 'functions'; fns: FunctionSource[] }
   | { op: 'compute'; tasks: ComputeOrder[] }
   | { op: 'cancel-compute'; keys: TaskKey[] }
@@ -214,6 +232,8 @@ export type SchedulerToWorker =
   /** Copy these results from a retiring worker's data service, then answer with `data-stored`. */
   | { op: 'fetch-data'; id: number; keys: TaskKey[]; from: string }
   | { op: 'upload-file'; id: number; name: string; data: OutOfBand }
+  /** Drop every task and result and replace every task thread (client.restart), then answer `restarted`. */
+  | { op: 'restart'; id: number }
   | { op: 'heartbeat-ack' }
   | { op: 'unknown-worker' }
   | { op: 'close'; reason: string };
@@ -222,13 +242,8 @@ export type SchedulerToWorker =
 export type PeerRequest = { op: 'get-data'; id: number; keys: TaskKey[] };
 export type PeerReply = { op: 'data'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] };
 
-export type AnyMessage =
-  | ClientToScheduler
-  | SchedulerToClient
-  | WorkerToScheduler
-  | SchedulerToWorker
-  | PeerRequest
-  | PeerReply;
+/** Everything the scheduler's socket sends: to clients and to workers. */
+export type SchedulerMessage = SchedulerToClient | SchedulerToWorker;
 
 /** A table of handlers, one per `op` of a message union: a new message without a handler does not compile. */
 export type HandlerTable<M extends { op: string }, R = void> = {

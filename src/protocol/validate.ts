@@ -1,154 +1,207 @@
 /**
- * Validation at the boundary: every decoded message is checked for a known `op` and the types of its
- * required fields. A bad message is dropped (the caller logs the ProtocolError); the rest of the batch
- * is still served. Past this point the code trusts the types.
+ * Validation at the boundary: every decoded message is checked in full (a known `op`, and the type of
+ * every field down to nested ones) before anything acts on it. A bad message is dropped whole, so it
+ * changes no state (the caller logs the ProtocolError, or answers it); the rest of the batch is still
+ * served. Past this point the code trusts the types.
+ *
+ * Each direction's schema `satisfies` `MessageSchemas` of its union in `messages.ts`: a message or a
+ * field added to a union without its check here does not compile.
  */
 import { ProtocolError } from '../errors/index.js';
-import { OutOfBand } from './out-of-band.js';
+import type {
+  ClientToScheduler, ComputeOrder, DepLocation, FinishedItem, FunctionSource, PeerReply, PeerRequest, Restrictions,
+  SchedulerToClient, SchedulerToWorker, TaskFinishedReport, TaskRunRecord, TaskSpec, WireError, WireValue,
+  WorkerRegistration, WorkerSummary, WorkerToScheduler,
+} from './messages.js';
+import {
+  anything, arr, bool, bytes, checkFields, isPlainObject, num, obj, oneOf, oob, opt, prototypeKeyOf, rec, str, type Field, type ShapeOf,
+} from './schema.js';
 
-type FieldType = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'oob' | 'wire-value' | 'any';
-/** Field name → type; a trailing '?' on the name marks an optional field. */
-export type MessageSchema = Record<string, Record<string, FieldType>>;
+/** For every `op` of a message union, a schema of that message's other fields. */
+export type MessageSchemas<M extends { op: string }> = { [K in M['op']]: ShapeOf<Omit<Extract<M, { op: K }>, 'op'>> };
 
-function isWireValue(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as { body?: unknown; frames?: unknown };
-  return v.body instanceof Uint8Array && Array.isArray(v.frames) && v.frames.every((f) => f instanceof OutOfBand);
-}
-
-function hasType(value: unknown, type: FieldType): boolean {
-  switch (type) {
-    case 'string': return typeof value === 'string';
-    case 'number': return typeof value === 'number';
-    case 'boolean': return typeof value === 'boolean';
-    case 'array': return Array.isArray(value);
-    case 'object': return typeof value === 'object' && value !== null && !Array.isArray(value);
-    case 'oob': return value instanceof OutOfBand;
-    case 'wire-value': return isWireValue(value);
-    case 'any': return true;
+/** A problem found in one message: `kind` groups like problems for summarised warnings. */
+export class MessageProblem extends ProtocolError {
+  constructor(message: string, readonly kind: string) {
+    super(message);
   }
 }
 
+// ---------------------------------------------------------------- shared shapes
+const keys = arr(str);
+const wireValue: Field<WireValue> = obj<WireValue>({ body: bytes, frames: arr(oob) });
+const wireError: Field<WireError> = obj<WireError>({
+  name: str, message: str, stack: opt(str), code: opt(str), key: opt(str), fields: opt(rec(anything)),
+});
+const numbers = rec(num);
+const restrictions = obj<Restrictions>({ workers: opt(keys), allowOtherWorkers: opt(bool), resources: opt(numbers) });
+const taskSpec = obj<TaskSpec>({
+  key: str, fn: str, args: wireValue, deps: keys, priority: num, retries: num, group: str, restrictions: opt(restrictions),
+});
+const functionSource = obj<FunctionSource>({ hash: str, name: str, source: str });
+const finishedItem = obj<FinishedItem>({ key: str, nbytes: num, value: opt(wireValue) });
+const workerSummary = obj<WorkerSummary>({
+  id: str, name: str, host: str, address: str, nthreads: num, memoryLimit: num, memory: num, running: num, queued: num,
+  jobId: opt(str), pid: num, resources: numbers,
+});
+const taskRun = obj<TaskRunRecord>({
+  key: str, group: str, worker: str, thread: num, start: num, stop: num, status: oneOf('memory', 'erred'), nbytes: num, transfer: num,
+});
+const registration = obj<WorkerRegistration>({
+  name: str, host: str, address: str, nthreads: num, memoryLimit: num, resources: numbers, pid: num, jobId: opt(str), localDirectory: str,
+});
+const finishedReport = obj<TaskFinishedReport>({
+  key: str, nbytes: num, duration: num, start: num, thread: num, transfer: num, value: opt(wireValue),
+});
+const depLocation = obj<DepLocation>({ key: str, holders: keys, local: bool });
+const computeOrder = obj<ComputeOrder>({
+  key: str, fn: str, args: wireValue, deps: arr(depLocation), priority: num, resources: opt(numbers),
+});
+const values = rec(wireValue);
+
+// ---------------------------------------------------------------- one schema per direction
+export const clientToSchedulerSchema = {
+  hello: { clientId: str, version: str },
+  functions: { fns: arr(functionSource) },
+  submit: { tasks: arr(taskSpec) },
+  release: { keys },
+  retry: { keys },
+  cancel: { keys, force: opt(bool) },
+  'who-has': { id: num, keys },
+  'gather-proxy': { id: num, keys },
+  run: { id: num, fn: str, args: wireValue, workers: opt(keys), timeoutMs: num },
+  'register-setup': { id: num, name: str, fn: str, args: wireValue, timeoutMs: num },
+  'unregister-setup': { id: num, name: str },
+  'worker-logs': { id: num, tail: num, workers: opt(keys) },
+  scatter: { id: num, keys, values: arr(wireValue), broadcast: bool, workers: opt(keys) },
+  'upload-file': { id: num, name: str, data: oob },
+  info: { id: num },
+  'task-stream': { id: num, since: num },
+  heartbeat: {},
+  goodbye: {},
+  'fire-and-forget': { keys },
+  restart: { id: num, timeoutMs: num },
+  'retire-workers': { id: num, workers: keys, closeWorkers: bool },
+  replicate: { id: num, keys, n: opt(num), workers: opt(keys) },
+  rebalance: { id: num, keys: opt(keys), workers: opt(keys) },
+} satisfies MessageSchemas<ClientToScheduler>;
+
+export const workerToSchedulerSchema = {
+  register: { worker: registration },
+  heartbeat: { executing: keys, memory: num, queued: num },
+  'task-finished': { reports: arr(finishedReport) },
+  'task-erred': { key: str, error: wireError, duration: num, start: num, thread: num },
+  started: { keys },
+  'missing-data': { key: str, missing: keys },
+  'data-stored': { id: num, keys, nbytes: arr(num) },
+  'run-result': { id: num, value: opt(wireValue), error: opt(wireError) },
+  logs: { id: num, lines: arr(str) },
+  'data-reply': { id: num, values, missing: keys },
+  'upload-done': { id: num, error: opt(wireError) },
+  unregister: { reason: str },
+  'retire-me': { reason: str },
+  'long-running': { keys },
+  restarted: { id: num },
+} satisfies MessageSchemas<WorkerToScheduler>;
+
+export const schedulerToClientSchema = {
+  welcome: { schedulerId: str, workers: num, dashboardLink: opt(str) },
+  'task-finished': { items: arr(finishedItem) },
+  'task-erred': { key: str, error: wireError },
+  'task-cancelled': { key: str, reason: str },
+  'task-lost': { key: str, reason: str },
+  'task-retried': { keys },
+  'no-worker': { key: str, reason: str },
+  'who-has-reply': { id: num, holders: rec(keys) },
+  'gather-reply': { id: num, values, missing: keys },
+  'run-reply': { id: num, results: values, errors: rec(wireError) },
+  'scatter-reply': { id: num, error: opt(wireError) },
+  'upload-reply': { id: num, workers: keys, errors: rec(wireError) },
+  'info-reply': { id: num, workers: arr(workerSummary), tasks: numbers },
+  'task-stream-reply': { id: num, runs: arr(taskRun) },
+  'worker-logs-reply': { id: num, logs: rec(arr(str)) },
+  'workers-changed': { count: num },
+  'control-reply': { id: num, done: keys, error: opt(wireError) },
+  error: { error: wireError },
+} satisfies MessageSchemas<SchedulerToClient>;
+
+export const schedulerToWorkerSchema = {
+  registered: { workerId: str, schedulerId: str, heartbeatMs: num },
+  'register-refused': { reason: str, retry: bool },
+  functions: { fns: arr(functionSource) },
+  compute: { tasks: arr(computeOrder) },
+  'cancel-compute': { keys },
+  'free-keys': { keys },
+  'store-data': { id: num, keys, values: arr(wireValue) },
+  'get-data': { id: num, keys },
+  run: { id: num, fn: str, args: wireValue, timeoutMs: num },
+  setup: { id: num, name: str, fn: str, args: wireValue },
+  'remove-setup': { name: str },
+  'get-logs': { id: num, tail: num },
+  'fetch-data': { id: num, keys, from: str },
+  'upload-file': { id: num, name: str, data: oob },
+  restart: { id: num },
+  'heartbeat-ack': {},
+  'unknown-worker': {},
+  close: { reason: str },
+} satisfies MessageSchemas<SchedulerToWorker>;
+
+export const peerRequestSchema = { 'get-data': { id: num, keys } } satisfies MessageSchemas<PeerRequest>;
+export const peerReplySchema = { data: { id: num, values, missing: keys } } satisfies MessageSchemas<PeerReply>;
+
+// ---------------------------------------------------------------- checking a batch
+type AnySchemas = Record<string, Record<string, Field<unknown>>>;
+type Compiled = Map<string, ReadonlyArray<readonly [string, Field<unknown>]>>;
+const compiled = new WeakMap<object, Compiled>();
+
+/** The schema as a Map: an `op` such as `__proto__` or `toString` finds nothing, not Object.prototype. */
+function compile(schema: object): Compiled {
+  let table = compiled.get(schema);
+  if (!table) {
+    table = new Map(Object.entries(schema as AnySchemas).map(([op, fields]) => [op, Object.entries(fields)] as const));
+    compiled.set(schema, table);
+  }
+  return table;
+}
+
 /**
- * Splits a decoded batch into valid messages and errors.
+ * Splits a decoded batch into valid messages and problems.
  * @param peer Named in the errors, so a log line says who sent the bad message.
  */
 export function validateBatch<M extends { op: string }>(
   raw: unknown,
-  schema: MessageSchema,
+  schema: MessageSchemas<M>,
   peer: string,
-): { messages: M[]; errors: ProtocolError[] } {
-  const errors: ProtocolError[] = [];
+): { messages: M[]; errors: MessageProblem[] } {
+  const errors: MessageProblem[] = [];
   if (!Array.isArray(raw)) {
-    return { messages: [], errors: [new ProtocolError(`dropped a message from ${peer}: the body is not a batch (array) of messages`)] };
+    return { messages: [], errors: [new MessageProblem(`dropped a message from ${peer}: the body is not a batch (array) of messages`, 'not a batch')] };
   }
+  const table = compile(schema);
   const messages: M[] = [];
   for (const item of raw) {
-    const problem = checkMessage(item, schema);
-    if (problem) errors.push(new ProtocolError(`dropped a message from ${peer}: ${problem}`));
+    const problem = checkMessage(item, table);
+    if (problem) errors.push(new MessageProblem(`dropped a message from ${peer}: ${problem.text}`, problem.kind));
     else messages.push(item as M);
   }
   return { messages, errors };
 }
 
-function checkMessage(item: unknown, schema: MessageSchema): string | undefined {
-  if (typeof item !== 'object' || item === null) return 'a message is not an object';
-  const op = (item as { op?: unknown }).op;
-  if (typeof op !== 'string') return 'a message has no string field `op`';
-  const fields = schema[op];
-  if (!fields) return `unknown op ${JSON.stringify(op).slice(0, 60)}`;
-  for (const [spec, type] of Object.entries(fields)) {
-    const optional = spec.endsWith('?');
-    const name = optional ? spec.slice(0, -1) : spec;
-    const value = (item as Record<string, unknown>)[name];
-    if (value === undefined && optional) continue;
-    if (!hasType(value, type)) return `field \`${name}\` of op \`${op}\` should be ${type}, got ${value === null ? 'null' : typeof value}`;
-  }
-  return undefined;
+/** Checks one message against a schema table; the problem, or undefined when it is valid. */
+export function checkMessage(item: unknown, table: Compiled): { text: string; kind: string } | undefined {
+  if (!isPlainObject(item)) return { text: 'a message is not an object', kind: 'not an object' };
+  const op = item.op;
+  if (typeof op !== 'string') return { text: 'a message has no string field `op`', kind: 'no op' };
+  const fields = table.get(op);
+  if (!fields) return { text: `unknown op ${JSON.stringify(op).slice(0, 60)}`, kind: 'unknown op' };
+  const key = prototypeKeyOf(item);
+  if (key !== undefined) return { text: `op \`${op}\` has the forbidden key ${JSON.stringify(key)}`, kind: `bad ${op}` };
+  const problem = checkFields(item, fields);
+  if (!problem) return undefined;
+  return { text: `op \`${op}\`: field ${problem.slice(1)}`, kind: `bad ${op}` };
 }
 
-export const clientToSchedulerSchema: MessageSchema = {
-  hello: { clientId: 'string', version: 'string' },
-  functions: { fns: 'array' },
-  submit: { tasks: 'array' },
-  release: { keys: 'array' },
-  cancel: { keys: 'array', 'force?': 'boolean' },
-  retry: { keys: 'array' },
-  'who-has': { id: 'number', keys: 'array' },
-  'gather-proxy': { id: 'number', keys: 'array' },
-  run: { id: 'number', fn: 'string', args: 'wire-value', 'workers?': 'array', timeoutMs: 'number' },
-  'register-setup': { id: 'number', name: 'string', fn: 'string', args: 'wire-value', timeoutMs: 'number' },
-  'unregister-setup': { id: 'number', name: 'string' },
-  'worker-logs': { id: 'number', tail: 'number', 'workers?': 'array' },
-  scatter: { id: 'number', keys: 'array', values: 'array', broadcast: 'boolean', 'workers?': 'array' },
-  'upload-file': { id: 'number', name: 'string', data: 'oob' },
-  info: { id: 'number' },
-  'task-stream': { id: 'number', since: 'number' },
-  heartbeat: {},
-  goodbye: {},
-};
-
-export const workerToSchedulerSchema: MessageSchema = {
-  register: { worker: 'object' },
-  heartbeat: { executing: 'array', memory: 'number', queued: 'number' },
-  'task-finished': { reports: 'array' },
-  'task-erred': { key: 'string', error: 'object', duration: 'number', start: 'number', thread: 'number' },
-  started: { keys: 'array' },
-  'missing-data': { key: 'string', missing: 'array' },
-  'data-stored': { id: 'number', keys: 'array', nbytes: 'array' },
-  'run-result': { id: 'number', 'value?': 'wire-value', 'error?': 'object' },
-  logs: { id: 'number', lines: 'array' },
-  'data-reply': { id: 'number', values: 'object', missing: 'array' },
-  'upload-done': { id: 'number', 'error?': 'object' },
-  unregister: { reason: 'string' },
-  'retire-me': { reason: 'string' },
-};
-
-/** The scheduler's ROUTER serves clients and workers; a peer's first message says which it is. */
-export const schedulerInboundSchema: MessageSchema = { ...clientToSchedulerSchema, ...workerToSchedulerSchema,
-  // ops present in both directions with different shapes are told apart by the peer's role, so the
-  // merged table only needs the union of field requirements.
-  heartbeat: {},
-};
-
-export const schedulerToClientSchema: MessageSchema = {
-  welcome: { schedulerId: 'string', workers: 'number', 'dashboardLink?': 'string' },
-  'task-finished': { items: 'array' },
-  'task-erred': { key: 'string', error: 'object' },
-  'task-cancelled': { key: 'string', reason: 'string' },
-  'task-lost': { key: 'string', reason: 'string' },
-  'task-retried': { keys: 'array' },
-  'no-worker': { key: 'string', reason: 'string' },
-  'who-has-reply': { id: 'number', holders: 'object' },
-  'gather-reply': { id: 'number', values: 'object', missing: 'array' },
-  'run-reply': { id: 'number', results: 'object', errors: 'object' },
-  'scatter-reply': { id: 'number', 'error?': 'object' },
-  'upload-reply': { id: 'number', workers: 'array', errors: 'object' },
-  'info-reply': { id: 'number', workers: 'array', tasks: 'object' },
-  'task-stream-reply': { id: 'number', runs: 'array' },
-  'worker-logs-reply': { id: 'number', logs: 'object' },
-  'workers-changed': { count: 'number' },
-  error: { error: 'object' },
-};
-
-export const schedulerToWorkerSchema: MessageSchema = {
-  registered: { workerId: 'string', schedulerId: 'string', heartbeatMs: 'number' },
-  functions: { fns: 'array' },
-  compute: { tasks: 'array' },
-  'cancel-compute': { keys: 'array' },
-  'free-keys': { keys: 'array' },
-  'store-data': { id: 'number', keys: 'array', values: 'array' },
-  'get-data': { id: 'number', keys: 'array' },
-  run: { id: 'number', fn: 'string', args: 'wire-value', timeoutMs: 'number' },
-  setup: { id: 'number', name: 'string', fn: 'string', args: 'wire-value' },
-  'remove-setup': { name: 'string' },
-  'get-logs': { id: 'number', tail: 'number' },
-  'fetch-data': { id: 'number', keys: 'array', from: 'string' },
-  'upload-file': { id: 'number', name: 'string', data: 'oob' },
-  'heartbeat-ack': {},
-  'unknown-worker': {},
-  close: { reason: 'string' },
-};
-
-export const peerRequestSchema: MessageSchema = { 'get-data': { id: 'number', keys: 'array' } };
-export const peerReplySchema: MessageSchema = { data: { id: 'number', values: 'object', missing: 'array' } };
+/** The table `validateBatch` uses for a schema, for callers that check messages one by one. */
+export function schemaTable(schema: object): Compiled {
+  return compile(schema);
+}

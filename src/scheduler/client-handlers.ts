@@ -4,7 +4,7 @@
  * server because the table is protocol, while the server is the socket and the timers around it.
  */
 import { FlotillaError } from '../errors/index.js';
-import type { ClientToScheduler, HandlerTable } from '../protocol/messages.js';
+import type { ClientToScheduler, HandlerTable, WireError } from '../protocol/messages.js';
 import { toWireError } from '../protocol/wire-error.js';
 import type { ServerInternals } from './server.js';
 import type { ClientRecord } from './state/types.js';
@@ -28,7 +28,7 @@ export function clientHandlers(core: ServerInternals, client: ClientRecord): Han
     'unregister-setup': (m) => {
       const existed = server.setups.delete(m.name);
       for (const worker of requests.targets(undefined)) core.send(worker.peer, { op: 'remove-setup', name: m.name });
-      const errors = existed ? {} : { scheduler: toWireError(new FlotillaError(`no worker setup is registered under the name ${JSON.stringify(m.name)}`)) };
+      const errors: Record<string, WireError> = existed ? {} : { scheduler: toWireError(new FlotillaError(`no worker setup is registered under the name ${JSON.stringify(m.name)}`)) };
       core.send(client.peer, { op: 'run-reply', id: m.id, results: {}, errors });
     },
     'worker-logs': (m) => requests.collectLogs(client, m.id, m.tail, m.workers),
@@ -43,5 +43,10 @@ export function clientHandlers(core: ServerInternals, client: ClientRecord): Han
     },
     heartbeat: () => {},
     goodbye: () => server.state.removeClient(client.peer),
+    'fire-and-forget': (m) => server.holders.fireAndForget(m.keys),
+    restart: (m) => core.control.restart(core, client, m),
+    'retire-workers': (m) => void core.control.retire(core, client, m),
+    replicate: (m) => void core.control.replicate(core, client, m),
+    rebalance: (m) => void core.control.rebalance(core, client, m),
   };
 }

@@ -1,3 +1,4 @@
+import type { WireLimits } from '../transport/limits.js';
 import type { CurveCredentials } from '../transport/security.js';
 
 /** Options of a scheduler server. */
@@ -23,4 +24,6 @@ export interface SchedulerOptions {
   validate?: boolean;
   /** CURVE credentials: when given, only peers holding them can connect. */
   security?: CurveCredentials;
+  /** What one peer may make the scheduler hold at the wire (largest frame, reassembly bytes and time); see `WireLimits`. */
+  limits?: Partial<WireLimits>;
 }

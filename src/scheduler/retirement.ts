@@ -6,14 +6,19 @@
 import type { ServerInternals } from './server.js';
 import type { WorkerRecord } from './state/types.js';
 
-/** Retires the running workers among `names` together; resolves when they are gone. */
-export async function retireWorkers(core: ServerInternals, names: string[], reason: string): Promise<void> {
+/**
+ * Retires the running workers among `names` together; resolves with the ids of those retired when they
+ * are gone. With `close` false they stay connected, holding copies only and taking no task, until
+ * something else closes them (Dask's `close_workers=False`).
+ */
+export async function retireWorkers(core: ServerInternals, names: string[], reason: string, close = true): Promise<string[]> {
   const state = core.server.state;
   const leaving = names.map((name) => state.workerByName(name)).filter((w): w is WorkerRecord => w?.status === 'running');
   // All of them stop taking work first, so none receives the results of another that is leaving too.
   for (const worker of leaving) state.beginRetire(worker);
   core.flush();
-  await Promise.all(leaving.map((worker) => handOffAndClose(core, worker, reason)));
+  await Promise.all(leaving.map((worker) => handOffAndClose(core, worker, reason, close)));
+  return leaving.map((worker) => worker.id);
 }
 
 /** Retires one worker (it asked to leave); nothing happens unless it is running. */
@@ -24,7 +29,7 @@ export async function retireWorker(core: ServerInternals, worker: WorkerRecord, 
   await handOffAndClose(core, worker, reason);
 }
 
-async function handOffAndClose(core: ServerInternals, worker: WorkerRecord, reason: string): Promise<void> {
+async function handOffAndClose(core: ServerInternals, worker: WorkerRecord, reason: string, close = true): Promise<void> {
   const state = core.server.state;
   const keys = state.keysOnlyOn(worker);
   const others = [...state.workers.values()].filter((w) => w.status === 'running' && w !== worker);
@@ -37,7 +42,9 @@ async function handOffAndClose(core: ServerInternals, worker: WorkerRecord, reas
     await core.requests.copyFrom(worker, plan);
     core.server.log.info(`worker ${worker.id} retiring: moved ${keys.length} result(s) to other workers`);
   }
-  if (!state.workers.has(worker.peer)) return;
+  if (!state.workers.has(worker.peer) || !close) return;
+  // Its cluster must not start a replacement for a worker that left on purpose.
+  core.server.emit('worker-retired', worker.id);
   core.send(worker.peer, { op: 'close', reason });
   core.removeWorker(worker.peer, `retired (${reason})`, true);
 }

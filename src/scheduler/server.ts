@@ -10,17 +10,26 @@
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
 import type {
-  HandlerTable, ClientToScheduler, SchedulerToClient, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary, WorkerToScheduler,
+  HandlerTable, ClientToScheduler, SchedulerMessage, SchedulerToClient, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary,
+  WorkerToScheduler,
 } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
-import { clientToSchedulerSchema, validateBatch, workerToSchedulerSchema } from '../protocol/validate.js';
+import {
+  clientToSchedulerSchema, validateBatch, workerToSchedulerSchema, type MessageProblem, type MessageSchemas,
+} from '../protocol/validate.js';
+import { toWireError } from '../protocol/wire-error.js';
+import { WarningSummary } from '../util/warning-summary.js';
 import { RouterEndpoint } from '../transport/endpoints.js';
 import { LocalLink } from '../transport/local-link.js';
 import { Logger } from '../util/logger.js';
+import { printable } from '../util/printable.js';
 import { shortId } from '../util/ids.js';
 import { clientHandlers } from './client-handlers.js';
+import { ClusterControl } from './cluster-control.js';
+import { Holders } from './holders.js';
 import { LazyFrees } from './lazy-frees.js';
 import type { SchedulerOptions } from './options.js';
+import { registrationProblem } from './registration.js';
 import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
 import { SchedulerState } from './state/scheduler-state.js';
@@ -36,6 +45,8 @@ export type TaskRun = TaskRunRecord;
 export interface SchedulerEvents {
   'worker-added': [WorkerSummary];
   'worker-removed': [WorkerSummary, string];
+  /** A worker was retired on purpose (its name): it is about to close, and must not be replaced. */
+  'worker-retired': [string];
   /** Emitted only while someone listens (the dashboard, a performance report): free otherwise. */
   'task-run': [TaskRun];
 }
@@ -44,17 +55,34 @@ export interface SchedulerEvents {
 export interface ServerInternals extends RequestIo {
   readonly server: SchedulerServer;
   readonly requests: WorkerRequests;
+  readonly control: ClusterControl;
   registerWorker(peer: string, info: WorkerRegistration, now: number): void;
   removeWorker(peer: string, reason: string, graceful?: boolean): void;
 }
 
 const WORKER_OPS = new Set(Object.keys(workerToSchedulerSchema));
 
+/** What a peer that is neither a known client nor a known worker may say first. */
+type FirstMessage = Extract<ClientToScheduler, { op: 'hello' }> | Extract<WorkerToScheduler, { op: 'register' }>;
+const firstMessageSchema = {
+  hello: clientToSchedulerSchema.hello,
+  register: workerToSchedulerSchema.register,
+} satisfies MessageSchemas<FirstMessage>;
+
+/** A peer told `unknown-worker` is not told again for this long (one re-registration, not one per message). */
+const UNKNOWN_WORKER_REPEAT_MS = 5_000;
+
 export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly id = `scheduler-${shortId()}`;
   readonly state: SchedulerState;
   readonly log = new Logger('scheduler');
-  #endpoint: RouterEndpoint;
+  #endpoint: RouterEndpoint<SchedulerMessage>;
+  /** Warnings about bad messages: one line per kind every few seconds, with a count. */
+  readonly #warnings = new WarningSummary((line) => this.log.warn(line));
+  /** Peers told `unknown-worker`, and when. */
+  readonly #toldUnknown = new Map<string, number>();
+  /** Clients last answered about a refused message, and when. */
+  readonly #answeredRefusal = new Map<string, number>();
   #address = '';
   #timers: NodeJS.Timeout[] = [];
   /** Worker setups (registerWorkerSetup), run on every worker that joins before its first task. */
@@ -82,16 +110,18 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.heartbeatMs = options.heartbeatMs ?? 500;
     this.#workerTtlMs = options.workerTtlMs ?? 10_000;
     this.#clientTtlMs = options.clientTtlMs ?? 60_000;
-    this.#endpoint = new RouterEndpoint((peer, error) => this.#sendFailed(peer, error), options.security);
+    this.#endpoint = new RouterEndpoint<SchedulerMessage>((peer, error) => this.#sendFailed(peer, error), options.security, { limits: options.limits });
     const io: RequestIo = {
       send: (peer, message) => this.#send(peer, message),
       flush: () => this.#flush(),
     };
     this.#requests = new WorkerRequests(this.state, this.uploads, io);
+    this.holders = new Holders(this.state);
     this.#internals = {
       ...io,
       server: this,
       requests: this.#requests,
+      control: new ClusterControl(),
       registerWorker: (peer, info, now) => this.#registerWorker(peer, info, now),
       removeWorker: (peer, reason, graceful) => this.#removeWorker(peer, reason, graceful),
     };
@@ -104,7 +134,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     server.#address = await server.#endpoint.bind(options.listen ?? `tcp://${host}:${options.port ?? 0}`);
     server.#endpoint.start(
       (peer, raw) => server.#onBatch(peer, raw),
-      (peer, error) => server.log.warn(`${new ProtocolError(`dropped undecodable frames from ${printable(peer)}: ${(error as Error).message}`).message}`),
+      (peer, error) => server.#warnings.warn('undecodable', new ProtocolError(`dropped undecodable frames from ${printable(peer)}: ${(error as Error).message}`).message),
+      (peer) => server.#peerDisconnected(peer),
     );
     const tick = setInterval(() => server.#checkLiveness(), server.heartbeatMs);
     tick.unref();
@@ -139,12 +170,16 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     await retireWorkers(this.#internals, names, reason);
   }
 
+  /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
+  readonly holders: Holders;
+
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const worker of this.state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
     this.#frees.flushAll();
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
+    this.#warnings.close();
     await this.#endpoint.close();
   }
 
@@ -154,25 +189,48 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     const now = Date.now();
     const worker = this.state.workers.get(peer);
     const client = worker ? undefined : this.state.clients.get(peer);
-    const schema = worker ? workerToSchedulerSchema : client ? clientToSchedulerSchema : { ...clientToSchedulerSchema, ...workerToSchedulerSchema };
-    const { messages, errors } = validateBatch<ClientToScheduler | WorkerToScheduler>(raw, schema, printable(peer));
-    for (const error of errors) this.log.warn(error.message);
-    for (const message of messages) {
-      try {
-        if (worker) {
-          worker.lastSeen = now;
-          this.#workerTable(worker)[message.op as WorkerToScheduler['op']](message as never);
-        } else if (client) {
-          client.lastSeen = now;
-          this.#clientTable(client)[message.op as ClientToScheduler['op']](message as never);
-        } else {
-          this.#fromUnknownPeer(peer, message, now);
-        }
-      } catch (error) {
-        this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
+    if (worker) {
+      const { messages, errors } = validateBatch<WorkerToScheduler>(raw, workerToSchedulerSchema, `worker ${printable(peer)}`);
+      this.#refused(peer, errors, false);
+      const table = this.#workerTable(worker);
+      for (const message of messages) {
+        worker.lastSeen = now;
+        this.#handle(peer, message.op, () => table[message.op](message as never));
       }
+    } else if (client) {
+      const { messages, errors } = validateBatch<ClientToScheduler>(raw, clientToSchedulerSchema, `client ${printable(peer)}`);
+      this.#refused(peer, errors, true);
+      const table = this.#clientTable(client);
+      for (const message of messages) {
+        client.lastSeen = now;
+        this.#handle(peer, message.op, () => table[message.op](message as never));
+      }
+    } else {
+      this.#fromUnknownPeer(peer, raw, now);
     }
     this.#flush();
+  }
+
+  #handle(peer: string, op: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.log.error(`failed handling ${op} from ${printable(peer)}: ${(error as Error).stack}`);
+    }
+  }
+
+  /**
+   * Logs refused messages, summarised per kind. A client also hears why (it may be waiting on an
+   * answer): the first problem of a batch, at most once a second, so a flood gets few answers.
+   */
+  #refused(peer: string, errors: MessageProblem[], answer: boolean): void {
+    if (errors.length === 0) return;
+    for (const error of errors) this.#warnings.warn(error.kind, error.message);
+    const now = Date.now();
+    if (!answer || now - (this.#answeredRefusal.get(peer) ?? -Infinity) < 1_000) return;
+    this.#answeredRefusal.set(peer, now);
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more in the same batch)` : '';
+    this.#send(peer, { op: 'error', error: toWireError(new ProtocolError(`${errors[0]!.message}${more}`)) });
   }
 
   // Handler tables are built once per peer: a table is a dozen closures, too many to make per message.
@@ -198,23 +256,80 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     return message;
   }
 
-  #fromUnknownPeer(peer: string, message: ClientToScheduler | WorkerToScheduler, now: number): void {
+  /**
+   * A peer we do not know may only say `hello` (a client) or `register` (a worker). A worker we removed
+   * that still talks is told `unknown-worker` once, so it registers again once; the rest is dropped.
+   */
+  #fromUnknownPeer(peer: string, raw: unknown, now: number): void {
+    const items = Array.isArray(raw) ? raw : [raw];
+    const first = items.findIndex((m) => isOp(m, 'hello') || isOp(m, 'register'));
+    if (first < 0) {
+      if (items.some((m) => isOp(m, ...WORKER_OPS))) this.#tellUnknown(peer, now);
+      else this.#warnings.warn('never said hello', new ProtocolError(`dropped a message from ${printable(peer)}, which never said hello`).message);
+      return;
+    }
+    const { messages, errors } = validateBatch<FirstMessage>([items[first]], firstMessageSchema, printable(peer));
+    this.#refused(peer, errors, false);
+    const message = messages[0];
+    if (!message) {
+      // A would-be worker hears why (at most once a second, as a client hears of its errors) instead of waiting.
+      const last = this.#answeredRefusal.get(peer) ?? -Infinity;
+      if (isOp(items[first], 'register') && errors[0] && now - last >= 1_000) {
+        this.#answeredRefusal.set(peer, now);
+        this.#send(peer, { op: 'register-refused', reason: errors[0].message, retry: false });
+      }
+      return;
+    }
     if (message.op === 'hello') {
       this.state.addClient(peer, message.clientId, now);
       this.#send(peer, this.welcome());
-    } else if (message.op === 'register') {
-      this.#registerWorker(peer, message.worker as WorkerToScheduler & never, now);
-    } else if (WORKER_OPS.has(message.op)) {
-      // A worker we removed (time-out) still talks: tell it to register again.
-      this.#send(peer, { op: 'unknown-worker' });
     } else {
-      this.log.warn(new ProtocolError(`dropped ${message.op} from ${printable(peer)}, which never said hello`).message);
+      this.#toldUnknown.delete(peer);
+      this.#registerWorker(peer, message.worker, now);
     }
+    // What came after the first message in the same batch is served now that the peer is known.
+    if (first + 1 < items.length) this.#onBatch(peer, items.slice(first + 1));
+  }
+
+  #tellUnknown(peer: string, now: number): void {
+    const told = this.#toldUnknown.get(peer);
+    if (told !== undefined && now - told < UNKNOWN_WORKER_REPEAT_MS) return;
+    this.#toldUnknown.set(peer, now);
+    this.#send(peer, { op: 'unknown-worker' });
+  }
+
+  /** A peer's connection closed: a worker is removed at once (its process died, or it left). */
+  #peerDisconnected(peer: string): void {
+    if (this.#closed) return;
+    this.#toldUnknown.delete(peer);
+    if (this.state.workers.has(peer)) this.#removeWorker(peer, 'its connection closed (the worker process exited or its network went away)');
   }
 
   #registerWorker(peer: string, info: WorkerRegistration, now: number): void {
+    const problem = registrationProblem(info);
+    if (problem) {
+      this.log.warn(new ProtocolError(`refused a register from ${printable(peer)}: ${problem}`).message);
+      this.#send(peer, { op: 'register-refused', reason: problem, retry: false });
+      return;
+    }
     const previous = this.state.workerByName(info.name);
-    if (previous) this.#removeWorker(previous.peer, `replaced by a new worker named ${info.name}`);
+    if (previous && previous.peer !== peer) {
+      // Never evict a live worker for a newcomer: the newcomer retries for a while, and gets in once the
+      // old one is removed (it left, died and was noticed, or timed out).
+      const reason = `a live worker is registered under the name ${JSON.stringify(info.name)} (${previous.id}, pid ${previous.info.pid} on ${previous.info.host})`;
+      if (!this.#refusedNames.has(info.name)) this.log.warn(`refused a second worker named ${JSON.stringify(info.name)} from ${printable(peer)}: ${reason}`);
+      this.#refusedNames.add(info.name);
+      this.#send(peer, { op: 'register-refused', reason, retry: true });
+      return;
+    }
+    this.#refusedNames.delete(info.name);
+    if (previous) {
+      // The same worker asking twice (a retry crossed our answer): it is registered; say so again.
+      this.#send(peer, { op: 'registered', workerId: previous.id, schedulerId: this.id, heartbeatMs: this.heartbeatMs });
+      return;
+    }
+    const sameConnection = this.state.workers.get(peer);
+    if (sameConnection) this.#removeWorker(peer, `registered again on the same connection as ${JSON.stringify(info.name)}`);
     const worker = this.state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
     this.#send(peer, { op: 'registered', workerId: worker.id, schedulerId: this.id, heartbeatMs: this.heartbeatMs });
     for (const [name, data] of this.uploads) {
@@ -230,8 +345,13 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.emit('worker-added', summarize(worker));
   }
 
+  /** Names under which a second registration was refused and said so (one warning per live worker). */
+  readonly #refusedNames = new Set<string>();
+
   #checkLiveness(): void {
     const now = Date.now();
+    for (const [peer, told] of this.#toldUnknown) if (now - told >= UNKNOWN_WORKER_REPEAT_MS) this.#toldUnknown.delete(peer);
+    for (const [peer, answered] of this.#answeredRefusal) if (now - answered >= 1_000) this.#answeredRefusal.delete(peer);
     for (const worker of [...this.state.workers.values()]) {
       if (now - worker.lastSeen > this.#workerTtlMs) {
         this.#removeWorker(worker.peer, `no heartbeat for ${Math.round((now - worker.lastSeen) / 1000)} s (worker TTL ${this.#workerTtlMs} ms)`);
@@ -252,6 +372,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#frees.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     this.#requests.workerLeft(peer);
+    this.#internals.control.workerLeft(peer);
     this.#broadcastWorkerCount();
     this.#flush();
     this.emit('worker-removed', summarize(worker), reason);
@@ -264,18 +385,24 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   }
 
   #flush(): void {
-    for (const out of this.state.takeOutgoing()) this.#send(out.peer, out.message);
+    // Letting go of settled fire-and-forget keys queues frees, never news for a holder: two rounds at most.
+    for (let round = 0; round < 2; round++) {
+      for (const out of this.state.takeOutgoing()) {
+        if (!this.holders.intercept(out.peer, out.message)) this.#send(out.peer, out.message);
+      }
+      if (!this.holders.settle()) return;
+    }
   }
 
-  #send(peer: string, message: object): void {
+  #send(peer: string, message: SchedulerMessage): void {
     this.counters.messagesOut++;
     const local = this.#localLinks.get(peer);
     if (local) {
       local.deliver(message);
       return;
     }
-    if ((message as { op: string }).op === 'free-keys') {
-      this.#frees.hold(peer, (message as { keys: string[] }).keys);
+    if (message.op === 'free-keys') {
+      this.#frees.hold(peer, message.keys);
       return;
     }
     this.#frees.before(peer);
@@ -322,7 +449,9 @@ function summarize(worker: WorkerRecord): WorkerSummary {
   };
 }
 
-function printable(peer: string): string {
-  return /^[\x20-\x7e]+$/.test(peer) ? peer : Buffer.from(peer, 'latin1').toString('hex');
+function isOp(message: unknown, ...ops: string[]): boolean {
+  const op = typeof message === 'object' && message !== null ? (message as { op?: unknown }).op : undefined;
+  return typeof op === 'string' && ops.includes(op);
 }
+
 

@@ -49,5 +49,7 @@ export function workerHandlers(core: ServerInternals, worker: WorkerRecord): Han
     'upload-done': (m) => requests.uploadDone(m.id, worker.peer, m.error),
     unregister: (m) => core.removeWorker(worker.peer, m.reason, true),
     'retire-me': (m) => void retireWorker(core, worker, m.reason),
+    'long-running': (m) => server.state.longRunning(worker, m.keys),
+    restarted: (m) => core.control.restarted(m.id, worker.peer),
   };
 }

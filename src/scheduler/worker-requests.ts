@@ -5,7 +5,7 @@
  * untouched by the task messages the server handles per task.
  */
 import { TimeoutError } from '../errors/index.js';
-import type { ClientToScheduler, WireError, WireValue } from '../protocol/messages.js';
+import type { ClientToScheduler, SchedulerMessage, SchedulerToWorker, WireError, WireValue } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import { toWireError } from '../protocol/wire-error.js';
 import { FanOut } from './requests.js';
@@ -14,7 +14,7 @@ import type { ClientRecord, WorkerRecord } from './state/types.js';
 
 /** How requests reach peers: the server's send, and its flush of what the state queued. */
 export interface RequestIo {
-  send(peer: string, message: object): void;
+  send(peer: string, message: SchedulerMessage): void;
   flush(): void;
 }
 
@@ -52,7 +52,7 @@ export class WorkerRequests {
   }
 
   /** Runs a function on workers (run or setup) and answers the client once, with per-worker results and errors. */
-  runOn(client: ClientRecord, replyId: number, targets: WorkerRecord[], fn: string, message: (id: number) => object, timeoutMs: number): void {
+  runOn(client: ClientRecord, replyId: number, targets: WorkerRecord[], fn: string, message: (id: number) => SchedulerToWorker, timeoutMs: number): void {
     const id = this.#nextRequest++;
     const byPeer = new Map(targets.map((w) => [w.peer, w.id]));
     this.#runs.set(id, new FanOut<RunAnswer>(byPeer.keys(), (answers, missing) => {

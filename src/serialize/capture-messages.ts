@@ -21,7 +21,7 @@ export const captureMessages = {
     `${subjectOf(root)} reads \`${prefix}${name}\`, which is not defined in the caller when it is submitted. Define \`${name}\` first (run the cell or line that declares it), then submit.`,
   nativeFunction: (root: string, name: string, nativeName: string): string =>
     `${subjectOf(root)} reads \`${name}\`, a native function (\`${nativeName}\`) that has no JavaScript source to send. ` +
-    `Import it inside the function instead (\`const { ${nativeName || name} } = await import('…')\`), or at the top of its module with a static \`import\`, which travels.`,
+    `Call it through what it came from inside the function (\`Math.max(0, x)\` rather than a bound copy of \`Math.max\`), or import it at the top of the function's module with a static \`import\`, which travels.`,
   namespace: (root: string, name: string): string =>
     `${subjectOf(root)} reads the module namespace \`${name}\`, but no \`import\` of it was found at the top of the function's module. ` +
     `Import it there with \`import * as ${name} from '…'\`, or inside the function with \`const ${name} = await import('…')\`.`,

@@ -24,7 +24,7 @@ import {
 } from './function-analysis.js';
 import { captureMessages } from './capture-messages.js';
 import { explainMissingNames, functionSubject, shippingMessages } from './function-messages.js';
-import { inspectorUnavailable, readClosure, scriptSource, scriptUrl, type ClosureReading, type ScopeVariable } from './inspector-scopes.js';
+import { inspectorUnavailable, readClosure, scriptSource, scriptsWithoutFile, scriptUrl, type ClosureReading, type ScopeVariable } from './inspector-scopes.js';
 import { importedNames, type ImportBinding } from './module-bindings.js';
 import { builtinPath, isNodeBuiltin } from './node-builtins.js';
 import { exportsMembers, META_NAME, rewriteModuleSyntax } from './source-rewrites.js';
@@ -185,6 +185,15 @@ function isPackageSpecifier(specifier: string): boolean {
   return isBuiltin(specifier) || !/^(\.{0,2}\/|[a-z]+:)/.test(specifier);
 }
 
+/** The import of `name` at the top of a recent script without a file (a notebook cell), if one has it. */
+function importInAnotherCell(name: string): ImportBinding | undefined {
+  for (const id of scriptsWithoutFile(200)) {
+    const found = importedNames(id, () => scriptSource(id)).get(name);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** The state of one capture: pieces found so far and everything they read. */
 class CaptureBuilder {
   readonly pieces: Piece[] = [];
@@ -230,6 +239,12 @@ class CaptureBuilder {
     const reading: ClosureReading = inspectorUnavailable() === undefined
       ? readClosure(fn, analysed.freeNames)
       : { location: { scriptId: '', line: 0, column: 0 }, variables: new Map() };
+    // `extends Base` is evaluated once, where the class is made: V8 keeps `Base` in no scope of the
+    // class unless a method names it, but the class's prototype chain holds it.
+    const heritage = analysed.parsed.root.type === 'ClassExpression' ? analysed.parsed.root.superClass : undefined;
+    if (heritage?.type === 'Identifier' && !reading.variables.has(heritage.name) && analysed.freeNames.includes(heritage.name)) {
+      reading.variables.set(heritage.name, { value: Object.getPrototypeOf(fn), scope: 'Closure', topLevel: false });
+    }
     const url = fileUrlOf(scriptUrl(reading.location.scriptId));
     const start = textStart(analysed, reading.location.line, reading.location.column);
     Object.assign(piece, { url, line: start.line, column: start.column });
@@ -265,7 +280,12 @@ class CaptureBuilder {
         this.problems.push(captureMessages.notDefined(this.rootName, member, 'exports.'));
         continue;
       }
-      const binding = this.#bind(member, { value: descriptor.value, scope: 'Module', topLevel: false }, scriptId, url, by);
+      const value: unknown = descriptor.value;
+      // A module another cell imported (`exports.path`): find that cell's import of the name.
+      const imported = typeof value === 'object' && value !== null ? importInAnotherCell(member) : undefined;
+      const binding = imported !== undefined
+        ? this.#importBinding(imported, url)
+        : this.#bind(member, { value, scope: 'Module', topLevel: false }, scriptId, url, by);
       if (binding !== undefined) bound.set(member, binding);
     }
     return { kind: 'exports', members: bound };

@@ -77,7 +77,7 @@ export function explainMissingNames(subject: string, functionName: string, names
   if (testRunner !== undefined) {
     sentences.push(
       `${subject} refers to ${quoteList(testRunner)}, a name your code does not contain: a test runner or bundler (vitest/vite) rewrote an import the function uses. ` +
-        "Import the module inside the function (`const m = await import('…')`), or define the function in a module that is not transformed and upload it with client.uploadFile.",
+        "Import the module inside the function by the URL of its built JavaScript, kept in a constant (which travels): `const m = await import(moduleUrl)`; or define the function in a module the test runner does not transform.",
     );
   }
   if (groups.has('keepNames')) {
@@ -108,13 +108,14 @@ export const shippingMessages = {
   notAFunction: (what: string, received: string): string =>
     `\`${what}\` expects a function as its first argument, got ${received}. Pass the function first and its arguments after it: client.${what}(fn, ...args).`,
   aClass: (what: string, name: string): string =>
-    `\`${what}\` got the class \`${name}\`, but a class cannot be a task function; pass a function that uses it, for example \`async (...args) => { const { ${name} } = await import('…'); return new ${name}(...args).run(); }\`.`,
+    `\`${what}\` got the class \`${name}\`, but a class cannot be a task function; pass a function that uses it, for example \`(...args) => new ${name}(...args).run()\` (the class travels with the function).`,
   native: (what: string, name: string): string =>
-    `\`${what}\` got the native function \`${name || 'anonymous'}\`, which has no JavaScript source to send. Wrap it in a function that calls it, e.g. \`(...args) => Math.max(...args)\`, reaching it through a global or an import inside the wrapper.`,
+    `\`${what}\` got the native function \`${name || 'anonymous'}\`, which has no JavaScript source to send. Wrap it in a function that calls it, e.g. \`(...args) => Math.max(...args)\` (a global, or an import of the module, travels with the wrapper).`,
   nodeBuiltin: (what: string, name: string): string =>
-    `\`${what}\` got \`${name}\`, a function from Node.js's own library: its source text reads Node internals that a task module cannot reach. Wrap it in a function that calls it, e.g. \`(...args) => ${name === 'anonymous' ? 'fn' : name}(...args)\`, reaching it through a global or an import inside the wrapper.`,
+    `\`${what}\` got \`${name}\`, a function from Node.js's own library: its source text reads Node internals that a task module cannot reach. Wrap it in a function that calls it, e.g. \`(...args) => ${name === 'anonymous' ? 'fn' : name}(...args)\` (a global, or an import of the module, travels with the wrapper).`,
   bound: (what: string, name: string): string =>
-    `\`${what}\` got a bound function (\`${name.trim()}\`); the \`this\` and arguments that bind() fixed are not part of its source text. Pass the original function and give those values as arguments: client.${what}(fn, thisValue, ...args).`,
+    `\`${what}\` got a bound function (\`${name.trim()}\`); the \`this\` and arguments that bind() fixed are not part of its source text. ` +
+    `Pass the original function with the arguments bind() fixed in front: client.${what}(fn, a, b, ...rest); if it reads \`this\`, make what it reads parameters.`,
   accessor: (subject: string, accessor: 'get' | 'set'): string =>
     `${subject} is a ${accessor === 'get' ? 'getter' : 'setter'}; accessors cannot be task functions. Pass a regular function or an arrow function.`,
   syntax: (subject: string, message: string, source: string): string =>

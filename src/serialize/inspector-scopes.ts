@@ -55,6 +55,7 @@ let unavailable: string | undefined;
 /** url of every script seen while the debugger was on; filled on demand. */
 const scriptUrls = new Map<string, string>();
 const scriptSources = new Map<string, string>();
+const MAX_CACHED_SOURCES = 200;
 
 function connect(): InspectorSession | undefined {
   if (session !== undefined || unavailable !== undefined) return session;
@@ -189,6 +190,15 @@ function learnScripts(): void {
   post('Debugger.disable', {});
 }
 
+/**
+ * Scripts that have no file (code run with `vm` or `eval`, such as notebook cells), newest first,
+ * at most `limit` of them.
+ */
+export function scriptsWithoutFile(limit: number): string[] {
+  learnScripts();
+  return [...scriptUrls].filter(([, url]) => !/^(file|node|data):/.test(url)).map(([id]) => id).sort((a, b) => Number(b) - Number(a)).slice(0, limit);
+}
+
 /** The file URL (or other url V8 knows the script by; '' for an eval'd script) of a script. */
 export function scriptUrl(scriptId: string): string {
   if (scriptId === '') return '';
@@ -203,6 +213,7 @@ export function scriptSource(scriptId: string): string {
   post('Debugger.enable', {});
   try {
     const { scriptSource: source } = post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId });
+    if (scriptSources.size >= MAX_CACHED_SOURCES) scriptSources.delete(scriptSources.keys().next().value!);
     scriptSources.set(scriptId, source);
     return source;
   } finally {

@@ -42,7 +42,7 @@ function importSource(init: Expression | null | undefined): Omit<ImportBinding, 
   }
   if (node.type !== 'CallExpression') return undefined;
   const name = calleeName(node);
-  if (name === '__vite_ssr_import__') {
+  if (name === '__vite_ssr_import__' || name === '__vite_ssr_dynamic_import__') {
     const specifier = stringArgument(node.arguments[0] as Node);
     return specifier === undefined ? undefined : { how: 'import', specifier };
   }
@@ -97,7 +97,8 @@ function addStatements(statements: readonly Node[], into: Map<string, ImportBind
       addStatements(statement.body, into);
     } else if (statement.type === 'ExpressionStatement') {
       // A module wrapped in one function by a loader (vite's SSR transform): its body is the top level.
-      const expression = statement.expression;
+      // …or wrapped in a function that is called at once (tslab's `(function (exports, require) { … })(…)`).
+      const expression = statement.expression.type === 'CallExpression' ? statement.expression.callee : statement.expression;
       if ((expression.type === 'ArrowFunctionExpression' || expression.type === 'FunctionExpression') && expression.body.type === 'BlockStatement') {
         addStatements(expression.body.body as Statement[], into);
       }

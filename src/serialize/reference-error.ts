@@ -20,3 +20,22 @@ export function explainReferenceError(error: { name: string; message: string }, 
   const subject = functionSubject(functionName);
   return `${subject} failed on the worker with ReferenceError: \`${missing}\` is not defined there. ${explainMissingNames('It', functionName, [missing], true)}`;
 }
+
+/**
+ * A task's failure as it travels from a worker: the wire form of the error (`toWireError`), with a
+ * ReferenceError about an undefined name explained. Shared by worker threads and the sync mode, so
+ * both report the same thing.
+ */
+export function describeTaskFailure(
+  error: unknown,
+  key: string | undefined,
+  functionName: string,
+  toWire: (error: unknown, key?: string) => { name: string; message: string },
+): { name: string; message: string } {
+  const wire = toWire(error, key);
+  if (wire.name === 'ReferenceError') {
+    const better = explainReferenceError(wire, functionName);
+    if (better) wire.message = better;
+  }
+  return wire;
+}

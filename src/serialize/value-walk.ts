@@ -31,6 +31,18 @@ export const FRAME_THRESHOLD_BYTES = 1024;
 /** msgpackr's fixed 16-bit map header holds at most this many keys; larger objects need variable map sizes. */
 const MAX_FIXED_MAP_KEYS = 0xffff;
 
+/**
+ * Values nested deeper than this are refused with a SerializationError before anything is packed. The
+ * walk, msgpackr's encoder and its decoder all recurse once per level; past a few thousand levels the
+ * stack runs out, and V8 can die outright (not throw) if it has to compile a regular expression with
+ * the stack nearly exhausted. 1,000 levels is far above any real data and far below the stack of a
+ * task thread.
+ */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** Paths longer than this many segments are shown with their middle elided. */
+const MAX_SHOWN_SEGMENTS = 64;
+
 /** Ancestor lists longer than this switch from a linear scan to a Set for cycle checks. */
 const LINEAR_CYCLE_SCAN_DEPTH = 32;
 
@@ -61,18 +73,25 @@ export class Refusal extends Error {
     return Number(match[1]);
   }
 
-  /** The path from the root, e.g. `value.options.callback`. */
+  /** The path from the root, e.g. `value.options.callback` (a very long one with its middle elided). */
   path(): string {
-    return `value${this.reversedPath.slice().reverse().join('')}`;
+    return `value${shownPath(this.reversedPath.slice().reverse())}`;
   }
 
   /** The whole description: path, then reason (and the cycle's other end). */
   describe(): string {
     if (this.cycleTargetDepth === undefined) return `${this.path()} ${this.reason}`;
     const segments = this.reversedPath.slice().reverse();
-    const target = `value${segments.slice(0, this.cycleTargetDepth).join('')}`;
+    const target = `value${shownPath(segments.slice(0, this.cycleTargetDepth))}`;
     return `${this.path()} refers back to ${target}, so the value is cyclic. ${this.reason}`;
   }
+}
+
+function shownPath(segments: string[]): string {
+  if (segments.length <= MAX_SHOWN_SEGMENTS) return segments.join('');
+  const head = segments.slice(0, MAX_SHOWN_SEGMENTS / 2).join('');
+  const tail = segments.slice(-MAX_SHOWN_SEGMENTS / 2).join('');
+  return `${head}…(${segments.length - MAX_SHOWN_SEGMENTS} more levels)…${tail}`;
 }
 
 /** What the walk produced: the value to pack, and what it moved out of it. */
@@ -101,6 +120,7 @@ class WalkState {
   /** Marks `container` as being walked; refuses it if it is already an ancestor (a cycle). */
   enter(container: object): void {
     const ancestors = this.ancestors;
+    if (ancestors.length >= MAX_NESTING_DEPTH) throw tooDeep();
     if (ancestors.length < LINEAR_CYCLE_SCAN_DEPTH) {
       const at = ancestors.indexOf(container);
       if (at !== -1) throw cycle(at);
@@ -144,10 +164,24 @@ function cycle(targetDepth: number): Refusal {
   );
 }
 
-/** Adds one path segment to a refusal passing through a container; other errors pass untouched. */
-function annotate(error: unknown, segment: string): void {
-  if (error instanceof Refusal) error.reversedPath.push(segment);
+function tooDeep(): Refusal {
+  return new Refusal(
+    `is nested more than ${MAX_NESTING_DEPTH} levels deep, deeper than flotilla sends. Flatten the structure (for example a list of rows, or a tree as an array of nodes with parent indices).`,
+  );
 }
+
+/**
+ * Adds one path segment to a refusal passing through a container; other errors pass untouched. The
+ * segment is made only for a refusal: this runs on the way out of every level of a failed walk, where
+ * the stack may be nearly exhausted, and making a segment can run a regular expression.
+ */
+function annotate<K>(error: unknown, segment: (key: K) => string, key: K): void {
+  if (error instanceof Refusal) error.reversedPath.push(segment(key));
+}
+
+const indexSegment = (i: number): string => `[${i}]`;
+const mapKeyIndexSegment = (i: number): string => `[map key #${i}]`;
+const setElementSegment = (i: number): string => `[set element #${i}]`;
 
 /**
  * Validates `value` and prepares it for msgpackr.
@@ -227,7 +261,7 @@ function prepareArray(array: unknown[], state: WalkState): unknown[] {
       }
     }
   } catch (error) {
-    annotate(error, `[${i}]`);
+    annotate(error, indexSegment, i);
     throw error;
   }
   state.leave();
@@ -254,7 +288,7 @@ function preparePlainObject(object: Record<string, unknown>, state: WalkState): 
       }
     }
   } catch (error) {
-    annotate(error, propertySegment(currentKey));
+    annotate(error, propertySegment, currentKey);
     throw error;
   }
   if (keyCount > MAX_FIXED_MAP_KEYS) state.needsVariableMapSize = true;
@@ -275,16 +309,19 @@ function prepareMap(map: Map<unknown, unknown>, state: WalkState): MapMarker {
   state.enter(map);
   const flat: unknown[] = new Array(map.size * 2);
   let i = 0;
-  let segment = '';
+  let inKey = true;
+  let currentKey: unknown;
   try {
     for (const [key, item] of map) {
-      segment = `[map key #${i / 2}]`;
+      inKey = true;
+      currentKey = key;
       flat[i++] = prepare(key, state);
-      segment = mapKeySegment(key);
+      inKey = false;
       flat[i++] = prepare(item, state);
     }
   } catch (error) {
-    annotate(error, segment);
+    if (inKey) annotate(error, mapKeyIndexSegment, (i - 1) / 2);
+    else annotate(error, mapKeySegment, currentKey);
     throw error;
   }
   state.leave();
@@ -304,7 +341,7 @@ function prepareSet(set: Set<unknown>, state: WalkState): Set<unknown> {
       i++;
     }
   } catch (error) {
-    annotate(error, `[set element #${i}]`);
+    annotate(error, setElementSegment, i);
     throw error;
   }
   state.leave();

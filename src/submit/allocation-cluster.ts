@@ -15,6 +15,7 @@ import {
   type WorkerPlacement,
 } from './commands.js';
 import { AllocationError } from './errors.js';
+import { allocationSecurity, type AllocationSecurity } from './allocation-security.js';
 import type { RuntimePaths } from './runtime-paths.js';
 import { childProcessScheduler, type RunningScheduler, type SchedulerLauncher } from './scheduler-process.js';
 import type { AllocationHosts } from './slurm-hosts.js';
@@ -51,6 +52,8 @@ export interface AllocationClusterOptions {
 export interface RunningAllocationCluster {
   /** The scheduler's address, `tcp://host:port`. */
   readonly address: string;
+  /** The key file clients need (FLOTILLA_SECURITY_FILE), unless `--no-security`. */
+  readonly securityFile: string | undefined;
   /** The number of worker processes that registered (steps × workers per node). */
   readonly workers: number;
   /** Resolves when the scheduler ends on its own, with a phrase saying how. */
@@ -87,10 +90,18 @@ export async function startAllocationCluster(options: AllocationClusterOptions):
   if (signal.aborted) throw new CancelledError('Stopped before the cluster was started.', { cause: signal.reason });
 
   const schedulerHost = shape.schedulerHost ?? options.hosts.own;
+  const security = allocationSecurity(shape, options.env, log);
   const launchScheduler =
-    options.launchScheduler ?? childProcessScheduler(buildSchedulerCommand(runtime, schedulerHost, shape.schedulerArgs), options.stopGraceMs);
-  const scheduler = await launchScheduler({ timeoutMs, signal, log });
+    options.launchScheduler ?? childProcessScheduler(buildSchedulerCommand(runtime, schedulerHost, [...security.args, ...shape.schedulerArgs]), options.stopGraceMs);
+  let scheduler: RunningScheduler;
+  try {
+    scheduler = await launchScheduler({ timeoutMs, signal, log });
+  } catch (error) {
+    security.dispose();
+    throw error;
+  }
   log(`scheduler listening at ${scheduler.address}`);
+  if (security.file) log(`the cluster's keys: ${security.file} (mode 0600; the command finds it through FLOTILLA_SECURITY_FILE)`);
 
   const placements = planWorkerPlacements(options.hosts.all, options.hosts.own);
   const wrap = options.wrapWorkerStep ?? ((placement, command) => [...buildWorkerStepPrefix(placement, shape.workerSrunArgs), ...command]);
@@ -99,23 +110,23 @@ export async function startAllocationCluster(options: AllocationClusterOptions):
     address: scheduler.address,
     nthreads: shape.nthreads ?? defaultThreadsPerWorker(options.env, shape.workersPerNode),
     workersPerNode: shape.workersPerNode,
-    workerArgs: shape.workerArgs,
+    workerArgs: [...security.args, ...shape.workerArgs],
   };
   // Worker output goes to our stderr (fd 2): stdout belongs to the user's command.
   const steps = placements.map((placement) =>
     startProcess(wrap(placement, buildWorkerCommand(placement, workerOptions)), { log, stdio: ['ignore', 2, 2], ownProcessGroup: true }),
   );
-  const cluster = new StartedCluster(scheduler, steps, options.stopGraceMs, log);
+  const cluster = new StartedCluster(scheduler, steps, security, options.stopGraceMs, log);
   const expected = placements.length * shape.workersPerNode;
   try {
-    await waitUntilReady(options, scheduler, steps, expected, remainingMs);
+    await waitUntilReady(options, scheduler, steps, expected, remainingMs, security);
   } catch (error) {
     await cluster.stop();
     throw error;
   }
   log(`${expected} worker${expected === 1 ? '' : 's'} ready`);
   cluster.watchSteps();
-  return { address: scheduler.address, workers: expected, schedulerEnded: scheduler.ended, stop: () => cluster.stop() };
+  return { address: scheduler.address, securityFile: security.file, workers: expected, schedulerEnded: scheduler.ended, stop: () => cluster.stop() };
 }
 
 async function waitUntilReady(
@@ -124,10 +135,12 @@ async function waitUntilReady(
   steps: readonly ManagedProcess[],
   expected: number,
   remainingMs: () => number,
+  security: AllocationSecurity,
 ): Promise<void> {
   const failure = startupFailure(options.signal, scheduler, steps);
   try {
-    const readiness = await Promise.race([options.connectReadiness(scheduler.address, { timeoutMs: remainingMs() }), failure.promise]);
+    const connecting = options.connectReadiness(scheduler.address, { timeoutMs: remainingMs(), security: security.credentials });
+    const readiness = await Promise.race([connecting, failure.promise]);
     try {
       await Promise.race([readiness.waitForWorkers(expected, remainingMs()), failure.promise]);
     } catch (error) {
@@ -185,6 +198,7 @@ class StartedCluster {
   constructor(
     private readonly scheduler: RunningScheduler,
     private readonly steps: readonly ManagedProcess[],
+    private readonly security: AllocationSecurity,
     private readonly graceMs: number,
     private readonly log: (line: string) => void,
   ) {}
@@ -211,5 +225,6 @@ class StartedCluster {
       if (status === undefined) this.log(`warning: a worker step did not end even after SIGKILL: ${running[index]?.argv.join(' ') ?? ''}`);
     });
     await this.scheduler.stop(this.graceMs);
+    this.security.dispose();
   }
 }

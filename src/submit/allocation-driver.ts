@@ -3,6 +3,7 @@
  * cluster, runs the user's command with `FLOTILLA_SCHEDULER_ADDRESS` set, stops the cluster when the
  * command ends, and exits with the command's exit code.
  */
+import { SECURITY_FILE_ENV } from './allocation-security.js';
 import { startAllocationCluster, type AllocationClusterOptions } from './allocation-cluster.js';
 import type { DriverCliOptions } from './cli-args.js';
 import { describeExit, exitCodeOf, signalNumber, startProcess, stopProcess, type ExitStatus } from './child-process.js';
@@ -40,7 +41,7 @@ export async function runInAllocation(options: DriverCliOptions, deps: DriverDep
     if (deps.signal.aborted) return interruptedExitCode(deps.signal.reason);
     const command = startProcess(options.command, {
       log: deps.log,
-      env: { ...deps.env, [SCHEDULER_ADDRESS_ENV]: cluster.address },
+      env: { ...deps.env, [SCHEDULER_ADDRESS_ENV]: cluster.address, ...(cluster.securityFile ? { [SECURITY_FILE_ENV]: cluster.securityFile } : {}) },
       stdio: 'inherit',
     });
     void cluster.schedulerEnded.then((how) => {

@@ -24,6 +24,13 @@ export interface ClusterShapeOptions {
    * `undefined` means the short host name of the node running the scheduler.
    */
   readonly schedulerHost: string | undefined;
+  /**
+   * The key file of the scheduler, its workers and the command (`--security-file`), made (mode 0600)
+   * when it does not exist. `undefined`: a file made for this run in `~/.flotilla/allocations/`, removed at the end.
+   */
+  readonly securityFile?: string;
+  /** No authentication (`--no-security`): anyone who reaches the scheduler gets in. Warned about. */
+  readonly noSecurity?: boolean;
 }
 
 /** Options of `flotilla submit`. */
@@ -81,6 +88,8 @@ Options:
       --nthreads <t>          task threads per worker (default: the node's CPUs / workers per node)
       --timeout <seconds>     how long to wait for the scheduler and the workers (default: ${DEFAULT_TIMEOUT_SECONDS})
       --scheduler-host <h>    host name workers use to reach the scheduler (default: the node's name)
+      --security-file <file>  the cluster's keys (made, mode 0600, if missing; default: a file for this run)
+      --no-security           let anyone who reaches the scheduler in (warned about)
       --dry-run               print the commands (and the batch script) without running them
   -h, --help                  show this help`;
 
@@ -98,6 +107,9 @@ Options:
       --nthreads <t>          task threads per worker (default: the node's CPUs / workers per node)
       --timeout <seconds>     how long to wait for the scheduler and the workers (default: ${DEFAULT_TIMEOUT_SECONDS})
       --scheduler-host <h>    host name workers use to reach the scheduler (default: the node's name)
+      --security-file <file>  the cluster's keys (made, mode 0600, if missing; default: a file for this run,
+                              removed at the end); clients pass it as FLOTILLA_SECURITY_FILE or { security }
+      --no-security           let anyone who reaches the scheduler in (warned about)
   -h, --help                  show this help`;
 
 const SHAPE_OPTIONS = {
@@ -105,6 +117,8 @@ const SHAPE_OPTIONS = {
   nthreads: { type: 'string' },
   timeout: { type: 'string' },
   'scheduler-host': { type: 'string' },
+  'security-file': { type: 'string' },
+  'no-security': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 /**
@@ -235,11 +249,18 @@ function shapeOptions(values: FlagValues): ClusterShapeOptions {
   if (schedulerHost !== undefined && !/^[A-Za-z0-9._:-]+$/.test(schedulerHost)) {
     throw new ConfigurationError(`--scheduler-host expects a host name or IP address, got "${schedulerHost}".`);
   }
+  const securityFile = stringValue(values['security-file']);
+  const noSecurity = values['no-security'] === true;
+  if (noSecurity && securityFile !== undefined) {
+    throw new ConfigurationError(`--security-file and --no-security contradict each other (got --security-file "${securityFile}" and --no-security): pass one.`);
+  }
   return {
     workersPerNode: workersPerNode === undefined ? 1 : positiveInteger('--workers-per-node', 'a number of worker processes', workersPerNode),
     nthreads: nthreads === undefined ? undefined : positiveInteger('--nthreads', 'a number of threads', nthreads),
     timeoutSeconds: timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : positiveSeconds('--timeout', timeout),
     schedulerHost,
+    ...(securityFile === undefined ? {} : { securityFile }),
+    ...(noSecurity ? { noSecurity } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ export function driverOptionsFor(submit: SubmitCliOptions, config: SiteConfig): 
     nthreads: submit.nthreads,
     timeoutSeconds: submit.timeoutSeconds,
     schedulerHost: submit.schedulerHost,
+    ...(submit.securityFile === undefined ? {} : { securityFile: submit.securityFile }),
+    ...(submit.noSecurity ? { noSecurity: true } : {}),
     schedulerArgs: config.scheduler.args.args,
     workerSrunArgs: config.worker.srun.args,
     workerArgs: config.worker.args.args,
@@ -53,6 +55,8 @@ function shapeArgs(options: ClusterShapeOptions): string[] {
     ...(options.nthreads === undefined ? [] : [`--nthreads=${options.nthreads}`]),
     `--timeout=${options.timeoutSeconds}`,
     ...(options.schedulerHost === undefined ? [] : [`--scheduler-host=${options.schedulerHost}`]),
+    ...(options.securityFile === undefined ? [] : [`--security-file=${options.securityFile}`]),
+    ...(options.noSecurity ? ['--no-security'] : []),
   ];
 }
 

@@ -53,6 +53,7 @@ export async function runStartCluster(options: StartClusterCliOptions, config: S
   });
   const abort = whenAborted(deps.signal);
   try {
+    if (cluster.securityFile) deps.log(`clients connect with FLOTILLA_SECURITY_FILE=${cluster.securityFile} (or { security: '${cluster.securityFile}' })`);
     if (options.addressFile === undefined) {
       deps.stdout.write(`${cluster.address}\n`);
     } else {

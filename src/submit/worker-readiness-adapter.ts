@@ -14,8 +14,8 @@ import type { ConnectWorkerReadiness } from './worker-readiness.js';
  * @throws TimeoutError when no scheduler answers within `timeoutMs`; `waitForWorkers` throws TimeoutError
  *   when the workers do not all register in time.
  */
-export const connectWorkerReadiness: ConnectWorkerReadiness = async (address, { timeoutMs }) => {
-  const client = await Client.connect(address, { timeoutMs });
+export const connectWorkerReadiness: ConnectWorkerReadiness = async (address, { timeoutMs, security }) => {
+  const client = await Client.connect(address, { timeoutMs, security: security ?? false });
   return {
     waitForWorkers: (n, waitMs) => client.waitForWorkers(n, { timeoutMs: waitMs }),
     close: () => client.close(),

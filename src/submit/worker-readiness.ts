@@ -28,5 +28,9 @@ export interface WorkerReadinessConnection extends WorkerReadiness {
  * Connects to the scheduler at `address` (`tcp://host:port`) for readiness queries.
  *
  * @param options.timeoutMs - the longest wait for the connection, in milliseconds.
+ * @param options.security - the scheduler's keys, unless it runs without security.
  */
-export type ConnectWorkerReadiness = (address: string, options: { timeoutMs: number }) => Promise<WorkerReadinessConnection>;
+export type ConnectWorkerReadiness = (
+  address: string,
+  options: { timeoutMs: number; security?: import('../transport/security.js').CurveCredentials },
+) => Promise<WorkerReadinessConnection>;

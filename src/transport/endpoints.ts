@@ -7,10 +7,15 @@ import * as zmq from 'zeromq';
 import { decodeBatch } from '../protocol/codec.js';
 import { Outbox } from './outbox.js';
 import { planSend, Reassembler } from './chunking.js';
+import { resolveLimits, type WireLimits } from './limits.js';
 import { allowClients, forgetDomain } from './zap.js';
 import { randomBytes } from 'node:crypto';
+import { ProtocolError } from '../errors/index.js';
 import type { CurveCredentials } from './security.js';
+import type { MessageLink } from './local-link.js';
 import { clientCurveOptions, serverCurveOptions } from './security.js';
+import { watchHandshake } from './handshake-watch.js';
+import type { AuthenticationError } from '../errors/index.js';
 
 export interface InboundHandler {
   (peer: string, raw: unknown): void;
@@ -33,6 +38,36 @@ export interface ReceiveOptions {
   receiveBufferBytes?: number;
   /** Collect garbage as received chunks are consumed (see reclaim.ts). @defaultValue false */
   reclaim?: boolean;
+  /** What one peer may make this socket hold (see limits.ts); unset ones come from the environment or the defaults. */
+  limits?: Partial<WireLimits>;
+}
+
+/** ZMQ_ROUTER_NOTIFY (a draft option zeromq.js does not name) and its disconnect flag. */
+const ROUTER_NOTIFY = 97;
+const NOTIFY_DISCONNECT = 2;
+
+/**
+ * A ROUTER that tells when a peer's connection closes: an empty message from its routing id. A closed
+ * connection drops reassembly at once, and the owner learns which peer went (a dead worker is seen in
+ * milliseconds, not at its heartbeat time-out).
+ */
+class NotifyingRouter extends zmq.Router {
+  constructor(options: zmq.SocketOptions<zmq.Router>) {
+    super(options);
+    this.setInt32Option(ROUTER_NOTIFY, NOTIFY_DISCONNECT);
+  }
+}
+
+/** A ROUTER's notice that a peer's connection closed: its routing id and one empty frame. */
+function isDisconnectNotice(frames: Uint8Array[]): boolean {
+  return frames.length === 1 && frames[0]!.byteLength === 0;
+}
+
+/** Runs `sweep` every so often while the process has other reasons to live. */
+function sweepTimer(limits: WireLimits, sweep: () => void): NodeJS.Timeout {
+  const timer = setInterval(sweep, Math.max(250, Math.min(limits.assemblyTimeoutMs / 2, 10_000)));
+  timer.unref();
+  return timer;
 }
 
 let nextStream = 1;
@@ -46,10 +81,13 @@ async function sendChunked(send: (frames: Uint8Array[]) => Promise<void>, prefix
   await send([...prefix, ...plan.main]);
 }
 
-/** A bound ROUTER socket. `mandatory` makes sends to a vanished peer fail instead of vanishing silently. */
-export class RouterEndpoint {
+/**
+ * A bound ROUTER socket sending messages of type `Out`. `mandatory` makes sends to a vanished peer fail
+ * instead of vanishing silently.
+ */
+export class RouterEndpoint<Out extends object> {
   readonly #socket: zmq.Router;
-  readonly #outbox: Outbox<string>;
+  readonly #outbox: Outbox<string, Out>;
   #closed = false;
   #loop: Promise<void> | undefined;
 
@@ -59,25 +97,31 @@ export class RouterEndpoint {
   readonly #zapReady: Promise<void> | undefined;
   readonly #allocate: ((size: number) => Uint8Array) | undefined;
   readonly #reclaim: boolean;
+  readonly #limits: WireLimits;
+  readonly #sweep: NodeJS.Timeout;
+  #onDecodeFailure: DecodeFailureHandler = () => {};
 
   constructor(
-    private readonly onSendFailure: (peer: string, error: unknown, messages: object[]) => void,
+    private readonly onSendFailure: (peer: string, error: unknown, messages: Out[]) => void,
     security?: CurveCredentials,
     receive: ReceiveOptions = {},
   ) {
     this.#zapReady = security ? allowClients(this.#zapDomain, [security.clientPublicKey]) : undefined;
     // Surfaces in bind(); an endpoint closed before binding must not leave an unhandled rejection.
     this.#zapReady?.catch(() => {});
-    this.#socket = new zmq.Router({
+    this.#limits = resolveLimits(receive.limits);
+    this.#socket = new NotifyingRouter({
       mandatory: true,
       linger: 0,
       sendHighWaterMark: 0,
       receiveHighWaterMark: receive.receiveHighWaterMark ?? 0,
+      maxMessageSize: this.#limits.maxFrameBytes,
       ...(security ? serverCurveOptions(security, this.#zapDomain) : {}),
     });
+    this.#sweep = sweepTimer(this.#limits, () => this.#sweepReassembly());
     this.#allocate = receive.allocate;
     this.#reclaim = receive.reclaim ?? false;
-    this.#outbox = new Outbox<string>(
+    this.#outbox = new Outbox<string, Out>(
       (peer, frames) => sendChunked((parts) => this.#socket.send(parts), [Buffer.from(peer, 'latin1')], frames),
       (peer, error, messages) => this.onSendFailure(peer, error, messages),
     );
@@ -92,14 +136,37 @@ export class RouterEndpoint {
     return endpoint;
   }
 
-  start(onMessage: InboundHandler, onDecodeFailure: DecodeFailureHandler): void {
+  /** The limits this endpoint enforces. */
+  get limits(): Readonly<WireLimits> {
+    return this.#limits;
+  }
+
+  /** Bytes held in reassembly for `peer` (for tests and the chaos suite). */
+  assemblyBytes(peer: string): number {
+    return this.#reassemblers.get(peer)?.heldBytes ?? 0;
+  }
+
+  /**
+   * Starts receiving. `onDisconnect` hears of every peer whose connection closed (a process that died
+   * included), by routing id; a peer that reconnects under the same id just sends again.
+   */
+  start(onMessage: InboundHandler, onDecodeFailure: DecodeFailureHandler, onDisconnect: (peer: string) => void = () => {}): void {
+    this.#onDecodeFailure = onDecodeFailure;
     this.#loop = (async () => {
       for await (const [routing, ...received] of this.#socket) {
         const peer = routing!.toString('latin1');
+        if (isDisconnectNotice(received)) {
+          this.#reassemblers.delete(peer);
+          onDisconnect(peer);
+          continue;
+        }
         let raw: unknown;
         try {
           let reassembler = this.#reassemblers.get(peer);
-          if (!reassembler) this.#reassemblers.set(peer, (reassembler = new Reassembler(this.#allocate, this.#reclaim)));
+          if (!reassembler) {
+            reassembler = new Reassembler(this.#allocate, this.#reclaim, { maxBytes: this.#limits.maxAssemblyBytes });
+            this.#reassemblers.set(peer, reassembler);
+          }
           const frames = reassembler.accept(received);
           if (!frames) continue;
           raw = decodeBatch(frames);
@@ -114,13 +181,27 @@ export class RouterEndpoint {
     });
   }
 
-  send(peer: string, message: object): void {
+  send(peer: string, message: Out): void {
     if (!this.#closed) this.#outbox.push(peer, message);
+  }
+
+  /** Drops reassembly that made no progress within the time bound, and forgets quiet peers. */
+  #sweepReassembly(): void {
+    const now = Date.now();
+    for (const [peer, reassembler] of this.#reassemblers) {
+      if (now - reassembler.lastActivity <= this.#limits.assemblyTimeoutMs) continue;
+      this.#reassemblers.delete(peer);
+      if (reassembler.idle) continue;
+      const held = reassembler.heldBytes;
+      reassembler.clear();
+      this.#onDecodeFailure(peer, new ProtocolError(`dropped ${held} bytes of an unfinished streamed message: no progress for ${this.#limits.assemblyTimeoutMs} ms (assemblyTimeoutMs)`));
+    }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     await Promise.race([this.#outbox.drained(), new Promise((r) => setTimeout(r, 200))]);
+    clearInterval(this.#sweep);
     this.#closed = true;
     this.#socket.close();
     forgetDomain(this.#zapDomain);
@@ -128,36 +209,59 @@ export class RouterEndpoint {
   }
 }
 
-/** A DEALER connected to one ROUTER. Messages sent before the connection is up wait in ZeroMQ's queue. */
-export class DealerLink {
+/**
+ * A DEALER connected to one ROUTER, sending messages of type `Out`. Messages sent before the connection
+ * is up wait in ZeroMQ's queue.
+ */
+export class DealerLink<Out extends object> implements MessageLink<Out> {
   readonly #socket: zmq.Dealer;
-  readonly #outbox: Outbox<0>;
+  readonly #outbox: Outbox<0, Out>;
   #closed = false;
   #loop: Promise<void> | undefined;
 
   readonly #reassembler: Reassembler;
+  #handshakeFailure: AuthenticationError | undefined;
+  #onHandshakeFailure: ((error: AuthenticationError) => void) | undefined;
+  readonly #limits: WireLimits;
+  readonly #sweep: NodeJS.Timeout;
+  #onDecodeFailure: (error: unknown) => void = () => {};
 
   constructor(
     readonly url: string,
     readonly routingId: string,
-    onSendFailure: (error: unknown, messages: object[]) => void,
+    onSendFailure: (error: unknown, messages: Out[]) => void,
     security?: CurveCredentials,
     receive: ReceiveOptions = {},
   ) {
+    this.#limits = resolveLimits(receive.limits);
     this.#socket = new zmq.Dealer({
       routingId,
       linger: 0,
       sendHighWaterMark: 0,
       receiveHighWaterMark: receive.receiveHighWaterMark ?? 0,
+      maxMessageSize: this.#limits.maxFrameBytes,
       ...(receive.receiveBufferBytes ? { receiveBufferSize: receive.receiveBufferBytes } : {}),
       ...(security ? clientCurveOptions(security) : {}),
     });
-    this.#reassembler = new Reassembler(receive.allocate, receive.reclaim ?? false);
-    this.#outbox = new Outbox<0>((_, frames) => sendChunked((parts) => this.#socket.send(parts), [], frames), (_, error, messages) => onSendFailure(error, messages));
+    this.#reassembler = new Reassembler(receive.allocate, receive.reclaim ?? false, { maxBytes: this.#limits.maxAssemblyBytes });
+    this.#sweep = sweepTimer(this.#limits, () => {
+      const reassembler = this.#reassembler;
+      if (reassembler.idle || Date.now() - reassembler.lastActivity <= this.#limits.assemblyTimeoutMs) return;
+      const held = reassembler.heldBytes;
+      reassembler.clear();
+      this.#onDecodeFailure(new ProtocolError(`dropped ${held} bytes of an unfinished streamed message from ${url}: no progress for ${this.#limits.assemblyTimeoutMs} ms (assemblyTimeoutMs)`));
+    });
+    this.#outbox = new Outbox<0, Out>((_, frames) => sendChunked((parts) => this.#socket.send(parts), [], frames), (_, error, messages) => onSendFailure(error, messages));
+    // Watched before connecting: on loopback a refused handshake can be over before the next line runs.
+    watchHandshake(this.#socket, url, security !== undefined, (error) => {
+      this.#handshakeFailure = error;
+      this.#onHandshakeFailure?.(error);
+    });
     this.#socket.connect(url);
   }
 
   start(onMessage: (raw: unknown) => void, onDecodeFailure: (error: unknown) => void): void {
+    this.#onDecodeFailure = onDecodeFailure;
     this.#loop = (async () => {
       for await (const received of this.#socket) {
         let raw: unknown;
@@ -176,7 +280,7 @@ export class DealerLink {
     });
   }
 
-  send(message: object): void {
+  send(message: Out): void {
     if (!this.#closed) this.#outbox.push(0, message);
   }
 
@@ -184,9 +288,19 @@ export class DealerLink {
     return this.#closed;
   }
 
+  /**
+   * Calls `handler` once per failing streak of handshakes: refused keys, or security on one side only.
+   * A failure before this call (the link was watched from the start) is handed over at once.
+   */
+  onHandshakeFailure(handler: (error: AuthenticationError) => void): void {
+    this.#onHandshakeFailure = handler;
+    if (this.#handshakeFailure) handler(this.#handshakeFailure);
+  }
+
   async close(options: { flush?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     if (options.flush) await Promise.race([this.#outbox.drained(), new Promise((r) => setTimeout(r, 200))]);
+    clearInterval(this.#sweep);
     this.#closed = true;
     this.#socket.close();
     await this.#loop;

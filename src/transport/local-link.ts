@@ -3,16 +3,16 @@
  * runs in the caller's process). Messages are handed over as objects, batched per turn of the event
  * loop like a socket would, without encoding or copying: the ZeroMQ hop would only cost time here.
  */
-export interface MessageLink {
-  send(message: object): void;
+export interface MessageLink<Out extends object = object> {
+  send(message: Out): void;
   start(onMessage: (raw: unknown) => void, onDecodeFailure: (error: unknown) => void): void;
   close(options?: { flush?: boolean }): Promise<void>;
   readonly closed: boolean;
 }
 
-export class LocalLink implements MessageLink {
-  #toServer: object[] = [];
-  #toClient: object[] = [];
+export class LocalLink<Up extends object = object, Down extends object = object> implements MessageLink<Up> {
+  #toServer: Up[] = [];
+  #toClient: Down[] = [];
   #onMessage: ((raw: unknown) => void) | undefined;
   #closed = false;
   #serverScheduled = false;
@@ -20,7 +20,7 @@ export class LocalLink implements MessageLink {
 
   constructor(
     readonly routingId: string,
-    private readonly deliverToServer: (routingId: string, batch: object[]) => void,
+    private readonly deliverToServer: (routingId: string, batch: Up[]) => void,
     private readonly onClose: (routingId: string) => void,
   ) {}
 
@@ -34,7 +34,7 @@ export class LocalLink implements MessageLink {
   }
 
   /** Client → scheduler. */
-  send(message: object): void {
+  send(message: Up): void {
     if (this.#closed) return;
     this.#toServer.push(message);
     if (this.#serverScheduled) return;
@@ -48,7 +48,7 @@ export class LocalLink implements MessageLink {
   }
 
   /** Scheduler → client. */
-  deliver(message: object): void {
+  deliver(message: Down): void {
     if (this.#closed) return;
     this.#toClient.push(message);
     this.#scheduleClient();

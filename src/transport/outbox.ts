@@ -7,18 +7,18 @@
  */
 import { encodeBatch } from '../protocol/codec.js';
 
-export class Outbox<Target> {
-  #pending = new Map<Target, object[]>();
+export class Outbox<Target, M extends object = object> {
+  #pending = new Map<Target, M[]>();
   #flushing = false;
   #scheduled = false;
   #idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly sendFrames: (target: Target, frames: Uint8Array[]) => Promise<void>,
-    private readonly onSendError: (target: Target, error: unknown, messages: object[]) => void,
+    private readonly onSendError: (target: Target, error: unknown, messages: M[]) => void,
   ) {}
 
-  push(target: Target, message: object): void {
+  push(target: Target, message: M): void {
     const list = this.#pending.get(target);
     if (list) list.push(message);
     else this.#pending.set(target, [message]);

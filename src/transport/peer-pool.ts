@@ -3,7 +3,7 @@
  * Used by workers to fetch dependencies from peers and by clients to gather large results directly.
  */
 import { TimeoutError } from '../errors/index.js';
-import type { PeerReply, WireValue } from '../protocol/messages.js';
+import type { PeerReply, PeerRequest, WireValue } from '../protocol/messages.js';
 import { peerReplySchema, validateBatch } from '../protocol/validate.js';
 import { shortId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
@@ -17,7 +17,7 @@ interface Pending {
 }
 
 export class PeerPool {
-  #links = new Map<string, DealerLink>();
+  #links = new Map<string, DealerLink<PeerRequest>>();
   #pending = new Map<number, Pending>();
   #nextId = 1;
   readonly #routingPrefix = `peer-${shortId()}`;
@@ -38,10 +38,10 @@ export class PeerPool {
     });
   }
 
-  #link(address: string): DealerLink {
+  #link(address: string): DealerLink<PeerRequest> {
     let link = this.#links.get(address);
     if (link) return link;
-    link = new DealerLink(address, `${this.#routingPrefix}-${this.#links.size}`, (error) => {
+    link = new DealerLink<PeerRequest>(address, `${this.#routingPrefix}-${this.#links.size}`, (error) => {
       this.log.warn(`sending to peer ${address} failed: ${(error as Error).message}`);
     }, this.security, { receiveHighWaterMark: 64, ...this.receive });
     link.start(

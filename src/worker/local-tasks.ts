@@ -6,7 +6,7 @@
  * that the decisions can be tested with plain event sequences, and from the worker's scheduler link and
  * life cycle because this is where a task's hot path runs.
  */
-import type { ComputeOrder } from '../protocol/messages.js';
+import type { ComputeOrder, WorkerToScheduler } from '../protocol/messages.js';
 import type { DealerLink } from '../transport/endpoints.js';
 import type { PeerPool } from '../transport/peer-pool.js';
 import type { Logger } from '../util/logger.js';
@@ -26,7 +26,7 @@ export class LocalTasks {
     pool: ThreadPool,
     files: LocalFiles,
     private readonly peers: PeerPool,
-    private readonly link: DealerLink,
+    private readonly link: DealerLink<WorkerToScheduler>,
     private readonly log: Logger,
     offeredResources: Record<string, number>,
   ) {

@@ -1,10 +1,11 @@
+import type { WireLimits } from '../transport/limits.js';
 import type { CurveCredentials } from '../transport/security.js';
 
 /** Options of a worker process (what `flotilla-worker` parses from its command line). */
 export interface WorkerOptions {
   /** The scheduler's address, `tcp://host:port` or `ipc:///path` (then the data service binds next to it). */
   scheduler: string;
-  /** Unique name; a worker registering with the name of a live one replaces it. @defaultValue `<hostname>-<pid>` */
+  /** Unique name; while a live worker holds it, registering is refused (retried for 30 s, then the worker stops). @defaultValue `<hostname>-<pid>` */
   name?: string;
   /** Task threads. @defaultValue 1 */
   nthreads?: number;
@@ -26,4 +27,6 @@ export interface WorkerOptions {
   lifetimeMs?: number;
   /** Keep the local directory on exit (debugging). @defaultValue false */
   keepLocalDirectory?: boolean;
+  /** What one peer may make this worker hold at the wire (largest frame, reassembly bytes and time); see `WireLimits`. */
+  limits?: Partial<WireLimits>;
 }

@@ -6,15 +6,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { format } from 'node:util';
 import { decodeValue, encodeValue, encodedSize } from '../serialize/value-codec.js';
-import { explainReferenceError } from '../serialize/reference-error.js';
+import { describeTaskFailure } from '../serialize/reference-error.js';
 import { toWireError } from '../protocol/wire-error.js';
 import type { OriginRow } from '../serialize/function-module.js';
 import { installFunctionRuntime, mapStack } from './function-runtime.js';
 import type { WireError } from '../protocol/messages.js';
+import { setWorkerClientInfo, taskContext, threadSockets, type TaskContext, type WorkerClientInfo } from './task-context.js';
 import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
 
 const port = parentPort!;
 const threadIndex = (workerData as { index?: number } | undefined)?.index ?? 0;
+setWorkerClientInfo((workerData as { client?: WorkerClientInfo } | undefined)?.client);
+threadSockets.opened = () => post({ t: 'sockets-opened' });
 const queue: ThreadTask[] = [];
 const dropped = new Set<number>();
 let pending: ThreadResult[] = [];
@@ -41,7 +44,7 @@ function post(message: ThreadToMain): void {
 
 // Task console output goes to the worker's log, tagged with the task key.
 for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-  console[level] = (...args: unknown[]) => post({ t: 'log', level, text: format(...args), key: currentKey });
+  console[level] = (...args: unknown[]) => post({ t: 'log', level, text: format(...args), key: taskContext.getStore()?.key ?? currentKey });
 }
 
 installFunctionRuntime();
@@ -62,13 +65,9 @@ function loadFunction(url: string): Promise<(...args: unknown[]) => unknown> {
 }
 
 function describeError(error: unknown, key: string | undefined, fnName: string, fnUrl: string): WireError {
-  const wire = toWireError(error, key);
+  const wire = describeTaskFailure(error, key, fnName, toWireError) as WireError;
   const origins = originsByUrl.get(fnUrl);
   if (wire.stack !== undefined && origins !== undefined) wire.stack = mapStack(wire.stack, fnUrl, origins);
-  if (wire.name === 'ReferenceError') {
-    const better = explainReferenceError(wire, fnName);
-    if (better) wire.message = better;
-  }
   return wire;
 }
 
@@ -77,7 +76,33 @@ function fnNameOf(url: string): string {
   return match?.[1] ?? 'the task function';
 }
 
-async function runOne(task: ThreadTask): Promise<ThreadResult> {
+/**
+ * Runs a task; resolves with its result, or with undefined as soon as the task secedes (gives up the
+ * thread, see task-context.ts): it then goes on beside the thread's next tasks, and its result is
+ * posted on its own when it ends.
+ */
+async function runOne(task: ThreadTask): Promise<ThreadResult | undefined> {
+  let released!: () => void;
+  const seceded = new Promise<undefined>((resolve) => (released = () => resolve(undefined)));
+  const context: TaskContext = {
+    key: task.key,
+    seceded: false,
+    secede() {
+      if (context.seceded || finished) return;
+      context.seceded = true;
+      post({ t: 'seceded', id: task.id });
+      released();
+    },
+  };
+  let finished = false;
+  const outcome = taskContext.run(context, () => execute(task)).finally(() => (finished = true));
+  const first = await Promise.race([outcome, seceded]);
+  if (first !== undefined) return first;
+  void outcome.then((result) => post({ t: 'results', results: [result] }));
+  return undefined;
+}
+
+async function execute(task: ThreadTask): Promise<ThreadResult> {
   const start = performance.now();
   const startEpoch = performance.timeOrigin + start;
   currentKey = task.key;
@@ -125,7 +150,8 @@ async function drain(): Promise<void> {
     while (queue.length > 0) {
       const task = queue.shift()!;
       if (dropped.delete(task.id)) continue;
-      pending.push(await runOne(task));
+      const result = await runOne(task);
+      if (result) pending.push(result);
       const now = performance.now();
       if (now - lastYield > 1) {
         flush();
@@ -166,6 +192,9 @@ port.on('message', (message: MainToThread) => {
       break;
     case 'setup':
       setupsDone = setupsDone.then(() => runSetup(message));
+      break;
+    case 'close-sockets':
+      void Promise.allSettled(threadSockets.closers.map((close) => close())).then(() => post({ t: 'sockets-closed' }));
       break;
   }
 });

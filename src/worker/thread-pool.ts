@@ -17,14 +17,24 @@ export interface PoolCallbacks {
   onStarted(task: ThreadTask): void;
   /** A thread could not find an input it was told it had computed: send the task again with values. */
   onRequeue(task: ThreadTask): void;
+  /** A running task gave up its thread (secede): the thread takes the next task while it goes on. */
+  onSeceded(task: ThreadTask): void;
 }
 
 interface ThreadSlot {
   index: number;
   thread: Thread;
   queue: ThreadTask[];
+  /** Tasks that seceded: still running on this thread, no longer occupying it. */
+  seceded: Map<number, ThreadTask>;
   alive: boolean;
+  /** Set once a task opened sockets on this thread (getClient): resolves when they are closed. */
+  socketsClosed?: Promise<void>;
+  onSocketsClosed?: () => void;
 }
+
+/** How long a thread may take to close its sockets before it is ended anyway. */
+const SOCKET_CLOSE_MS = 1_000;
 
 type RunResult = { ok: boolean; value?: StoredValue; error?: WireError };
 /** A run or setup on every thread, answered once each thread answered (or died). */
@@ -48,13 +58,14 @@ export class ThreadPool {
   /** Mean run time per function URL, to choose queue depth. */
   readonly #meanMicros = new Map<string, number>();
 
-  constructor(readonly size: number, private readonly name: string, private readonly callbacks: PoolCallbacks) {
+  /** `threadData` goes to every thread's workerData (how tasks reach the scheduler for getClient). */
+  constructor(readonly size: number, private readonly name: string, private readonly callbacks: PoolCallbacks, private readonly threadData: object = {}) {
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn(i));
   }
 
   #spawn(index: number): ThreadSlot {
-    const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { name: `${this.name}/thread-${index}`, index }, stdout: false, stderr: false });
-    const slot: ThreadSlot = { index, thread, queue: [], alive: true };
+    const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { ...this.threadData, name: `${this.name}/thread-${index}`, index }, stdout: false, stderr: false });
+    const slot: ThreadSlot = { index, thread, queue: [], seceded: new Map(), alive: true };
     thread.on('message', (message: ThreadToMain) => this.#onMessage(slot, message));
     // A replacement thread (after a crash or a cancelled task) gets the worker's setups first.
     for (const setup of this.#setups?.values() ?? []) thread.postMessage({ t: 'setup', id: 0, fnUrl: setup.fnUrl, args: setup.args } satisfies MainToThread);
@@ -130,6 +141,16 @@ export class ThreadPool {
   /** Stops a task: drops it from its thread's queue, or ends the thread that is running it. */
   cancel(taskId: number): void {
     for (const slot of this.#slots) {
+      if (slot.seceded.delete(taskId)) {
+        // A seceded task may wait forever (a queue, an event): end its thread; the thread's other tasks run again elsewhere.
+        const requeue = [...slot.queue, ...slot.seceded.values()];
+        slot.queue = [];
+        slot.seceded.clear();
+        for (const task of requeue) this.placement.delete(task.id);
+        this.#replace(slot, 'cancelled');
+        if (requeue.length) this.callbacks.onThreadLost(requeue, 'requeue');
+        return;
+      }
       const position = slot.queue.findIndex((t) => t.id === taskId);
       if (position < 0) continue;
       this.placement.delete(taskId);
@@ -138,8 +159,9 @@ export class ThreadPool {
         this.#post(slot, { t: 'drop', ids: [taskId] });
       } else {
         // The task is running: the only way to stop JavaScript that does not yield is to end its thread.
-        const requeue = slot.queue.slice(1);
+        const requeue = [...slot.queue.slice(1), ...slot.seceded.values()];
         slot.queue = [];
+        slot.seceded.clear();
         this.#replace(slot, 'cancelled');
         if (requeue.length) this.callbacks.onThreadLost(requeue, 'requeue');
       }
@@ -181,7 +203,24 @@ export class ThreadPool {
   }
 
   executingTasks(): ThreadTask[] {
-    return this.#slots.filter((s) => s.alive && s.queue.length > 0).map((s) => s.queue[0]!);
+    const out: ThreadTask[] = [];
+    for (const slot of this.#slots) {
+      if (!slot.alive) continue;
+      if (slot.queue.length > 0) out.push(slot.queue[0]!);
+      for (const task of slot.seceded.values()) out.push(task);
+    }
+    return out;
+  }
+
+  /** client.restart: every thread is replaced (fresh globals and module caches); their tasks are dropped. */
+  restart(): void {
+    for (const slot of [...this.#slots]) {
+      if (!slot.alive) continue;
+      for (const task of slot.queue) this.placement.delete(task.id);
+      slot.queue = [];
+      slot.seceded.clear();
+      this.#replace(slot, 'restarted');
+    }
   }
 
 
@@ -194,8 +233,9 @@ export class ThreadPool {
       case 'results':
         for (const result of message.results) {
           const index = slot.queue.findIndex((t) => t.id === result.id);
-          if (index < 0) continue; // dropped or cancelled meanwhile
-          const [task] = slot.queue.splice(index, 1);
+          const task = index >= 0 ? slot.queue.splice(index, 1)[0] : slot.seceded.get(result.id);
+          if (!task) continue; // dropped or cancelled meanwhile
+          slot.seceded.delete(result.id);
           this.placement.delete(task!.id);
           if ('requeue' in result) {
             this.callbacks.onRequeue(task!);
@@ -206,6 +246,22 @@ export class ThreadPool {
           this.callbacks.onResult(task!, result);
         }
         if (slot.queue.length > 0) this.callbacks.onStarted(slot.queue[0]!);
+        break;
+      case 'seceded': {
+        const index = slot.queue.findIndex((t) => t.id === message.id);
+        if (index < 0) break;
+        const task = slot.queue.splice(index, 1)[0]!;
+        slot.seceded.set(task.id, task);
+        this.placement.delete(task.id);
+        this.callbacks.onSeceded(task);
+        if (index === 0 && slot.queue.length > 0) this.callbacks.onStarted(slot.queue[0]!);
+        break;
+      }
+      case 'sockets-opened':
+        slot.socketsClosed ??= new Promise<void>((resolve) => (slot.onSocketsClosed = resolve));
+        break;
+      case 'sockets-closed':
+        slot.onSocketsClosed?.();
         break;
       case 'run-result':
         this.#answerRun(message.id, slot, { ok: message.ok, value: message.value, error: message.error });
@@ -220,8 +276,9 @@ export class ThreadPool {
 
   #onExit(slot: ThreadSlot, reason: string): void {
     if (!slot.alive || this.#closed) return;
-    const lost = slot.queue;
+    const lost = [...slot.queue, ...slot.seceded.values()];
     slot.queue = [];
+    slot.seceded.clear();
     for (const task of lost) this.placement.delete(task.id);
     this.#replace(slot, reason);
     if (lost.length) this.callbacks.onThreadLost(lost, reason);
@@ -234,7 +291,7 @@ export class ThreadPool {
     }
     slot.thread.removeAllListeners('exit');
     slot.thread.removeAllListeners('error');
-    void slot.thread.terminate();
+    void this.#end(slot);
     if (this.#closed) return;
     this.#slots[slot.index] = this.#spawn(slot.index);
   }
@@ -243,7 +300,21 @@ export class ThreadPool {
     this.#closed = true;
     await Promise.all(this.#slots.map((slot) => {
       slot.alive = false;
-      return slot.thread.terminate();
+      return this.#end(slot);
     }));
+  }
+
+  /**
+   * Ends a thread, first letting it close the sockets a task opened there (ZeroMQ aborts the process when
+   * a thread with open sockets is ended). A thread stuck in a task cannot answer: it is ended after a second.
+   */
+  async #end(slot: ThreadSlot): Promise<void> {
+    if (slot.socketsClosed) {
+      slot.thread.postMessage({ t: 'close-sockets' } satisfies MainToThread);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([slot.socketsClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, SOCKET_CLOSE_MS)))]);
+      clearTimeout(timer);
+    }
+    await slot.thread.terminate();
   }
 }

@@ -24,7 +24,9 @@ export type MainToThread =
   | { t: 'drop'; ids: number[] }
   | { t: 'run'; id: number; fnUrl: string; args: StoredValue }
   /** Like run, but tasks on this thread wait until it is done (worker setups). */
-  | { t: 'setup'; id: number; fnUrl: string; args: StoredValue };
+  | { t: 'setup'; id: number; fnUrl: string; args: StoredValue }
+  /** Close the thread's sockets (its getClient client): it is about to be ended. */
+  | { t: 'close-sockets' };
 
 export type ThreadResult =
   | { id: number; ok: true; value: StoredValue; nbytes: number; duration: number; start: number; thread: number }
@@ -38,5 +40,10 @@ export type ThreadOutcome = Exclude<ThreadResult, { requeue: true }>;
 export type ThreadToMain =
   | { t: 'ready' }
   | { t: 'results'; results: ThreadResult[] }
+  /** The running task gave up its thread (secede): the thread runs its next task; the result comes later. */
+  | { t: 'seceded'; id: number }
+  /** A task opened sockets on this thread (getClient): close them before ending the thread. */
+  | { t: 'sockets-opened' }
+  | { t: 'sockets-closed' }
   | { t: 'run-result'; id: number; ok: boolean; value?: StoredValue; error?: WireError }
   | { t: 'log'; level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string; key?: string };

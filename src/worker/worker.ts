@@ -7,15 +7,18 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { HandlerTable, PeerRequest, SchedulerToWorker, WireValue } from '../protocol/messages.js';
+import type { HandlerTable, PeerReply, PeerRequest, SchedulerToWorker, WireValue, WorkerToScheduler } from '../protocol/messages.js';
 import { peerRequestSchema, schedulerToWorkerSchema, validateBatch } from '../protocol/validate.js';
 import { toWireError } from '../protocol/wire-error.js';
 import { DealerLink, RouterEndpoint } from '../transport/endpoints.js';
 import { PeerPool } from '../transport/peer-pool.js';
 import { sharedAllocator } from '../transport/chunking.js';
 import { peerCredentials } from '../transport/security.js';
+import { ConfigurationError, ProtocolError } from '../errors/index.js';
 import { shortId } from '../util/ids.js';
 import { Logger } from '../util/logger.js';
+import { printable } from '../util/printable.js';
+import { WarningSummary } from '../util/warning-summary.js';
 import { LocalFiles } from './local-files.js';
 import { LocalTasks } from './local-tasks.js';
 import type { WorkerOptions } from './options.js';
@@ -25,6 +28,9 @@ import { ThreadPool } from './thread-pool.js';
 
 export type { WorkerOptions };
 
+/** How long a worker whose name is held by a live worker keeps asking to register. */
+const REGISTER_RETRY_MS = 30_000;
+
 export class WorkerNode {
   readonly name: string;
   readonly log: Logger;
@@ -32,8 +38,8 @@ export class WorkerNode {
   /** `worker.log` in the local directory: task console output and this worker's messages. */
   readonly logFile: string;
   #logStream: import('node:fs').WriteStream;
-  #link: DealerLink;
-  #peerServer: RouterEndpoint;
+  #link: DealerLink<WorkerToScheduler>;
+  #peerServer: RouterEndpoint<PeerReply>;
   #peers: PeerPool;
   #pool: ThreadPool;
   #starts: StartNotices;
@@ -43,16 +49,28 @@ export class WorkerNode {
   readonly #tasks: LocalTasks;
   #lastHeard = Date.now();
   #timers: NodeJS.Timeout[] = [];
+  /** The heartbeat timer; its interval is the scheduler's `heartbeatMs`, told on registration. */
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  /** When the last `register` went out without an answer yet: one re-registration at a time. */
+  #registering: number | undefined;
+  /** Warnings about bad messages, one line per kind every few seconds. */
+  readonly #warnings: WarningSummary;
   #closing: Promise<void> | undefined;
   #closedResolve!: (reason: string) => void;
   /** Resolves with the reason when this worker has stopped. */
   readonly closed: Promise<string> = new Promise((r) => (this.#closedResolve = r));
   #registered!: () => void;
   readonly registered: Promise<void> = new Promise((r) => (this.#registered = r));
+  /** Why this worker had to stop (its key refused, its registration refused); set before `closed` resolves. */
+  failure: Error | undefined;
+  /** When the first refused registration of a streak came (a live worker held this name). */
+  #refusedSince: number | undefined;
 
   private constructor(readonly options: WorkerOptions) {
     this.name = options.name ?? `${hostname()}-${process.pid}`;
     this.log = new Logger(`worker ${this.name}`);
+    this.#warnings = new WarningSummary((line) => this.log.warn(line));
     this.log.addSink((line) => {
       this.logTail.push(line);
       if (this.logTail.length > 2000) this.logTail.splice(0, 1000);
@@ -71,12 +89,13 @@ export class WorkerNode {
     // Large values arrive in chunks straight into SharedArrayBuffers; a short queue makes a fast sender
     // wait, and received chunks are reclaimed as they are consumed, so a worker's peak memory is the data
     // it keeps plus a few megabytes (measured: 800 MB broadcast, peak 1.09-1.10x the array).
-    const largeData = { allocate: sharedAllocator, receiveHighWaterMark: 1, receiveBufferBytes: 256 * 1024, reclaim: true };
-    this.#link = new DealerLink(options.scheduler, `worker-${this.name}-${shortId()}`, (error) => {
+    const largeData = { allocate: sharedAllocator, receiveHighWaterMark: 1, receiveBufferBytes: 256 * 1024, reclaim: true, limits: options.limits };
+    this.#link = new DealerLink<WorkerToScheduler>(options.scheduler, `worker-${this.name}-${shortId()}`, (error) => {
       this.log.warn(`sending to the scheduler failed: ${(error as Error).message}`);
     }, options.security, largeData);
+    this.#link.onHandshakeFailure((error) => this.#fail(error));
     const peerSecurity = options.security ? peerCredentials(options.security) : undefined;
-    this.#peerServer = new RouterEndpoint((peer, error) => this.log.debug(`reply to peer ${peer} failed: ${(error as Error).message}`), peerSecurity);
+    this.#peerServer = new RouterEndpoint<PeerReply>((peer, error) => this.log.debug(`reply to peer ${peer} failed: ${(error as Error).message}`), peerSecurity, { limits: options.limits });
     this.#peers = new PeerPool(this.log, peerSecurity, largeData);
     this.#pool = new ThreadPool(Math.max(1, options.nthreads ?? 1), this.name, {
       onResult: (task, result) => {
@@ -87,7 +106,11 @@ export class WorkerNode {
       onLog: (level, text, key) => this.log.raw(`[${this.name}]${key ? ` [${key}]` : ''} ${text}`, level === 'error' || level === 'warn' ? 'warn' : 'info'),
       onStarted: (task) => this.#starts.started(task.key, task.fnUrl),
       onRequeue: (task) => this.#tasks.onRequeue(task),
-    });
+      onSeceded: (task) => {
+        this.#link.send({ op: 'long-running', keys: [task.key] });
+        queueMicrotask(() => this.#tasks.pump());
+      },
+    }, { client: { scheduler: options.scheduler, workerName: this.name, ...(options.security ? { security: options.security } : {}) } });
     this.#tasks = new LocalTasks(this.#data, this.#pool, this.#files, this.#peers, this.#link, this.log, options.resources ?? {});
     this.#starts = new StartNotices(
       (keys) => this.#link.send({ op: 'started', keys }),
@@ -112,12 +135,13 @@ export class WorkerNode {
 
   async #start(): Promise<void> {
     this.#address = await this.#bindDataService();
-    this.#peerServer.start((peer, raw) => this.#onPeerRequest(peer, raw), (peer, error) => this.log.warn(`undecodable request from ${peer}: ${(error as Error).message}`));
-    this.#link.start((raw) => this.#onSchedulerBatch(raw), (error) => this.log.warn(`undecodable message from the scheduler: ${(error as Error).message}`));
+    this.#peerServer.start(
+      (peer, raw) => this.#onPeerRequest(peer, raw),
+      (peer, error) => this.#warnings.warn('undecodable peer request', `undecodable request from ${printable(peer)}: ${(error as Error).message}`),
+    );
+    this.#link.start((raw) => this.#onSchedulerBatch(raw), (error) => this.#warnings.warn('undecodable', `undecodable message from the scheduler: ${(error as Error).message}`));
     this.#register();
-    const heartbeatMs = 500;
-    const tick = setInterval(() => this.#heartbeat(), heartbeatMs);
-    this.#timers.push(tick);
+    this.#startHeartbeat(this.#heartbeatMs);
     if (this.options.lifetimeMs) {
       // Ask the scheduler to move this worker's results elsewhere and close it; close anyway if it
       // does not within a minute (the walltime is near).
@@ -128,6 +152,14 @@ export class WorkerNode {
       retire.unref();
       this.#timers.push(retire);
     }
+  }
+
+  /** (Re)starts the heartbeat at `intervalMs`. */
+  #startHeartbeat(intervalMs: number): void {
+    if (this.#closing) return;
+    if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
+    this.#heartbeatMs = intervalMs;
+    this.#heartbeatTimer = setInterval(() => this.#heartbeat(), intervalMs);
   }
 
   /**
@@ -145,6 +177,7 @@ export class WorkerNode {
   }
 
   #register(): void {
+    this.#registering = Date.now();
     this.#link.send({
       op: 'register',
       worker: {
@@ -168,6 +201,8 @@ export class WorkerNode {
       void this.close(`the scheduler at ${this.options.scheduler} has not answered for ${Math.round(silentFor / 1000)} s (death timeout ${deathTimeout / 1000} s)`);
       return;
     }
+    // While a register is unanswered, a heartbeat would only be answered `unknown-worker`.
+    if (this.#registering !== undefined && Date.now() - this.#registering < REREGISTER_AFTER_MS) return;
     this.#link.send({
       op: 'heartbeat',
       executing: this.#pool.executingTasks().map((t) => t.key),
@@ -179,7 +214,7 @@ export class WorkerNode {
   #onSchedulerBatch(raw: unknown): void {
     this.#lastHeard = Date.now();
     const { messages, errors } = validateBatch<SchedulerToWorker>(raw, schedulerToWorkerSchema, 'scheduler');
-    for (const error of errors) this.log.warn(error.message);
+    for (const error of errors) this.#warnings.warn(error.kind, error.message);
     const handlers = this.#handlers;
     for (const message of messages) {
       try {
@@ -192,7 +227,15 @@ export class WorkerNode {
   }
 
   readonly #handlers: HandlerTable<SchedulerToWorker> = {
-    registered: () => this.#registered(),
+    registered: (m) => {
+      this.#registering = undefined;
+      this.#refusedSince = undefined;
+      // The scheduler says how often it expects to hear from us (its `heartbeatMs`).
+      const interval = Math.min(MAX_HEARTBEAT_MS, Math.max(MIN_HEARTBEAT_MS, m.heartbeatMs));
+      if (interval !== this.#heartbeatMs) this.#startHeartbeat(interval);
+      this.#registered();
+    },
+    'register-refused': (m) => this.#onRefused(m.reason, m.retry),
     functions: (m) => this.#files.addFunctions(m.fns),
     compute: (m) => { for (const order of m.tasks) this.#tasks.accept(order); },
     'cancel-compute': (m) => { for (const key of m.keys) this.#tasks.cancel(key); },
@@ -215,10 +258,20 @@ export class WorkerNode {
         if (m.id) this.#link.send({ op: 'upload-done', id: m.id, error: toWireError(error) });
       }
     },
+    restart: (m) => {
+      this.#tasks.reset();
+      this.#data.clear();
+      this.#pool.restart();
+      this.log.info('restarted by the client: every task and result dropped, every task thread replaced');
+      this.#link.send({ op: 'restarted', id: m.id });
+    },
     'heartbeat-ack': () => {},
     'unknown-worker': () => {
       // A worker on its way out (retired, closing) must not come back.
       if (this.#closing) return;
+      // Every message in flight when the scheduler removed us is answered `unknown-worker`: register
+      // once, not once per answer (each registration would evict the previous one).
+      if (this.#registering !== undefined && Date.now() - this.#registering < REREGISTER_AFTER_MS) return;
       this.log.warn('the scheduler no longer knows this worker (it timed out): dropping all tasks and data, registering again');
       this.#tasks.reset();
       this.#data.clear();
@@ -226,6 +279,34 @@ export class WorkerNode {
     },
     close: (m) => void this.close(`asked to close by the scheduler: ${m.reason}`),
   };
+
+  /**
+   * A refused registration. One under the name of a live worker is retried every half second for
+   * REGISTER_RETRY_MS: that worker may be this one's predecessor (restarted by a nanny or a cluster)
+   * whose death the scheduler has not noticed yet. Anything else ends this worker with the reason.
+   */
+  #onRefused(reason: string, retry: boolean): void {
+    if (this.#closing) return;
+    const now = Date.now();
+    this.#refusedSince ??= now;
+    if (retry && now - this.#refusedSince < REGISTER_RETRY_MS) {
+      this.log.info(`registration refused (${reason}); trying again`);
+      const timer = setTimeout(() => { if (!this.#closing) this.#register(); }, 500);
+      this.#timers.push(timer);
+      return;
+    }
+    this.#fail(retry
+      ? new ConfigurationError(`the scheduler refused this worker for ${REGISTER_RETRY_MS / 1000} s: ${reason}. Give each worker its own --name.`)
+      : new ProtocolError(`the scheduler refused this worker's registration: ${reason}`));
+  }
+
+  /** Stops for good with `error` (the CLI exits non-zero with its message). */
+  #fail(error: Error): void {
+    if (this.#closing) return;
+    this.failure = error;
+    this.log.error(error.message);
+    void this.close(error.message);
+  }
 
   /** Copies results from a retiring worker, then tells the scheduler which arrived. */
   async #copyFrom(id: number, keys: string[], from: string): Promise<void> {
@@ -262,8 +343,8 @@ export class WorkerNode {
   }
 
   #onPeerRequest(peer: string, raw: unknown): void {
-    const { messages, errors } = validateBatch<PeerRequest>(raw, peerRequestSchema, `peer ${peer}`);
-    for (const error of errors) this.log.warn(error.message);
+    const { messages, errors } = validateBatch<PeerRequest>(raw, peerRequestSchema, `peer ${printable(peer)}`);
+    for (const error of errors) this.#warnings.warn(error.kind, error.message);
     for (const request of messages) this.#peerServer.send(peer, { op: 'data', id: request.id, ...this.#data.collect(request.keys) });
   }
 
@@ -273,6 +354,8 @@ export class WorkerNode {
     this.#closing = (async () => {
       this.log.info(`closing: ${reason}`);
       for (const timer of this.#timers) clearInterval(timer);
+      if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
+      this.#warnings.close();
       this.#starts.close();
       this.#link.send({ op: 'unregister', reason });
       await this.#link.close({ flush: true });
@@ -286,6 +369,13 @@ export class WorkerNode {
     return this.#closing;
   }
 }
+
+/** The heartbeat interval until the scheduler says its own, and the range a scheduler's value is kept in. */
+const DEFAULT_HEARTBEAT_MS = 500;
+const MIN_HEARTBEAT_MS = 10;
+const MAX_HEARTBEAT_MS = 60_000;
+/** A registration unanswered for this long may be sent again. */
+const REREGISTER_AFTER_MS = 5_000;
 
 /** The directory of an `ipc://` address, else undefined. */
 function ipcDirectory(address: string): string | undefined {

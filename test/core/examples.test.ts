@@ -13,6 +13,12 @@ async function runExample(file: string, args: string[] = []): Promise<{ code: nu
 }
 
 describe('examples run and print what they promise', () => {
+  it('what-travels: a constant, a helper, a class, a package import and a relative module import travel with the task', async () => {
+    const { code, output } = await runExample('examples/what-travels.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('0.2 mm is low (run-7.txt)\n0.6 mm is high (run-7.txt)\n1.5 mm is high (run-7.txt)');
+  }, 60_000);
+
   it('setup-hooks: setups and an uploaded module reach a worker that joined later', async () => {
     const { code, output } = await runExample('examples/setup-hooks.js');
     expect(code, output).toBe(0);
@@ -26,5 +32,15 @@ describe('examples run and print what they promise', () => {
     expect(output).toMatch(/array: 64 MB/);
     expect(output).toMatch(/8 tasks in [\d.]+ s: mean ([-\d.]+) std ([\d.]+); local: mean \1 std \2/);
     expect(output.match(/local-\d: peak RSS \d+ MB = [\d.]+ × the array/g)).toHaveLength(2);
+  }, 60_000);
+  it('cluster-control: getClient, fireAndForget, rebalance, replicate, retireWorkers and restart', async () => {
+    const { code, output } = await runExample('examples/cluster-control.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('sum of squares below 10, computed by subtasks: 285');
+    expect(output).toContain('fire-and-forget wrote: total 285');
+    expect(output).toContain('rebalance spread 6 chunks over 3 workers');
+    expect(output).toContain('replicate: the first chunk is on 3 workers');
+    expect(output).toContain('retired local-0; the chunks are still there: means 1 2 3 4 5 6');
+    expect(output).toContain('after restart: chunk futures are cancelled, 2 workers ready');
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client, ConfigurationError } from '../../src/index.js';
+import { Client, ConfigurationError, TaskError } from '../../src/index.js';
 import { resolveMode } from '../../src/client/mode.js';
 
 describe('execution mode selection', () => {
@@ -38,7 +38,9 @@ describe('execution mode selection', () => {
         throw new TypeError('bad input');
       });
       const error = await failing.exception();
-      expect(error).toBeInstanceOf(TypeError);
+      // Wrapped as a worker's error is, with the caller's own stack.
+      expect(error).toBeInstanceOf(TaskError);
+      expect(error!.name).toBe('TypeError');
       expect(error!.stack).toContain('mode.test.ts');
     } finally {
       await client.close();

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.js';
@@ -22,11 +24,14 @@ function lines(child: ChildProcess): { text: () => string; waitFor: (pattern: Re
 
 describe('command-line programs and process life cycle', () => {
   it('flotilla-scheduler and flotilla-worker run tasks for a client, and stop on SIGTERM', async () => {
-    const scheduler = spawn(process.execPath, [distFile('src/cli/scheduler.js'), '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Authenticated, as by default: the key file is made on first use and named on stdout.
+    const keys = join(mkdtempSync(join(tmpdir(), 'flotilla-cli-')), 'security.json');
+    const scheduler = spawn(process.execPath, [distFile('src/cli/scheduler.js'), '--host', '127.0.0.1', '--port', '0', '--security-file', keys], { stdio: ['ignore', 'pipe', 'pipe'] });
     const schedulerOut = lines(scheduler);
     const [, address] = await schedulerOut.waitFor(/listening at (tcp:\/\/127\.0\.0\.1:\d+)/);
-    const worker = spawn(process.execPath, [distFile('src/cli/worker.js'), address!, '--nthreads', '2', '--name', 'cli-worker', '--memory-limit', '1 GB', '--death-timeout', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const client = await Client.connect(address!, { timeoutMs: 10_000 });
+    await schedulerOut.waitFor(/flotilla security file (\S+)/);
+    const worker = spawn(process.execPath, [distFile('src/cli/worker.js'), address!, '--nthreads', '2', '--name', 'cli-worker', '--memory-limit', '1 GB', '--death-timeout', '5', '--security-file', keys], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const client = await Client.connect(address!, { timeoutMs: 10_000, security: keys });
     try {
       await client.waitForWorkers(1, { timeoutMs: 15_000 });
       const info = await client.schedulerInfo();
@@ -50,10 +55,10 @@ describe('command-line programs and process life cycle', () => {
   });
 
   it('a worker exits by itself when its scheduler is gone for death-timeout seconds', async () => {
-    const scheduler = spawn(process.execPath, [distFile('src/cli/scheduler.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const scheduler = spawn(process.execPath, [distFile('src/cli/scheduler.js'), '--port', '0', '--no-security'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const [, address] = await lines(scheduler).waitFor(/listening at (tcp:\/\/\S+)/);
     const worker = spawn(process.execPath, [distFile('src/cli/worker.js'), address!, '--death-timeout', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const client = await Client.connect(address!, { timeoutMs: 10_000 });
+    const client = await Client.connect(address!, { timeoutMs: 10_000, security: false });
     await client.waitForWorkers(1, { timeoutMs: 15_000 });
     await client.close();
     // The scheduler vanishes without a word: only the death timeout can end the worker.

@@ -2,7 +2,7 @@
  * The cases of the adapter conformance suite: shared option scenarios, and for each adapter the
  * whole scripts they must produce, sample command outputs and what they must parse to.
  */
-import { local, lsf, pbs, sge, slurm } from '../../cluster-adapters/index.js';
+import { htcondor, local, lsf, moab, oar, pbs, sge, slurm } from '../../cluster-adapters/index.js';
 import type { BatchSystem, JobOutputFiles, JobState } from '../../src/jobqueue/index.js';
 import { WORKER_CLI as CLI } from './helpers.js';
 
@@ -64,6 +64,80 @@ export interface AdapterCase {
   readonly statusExpected: Record<string, [JobState, string]>;
   readonly outputFilesOf123: JobOutputFiles;
 }
+
+const PBS_CASE: AdapterCase = {
+    system: pbs,
+    systemOptions: { account: 'proj42' },
+    skip: ['-l select', '-e'],
+    extra: ['-l nodes=1:ppn=4', '-j oe'],
+    expected: {
+      basic: `#!/usr/bin/env bash
+
+#PBS -N flotilla-worker
+#PBS -l select=1:ncpus=8:mem=15GB
+#PBS -l walltime=00:30:00
+#PBS -o ${LOG}/
+#PBS -e ${LOG}/
+
+${NODE} ${CLI} ${ADDRESS} --name "PBSCluster-$PBS_JOBID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$PBS_JOBID"
+`,
+      full: `#!/usr/bin/env bash
+
+#PBS -N analysis
+#PBS -q debug
+#PBS -A proj42
+#PBS -l select=1:ncpus=6:mem=27GB
+#PBS -l walltime=01:00:00
+#PBS -o ${LOG}/
+#PBS -e ${LOG}/
+
+module load nodejs/20
+export OMP_NUM_THREADS=1
+${fullCommand('PBS_JOBID')}
+echo "worker exited with $?"
+`,
+      skipsAndExtras: `#!/usr/bin/env bash
+
+#PBS -N flotilla-worker
+#PBS -l walltime=00:30:00
+#PBS -o ${LOG}/
+#PBS -l nodes=1:ppn=4
+#PBS -j oe
+
+${skipsCommand('PBS_JOBID')}
+`,
+      template: `#!/usr/bin/env bash
+# flotilla-worker for PBSCluster: 2 cores in 2 x 1 threads, 3815MB (4000000000 bytes), walltime 00:30:00
+#PBS -N flotilla-worker
+#PBS -l select=1:ncpus=2:mem=3815MB
+#PBS -l walltime=00:30:00
+#PBS -o ${LOG}/
+#PBS -e ${LOG}/
+cd "$HOME" && ${templateCommand('PBSCluster', 'PBS_JOBID')}
+# job id in $PBS_JOBID = $PBS_JOBID, logs in ${LOG}, queue ''
+`,
+    },
+    submitOutputs: [
+      ['1234.pbsserver\n', '1234.pbsserver'],
+      ['3\n', '3'],
+      ['42.head.cluster.example.org\n', '42.head.cluster.example.org'],
+    ],
+    // Torque-style `qstat` (as printed by the slurm-torque wrappers), plus a truncated PBS Pro id.
+    statusSample: `Job id              Name             Username        Time Use S Queue
+------------------- ---------------- --------------- -------- - ---------------
+3                   pbsjob           root            00:00:00 Q debug
+4                   pbsjob           root            00:00:07 R debug
+5                   pbsjob           root            00:00:09 C debug
+1234.pbs-serv*      flotilla-worker  alice           00:01:02 R workq
+`,
+    statusExpected: {
+      3: ['pending', 'Q'],
+      4: ['running', 'R'],
+      5: ['finished', 'C'],
+      '1234.pbs-serv*': ['running', 'R'],
+    },
+    outputFilesOf123: { stdout: `${LOG}/flotilla-worker.o123`, stderr: `${LOG}/flotilla-worker.e123` },
+  };
 
 export const CASES: AdapterCase[] = [
   {
@@ -250,79 +324,7 @@ cd "$HOME" && ${templateCommand('SGECluster', 'JOB_ID')}
     statusExpected: { 9: ['running', 'r'], 11: ['pending', 'qw'], 13: ['failed', 'Eqw'] },
     outputFilesOf123: { stdout: `${LOG}/flotilla-worker-123.out`, stderr: `${LOG}/flotilla-worker-123.err` },
   },
-  {
-    system: pbs,
-    systemOptions: { account: 'proj42' },
-    skip: ['-l select', '-e'],
-    extra: ['-l nodes=1:ppn=4', '-j oe'],
-    expected: {
-      basic: `#!/usr/bin/env bash
-
-#PBS -N flotilla-worker
-#PBS -l select=1:ncpus=8:mem=15GB
-#PBS -l walltime=00:30:00
-#PBS -o ${LOG}/
-#PBS -e ${LOG}/
-
-${NODE} ${CLI} ${ADDRESS} --name "PBSCluster-$PBS_JOBID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$PBS_JOBID"
-`,
-      full: `#!/usr/bin/env bash
-
-#PBS -N analysis
-#PBS -q debug
-#PBS -A proj42
-#PBS -l select=1:ncpus=6:mem=27GB
-#PBS -l walltime=01:00:00
-#PBS -o ${LOG}/
-#PBS -e ${LOG}/
-
-module load nodejs/20
-export OMP_NUM_THREADS=1
-${fullCommand('PBS_JOBID')}
-echo "worker exited with $?"
-`,
-      skipsAndExtras: `#!/usr/bin/env bash
-
-#PBS -N flotilla-worker
-#PBS -l walltime=00:30:00
-#PBS -o ${LOG}/
-#PBS -l nodes=1:ppn=4
-#PBS -j oe
-
-${skipsCommand('PBS_JOBID')}
-`,
-      template: `#!/usr/bin/env bash
-# flotilla-worker for PBSCluster: 2 cores in 2 x 1 threads, 3815MB (4000000000 bytes), walltime 00:30:00
-#PBS -N flotilla-worker
-#PBS -l select=1:ncpus=2:mem=3815MB
-#PBS -l walltime=00:30:00
-#PBS -o ${LOG}/
-#PBS -e ${LOG}/
-cd "$HOME" && ${templateCommand('PBSCluster', 'PBS_JOBID')}
-# job id in $PBS_JOBID = $PBS_JOBID, logs in ${LOG}, queue ''
-`,
-    },
-    submitOutputs: [
-      ['1234.pbsserver\n', '1234.pbsserver'],
-      ['3\n', '3'],
-      ['42.head.cluster.example.org\n', '42.head.cluster.example.org'],
-    ],
-    // Torque-style `qstat` (as printed by the slurm-torque wrappers), plus a truncated PBS Pro id.
-    statusSample: `Job id              Name             Username        Time Use S Queue
-------------------- ---------------- --------------- -------- - ---------------
-3                   pbsjob           root            00:00:00 Q debug
-4                   pbsjob           root            00:00:07 R debug
-5                   pbsjob           root            00:00:09 C debug
-1234.pbs-serv*      flotilla-worker  alice           00:01:02 R workq
-`,
-    statusExpected: {
-      3: ['pending', 'Q'],
-      4: ['running', 'R'],
-      5: ['finished', 'C'],
-      '1234.pbs-serv*': ['running', 'R'],
-    },
-    outputFilesOf123: { stdout: `${LOG}/flotilla-worker.o123`, stderr: `${LOG}/flotilla-worker.e123` },
-  },
+  PBS_CASE,
   {
     system: lsf,
     systemOptions: { project: 'proj42', lsfUnits: 'KB' },
@@ -437,5 +439,180 @@ cd "$HOME" && ${templateCommand('LocalJobCluster', 'FLOTILLA_LOCAL_JOB_ID', '')}
       104: ['failed', 'exit 143'],
     },
     outputFilesOf123: { stdout: `${LOG}/flotilla-worker-123.out`, stderr: `${LOG}/flotilla-worker-123.err` },
+  },
+  {
+    system: htcondor,
+    systemOptions: { disk: '4 GB' },
+    skip: ['RequestDisk', 'Stream_Error'],
+    extra: ['+ProjectName = "physics"', 'requirements = (OpSysAndVer == "CentOS7")'],
+    expected: {
+      basic: `#!/usr/bin/env condor_submit
+
+batch_name = flotilla-worker
+RequestCpus = 8
+RequestMemory = 15259
+Environment = "FLOTILLA_HTCONDOR_JOB_ID=$(ClusterId).$(ProcId)"
+Output = ${LOG}/flotilla-worker-$(ClusterId).$(ProcId).out
+Error = ${LOG}/flotilla-worker-$(ClusterId).$(ProcId).err
+Log = ${LOG}/flotilla-worker-$(ClusterId).log
+Stream_Output = True
+Stream_Error = True
+
+Arguments = "-c '${NODE} ${CLI} ${ADDRESS} --name ""HTCondorCluster-$FLOTILLA_HTCONDOR_JOB_ID"" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --job-id ""$FLOTILLA_HTCONDOR_JOB_ID""'"
+Executable = /bin/sh
+
+Queue
+`,
+      full: `#!/usr/bin/env condor_submit
+
+batch_name = analysis
+RequestCpus = 6
+RequestMemory = 26703
+RequestDisk = 3906250
+Environment = "FLOTILLA_HTCONDOR_JOB_ID=$(ClusterId).$(ProcId)"
+Output = ${LOG}/analysis-$(ClusterId).$(ProcId).out
+Error = ${LOG}/analysis-$(ClusterId).$(ProcId).err
+Log = ${LOG}/analysis-$(ClusterId).log
+Stream_Output = True
+Stream_Error = True
+
+Arguments = "-c 'module load nodejs/20; export OMP_NUM_THREADS=1; ''/opt/node 20/bin/node'' --max-old-space-size=4096 ${CLI} ${ADDRESS} --name ""nightly-$FLOTILLA_HTCONDOR_JOB_ID"" --nthreads 3 --memory-limit 14000000000 --nworkers 2 --death-timeout 120 --local-directory ""$TMPDIR/flotilla"" --lifetime 3300 --lifetime-stagger 150 --job-id ""$FLOTILLA_HTCONDOR_JOB_ID"" --security-file /shared/keys/cluster-1.json --resources GPU=1 --note ''it''\\''''s a test''; echo ""worker exited with $?""'"
+Executable = /bin/sh
+
+Queue
+`,
+      skipsAndExtras: `#!/usr/bin/env condor_submit
+
+batch_name = flotilla-worker
+RequestCpus = 4
+RequestMemory = 8192
+Environment = "FLOTILLA_HTCONDOR_JOB_ID=$(ClusterId).$(ProcId)"
+Output = ${LOG}/flotilla-worker-$(ClusterId).$(ProcId).out
+Error = ${LOG}/flotilla-worker-$(ClusterId).$(ProcId).err
+Log = ${LOG}/flotilla-worker-$(ClusterId).log
+Stream_Output = True
++ProjectName = "physics"
+requirements = (OpSysAndVer == "CentOS7")
+
+Arguments = "-c '${NODE} ${CLI} ${ADDRESS} --name custom-worker --nthreads 1 --memory-limit 2147483648 --nworkers 4 --death-timeout 60 --job-id ""$FLOTILLA_HTCONDOR_JOB_ID""'"
+Executable = /bin/sh
+
+Queue
+`,
+      template: `#!/usr/bin/env condor_submit
+# flotilla-worker for HTCondorCluster: 2 cores in 2 x 1 threads, 3815 (4000000000 bytes), walltime 
+batch_name = flotilla-worker
+RequestCpus = 2
+RequestMemory = 3815
+Environment = "FLOTILLA_HTCONDOR_JOB_ID=$(ClusterId).$(ProcId)"
+Output = ${LOG}/flotilla-worker-$(ClusterId).$(ProcId).out
+Error = ${LOG}/flotilla-worker-$(ClusterId).$(ProcId).err
+Log = ${LOG}/flotilla-worker-$(ClusterId).log
+Stream_Output = True
+Stream_Error = True
+cd "$HOME" && ${NODE} ${CLI} ${ADDRESS} --name "HTCondorCluster-$FLOTILLA_HTCONDOR_JOB_ID" --nthreads 1 --memory-limit 2000000000 --nworkers 2 --death-timeout 60 --job-id "$FLOTILLA_HTCONDOR_JOB_ID"
+# job id in $FLOTILLA_HTCONDOR_JOB_ID = $FLOTILLA_HTCONDOR_JOB_ID, logs in ${LOG}, queue ''
+`,
+    },
+    submitOutputs: [
+      ['Submitting job(s).\n1 job(s) submitted to cluster 12.\n', '12.0'],
+      ['1 job(s) submitted to cluster 7.\n', '7.0'],
+    ],
+    // `condor_q <ids> -af:j JobStatus`, as the HTCondor manual documents it.
+    statusSample: '12.0 1\n13.0 2\n14.0 5\n15.0 4\n16.0 3\n',
+    statusExpected: { '12.0': ['pending', 'Idle'], '13.0': ['running', 'Running'], '14.0': ['pending', 'Held'], '15.0': ['finished', 'Completed'], '16.0': ['failed', 'Removed'] },
+    outputFilesOf123: { stdout: `${LOG}/flotilla-worker-123.out`, stderr: `${LOG}/flotilla-worker-123.err` },
+  },
+  {
+    system: oar,
+    systemOptions: { project: 'proj42', memoryPerCorePropertyName: 'memcore' },
+    skip: ['-l', '-O'],
+    extra: ['-t besteffort', '-l /nodes=1/core=4,walltime=00:10:00'],
+    expected: {
+      basic: `#!/usr/bin/env bash
+
+#OAR -n flotilla-worker
+#OAR -l /nodes=1/core=8,walltime=00:30:00
+#OAR -O ${LOG}/flotilla-worker-%jobid%.out
+#OAR -E ${LOG}/flotilla-worker-%jobid%.err
+
+${NODE} ${CLI} ${ADDRESS} --name "OARCluster-$OAR_JOB_ID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$OAR_JOB_ID"
+`,
+      full: `#!/usr/bin/env bash
+
+#OAR -n analysis
+#OAR -q debug
+#OAR --project proj42
+#OAR -l /nodes=1/core=6,walltime=01:00:00
+#OAR -O ${LOG}/analysis-%jobid%.out
+#OAR -E ${LOG}/analysis-%jobid%.err
+#OAR -p memcore>=4451
+
+module load nodejs/20
+export OMP_NUM_THREADS=1
+'/opt/node 20/bin/node' --max-old-space-size=4096 ${CLI} ${ADDRESS} --name "nightly-$OAR_JOB_ID" --nthreads 3 --memory-limit 14000000000 --nworkers 2 --death-timeout 120 --local-directory "$TMPDIR/flotilla" --lifetime 3300 --lifetime-stagger 150 --job-id "$OAR_JOB_ID" --security-file /shared/keys/cluster-1.json --resources GPU=1 --note 'it'\\''s a test'
+echo "worker exited with $?"
+`,
+      skipsAndExtras: `#!/usr/bin/env bash
+
+#OAR -n flotilla-worker
+#OAR -E ${LOG}/flotilla-worker-%jobid%.err
+#OAR -t besteffort
+#OAR -l /nodes=1/core=4,walltime=00:10:00
+
+${NODE} ${CLI} ${ADDRESS} --name custom-worker --nthreads 1 --memory-limit 2147483648 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$OAR_JOB_ID"
+`,
+      template: `#!/usr/bin/env bash
+# flotilla-worker for OARCluster: 2 cores in 2 x 1 threads, 3815 (4000000000 bytes), walltime 00:30:00
+#OAR -n flotilla-worker
+#OAR -l /nodes=1/core=2,walltime=00:30:00
+#OAR -O ${LOG}/flotilla-worker-%jobid%.out
+#OAR -E ${LOG}/flotilla-worker-%jobid%.err
+cd "$HOME" && ${NODE} ${CLI} ${ADDRESS} --name "OARCluster-$OAR_JOB_ID" --nthreads 1 --memory-limit 2000000000 --nworkers 2 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$OAR_JOB_ID"
+# job id in $OAR_JOB_ID = $OAR_JOB_ID, logs in ${LOG}, queue ''
+`,
+    },
+    submitOutputs: [
+      ['[ADMISSION RULE] Modify resource description with type constraints\nOAR_JOB_ID=4242\n', '4242'],
+      ['OAR_JOB_ID=7\n', '7'],
+    ],
+    // `oarstat -s -j <id> …`, as the OAR manual documents it.
+    statusSample: '4242: Running\n4243: Waiting\n4244: Terminated\n4245: Error\n4246: Finishing\n',
+    statusExpected: { 4242: ['running', 'Running'], 4243: ['pending', 'Waiting'], 4244: ['finished', 'Terminated'], 4245: ['failed', 'Error'], 4246: ['running', 'Finishing'] },
+    outputFilesOf123: { stdout: `${LOG}/flotilla-worker-123.out`, stderr: `${LOG}/flotilla-worker-123.err` },
+  },
+  // Moab writes the PBS directives: the same scripts, with its own cluster name and job-id variable.
+  {
+    ...PBS_CASE,
+    system: moab,
+    expected: Object.fromEntries(
+      Object.entries(PBS_CASE.expected).map(([scenario, script]) => [scenario, script.replaceAll('PBSCluster', 'MoabCluster').replaceAll('PBS_JOBID', 'MOAB_JOBID')]),
+    ) as AdapterCase['expected'],
+    submitOutputs: [
+      ['\n12345\n', '12345'],
+      ['Moab.77\n', 'Moab.77'],
+    ],
+    // `showq -w user=<you>`, as the Moab manual documents it: sections, headers and summary lines are not jobs.
+    statusSample: `active jobs------------------------
+JOBID              USERNAME      STATE PROCS   REMAINING            STARTTIME
+
+12345                 alice    Running     8    00:29:10  Thu Dec  3 12:00:00
+
+1 active job               8 of 64 processors in use by local jobs (12.50%)
+
+eligible jobs----------------------
+JOBID              USERNAME      STATE PROCS     WCLIMIT            QUEUETIME
+
+12346                 alice       Idle     8    00:30:00  Thu Dec  3 12:01:00
+
+blocked jobs-----------------------
+JOBID              USERNAME      STATE PROCS     WCLIMIT            QUEUETIME
+
+Moab.12347            alice  BatchHold     8    00:30:00  Thu Dec  3 12:01:30
+
+Total jobs:  3
+`,
+    statusExpected: { 12345: ['running', 'Running'], 12346: ['pending', 'Idle'], 'Moab.12347': ['pending', 'BatchHold'] },
+    outputFilesOf123: { stdout: `${LOG}/flotilla-worker.o123`, stderr: `${LOG}/flotilla-worker.e123` },
   },
 ];

@@ -103,7 +103,7 @@ describe('submitJob', () => {
     const job = resolveIsolated(system, { cores: 1, memory: '1 GB', logDirectory: join(directory, 'logs') }, { cwd: directory });
     const attempt = submitJob(system, '#!/bin/bash\n', { job });
     await expect(attempt).rejects.toBeInstanceOf(JobSubmissionError);
-    await expect(attempt).rejects.toThrow('"Your allocation is over quota, job held\\n" does not match /^(?:Submitted batch job )?');
+    await expect(attempt).rejects.toThrow('"Your allocation is over quota, job held\\n" does not match /Submitted batch job (?<jobId>\\d+)/ or /^\\s*(?<jobId>');
     await expect(attempt).rejects.toThrow('{ ...slurm, jobIdPattern: /…(?<jobId>\\d+)…/ }');
   });
 

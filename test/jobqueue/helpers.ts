@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { BatchSystem, FlotillaConfig, ResolveContext, ResolvedJobOptions } from '../../src/jobqueue/index.js';
 import { resolveJobOptions } from '../../src/jobqueue/index.js';
+import { BUILT_IN_SYSTEMS } from '../../cluster-adapters/index.js';
 
 /** A config with no file behind it, so tests do not read the developer's ~/.config. */
 export const EMPTY_CONFIG: FlotillaConfig = { path: null, jobqueue: {} };
@@ -22,7 +23,7 @@ export function resolveIsolated(
   options: Record<string, unknown>,
   context: ResolveContext = {},
 ): ResolvedJobOptions {
-  return resolveJobOptions(system, options, { config: EMPTY_CONFIG, env: {}, cwd: '/home/user/project', ...context });
+  return resolveJobOptions(system, options, { config: EMPTY_CONFIG, env: {}, cwd: '/home/user/project', systems: BUILT_IN_SYSTEMS, ...context });
 }
 
 /** A fresh temporary directory, removed after the current test. */

@@ -1,7 +1,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { local, lsf, sge, slurm } from '../../cluster-adapters/index.js';
+import { BUILT_IN_SYSTEMS as systems, local, lsf, sge, slurm } from '../../cluster-adapters/index.js';
 import { ConfigurationError } from '../../src/errors/index.js';
 import { processesForCores, resolveJobOptions } from '../../src/jobqueue/index.js';
 import { EMPTY_CONFIG, resolveIsolated, temporaryDirectory } from './helpers.js';
@@ -67,7 +67,7 @@ describe('unknown and misplaced options', () => {
     expect(() => resolveIsolated(sge, { ...BASE, jobCpu: 4 })).toThrow(
       'new SGECluster(…): `jobCpu` is an option of slurm jobs, not of sge jobs.',
     );
-    expect(() => resolveIsolated(slurm, { ...BASE, resourceSpec: 'x' })).toThrow('is an option of sge and pbs jobs');
+    expect(() => resolveIsolated(slurm, { ...BASE, resourceSpec: 'x' })).toThrow('is an option of sge, pbs, oar and moab jobs');
   });
 
   test("the caller's own keys are accepted and listed", () => {
@@ -109,7 +109,7 @@ describe('resolution order: constructor, then config file, then environment, the
       FLOTILLA_JOBQUEUE__SLURM__JOB_CPU: '3',
       FLOTILLA_JOBQUEUE__SLURM__CORES: '2',
     };
-    const job = resolveJobOptions(slurm, { ...BASE, walltime: '01:00:00' }, { env, cwd: directory });
+    const job = resolveJobOptions(slurm, { ...BASE, walltime: '01:00:00' }, { env, cwd: directory, systems });
     expect(job.walltimeSeconds).toBe(3600); // constructor beats config and env
     expect(job.queue).toBe('yaml-queue'); // config beats env
     expect(job.account).toBe('yaml-account'); // config only
@@ -131,7 +131,7 @@ describe('resolution order: constructor, then config file, then environment, the
     const home = temporaryDirectory();
     mkdirSync(join(home, '.config', 'flotilla'), { recursive: true });
     writeConfig(join(home, '.config', 'flotilla'), 'slurm:\n  cores: 4\n  memory: 8 GiB\n  job-name: from-home\n');
-    const job = resolveJobOptions(slurm, {}, { env: { HOME: home }, cwd: home });
+    const job = resolveJobOptions(slurm, {}, { env: { HOME: home }, cwd: home, systems });
     expect(job.cores).toBe(4);
     expect(job.memoryBytes).toBe(8 * 1024 ** 3);
     expect(job.jobName).toBe('from-home');
@@ -140,7 +140,7 @@ describe('resolution order: constructor, then config file, then environment, the
 
   test('cores and memory can come from the environment alone', () => {
     const env = { FLOTILLA_JOBQUEUE__LOCAL__CORES: '2', FLOTILLA_JOBQUEUE__LOCAL__MEMORY: '2 GB' };
-    const job = resolveJobOptions(local, {}, { config: EMPTY_CONFIG, env });
+    const job = resolveJobOptions(local, {}, { config: EMPTY_CONFIG, env, systems });
     expect([job.cores, job.memoryBytes]).toEqual([2, 2e9]);
   });
 
@@ -150,21 +150,21 @@ describe('resolution order: constructor, then config file, then environment, the
       FLOTILLA_JOBQUEUE__SLURM__JOB_SCRIPT_PROLOGUE: 'module load nodejs/20',
       FLOTILLA_JOBQUEUE__SLURM__NODE_EXECUTABLE: '["apptainer", "exec", "node.sif", "node"]',
     };
-    const job = resolveJobOptions(slurm, BASE, { config: EMPTY_CONFIG, env });
+    const job = resolveJobOptions(slurm, BASE, { config: EMPTY_CONFIG, env, systems });
     expect(job.jobExtraDirectives).toEqual(['--exclusive', '--gres=gpu:1']);
     expect(job.jobScriptPrologue).toEqual(['module load nodejs/20']);
     expect(job.nodeExecutable).toEqual(['apptainer', 'exec', 'node.sif', 'node']);
   });
 
   test('a misspelt environment variable is an error naming it', () => {
-    const attempt = (env: Record<string, string>) => () => resolveJobOptions(slurm, BASE, { config: EMPTY_CONFIG, env });
+    const attempt = (env: Record<string, string>) => () => resolveJobOptions(slurm, BASE, { config: EMPTY_CONFIG, env, systems });
     expect(attempt({ FLOTILLA_JOBQUEUE__SLURM__WALTIME: '1' })).toThrow(
       'Environment variable FLOTILLA_JOBQUEUE__SLURM__WALTIME: unknown option `WALTIME`. Did you mean `WALLTIME`?',
     );
     expect(attempt({ FLOTILLA_JOBQUEUE__SLRUM__WALLTIME: '1' })).toThrow(
       'Environment variable FLOTILLA_JOBQUEUE__SLRUM__WALLTIME does not name a batch system and an option',
     );
-    expect(attempt({ FLOTILLA_JOBQUEUE__SLURM__PROJECT: 'x' })).toThrow('`PROJECT` is an option of sge and lsf jobs');
+    expect(attempt({ FLOTILLA_JOBQUEUE__SLURM__PROJECT: 'x' })).toThrow('`PROJECT` is an option of sge, lsf and oar jobs');
     expect(attempt({ FLOTILLA_JOBQUEUE__SLURM__CORES: 'eight' })).toThrow(
       'cores (from environment variable FLOTILLA_JOBQUEUE__SLURM__CORES) must be a positive whole number, got "eight"',
     );

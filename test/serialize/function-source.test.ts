@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FunctionShippingError } from '../../src/errors/index.js';
-import { explainReferenceError, prepareFunction, type ShippedFunction } from '../../src/serialize/function-source.js';
+import { explainReferenceError, prepareClass, prepareFunction, type ShippedFunction } from '../../src/serialize/function-source.js';
 import { installFunctionRuntime } from '../../src/worker/function-runtime.js';
 
 // What a worker thread installs before it imports a shipped module.
@@ -337,7 +337,7 @@ describe('prepareFunction: refusals', () => {
     }
     const message = shippingError(greet.bind({ who: 'x' }));
     expect(message).toContain('got a bound function (`bound greet`)');
-    expect(message).toContain('Pass the original function and give those values as arguments');
+    expect(message).toContain('Pass the original function with the arguments bind() fixed in front');
   });
 
   it('getters and setters', () => {
@@ -481,5 +481,40 @@ describe('explainReferenceError', () => {
   it('leaves other errors alone', () => {
     expect(explainReferenceError({ name: 'TypeError', message: 'x is not defined' }, 'f')).toBeUndefined();
     expect(explainReferenceError({ name: 'ReferenceError', message: "Cannot access 'x' before initialization" }, 'f')).toBeUndefined();
+  });
+});
+
+describe('prepareClass: a class travels the way a function does (for actors)', () => {
+  it('with its base class, the helpers and constants its methods read, and static fields', async () => {
+    const rate = 3;
+    function bump(x: number): number {
+      return x + rate;
+    }
+    class Base {
+      constructor(readonly start: number) {}
+      value(): number {
+        return bump(this.start);
+      }
+    }
+    class Counter extends Base {
+      static readonly kind = `counter-${rate}`;
+      #count = 0;
+      increment(): number {
+        this.#count += rate;
+        return super.value() + this.#count;
+      }
+    }
+    const shipped = prepareClass(Counter);
+    expect(shipped.name).toBe('Counter');
+    const file = join(moduleDir, `${shipped.hash}.mjs`);
+    writeFileSync(file, shipped.moduleSource);
+    const { default: Shipped } = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: typeof Counter };
+    const counter = new Shipped(1);
+    expect([counter.increment(), counter.increment(), Shipped.kind, counter instanceof Shipped]).toEqual([7, 10, 'counter-3', true]);
+    expect(prepareClass(Counter)).toBe(shipped);
+  });
+
+  it('refuses what is not a class, saying how to pass one', () => {
+    expect(() => prepareClass(() => 1)).toThrow(/`actor` expects a class, got the function `anonymous`\. Pass the class itself/);
   });
 });

@@ -44,19 +44,29 @@ describe('a task function carries what it reads', () => {
     expect(big.message).toMatch(/captures `big` \(2\.3 MB.*more than the 1\.0 MB.*client\.scatter\(\[big\]\)/);
     // …and the advice, run as written, works.
     expect(results.get('bigFixed')).toBe(42);
+    expect(results.get('namespace')).toContain("reads the module namespace `lateOs`, but no `import` of it was found at the top of the function's module. Import it there with `import * as lateOs from '…'`, or inside the function with `const lateOs = await import('…')`");
+    expect(results.get('namespaceFixed')).toBe('\n');
     const { message, stack } = results.get('stack') as { message: string; stack: string };
     expect(message).toBe('exploded at 3');
     // Remote stacks name the caller's file and the lines of the functions, not the shipped copy.
-    expect(stack).toMatch(/at explode \(file:\/\/.*\/fixtures\/travel-main\.mjs:48:9\)/);
-    expect(stack).toMatch(/at failDeep \(file:\/\/.*\/fixtures\/travel-main\.mjs:46:31\)/);
+    expect(stack).toMatch(/at explode \(file:\/\/.*\/fixtures\/travel-main\.mjs:54:9\)/);
+    expect(stack).toMatch(/at failDeep \(file:\/\/.*\/fixtures\/travel-main\.mjs:52:31\)/);
     expect(stack).not.toMatch(/fn-failDeep-/);
   }, 60_000);
 
   it("notebook cells as tslab compiles them: another cell's helper and constant (exports.name), and tslab's import() rewrite", async () => {
     const { code, output, results } = await runScript(join(fixtures, 'travel-cells.mjs'));
     expect(code, output).toBe(0);
-    expect(results.get('cells'), output).toEqual(['big', 'function', 0.5]);
+    expect(results.get('cells'), output).toEqual(['big', 'function', 0.5, 'b.txt']);
+    expect(results.get('sameCell'), output).toBe('y.txt0.5');
     expect(results.get('missing')).toMatch(/reads `exports\.notYetDefined`, which is not defined in the caller.*Define `notYetDefined` first/);
+    expect(results.get('definedLater')).toBe(2);
+  }, 60_000);
+
+  it('a CommonJS caller: require results (package, built-in, relative, destructured) and __dirname', async () => {
+    const { code, output, results } = await runScript(join(fixtures, 'travel-commonjs.cjs'));
+    expect(code, output).toBe(0);
+    expect(results.get('commonjs'), output).toEqual([7, 'travel-commonjs.cjs', 2, true]);
   }, 60_000);
 
   it('a package the worker cannot find: the error says where it looked and how to make it find it; doing so works', async () => {

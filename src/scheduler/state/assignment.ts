@@ -59,7 +59,7 @@ export function taskToDisplace(worker: WorkerRecord, task: TaskRecord): TaskReco
   let victim: TaskRecord | undefined;
   for (const held of worker.processing) {
     if (held.priority < lowest) lowest = held.priority;
-    if (held.priority >= task.priority || worker.executing.has(held.key) || feedsAssigned(held)) continue;
+    if (held.priority >= task.priority || worker.executing.has(held.key) || worker.longRunning.has(held.key) || feedsAssigned(held)) continue;
     if (!victim || held.priority < victim.priority || (held.priority === victim.priority && held.seq > victim.seq)) victim = held;
   }
   worker.lowestPriority = lowest;

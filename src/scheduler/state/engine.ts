@@ -5,7 +5,7 @@
  * clients and workers say (the stimuli) lives in other modules; this is the loop all of them share.
  */
 import { InvalidTransitionError } from '../../errors/index.js';
-import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, TaskSpec } from '../../protocol/messages.js';
+import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, SchedulerToClient, SchedulerToWorker, TaskSpec } from '../../protocol/messages.js';
 import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { Outbox } from './outbox.js';
@@ -53,11 +53,11 @@ export class TransitionEngine implements TransitionContext {
     return this.#recommendations.has(task);
   }
 
-  toClient(client: ClientRecord, message: object): void {
+  toClient(client: ClientRecord, message: SchedulerToClient): void {
     this.outbox.queue('client', client.peer, message);
   }
 
-  toWorker(worker: WorkerRecord, message: object): void {
+  toWorker(worker: WorkerRecord, message: SchedulerToWorker): void {
     this.outbox.queue('worker', worker.peer, message);
   }
 
@@ -125,7 +125,8 @@ export class TransitionEngine implements TransitionContext {
     let task: TaskRecord | undefined;
     // What each worker held when this pass began: a worker is topped up only once it has run down to
     // its refill mark (see refillMark), and then filled to capacity in one go.
-    const heldAtStart = running.map((w) => w.processing.size);
+    for (const w of running) this.#pruneLongRunning(w);
+    const heldAtStart = running.map((w) => w.processing.size - w.longRunning.size);
     // One array for the whole pass: this loop runs once per task assigned.
     const candidates: WorkerRecord[] = [];
     while ((task = this.ready.pop())) {
@@ -135,7 +136,7 @@ export class TransitionEngine implements TransitionContext {
         const w = running[i]!;
         const capacity = workerCapacity(w, t.group, this.stats);
         // A task that outranks what a worker holds does not wait for the refill mark.
-        if (w.processing.size < capacity && (heldAtStart[i]! <= refillMark(capacity) || t.priority > w.lowestPriority)) candidates.push(w);
+        if (w.processing.size - w.longRunning.size < capacity && (heldAtStart[i]! <= refillMark(capacity) || t.priority > w.lowestPriority)) candidates.push(w);
       }
       if (candidates.length === 0) {
         const room = this.#displaceFor(t, running);
@@ -173,6 +174,14 @@ export class TransitionEngine implements TransitionContext {
       return worker;
     }
     return undefined;
+  }
+
+  /** Forgets long-running keys that no longer run on `worker` (finished, moved, cancelled). */
+  #pruneLongRunning(worker: WorkerRecord): void {
+    if (worker.longRunning.size === 0) return;
+    for (const key of worker.longRunning) {
+      if (this.tasks.get(key)?.processingOn !== worker) worker.longRunning.delete(key);
+    }
   }
 
   sendCompute(task: TaskRecord, worker: WorkerRecord): void {

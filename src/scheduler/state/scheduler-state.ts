@@ -10,6 +10,7 @@
 import type { FunctionSource, TaskFinishedReport, TaskSpec, WireError, WorkerRegistration } from '../../protocol/messages.js';
 import type { DurationStats } from './assignment.js';
 import { addScatteredData, cancelKeys, dropClientWants, releaseKeys, submitTasks } from './client-stimuli.js';
+import { cancelEverything, dropReplicas, holdKeys, markLongRunning } from './cluster-stimuli.js';
 import { checkInvariants, type StoryEntry } from './diagnostics.js';
 import { TransitionEngine } from './engine.js';
 import type { ReadyQueue } from './ready-queue.js';
@@ -92,6 +93,31 @@ export class SchedulerState {
   /** Runs erred tasks again, with the erred inputs they failed through (see retry.ts). */
   retry(client: ClientRecord, keys: string[]): void {
     retryKeys(this.#engine, client, keys);
+  }
+
+  /** Every task of every client is cancelled (client.restart). */
+  cancelEverything(reason: string): void {
+    cancelEverything(this.#engine, reason);
+  }
+
+  /** A holder with no connection (fire-and-forget, a dataset) wants `keys`; returns the keys it now holds. */
+  holdKeys(holder: ClientRecord, keys: string[], pendingOnly: boolean): string[] {
+    return holdKeys(this.#engine, holder, keys, pendingOnly);
+  }
+
+  /** A holder lets go of everything it held. */
+  dropHolder(holder: ClientRecord): void {
+    dropClientWants(this.#engine, holder);
+  }
+
+  /** `worker` drops its copies of `keys` where another copy exists; returns the keys dropped. */
+  dropReplicas(worker: WorkerRecord, keys: string[]): string[] {
+    return dropReplicas(this.#engine, worker, keys);
+  }
+
+  /** Tasks on `worker` gave up their thread: its threads take more tasks. */
+  longRunning(worker: WorkerRecord, keys: string[]): void {
+    this.#engine.run(`long-running-${worker.id}`, () => markLongRunning(worker, keys, this.tasks));
   }
 
   /** Scattered data: the values already sit on `holders`. */

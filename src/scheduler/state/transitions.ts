@@ -4,7 +4,7 @@
  * missing from the table goes through `released` when both halves exist, otherwise it is an
  * InvalidTransitionError.
  */
-import type { FinishedItem, WireError } from '../../protocol/messages.js';
+import type { FinishedItem, SchedulerToClient, SchedulerToWorker, WireError } from '../../protocol/messages.js';
 import { link, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 import type { ReadyQueue } from './ready-queue.js';
 
@@ -20,8 +20,8 @@ export interface TransitionArgs {
 export interface TransitionContext {
   readonly ready: ReadyQueue;
   recommend(task: TaskRecord, to: TaskStateName, args?: TransitionArgs): void;
-  toClient(client: ClientRecord, message: object): void;
-  toWorker(worker: WorkerRecord, message: object): void;
+  toClient(client: ClientRecord, message: SchedulerToClient): void;
+  toWorker(worker: WorkerRecord, message: SchedulerToWorker): void;
   /** Tells a client one key finished: merged with the other finished keys going to that client. */
   finishedToClient(client: ClientRecord, item: FinishedItem): void;
   /** Frees one key on a worker, or cancels it there: merged with others of the same kind to that worker. */
@@ -57,7 +57,7 @@ function dropData(ctx: TransitionContext, task: TaskRecord): void {
   task.pendingValue = undefined;
 }
 
-function notifyClients(ctx: TransitionContext, task: TaskRecord, message: object): void {
+function notifyClients(ctx: TransitionContext, task: TaskRecord, message: SchedulerToClient): void {
   for (const client of task.wantedBy) ctx.toClient(client, message);
 }
 

@@ -1,5 +1,5 @@
 /** The scheduler's records of tasks, workers and clients. Only the transition handlers change `state`. */
-import type { TaskSpec, WireError, WireValue, WorkerRegistration } from '../../protocol/messages.js';
+import type { SchedulerToClient, SchedulerToWorker, TaskSpec, WireError, WireValue, WorkerRegistration } from '../../protocol/messages.js';
 
 export type TaskStateName =
   | 'released'
@@ -53,8 +53,10 @@ export interface WorkerRecord {
   readonly hasWhat: Set<TaskRecord>;
   /** Keys the worker said it is executing now (heartbeats and `started`). */
   executing: Set<string>;
-  /** At most the lowest priority among `processing` (exact after a scan in `outranksQueued`). */
+  /** At most the lowest priority among `processing` (exact after a scan in `taskToDisplace`). */
   lowestPriority: number;
+  /** Keys running here that gave up their thread (a task waiting on tasks it submitted): not counted as load. */
+  readonly longRunning: Set<string>;
   readonly knownFunctions: Set<string>;
   memory: number;
   lastSeen: number;
@@ -69,8 +71,8 @@ export interface ClientRecord {
 }
 
 export type Outgoing =
-  | { to: 'client'; peer: string; message: object }
-  | { to: 'worker'; peer: string; message: object };
+  | { to: 'client'; peer: string; message: SchedulerToClient }
+  | { to: 'worker'; peer: string; message: SchedulerToWorker };
 
 /**
  * The empty set every task starts with for its inputs, dependents and waits: most tasks of a map have

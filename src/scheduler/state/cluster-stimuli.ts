@@ -1,0 +1,61 @@
+/**
+ * Stimuli that act on the whole cluster rather than on one client's tasks: a restart cancels every
+ * task, a holder (fire-and-forget, a published dataset, a variable) keeps keys wanted with no client
+ * behind it, and replicas are dropped when `replicate` or `rebalance` thin them out. Apart from the
+ * client stimuli because none of these is one client's graph.
+ */
+import type { TransitionEngine } from './engine.js';
+import { PENDING_STATES, type ClientRecord, type WorkerRecord } from './types.js';
+
+/** Every task of every client is cancelled with `reason` (client.restart). */
+export function cancelEverything(engine: TransitionEngine, reason: string): void {
+  engine.run('restart', () => {
+    for (const task of [...engine.tasks.values()]) {
+      if (task.state === 'cancelled' || task.state === 'forgotten') continue;
+      engine.recommend(task, 'cancelled', { reason });
+    }
+  });
+}
+
+/**
+ * `holder` wants `keys` as a client would. With `pendingOnly`, keys that already finished (or failed,
+ * or are unknown) are left alone: fire-and-forget only keeps unfinished work going. Returns the keys held.
+ */
+export function holdKeys(engine: TransitionEngine, holder: ClientRecord, keys: string[], pendingOnly: boolean): string[] {
+  const held: string[] = [];
+  engine.run(`hold-${holder.id}`, () => {
+    for (const key of keys) {
+      const task = engine.tasks.get(key);
+      if (!task || task.state === 'forgotten') continue;
+      if (pendingOnly && !PENDING_STATES.has(task.state) && task.state !== 'released') continue;
+      task.wantedBy.add(holder);
+      holder.wants.add(task);
+      held.push(key);
+    }
+  });
+  return held;
+}
+
+/** `worker` drops its copies of `keys`, each only while another worker still holds one. */
+export function dropReplicas(engine: TransitionEngine, worker: WorkerRecord, keys: string[]): string[] {
+  const dropped: string[] = [];
+  engine.run(`drop-replicas-${worker.id}`, () => {
+    for (const key of keys) {
+      const task = engine.tasks.get(key);
+      if (!task || task.state !== 'memory' || !task.holders.has(worker) || task.holders.size < 2) continue;
+      task.holders.delete(worker);
+      worker.hasWhat.delete(task);
+      engine.keyToWorker(worker, 'free-keys', key);
+      dropped.push(key);
+    }
+  });
+  return dropped;
+}
+
+/** Tasks still running on `worker` that gave up their thread: they do not count against its threads. */
+export function markLongRunning(worker: WorkerRecord, keys: string[], tasks: ReadonlyMap<string, { processingOn: WorkerRecord | undefined }>): void {
+  for (const key of keys) {
+    const task = tasks.get(key);
+    if (task && task.processingOn === worker) worker.longRunning.add(key);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Failures seen fast, with real processes: a worker killed with SIGKILL is known to the scheduler
+ * within a second (its connection closes; no heartbeat time-out) and its task runs elsewhere at once;
+ * the worker's heartbeat follows the scheduler's `heartbeatMs`; a worker the scheduler removed comes
+ * back with one registration, not a cascade of evictions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Client } from '../../src/index.js';
+import { SchedulerServer } from '../../src/scheduler/server.js';
+import { WorkerNode } from '../../src/worker/worker.js';
+import { distFile } from '../../src/util/package-paths.js';
+
+const cleanup: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+function workerProcess(address: string, name: string): ChildProcess {
+  const child = spawn(process.execPath, [distFile('src/cli/worker.js'), address, '--name', name, '--exit-with-parent'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  cleanup.push(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  return child;
+}
+
+function joined(server: SchedulerServer, names: string[]): Promise<void> {
+  const missing = new Set(names.filter((n) => !server.workerSummaries().some((w) => w.name === n)));
+  if (missing.size === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onAdded = (summary: { name: string }) => {
+      missing.delete(summary.name);
+      if (missing.size === 0) {
+        server.off('worker-added', onAdded);
+        resolve();
+      }
+    };
+    server.on('worker-added', onAdded);
+  });
+}
+
+describe('a worker that dies', () => {
+  it('is removed within a second of SIGKILL (TTL 10 s untouched), and its task runs on the other worker at once', async () => {
+    const server = await SchedulerServer.start({ workerTtlMs: 10_000 });
+    cleanup.push(() => server.close());
+    const workers = { a: workerProcess(server.address, 'a'), b: workerProcess(server.address, 'b') };
+    await joined(server, ['a', 'b']);
+    const client = await Client.connect(server.address);
+    cleanup.push(() => client.close());
+
+    const future = client.submit(() => {
+      const end = Date.now() + 1_500;
+      while (Date.now() < end);
+      return process.pid;
+    });
+    // Wait for the task to start on a worker.
+    const running = await new Promise<string>((resolve) => {
+      const check = setInterval(() => {
+        const task = server.state.tasks.get(future.key);
+        if (task?.processingOn && task.processingOn.executing.size > 0) {
+          clearInterval(check);
+          resolve(task.processingOn.info.name);
+        }
+      }, 5);
+    });
+    const victim = workers[running as 'a' | 'b'];
+    const removed = once(server, 'worker-removed');
+    const killedAt = performance.now();
+    victim.kill('SIGKILL');
+    const [summary, reason] = (await removed) as [{ name: string }, string];
+    const detectedMs = performance.now() - killedAt;
+    expect(summary.name).toBe(running);
+    expect(reason).toMatch(/connection closed/);
+    expect(detectedMs).toBeLessThan(1_000);
+    const pid = await future.result();
+    const totalMs = performance.now() - killedAt;
+    expect(pid).toBe(workers[running === 'a' ? 'b' : 'a'].pid);
+    console.log(`SIGKILL seen by the scheduler after ${detectedMs.toFixed(1)} ms; the task's result (1.5 s of work, rerun) ${totalMs.toFixed(0)} ms after the kill`);
+  }, 30_000);
+});
+
+describe('heartbeats and re-registration', () => {
+  it('follow the scheduler: heartbeats at its heartbeatMs, and one registration after the scheduler dropped the worker', async () => {
+    const server = await SchedulerServer.start({ heartbeatMs: 40 });
+    cleanup.push(() => server.close());
+    const worker = await WorkerNode.start({ scheduler: server.address, name: 'w' });
+    cleanup.push(() => worker.close());
+    await worker.registered;
+    // An idle worker sends only heartbeats: 10 of them arrive in well under the 5 s they took at 500 ms.
+    const start = server.counters.messagesIn;
+    const startedAt = performance.now();
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (server.counters.messagesIn - start >= 10) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 10);
+    });
+    expect(performance.now() - startedAt).toBeLessThan(2_500);
+
+    // The scheduler drops the worker while heartbeats and other messages are in flight: each is answered
+    // `unknown-worker`, and the worker must register once, not once per answer.
+    const added: string[] = [];
+    const removed: string[] = [];
+    server.on('worker-added', (w) => added.push(w.name));
+    server.on('worker-removed', (w, reason) => removed.push(reason));
+    server.removeWorkerByName('w', 'dropped by the test');
+    await once(server, 'worker-added');
+    // Let many more heartbeats pass (each would have been an eviction before): wait for 20 of them.
+    const after = server.counters.messagesIn;
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (server.counters.messagesIn - after >= 20) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 10);
+    });
+    expect(added).toEqual(['w']);
+    expect(removed).toEqual(['dropped by the test']);
+    expect(server.workerCount).toBe(1);
+  }, 20_000);
+});
