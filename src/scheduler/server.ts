@@ -190,32 +190,29 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     const worker = this.state.workers.get(peer);
     const client = worker ? undefined : this.state.clients.get(peer);
     if (worker) {
-      const { messages, errors } = validateBatch<WorkerToScheduler>(raw, workerToSchedulerSchema, `worker ${printable(peer)}`);
-      this.#refused(peer, errors, false);
-      const table = this.#workerTable(worker);
-      for (const message of messages) {
-        worker.lastSeen = now;
-        this.#handle(peer, message.op, () => table[message.op](message as never));
-      }
+      this.#serve<WorkerToScheduler>(peer, raw, workerToSchedulerSchema, 'worker', worker, this.#workerTable(worker), now);
     } else if (client) {
-      const { messages, errors } = validateBatch<ClientToScheduler>(raw, clientToSchedulerSchema, `client ${printable(peer)}`);
-      this.#refused(peer, errors, true);
-      const table = this.#clientTable(client);
-      for (const message of messages) {
-        client.lastSeen = now;
-        this.#handle(peer, message.op, () => table[message.op](message as never));
-      }
+      this.#serve<ClientToScheduler>(peer, raw, clientToSchedulerSchema, 'client', client, this.#clientTable(client), now);
     } else {
       this.#fromUnknownPeer(peer, raw, now);
     }
     this.#flush();
   }
 
-  #handle(peer: string, op: string, run: () => void): void {
-    try {
-      run();
-    } catch (error) {
-      this.log.error(`failed handling ${op} from ${printable(peer)}: ${(error as Error).stack}`);
+  /** Validates a known peer's batch in full, then hands each valid message to its handler. */
+  #serve<M extends { op: string }>(
+    peer: string, raw: unknown, schema: MessageSchemas<M>, role: 'worker' | 'client', record: { lastSeen: number }, table: HandlerTable<M>, now: number,
+  ): void {
+    const { messages, errors } = validateBatch<M>(raw, schema, `${role} ${printable(peer)}`);
+    // A client may be waiting for an answer to what it sent: it hears why the message was refused.
+    this.#refused(peer, errors, role === 'client');
+    for (const message of messages) {
+      record.lastSeen = now;
+      try {
+        (table[message.op as M['op']] as (m: M) => void)(message);
+      } catch (error) {
+        this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
+      }
     }
   }
 

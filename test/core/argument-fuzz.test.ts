@@ -6,18 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, SerializationError } from '../../src/index.js';
 import { MAX_NESTING_DEPTH } from '../../src/serialize/value-walk.js';
+import { seededRandom as random } from '../chaos/support.js';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   value: unknown;

@@ -23,6 +23,18 @@ function workerProcess(address: string, name: string): ChildProcess {
   return child;
 }
 
+/** Resolves once the scheduler has received `n` more messages (an idle worker sends only heartbeats). */
+function messagesArrive(server: SchedulerServer, n: number): Promise<void> {
+  const start = server.counters.messagesIn;
+  return new Promise((resolve) => {
+    const check = setInterval(() => {
+      if (server.counters.messagesIn - start < n) return;
+      clearInterval(check);
+      resolve();
+    }, 10);
+  });
+}
+
 function joined(server: SchedulerServer, names: string[]): Promise<void> {
   const missing = new Set(names.filter((n) => !server.workerSummaries().some((w) => w.name === n)));
   if (missing.size === 0) return Promise.resolve();
@@ -86,16 +98,8 @@ describe('heartbeats and re-registration', () => {
     cleanup.push(() => worker.close());
     await worker.registered;
     // An idle worker sends only heartbeats: 10 of them arrive in well under the 5 s they took at 500 ms.
-    const start = server.counters.messagesIn;
     const startedAt = performance.now();
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (server.counters.messagesIn - start >= 10) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 10);
-    });
+    await messagesArrive(server, 10);
     expect(performance.now() - startedAt).toBeLessThan(2_500);
 
     // The scheduler drops the worker while heartbeats and other messages are in flight: each is answered
@@ -107,15 +111,7 @@ describe('heartbeats and re-registration', () => {
     server.removeWorkerByName('w', 'dropped by the test');
     await once(server, 'worker-added');
     // Let many more heartbeats pass (each would have been an eviction before): wait for 20 of them.
-    const after = server.counters.messagesIn;
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (server.counters.messagesIn - after >= 20) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 10);
-    });
+    await messagesArrive(server, 20);
     expect(added).toEqual(['w']);
     expect(removed).toEqual(['dropped by the test']);
     expect(server.workerCount).toBe(1);
