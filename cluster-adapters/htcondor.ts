@@ -11,10 +11,11 @@
  * (`jobExtraDirectives: ['+ProjectName = "physics"']`). The prologue, the worker command and the
  * epilogue run in one `sh -c`, joined with `; `.
  *
- * HTCondor has no queues and no walltime directive: `queue` is not written, and a `walltime` only sets
- * the workers' lifetime. `condor_submit` expands `$(…)` in the description, so write `$$(…)` for a
+ * HTCondor has no queues and no walltime directive: `queue` is refused with an error, and a `walltime`
+ * only sets the workers' lifetime. `condor_submit` expands `$(…)` in the description, so write `$$(…)` for a
  * shell command substitution in a prologue line.
  */
+import { ConfigurationError } from '../src/errors/index.js';
 import {
   parseBytes,
   type BatchSystem,
@@ -92,6 +93,12 @@ export const htcondor = {
   formatWalltime: (seconds) => String(seconds),
 
   directives(job) {
+    if (job.queue !== undefined) {
+      throw new ConfigurationError(
+        `HTCondor has no queues, so queue ${JSON.stringify(job.queue)} would be lost. Remove it; to choose machines or ` +
+          `an accounting group, use jobExtraDirectives, e.g. ['requirements = (Machine == "node1")', '+AccountingGroup = "group_physics"'].`,
+      );
+    }
     const log = `${job.logDirectory}/${job.jobName}-$(ClusterId)`;
     const lines = [`batch_name = ${job.jobName}`, `RequestCpus = ${job.cores}`, `RequestMemory = ${Math.ceil(job.memoryBytes / 1024 ** 2)}`];
     if (job.disk !== undefined) lines.push(`RequestDisk = ${Math.ceil(parseBytes(job.disk, 'disk') / 1024)}`);

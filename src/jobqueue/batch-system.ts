@@ -100,7 +100,8 @@ export interface BatchSystem<O extends JobQueueOptions = JobQueueOptions> {
   formatWalltime(seconds: number): string;
   /**
    * The generated directive lines, without prefix, in order: `['-J flotilla-worker', '--mem=8G', …]`.
-   * The core removes skipped ones and appends `jobExtraDirectives`.
+   * The core removes skipped ones and appends `jobExtraDirectives`. Throw a `ConfigurationError` for an
+   * option the system cannot honour: option resolution calls this once, so the error comes at construction.
    */
   directives(job: ResolvedJobOptions<O>): string[];
   /** The submit command; the script's path is appended unless {@link scriptOnStdin}. */

@@ -207,7 +207,10 @@ export function resolveJobOptions<O extends JobQueueOptions>(
   };
   // The system's own values sit beside the shared ones; each adapter's options type says which they are.
   // (Checked against the adapter's schema above; the cast is where the schema meets its types.)
-  return { ...systemValues, ...shared } as unknown as ResolvedJobOptions<O>;
+  const resolved = { ...systemValues, ...shared } as unknown as ResolvedJobOptions<O>;
+  // An adapter refuses an option it cannot honour from directives(): ask once, so that it fails here.
+  system.directives(resolved);
+  return resolved;
 }
 
 /**

@@ -442,7 +442,8 @@ cd "$HOME" && ${templateCommand('LocalJobCluster', 'FLOTILLA_LOCAL_JOB_ID', '')}
   },
   {
     system: htcondor,
-    systemOptions: { disk: '4 GB' },
+    // HTCondor has no queues: the shared scenario's queue is taken out (refusing it is tested in dask-parity).
+    systemOptions: { disk: '4 GB', queue: undefined },
     skip: ['RequestDisk', 'Stream_Error'],
     extra: ['+ProjectName = "physics"', 'requirements = (OpSysAndVer == "CentOS7")'],
     expected: {

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { BUILT_IN_SYSTEMS as systems, local, pbs, sge, slurm } from '../../cluster-adapters/index.js';
+import { BUILT_IN_SYSTEMS as systems, htcondor, local, pbs, sge, slurm } from '../../cluster-adapters/index.js';
 import { ConfigurationError } from '../../src/errors/index.js';
 import { JobQueueCluster, SGECluster, clusterClass } from '../../src/jobqueue-cluster/index.js';
 import { buildWorkerCommand, loadFlotillaConfig, parseJobId, resolveJobOptions } from '../../src/jobqueue/index.js';
@@ -210,5 +210,14 @@ describe('8. the restarter limit goes into the worker command when set', () => {
     expect(buildWorkerCommand(slurm, set, { schedulerAddress: ADDRESS })).toContain(' --restarts 5');
     expect(buildWorkerCommand(slurm, resolveIsolated(slurm, BASE), { schedulerAddress: ADDRESS })).not.toContain('--restarts');
     expect(() => resolveIsolated(slurm, { ...BASE, workerRestarts: -1 })).toThrow('workerRestarts (from new SLURMCluster(…)) must be a whole number ≥ 0, got number -1.');
+  });
+});
+
+describe('9. HTCondor refuses what it cannot honour', () => {
+  test('a queue would be lost: refused at construction, with what to use instead', () => {
+    expect(() => resolveIsolated(htcondor, { ...BASE, queue: 'debug' })).toThrow(
+      'HTCondor has no queues, so queue "debug" would be lost. Remove it; to choose machines or an accounting group, use jobExtraDirectives',
+    );
+    expect(resolveIsolated(htcondor, BASE).queue).toBeUndefined();
   });
 });
