@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.js';
 import { withCluster } from '../support/with-cluster.js';
+import { distFile } from '../../src/util/package-paths.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -57,4 +58,21 @@ describe('LocalCluster endpoints', () => {
       expect(readFileSync(file, 'utf8')).not.toContain('serverSecretKey');
     });
   });
+});
+
+describe('examples/secure-cluster', () => {
+  it('shows the private default, CURVE with a host, and a keyless client refused by name', async () => {
+    const { spawn } = await import('node:child_process');
+    const { once } = await import('node:events');
+    const child = spawn(process.execPath, [distFile('examples/secure-cluster.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, output).toBe(0);
+    expect(output).toContain('default LocalCluster: a Unix socket in a 0700 directory');
+    expect(output).toMatch(/with host 127\.0\.0\.1: tcp:\/\/127\.0\.0\.1:\d+, CURVE keys: yes/);
+    expect(output).toMatch(/a client without keys: AuthenticationError: tcp:\/\/127\.0\.0\.1:\d+ requires authentication \(CURVE\)/);
+    expect(output).toContain("with the cluster's keys: 6 × 7 = 42");
+  }, 60_000);
 });
