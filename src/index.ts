@@ -7,6 +7,8 @@ export type { Gathered, Resolvable, ScatterOptions } from './client/client.js';
 export { Future } from './client/future.js';
 export { fireAndForget } from './client/fire-and-forget.js';
 export { getClient, secede } from './client/worker-client.js';
+export { Lock, Event, Queue, Variable } from './coordination/primitives.js';
+export type { CoordinationOptions, TimeoutOptions } from './coordination/primitives.js';
 export type { GetClientOptions } from './client/worker-client.js';
 export type { RebalanceOptions, ReplicateOptions, RestartOptions, RetireOptions } from './client/cluster-requests.js';
 export type { WaitOptions } from './client/future.js';

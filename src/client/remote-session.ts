@@ -313,6 +313,7 @@ export class RemoteSession implements Session {
     'task-stream-reply': (m) => this.#reply(m),
     'worker-logs-reply': (m) => this.#reply(m),
     'control-reply': (m) => this.#reply(m),
+    'coordinate-reply': (m) => this.#reply(m),
     'workers-changed': (m) => {
       this.#workers = m.count;
       this.listener.workersChanged(m.count);

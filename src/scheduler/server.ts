@@ -26,6 +26,7 @@ import { printable } from '../util/printable.js';
 import { shortId } from '../util/ids.js';
 import { clientHandlers } from './client-handlers.js';
 import { ClusterControl } from './cluster-control.js';
+import { Coordination } from './coordination.js';
 import { Holders } from './holders.js';
 import { LazyFrees } from './lazy-frees.js';
 import type { SchedulerOptions } from './options.js';
@@ -125,6 +126,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       registerWorker: (peer, info, now) => this.#registerWorker(peer, info, now),
       removeWorker: (peer, reason, graceful) => this.#removeWorker(peer, reason, graceful),
     };
+    this.coordination = new Coordination(this.#internals);
   }
 
   /** Starts a scheduler listening on `host:port` (port 0: any free port), or at `listen`. */
@@ -172,6 +174,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
   readonly holders: Holders;
+  /** Named Locks, Events, Queues, Variables and published datasets. */
+  readonly coordination: Coordination;
 
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -357,6 +361,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     for (const client of [...this.state.clients.values()]) {
       if (now - client.lastSeen > this.#clientTtlMs) {
         this.log.warn(`client ${client.id} silent for ${this.#clientTtlMs} ms: releasing its futures`);
+        this.coordination.clientLeft(client);
         this.state.removeClient(client.peer);
       }
     }

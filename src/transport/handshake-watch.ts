@@ -7,11 +7,22 @@
 import type * as zmq from 'zeromq';
 import { AuthenticationError } from '../errors/index.js';
 
+let watching = true;
+
+/**
+ * Turns the watch off in this thread. Task threads do: ZeroMQ aborts the whole process when a thread
+ * that read socket events is ended, and a task thread's client uses its worker's own credentials.
+ */
+export function stopWatchingHandshakes(): void {
+  watching = false;
+}
+
 /**
  * Watches `socket`'s handshakes until it closes. `secured` says whether this side uses CURVE.
  * `onFailure` is called once per failing streak.
  */
 export function watchHandshake(socket: zmq.Socket, url: string, secured: boolean, onFailure: (error: AuthenticationError) => void): void {
+  if (!watching) return;
   let reported = false;
   void (async () => {
     for await (const event of socket.events) {

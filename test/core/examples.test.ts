@@ -43,4 +43,12 @@ describe('examples run and print what they promise', () => {
     expect(output).toContain('retired local-0; the chunks are still there: means 1 2 3 4 5 6');
     expect(output).toContain('after restart: chunk futures are cancelled, 2 workers ready');
   }, 60_000);
+  it('coordination: Event, Variable, Queue and Lock between tasks, and a dataset read by another client', async () => {
+    const { code, output } = await runExample('examples/coordination.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('produced 6, consumed sum 150');
+    expect(output).toContain('log lines: 6');
+    expect(output).toContain('datasets ["squares"]: [1,4,9]');
+    expect(output).toContain('after unpublish: []; queue size 0');
+  }, 60_000);
 });
