@@ -6,7 +6,7 @@
  */
 import { InvalidTransitionError } from '../../errors/index.js';
 import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, SchedulerToClient, SchedulerToWorker, TaskSpec } from '../../protocol/messages.js';
-import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, workerCapacity } from './assignment.js';
+import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { Outbox } from './outbox.js';
 import { emptyList } from '../../util/empty.js';
@@ -135,7 +135,12 @@ export class TransitionEngine implements TransitionContext {
       for (let i = 0; i < running.length; i++) {
         const w = running[i]!;
         const capacity = workerCapacity(w, t.group, this.stats);
-        if (w.processing.size - w.longRunning.size < capacity && heldAtStart[i]! <= refillMark(capacity)) candidates.push(w);
+        // A task that outranks what a worker holds does not wait for the refill mark.
+        if (w.processing.size - w.longRunning.size < capacity && (heldAtStart[i]! <= refillMark(capacity) || t.priority > w.lowestPriority)) candidates.push(w);
+      }
+      if (candidates.length === 0) {
+        const room = this.#displaceFor(t, running);
+        if (room) candidates.push(room);
       }
       if (candidates.length === 0) {
         blocked.push(t);
@@ -154,6 +159,21 @@ export class TransitionEngine implements TransitionContext {
     }
     for (const t of blocked) this.ready.push(t);
     return assigned && this.#recommendations.size > 0;
+  }
+
+  /**
+   * Every worker is full for `task`: the first one holding a lower-priority task it has not started
+   * gives that task back (it goes back to the ready queue, and the worker drops it), and takes `task`.
+   */
+  #displaceFor(task: TaskRecord, running: readonly WorkerRecord[]): WorkerRecord | undefined {
+    for (const worker of running) {
+      if (!satisfiesRestrictions(task, worker)) continue;
+      const victim = taskToDisplace(worker, task);
+      if (!victim) continue;
+      this.transition(victim, 'released', { reason: `${task.key} of higher priority takes its place on ${worker.id}` });
+      return worker;
+    }
+    return undefined;
   }
 
   /** Forgets long-running keys that no longer run on `worker` (finished, moved, cancelled). */

@@ -148,6 +148,7 @@ const toProcessing: Handler = (ctx, task, args) => {
   if (!worker) throw new Error(`moving ${task.key} to processing needs a worker`);
   ctx.ready.delete(task);
   task.processingOn = worker;
+  if (worker.processing.size === 0 || task.priority < worker.lowestPriority) worker.lowestPriority = task.priority;
   worker.processing.add(task);
   ctx.sendCompute(task, worker);
   // Dependents whose every missing input now runs on this worker can go there at once: a chain of
