@@ -9,6 +9,7 @@
  * from a 0600 file in that directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { manageProcess, settleWithin, stopProcess, type ManagedProcess } from '../util/child-process.js';
 import { availableParallelism, totalmem } from 'node:os';
 import { ConfigurationError, TimeoutError, WorkerStartError } from '../errors/index.js';
 import { parseBytes } from '../jobqueue/units.js';
@@ -30,7 +31,7 @@ export type { LocalClusterOptions };
 
 interface WorkerSlot {
   name: string;
-  process?: ChildProcess;
+  process?: ManagedProcess;
   node?: WorkerNode;
   /** Restarts within the last minute, to back off from a worker that crashes at start. */
   recentStarts: number[];
@@ -203,7 +204,7 @@ export class LocalCluster implements ClusterHandle {
 
   /** Process ids of worker processes (empty with `processes: false`). */
   get workerPids(): number[] {
-    return [...this.#slots.values()].map((s) => s.process?.pid).filter((pid): pid is number => pid !== undefined);
+    return [...this.#slots.values()].map((s) => s.process?.child.pid).filter((pid): pid is number => pid !== undefined);
   }
 
   openLocalLink(routingId: string): MessageLink {
@@ -317,12 +318,13 @@ export class LocalCluster implements ClusterHandle {
     if (this.#options.resources) args.push('--resources', Object.entries(this.#options.resources).map(([k, v]) => `${k}=${v}`).join(','));
     // FLOTILLA_WORKER_NODE_OPTIONS passes flags to the worker processes' node (e.g. --cpu-prof for profiling).
     const nodeFlags = (process.env.FLOTILLA_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, [...nodeFlags, ...args], {
+    const argv = [process.execPath, ...nodeFlags, ...args];
+    const child = spawn(argv[0]!, argv.slice(1), {
       // stderr is passed through, keeping its end: a worker that cannot start says why there.
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       env: { ...WORKER_ENVIRONMENT, ...process.env, ...this.#options.env },
     });
-    slot.process = child;
+    slot.process = manageProcess(child, argv);
     slot.joined = false;
     slot.stderrTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -333,7 +335,7 @@ export class LocalCluster implements ClusterHandle {
   }
 
   #onExit(slot: WorkerSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (slot.process !== child) return;
+    if (slot.process?.child !== child) return;
     slot.process = undefined;
     const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
     this.#scheduler?.removeWorkerByName(slot.name, `worker process ${child.pid} ${how}`);
@@ -371,7 +373,7 @@ export class LocalCluster implements ClusterHandle {
     slot.retiring = true;
     await this.#scheduler?.retireWorkers([slot.name]);
     if (slot.node) await slot.node.close('retired by scale()');
-    if (slot.process) await stopProcess(slot.process, 3_000);
+    await stopWorkerProcess(slot, 3_000);
     this.#slots.delete(slot.name);
   }
 
@@ -388,7 +390,7 @@ export class LocalCluster implements ClusterHandle {
     await this.#scheduler?.close();
     await Promise.all(slots.map(async (slot) => {
       if (slot.node) await slot.node.close('cluster closing');
-      if (slot.process) await stopProcess(slot.process, 2_000);
+      await stopWorkerProcess(slot, 2_000);
     }));
     this.#slots.clear();
     this.#directory?.remove();
@@ -396,16 +398,10 @@ export class LocalCluster implements ClusterHandle {
   }
 }
 
-/** Waits for a child to exit by itself, then SIGTERM, then SIGKILL. */
-export async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const within = (ms: number) => Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
-  if (await within(graceMs)) return;
-  child.kill('SIGTERM');
-  if (await within(2_000)) return;
-  child.kill('SIGKILL');
-  await exited;
+/** Lets a worker process exit by itself for `ownMs`, then SIGTERM, then SIGKILL (2 s grace each). */
+async function stopWorkerProcess(slot: WorkerSlot, ownMs: number): Promise<void> {
+  const managed = slot.process;
+  if (managed && (await settleWithin(managed.exited, ownMs)) === undefined) await stopProcess(managed, 2_000);
 }
 
 function indent(text: string): string {

@@ -31,7 +31,7 @@ export type { LsfUnit, TwoFieldWalltime } from './units.js';
 export type { BatchSystem, JobOutputFiles, JobScriptParts, JobState, JobStatusReport } from './batch-system.js';
 export { directiveKey, jobHeaderLines, skipEntryMatches } from './directives.js';
 export type { DirectiveKey } from './directives.js';
-export { quoteShellWord, shellCommand } from './shell-quote.js';
+export { quoteShellWord, shellCommand } from '../util/shell-quote.js';
 export { buildWorkerCommand, workerCliPath } from './worker-command.js';
 export type { WorkerCommandParameters } from './worker-command.js';
 export {
