@@ -9,6 +9,7 @@
  * from a 0600 file in that directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { defaultWorkerSplit } from '../util/worker-split.js';
 import { manageProcess, settleWithin, stopProcess, type ManagedProcess } from '../util/child-process.js';
 import { availableParallelism, totalmem } from 'node:os';
 import { ConfigurationError, TimeoutError, WorkerStartError } from '../errors/index.js';
@@ -56,14 +57,6 @@ const STDERR_TAIL_BYTES = 2_000;
  * received 800 MB would keep ~100 MB more resident. A fixed threshold keeps chunk memory returnable.
  */
 export const WORKER_ENVIRONMENT: Record<string, string> = { MALLOC_MMAP_THRESHOLD_: '131072' };
-
-/** Splits the cores as Dask does: up to 4 cores one worker each; beyond that, workers of several threads. */
-export function defaultWorkerSplit(cores = availableParallelism()): { nWorkers: number; threadsPerWorker: number } {
-  if (cores <= 4) return { nWorkers: cores, threadsPerWorker: 1 };
-  let workers = Math.ceil(Math.sqrt(cores));
-  while (cores % workers !== 0) workers++;
-  return { nWorkers: workers, threadsPerWorker: cores / workers };
-}
 
 /** Where a LocalCluster is in its life; shown when it is printed and in the notice about open clusters. */
 export type LocalClusterStatus = 'starting' | 'running' | 'failed to start' | 'closing' | 'closed';

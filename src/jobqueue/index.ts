@@ -12,10 +12,10 @@ export {
   DEFAULT_SHEBANG,
   MAX_DEFAULT_LIFETIME_MARGIN_SECONDS,
   checkBatchSystem,
-  processesForCores,
   resolveJobOptions,
   workerLifetime,
 } from './resolve-options.js';
+export { processesForCores } from '../util/worker-split.js';
 export type { ResolveContext } from './resolve-options.js';
 export type { OptionSource, ResolvedJobOptions, ResolvedSharedOptions, SystemOptionValues } from './resolved-options.js';
 export {
