@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Client, Future } from '../../src/index.js';
+import { tempFlag } from '../support/temp-flag.js';
 import { waitUntil, withCluster, type ClusterContext } from '../support/with-cluster.js';
 
 /** Holds the thread until the file `path` exists. */
@@ -20,20 +21,15 @@ const stamp = (label: string) => ({ label, at: process.hrtime.bigint().toString(
 
 type Stamp = { label: string; at: string };
 
-async function gateFile(): Promise<{ path: string; open: () => void }> {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const path = `${mkdtempSync('/tmp/flotilla-prio-')}/open`;
-  return { path, open: () => writeFileSync(path, '') };
-}
 
 /** Runs `body` while one task holds the only thread, then lets it go and returns the labels in run order. */
 async function runOrder({ client, cluster }: ClusterContext, body: (client: Client) => Promise<Future<Stamp>[]>): Promise<string[]> {
-  const gate = await gateFile();
+  const gate = tempFlag();
   const holder = client.submit(holdUntilFile, gate.path);
   const state = cluster.scheduler.state;
   await waitUntil(() => [...state.workers.values()].some((w) => w.executing.has(holder.key)), 'the holder runs on the worker');
   const futures = await body(client);
-  gate.open();
+  gate.set();
   expect(await holder).toBe('released');
   const results = await client.gather(futures);
   return results.sort((x, y) => (BigInt(x.at) < BigInt(y.at) ? -1 : 1)).map((r) => r.label);
