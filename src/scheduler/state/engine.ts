@@ -8,7 +8,7 @@ import { InvalidTransitionError } from '../../errors/index.js';
 import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, SchedulerToClient, SchedulerToWorker, TaskSpec } from '../../protocol/messages.js';
 import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
-import { Outbox } from './outbox.js';
+import { MessageMerger } from './message-merger.js';
 import { emptyList } from '../../util/empty.js';
 import { ReadyQueue } from './ready-queue.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
@@ -21,7 +21,7 @@ export class TransitionEngine implements TransitionContext {
   readonly functions = new Map<string, FunctionSource>();
   readonly ready = new ReadyQueue();
   readonly stats = new DurationStats();
-  readonly outbox = new Outbox();
+  readonly outgoing = new MessageMerger();
   readonly story = new TransitionStory();
   readonly unrunnable = new UnrunnableReports();
   transitionCount = 0;
@@ -54,19 +54,19 @@ export class TransitionEngine implements TransitionContext {
   }
 
   toClient(client: ClientRecord, message: SchedulerToClient): void {
-    this.outbox.queue('client', client.peer, message);
+    this.outgoing.queue('client', client.peer, message);
   }
 
   toWorker(worker: WorkerRecord, message: SchedulerToWorker): void {
-    this.outbox.queue('worker', worker.peer, message);
+    this.outgoing.queue('worker', worker.peer, message);
   }
 
   finishedToClient(client: ClientRecord, item: FinishedItem): void {
-    this.outbox.queueItem('client', client.peer, 'task-finished', item);
+    this.outgoing.queueItem('client', client.peer, 'task-finished', item);
   }
 
   keyToWorker(worker: WorkerRecord, op: 'free-keys' | 'cancel-compute', key: string): void {
-    this.outbox.queueItem('worker', worker.peer, op, key);
+    this.outgoing.queueItem('worker', worker.peer, op, key);
   }
 
   /** Runs one stimulus: the body queues recommendations, then transitions run until none are left. */
@@ -197,7 +197,7 @@ export class TransitionEngine implements TransitionContext {
     }
     const order: ComputeOrder = { key: task.key, fn: spec.fn, args: spec.args, deps, priority: task.priority };
     if (spec.restrictions?.resources) order.resources = spec.restrictions.resources;
-    this.outbox.queueItem('worker', worker.peer, 'compute', order);
+    this.outgoing.queueItem('worker', worker.peer, 'compute', order);
   }
 
   tryEarlyAssign(task: TaskRecord): void {

@@ -57,7 +57,7 @@ export class SchedulerState {
 
   /** Messages queued by the stimuli so far; the server sends them, batched per peer. */
   takeOutgoing(): Outgoing[] {
-    return this.#engine.outbox.take();
+    return this.#engine.outgoing.take();
   }
 
   addClient(peer: string, id: string, now: number): ClientRecord {
