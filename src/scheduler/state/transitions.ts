@@ -67,7 +67,21 @@ function failDependents(ctx: TransitionContext, task: TaskRecord, to: 'erred' | 
   }
 }
 
+/**
+ * Dependents sent ahead to `task`'s worker to run behind it there (see tryEarlyAssign) wait on that
+ * worker for a value it will no longer compute, and nobody would bring it when `task` runs elsewhere:
+ * they leave that worker too, and are assigned again once `task` is.
+ */
+function releaseSentAhead(ctx: TransitionContext, task: TaskRecord): void {
+  const worker = task.processingOn;
+  if (!worker) return;
+  for (const dependent of task.dependents) {
+    if (dependent.state === 'processing' && dependent.processingOn === worker && dependent.waitingOn.has(task)) ctx.recommend(dependent, 'released');
+  }
+}
+
 const toReleased: Handler = (ctx, task) => {
+  releaseSentAhead(ctx, task);
   leaveWorker(ctx, task, true);
   ctx.ready.delete(task);
   dropData(ctx, task);
