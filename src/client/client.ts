@@ -15,6 +15,7 @@ import {
   type RebalanceOptions, type ReplicateOptions, type RestartOptions, type RetireOptions,
 } from './cluster-requests.js';
 import { openSession } from './connect.js';
+import { checkName, coordinate, type CoordinationAnswer, type PlainRequest } from '../coordination/requests.js';
 import { checkRunOptions, checkSubmitOptions } from './option-checks.js';
 import { Future, type FutureOwner, type WaitOptions } from './future.js';
 import type { FutureState } from './future-state.js';
@@ -376,6 +377,37 @@ export class Client implements FutureOwner {
   rebalance(futures?: Iterable<Future<unknown>>, options: RebalanceOptions = {}): Promise<string[]> {
     this.#checkOpen('rebalance');
     return rebalanceKeys(this.#session, futures ? [...futures].map((f) => f.key) : undefined, options);
+  }
+
+  /**
+   * Publishes `value` (futures, or anything holding them) under `name` for every client of the cluster,
+   * as Dask's `publish_dataset`: its futures stay computed and kept until it is unpublished.
+   * @throws FlotillaError when `name` is taken and `override` is not set.
+   * @example await client.publishDataset('calibration', futures);
+   */
+  async publishDataset(name: string, value: unknown, options: { override?: boolean } = {}): Promise<void> {
+    await this.coordinate({ kind: 'dataset', name: checkName('publishDataset', name), action: 'publish', override: options.override === true }, { value });
+  }
+
+  /** A published dataset, with futures of this client in place of the published ones. @throws FlotillaError naming the published datasets when there is none of that name. */
+  async getDataset<T = unknown>(name: string): Promise<T> {
+    return (await this.coordinate({ kind: 'dataset', name: checkName('getDataset', name), action: 'get' })).value as T;
+  }
+
+  /** Names of the published datasets. */
+  async listDatasets(): Promise<string[]> {
+    return (await this.coordinate({ kind: 'dataset', name: '*', action: 'list' })).names ?? [];
+  }
+
+  /** Unpublishes a dataset (its futures are freed once no client holds them); false when there was none. */
+  async unpublishDataset(name: string): Promise<boolean> {
+    return (await this.coordinate({ kind: 'dataset', name: checkName('unpublishDataset', name), action: 'unpublish' })).ok;
+  }
+
+  /** @internal One request of Lock, Event, Queue, Variable or the datasets, with futures both ways. */
+  coordinate(request: PlainRequest, payload?: { value: unknown }): Promise<CoordinationAnswer> {
+    this.#checkOpen(`${request.kind} ${request.action}`);
+    return coordinate(this.#session, request, payload, (key) => new Future<unknown>(this.#futures.stateFor(key), this));
   }
 
   /** See the top-level {@link fireAndForget}. */

@@ -17,6 +17,7 @@ import { peerCredentials, type CurveCredentials } from '../transport/security.js
 import { shortId } from '../util/ids.js';
 import { emptyList } from '../util/empty.js';
 import { Logger } from '../util/logger.js';
+import { WarningSummary } from '../util/warning-summary.js';
 import type { ControlChannel, PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
 import { NO_FIELDS } from './future-state.js';
 
@@ -46,6 +47,8 @@ function closedError(): FlotillaError {
 
 export class RemoteSession implements Session {
   readonly log = new Logger('client');
+  /** Warnings about bad messages from the scheduler: one line per kind every few seconds. */
+  readonly #warnings = new WarningSummary((line) => this.log.warn(line));
   /** The scheduler's status page, as its welcome said (undefined when no dashboard serves it). */
   dashboardLink: string | undefined;
   #link: MessageLink;
@@ -283,7 +286,7 @@ export class RemoteSession implements Session {
 
   #onBatch(raw: unknown): void {
     const { messages, errors } = validateBatch<SchedulerToClient>(raw, schedulerToClientSchema, 'scheduler');
-    for (const error of errors) this.log.warn(error.message);
+    for (const error of errors) this.#warnings.warn(error.kind, error.message);
     for (const message of messages) this.#handlers[message.op](message as never);
   }
 
@@ -313,6 +316,7 @@ export class RemoteSession implements Session {
     'task-stream-reply': (m) => this.#reply(m),
     'worker-logs-reply': (m) => this.#reply(m),
     'control-reply': (m) => this.#reply(m),
+    'coordinate-reply': (m) => this.#reply(m),
     'workers-changed': (m) => {
       this.#workers = m.count;
       this.listener.workersChanged(m.count);
@@ -332,6 +336,7 @@ export class RemoteSession implements Session {
     for (const pending of this.#pending.values()) pending.reject(closedError());
     this.#pending.clear();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#warnings.close();
     this.#flush();
     this.#link.send({ op: 'goodbye' });
     await this.#link.close({ flush: true });

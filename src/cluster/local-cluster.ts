@@ -9,6 +9,8 @@
  * from a 0600 file in that directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { defaultWorkerSplit } from '../util/worker-split.js';
+import { manageProcess, settleWithin, stopProcess, type ManagedProcess } from '../util/child-process.js';
 import { availableParallelism, totalmem } from 'node:os';
 import { ConfigurationError, TimeoutError, WorkerStartError } from '../errors/index.js';
 import { parseBytes } from '../jobqueue/units.js';
@@ -30,7 +32,7 @@ export type { LocalClusterOptions };
 
 interface WorkerSlot {
   name: string;
-  process?: ChildProcess;
+  process?: ManagedProcess;
   node?: WorkerNode;
   /** Restarts within the last minute, to back off from a worker that crashes at start. */
   recentStarts: number[];
@@ -55,14 +57,6 @@ const STDERR_TAIL_BYTES = 2_000;
  * received 800 MB would keep ~100 MB more resident. A fixed threshold keeps chunk memory returnable.
  */
 export const WORKER_ENVIRONMENT: Record<string, string> = { MALLOC_MMAP_THRESHOLD_: '131072' };
-
-/** Splits the cores as Dask does: up to 4 cores one worker each; beyond that, workers of several threads. */
-export function defaultWorkerSplit(cores = availableParallelism()): { nWorkers: number; threadsPerWorker: number } {
-  if (cores <= 4) return { nWorkers: cores, threadsPerWorker: 1 };
-  let workers = Math.ceil(Math.sqrt(cores));
-  while (cores % workers !== 0) workers++;
-  return { nWorkers: workers, threadsPerWorker: cores / workers };
-}
 
 /** Where a LocalCluster is in its life; shown when it is printed and in the notice about open clusters. */
 export type LocalClusterStatus = 'starting' | 'running' | 'failed to start' | 'closing' | 'closed';
@@ -203,7 +197,7 @@ export class LocalCluster implements ClusterHandle {
 
   /** Process ids of worker processes (empty with `processes: false`). */
   get workerPids(): number[] {
-    return [...this.#slots.values()].map((s) => s.process?.pid).filter((pid): pid is number => pid !== undefined);
+    return [...this.#slots.values()].map((s) => s.process?.child.pid).filter((pid): pid is number => pid !== undefined);
   }
 
   openLocalLink(routingId: string): MessageLink {
@@ -317,12 +311,13 @@ export class LocalCluster implements ClusterHandle {
     if (this.#options.resources) args.push('--resources', Object.entries(this.#options.resources).map(([k, v]) => `${k}=${v}`).join(','));
     // FLOTILLA_WORKER_NODE_OPTIONS passes flags to the worker processes' node (e.g. --cpu-prof for profiling).
     const nodeFlags = (process.env.FLOTILLA_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, [...nodeFlags, ...args], {
+    const argv = [process.execPath, ...nodeFlags, ...args];
+    const child = spawn(argv[0]!, argv.slice(1), {
       // stderr is passed through, keeping its end: a worker that cannot start says why there.
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       env: { ...WORKER_ENVIRONMENT, ...process.env, ...this.#options.env },
     });
-    slot.process = child;
+    slot.process = manageProcess(child, argv);
     slot.joined = false;
     slot.stderrTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -333,7 +328,7 @@ export class LocalCluster implements ClusterHandle {
   }
 
   #onExit(slot: WorkerSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (slot.process !== child) return;
+    if (slot.process?.child !== child) return;
     slot.process = undefined;
     const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
     this.#scheduler?.removeWorkerByName(slot.name, `worker process ${child.pid} ${how}`);
@@ -371,7 +366,7 @@ export class LocalCluster implements ClusterHandle {
     slot.retiring = true;
     await this.#scheduler?.retireWorkers([slot.name]);
     if (slot.node) await slot.node.close('retired by scale()');
-    if (slot.process) await stopProcess(slot.process, 3_000);
+    await stopWorkerProcess(slot, 3_000);
     this.#slots.delete(slot.name);
   }
 
@@ -388,7 +383,7 @@ export class LocalCluster implements ClusterHandle {
     await this.#scheduler?.close();
     await Promise.all(slots.map(async (slot) => {
       if (slot.node) await slot.node.close('cluster closing');
-      if (slot.process) await stopProcess(slot.process, 2_000);
+      await stopWorkerProcess(slot, 2_000);
     }));
     this.#slots.clear();
     this.#directory?.remove();
@@ -396,16 +391,10 @@ export class LocalCluster implements ClusterHandle {
   }
 }
 
-/** Waits for a child to exit by itself, then SIGTERM, then SIGKILL. */
-export async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const within = (ms: number) => Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
-  if (await within(graceMs)) return;
-  child.kill('SIGTERM');
-  if (await within(2_000)) return;
-  child.kill('SIGKILL');
-  await exited;
+/** Lets a worker process exit by itself for `ownMs`, then SIGTERM, then SIGKILL (2 s grace each). */
+async function stopWorkerProcess(slot: WorkerSlot, ownMs: number): Promise<void> {
+  const managed = slot.process;
+  if (managed && (await settleWithin(managed.exited, ownMs)) === undefined) await stopProcess(managed, 2_000);
 }
 
 function indent(text: string): string {

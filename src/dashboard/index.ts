@@ -1,6 +1,6 @@
 /**
  * The dashboard: a live status page served by the scheduler's process, and performance reports
- * written from the client side. See `README-section.md` in this folder.
+ * written from the client side. See the README section "Dashboard".
  */
 export { startDashboard } from './dashboard-server.js';
 export type { Dashboard, DashboardOptions } from './options.js';

@@ -1,5 +1,5 @@
 /**
- * Job-queue clusters: a scheduler in this process, workers in batch jobs. See `README-section.md`.
+ * Job-queue clusters: a scheduler in this process, workers in batch jobs. See the README section "On an HPC cluster".
  */
 export { JobQueueCluster, SCHEDULER_ADDRESS_PLACEHOLDER } from './job-queue-cluster.js';
 export {

@@ -12,10 +12,10 @@ export {
   DEFAULT_SHEBANG,
   MAX_DEFAULT_LIFETIME_MARGIN_SECONDS,
   checkBatchSystem,
-  processesForCores,
   resolveJobOptions,
   workerLifetime,
 } from './resolve-options.js';
+export { processesForCores } from '../util/worker-split.js';
 export type { ResolveContext } from './resolve-options.js';
 export type { OptionSource, ResolvedJobOptions, ResolvedSharedOptions, SystemOptionValues } from './resolved-options.js';
 export {
@@ -31,7 +31,7 @@ export type { LsfUnit, TwoFieldWalltime } from './units.js';
 export type { BatchSystem, JobOutputFiles, JobScriptParts, JobState, JobStatusReport } from './batch-system.js';
 export { directiveKey, jobHeaderLines, skipEntryMatches } from './directives.js';
 export type { DirectiveKey } from './directives.js';
-export { quoteShellWord, shellCommand } from './shell-quote.js';
+export { quoteShellWord, shellCommand } from '../util/shell-quote.js';
 export { buildWorkerCommand, workerCliPath } from './worker-command.js';
 export type { WorkerCommandParameters } from './worker-command.js';
 export {

@@ -12,7 +12,7 @@ import type { BatchSystem, JobScriptParts } from './batch-system.js';
 import { jobHeaderLines } from './directives.js';
 import type { ResolvedJobOptions } from './resolved-options.js';
 import type { JobQueueOptions } from './options.js';
-import { shellCommand } from './shell-quote.js';
+import { shellCommand } from '../util/shell-quote.js';
 import { buildWorkerCommand, workerCliPath, type WorkerCommandParameters } from './worker-command.js';
 
 /**

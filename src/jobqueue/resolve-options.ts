@@ -12,6 +12,7 @@ import type { OptionValue } from './option-schema.js';
 import type { JobQueueOptions, SchedulerOptions } from './options.js';
 import type { OptionSource, ResolvedJobOptions, ResolvedSharedOptions } from './resolved-options.js';
 import { parseBytes, parseWalltime } from './units.js';
+import { processesForCores } from '../util/worker-split.js';
 
 export type { OptionSource, ResolvedJobOptions } from './resolved-options.js';
 
@@ -49,19 +50,6 @@ export const DEFAULT_SHEBANG = '#!/usr/bin/env bash';
 export const DEFAULT_DEATH_TIMEOUT_SECONDS = 60;
 /** Upper bound of the default lifetime margin: 5 minutes. */
 export const MAX_DEFAULT_LIFETIME_MARGIN_SECONDS = 300;
-
-/**
- * dask's split of a job's cores into worker processes: up to 4 cores, one process per core; above,
- * the smallest divisor of `cores` that is at least √cores (so threads ≤ processes, and every core is used).
- * @example processesForCores(8) // 4 (4 processes × 2 threads)
- */
-export function processesForCores(cores: number): number {
-  if (cores <= 4) return cores;
-  for (let candidate = Math.ceil(Math.sqrt(cores)); candidate <= cores; candidate++) {
-    if (cores % candidate === 0) return candidate;
-  }
-  return cores;
-}
 
 /**
  * Resolves the options of one job-queue cluster: constructor, then config file, then environment,

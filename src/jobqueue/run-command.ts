@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { JobSubmissionError } from '../errors/index.js';
-import { shellCommand } from './shell-quote.js';
+import { shellCommand } from '../util/shell-quote.js';
 
 /** Options of {@link runCommand}. */
 export interface RunCommandOptions {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { BatchSystem } from './batch-system.js';
 import type { JobQueueOptions } from './options.js';
 import type { ResolvedJobOptions } from './resolved-options.js';
-import { shellCommand } from './shell-quote.js';
+import { shellCommand } from '../util/shell-quote.js';
 
 /** Per-job values of the worker command that the cluster decides. */
 export interface WorkerCommandParameters {

@@ -52,8 +52,8 @@ export async function functionMultiprocessing<K extends object>(
  *    interrupted run into the same `recombinedFile` and reuses its recorded successes (see
  *    {@link MultiprocessingOptions.resume}).
  * 2. Calls `wrapper({ ...kwargs, index, parentTmpDir })` for each keyword set: submitted to
- *    `options.client` as it is (it travels as source text, so it must not use variables of the
- *    caller's scope), or, without a client, called in this process one after another.
+ *    `options.client` as it is (it travels with what it reads, as any task function does), or,
+ *    without a client, called in this process one after another.
  * 3. Checks each result (`{ index, success, file, uuids }` or `[index, success, file, uuids]`).
  *    A wrapper that throws or returns a malformed result fails its own entry only.
  * 4. Waits (bounded by `fileWait`) for each successful entry's file to be visible.

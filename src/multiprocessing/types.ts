@@ -62,8 +62,8 @@ export type WrapperResultTuple = readonly [
 export type WrapperResult = WrapperResultObject | WrapperResultTuple;
 
 /**
- * A function run once per keyword set. It must not read variables of the caller's scope: on a
- * cluster it travels as source text. Import what it needs inside its body
+ * A function run once per keyword set. On a cluster it travels with what it reads (values,
+ * helpers, imports), as any task function does; it may also import what it needs inside its body
  * (`const { PartStore } = await import('flotilla')`).
  */
 export type Wrapper<K extends object> = (kwargs: WrapperKwargs<K>) => WrapperResult | Promise<WrapperResult>;

@@ -78,6 +78,27 @@ export interface DepLocation {
   local: boolean;
 }
 
+/** What a coordination request acts on: a named Lock, Event, Queue, Variable or published dataset. */
+export type CoordinationKind = 'lock' | 'event' | 'queue' | 'variable' | 'dataset';
+
+/** One operation on a named coordination object (see src/coordination/); `action` is checked per kind. */
+export interface CoordinationRequest {
+  kind: CoordinationKind;
+  name: string;
+  action: string;
+  /** The value put, set or published; futures inside it are listed in `keys`. */
+  value?: WireValue;
+  keys?: TaskKey[];
+  /** How long a blocking action (acquire, wait, get, put) waits, in milliseconds; absent: until it can. */
+  timeoutMs?: number;
+  /** The Lock object's own id: only the object that acquired a lock releases it. */
+  lease?: string;
+  /** A queue's capacity when this request creates it (0: unbounded). */
+  maxsize?: number;
+  /** Publish over a dataset of the same name. */
+  override?: boolean;
+}
+
 // ---------------------------------------------------------------- client → scheduler
 export type ClientToScheduler =
   | { op: 'hello'; clientId: string; version: string }
@@ -109,7 +130,11 @@ export type ClientToScheduler =
   /** Copy each key onto `n` workers (default: all, or all of `workers`), dropping copies beyond `n`. */
   | { op: 'replicate'; id: number; keys: TaskKey[]; n?: number; workers?: string[] }
   /** Move results so each worker holds about the same bytes (only `keys`, on `workers`, when given). */
-  | { op: 'rebalance'; id: number; keys?: TaskKey[]; workers?: string[] };
+  | { op: 'rebalance'; id: number; keys?: TaskKey[]; workers?: string[] }
+  /** A coordination operation; answered with `coordinate-reply`. */
+  | { op: 'coordinate'; id: number; request: CoordinationRequest }
+  /** This client now holds futures of these keys (from a coordination value): tell it where each stands. */
+  | { op: 'want-keys'; keys: TaskKey[] };
 
 /** One task run (see `client.getTaskStream`). Times in milliseconds since the epoch. */
 export interface TaskRunRecord {
@@ -155,6 +180,8 @@ export type SchedulerToClient =
   | { op: 'workers-changed'; count: number }
   /** The answer to restart, retire-workers, replicate and rebalance: the workers (or keys) acted on. */
   | { op: 'control-reply'; id: number; done: string[]; error?: WireError }
+  /** The answer to `coordinate`: whether it succeeded (acquired, set, in time), and what it returns. */
+  | { op: 'coordinate-reply'; id: number; ok: boolean; value?: WireValue; names?: string[]; count?: number; error?: WireError }
   | { op: 'error'; error: WireError };
 
 // ---------------------------------------------------------------- worker → scheduler

@@ -9,7 +9,7 @@
  */
 import { ProtocolError } from '../errors/index.js';
 import type {
-  ClientToScheduler, ComputeOrder, DepLocation, FinishedItem, FunctionSource, PeerReply, PeerRequest, Restrictions,
+  ClientToScheduler, ComputeOrder, CoordinationRequest, DepLocation, FinishedItem, FunctionSource, PeerReply, PeerRequest, Restrictions,
   SchedulerToClient, SchedulerToWorker, TaskFinishedReport, TaskRunRecord, TaskSpec, WireError, WireValue,
   WorkerRegistration, WorkerSummary, WorkerToScheduler,
 } from './messages.js';
@@ -58,6 +58,10 @@ const computeOrder = obj<ComputeOrder>({
   key: str, fn: str, args: wireValue, deps: arr(depLocation), priority: num, resources: opt(numbers),
 });
 const values = rec(wireValue);
+const coordinationRequest = obj<CoordinationRequest>({
+  kind: oneOf('lock', 'event', 'queue', 'variable', 'dataset'), name: str, action: str, value: opt(wireValue), keys: opt(keys),
+  timeoutMs: opt(num), lease: opt(str), maxsize: opt(num), override: opt(bool),
+});
 
 // ---------------------------------------------------------------- one schema per direction
 export const clientToSchedulerSchema = {
@@ -84,6 +88,8 @@ export const clientToSchedulerSchema = {
   'retire-workers': { id: num, workers: keys, closeWorkers: bool },
   replicate: { id: num, keys, n: opt(num), workers: opt(keys) },
   rebalance: { id: num, keys: opt(keys), workers: opt(keys) },
+  coordinate: { id: num, request: coordinationRequest },
+  'want-keys': { keys },
 } satisfies MessageSchemas<ClientToScheduler>;
 
 export const workerToSchedulerSchema = {
@@ -122,6 +128,7 @@ export const schedulerToClientSchema = {
   'worker-logs-reply': { id: num, logs: rec(arr(str)) },
   'workers-changed': { count: num },
   'control-reply': { id: num, done: keys, error: opt(wireError) },
+  'coordinate-reply': { id: num, ok: bool, value: opt(wireValue), names: opt(keys), count: opt(num), error: opt(wireError) },
   error: { error: wireError },
 } satisfies MessageSchemas<SchedulerToClient>;
 

@@ -42,11 +42,16 @@ export function clientHandlers(core: ServerInternals, client: ClientRecord): Han
       core.send(client.peer, { op: 'task-stream-reply', id: m.id, runs: server.taskStream.since(m.since) });
     },
     heartbeat: () => {},
-    goodbye: () => server.state.removeClient(client.peer),
+    goodbye: () => {
+      server.coordination.clientLeft(client);
+      server.state.removeClient(client.peer);
+    },
     'fire-and-forget': (m) => server.holders.fireAndForget(m.keys),
     restart: (m) => core.control.restart(core, client, m),
     'retire-workers': (m) => void core.control.retire(core, client, m),
     replicate: (m) => void core.control.replicate(core, client, m),
     rebalance: (m) => void core.control.rebalance(core, client, m),
+    coordinate: (m) => server.coordination.handle(client, m.id, m.request),
+    'want-keys': (m) => server.state.wantKeys(client, m.keys),
   };
 }

@@ -15,10 +15,8 @@ import type {
 } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import {
-  clientToSchedulerSchema, validateBatch, workerToSchedulerSchema, type MessageProblem, type MessageSchemas,
+  clientToSchedulerSchema, validateBatch, workerToSchedulerSchema, type MessageSchemas,
 } from '../protocol/validate.js';
-import { toWireError } from '../protocol/wire-error.js';
-import { WarningSummary } from '../util/warning-summary.js';
 import { RouterEndpoint } from '../transport/endpoints.js';
 import { LocalLink } from '../transport/local-link.js';
 import { Logger } from '../util/logger.js';
@@ -26,8 +24,10 @@ import { printable } from '../util/printable.js';
 import { shortId } from '../util/ids.js';
 import { clientHandlers } from './client-handlers.js';
 import { ClusterControl } from './cluster-control.js';
+import { Coordination } from './coordination.js';
 import { Holders } from './holders.js';
 import { LazyFrees } from './lazy-frees.js';
+import { PeerNotices } from './peer-notices.js';
 import type { SchedulerOptions } from './options.js';
 import { registrationProblem } from './registration.js';
 import { retireWorkers } from './retirement.js';
@@ -69,20 +69,14 @@ const firstMessageSchema = {
   register: workerToSchedulerSchema.register,
 } satisfies MessageSchemas<FirstMessage>;
 
-/** A peer told `unknown-worker` is not told again for this long (one re-registration, not one per message). */
-const UNKNOWN_WORKER_REPEAT_MS = 5_000;
 
 export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly id = `scheduler-${shortId()}`;
   readonly state: SchedulerState;
   readonly log = new Logger('scheduler');
   #endpoint: RouterEndpoint<SchedulerMessage>;
-  /** Warnings about bad messages: one line per kind every few seconds, with a count. */
-  readonly #warnings = new WarningSummary((line) => this.log.warn(line));
-  /** Peers told `unknown-worker`, and when. */
-  readonly #toldUnknown = new Map<string, number>();
-  /** Clients last answered about a refused message, and when. */
-  readonly #answeredRefusal = new Map<string, number>();
+  /** Warnings, refusal answers and `unknown-worker` notices, kept few (see peer-notices.ts). */
+  readonly #notices = new PeerNotices((line) => this.log.warn(line), (peer, message) => this.#send(peer, message));
   #address = '';
   #timers: NodeJS.Timeout[] = [];
   /** Worker setups (registerWorkerSetup), run on every worker that joins before its first task. */
@@ -125,6 +119,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       registerWorker: (peer, info, now) => this.#registerWorker(peer, info, now),
       removeWorker: (peer, reason, graceful) => this.#removeWorker(peer, reason, graceful),
     };
+    this.coordination = new Coordination(this.#internals);
   }
 
   /** Starts a scheduler listening on `host:port` (port 0: any free port), or at `listen`. */
@@ -134,7 +129,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     server.#address = await server.#endpoint.bind(options.listen ?? `tcp://${host}:${options.port ?? 0}`);
     server.#endpoint.start(
       (peer, raw) => server.#onBatch(peer, raw),
-      (peer, error) => server.#warnings.warn('undecodable', new ProtocolError(`dropped undecodable frames from ${printable(peer)}: ${(error as Error).message}`).message),
+      (peer, error) => server.#notices.warnings.warn('undecodable', new ProtocolError(`dropped undecodable frames from ${printable(peer)}: ${(error as Error).message}`).message),
       (peer) => server.#peerDisconnected(peer),
     );
     const tick = setInterval(() => server.#checkLiveness(), server.heartbeatMs);
@@ -172,6 +167,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
   readonly holders: Holders;
+  /** Named Locks, Events, Queues, Variables and published datasets. */
+  readonly coordination: Coordination;
 
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -179,7 +176,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#frees.flushAll();
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
-    this.#warnings.close();
+    this.#notices.close();
     await this.#endpoint.close();
   }
 
@@ -205,7 +202,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   ): void {
     const { messages, errors } = validateBatch<M>(raw, schema, `${role} ${printable(peer)}`);
     // A client may be waiting for an answer to what it sent: it hears why the message was refused.
-    this.#refused(peer, errors, role === 'client');
+    this.#notices.refused(peer, errors, role === 'client');
     for (const message of messages) {
       record.lastSeen = now;
       try {
@@ -214,20 +211,6 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
         this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
       }
     }
-  }
-
-  /**
-   * Logs refused messages, summarised per kind. A client also hears why (it may be waiting on an
-   * answer): the first problem of a batch, at most once a second, so a flood gets few answers.
-   */
-  #refused(peer: string, errors: MessageProblem[], answer: boolean): void {
-    if (errors.length === 0) return;
-    for (const error of errors) this.#warnings.warn(error.kind, error.message);
-    const now = Date.now();
-    if (!answer || now - (this.#answeredRefusal.get(peer) ?? -Infinity) < 1_000) return;
-    this.#answeredRefusal.set(peer, now);
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more in the same batch)` : '';
-    this.#send(peer, { op: 'error', error: toWireError(new ProtocolError(`${errors[0]!.message}${more}`)) });
   }
 
   // Handler tables are built once per peer: a table is a dozen closures, too many to make per message.
@@ -261,18 +244,16 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     const items = Array.isArray(raw) ? raw : [raw];
     const first = items.findIndex((m) => isOp(m, 'hello') || isOp(m, 'register'));
     if (first < 0) {
-      if (items.some((m) => isOp(m, ...WORKER_OPS))) this.#tellUnknown(peer, now);
-      else this.#warnings.warn('never said hello', new ProtocolError(`dropped a message from ${printable(peer)}, which never said hello`).message);
+      if (items.some((m) => isOp(m, ...WORKER_OPS))) this.#notices.tellUnknown(peer, now);
+      else this.#notices.warnings.warn('never said hello', new ProtocolError(`dropped a message from ${printable(peer)}, which never said hello`).message);
       return;
     }
     const { messages, errors } = validateBatch<FirstMessage>([items[first]], firstMessageSchema, printable(peer));
-    this.#refused(peer, errors, false);
+    this.#notices.refused(peer, errors, false);
     const message = messages[0];
     if (!message) {
       // A would-be worker hears why (at most once a second, as a client hears of its errors) instead of waiting.
-      const last = this.#answeredRefusal.get(peer) ?? -Infinity;
-      if (isOp(items[first], 'register') && errors[0] && now - last >= 1_000) {
-        this.#answeredRefusal.set(peer, now);
+      if (isOp(items[first], 'register') && errors[0] && this.#notices.mayAnswer(peer, now)) {
         this.#send(peer, { op: 'register-refused', reason: errors[0].message, retry: false });
       }
       return;
@@ -281,24 +262,17 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.state.addClient(peer, message.clientId, now);
       this.#send(peer, this.welcome());
     } else {
-      this.#toldUnknown.delete(peer);
+      this.#notices.forget(peer);
       this.#registerWorker(peer, message.worker, now);
     }
     // What came after the first message in the same batch is served now that the peer is known.
     if (first + 1 < items.length) this.#onBatch(peer, items.slice(first + 1));
   }
 
-  #tellUnknown(peer: string, now: number): void {
-    const told = this.#toldUnknown.get(peer);
-    if (told !== undefined && now - told < UNKNOWN_WORKER_REPEAT_MS) return;
-    this.#toldUnknown.set(peer, now);
-    this.#send(peer, { op: 'unknown-worker' });
-  }
-
   /** A peer's connection closed: a worker is removed at once (its process died, or it left). */
   #peerDisconnected(peer: string): void {
     if (this.#closed) return;
-    this.#toldUnknown.delete(peer);
+    this.#notices.forget(peer);
     if (this.state.workers.has(peer)) this.#removeWorker(peer, 'its connection closed (the worker process exited or its network went away)');
   }
 
@@ -347,8 +321,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #checkLiveness(): void {
     const now = Date.now();
-    for (const [peer, told] of this.#toldUnknown) if (now - told >= UNKNOWN_WORKER_REPEAT_MS) this.#toldUnknown.delete(peer);
-    for (const [peer, answered] of this.#answeredRefusal) if (now - answered >= 1_000) this.#answeredRefusal.delete(peer);
+    this.#notices.prune(now);
     for (const worker of [...this.state.workers.values()]) {
       if (now - worker.lastSeen > this.#workerTtlMs) {
         this.#removeWorker(worker.peer, `no heartbeat for ${Math.round((now - worker.lastSeen) / 1000)} s (worker TTL ${this.#workerTtlMs} ms)`);
@@ -357,6 +330,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     for (const client of [...this.state.clients.values()]) {
       if (now - client.lastSeen > this.#clientTtlMs) {
         this.log.warn(`client ${client.id} silent for ${this.#clientTtlMs} ms: releasing its futures`);
+        this.coordination.clientLeft(client);
         this.state.removeClient(client.peer);
       }
     }

@@ -27,7 +27,7 @@ import { explainMissingNames, functionSubject, shippingMessages } from './functi
 import { inspectorUnavailable, readClosure, scriptSource, scriptsWithoutFile, scriptUrl, type ClosureReading, type ScopeVariable } from './inspector-scopes.js';
 import { importedNames, type ImportBinding } from './module-bindings.js';
 import { builtinPath, isNodeBuiltin } from './node-builtins.js';
-import { exportsMembers, META_NAME, rewriteModuleSyntax } from './source-rewrites.js';
+import { exportsMembers, IMPORT_NAME, META_NAME, rewriteModuleSyntax } from './source-rewrites.js';
 import { encodeValue } from './value-codec.js';
 
 /** How one free name of a piece is bound on the worker. */
@@ -51,6 +51,8 @@ export interface Piece {
   line: number;
   column: number;
   usesMeta: boolean;
+  /** It calls `import()` (renamed {@link IMPORT_NAME}). */
+  usesImport: boolean;
   bindings: Map<string, Binding>;
 }
 
@@ -107,6 +109,7 @@ interface Analysed {
   readsOuterArguments: boolean;
   exportsMembers: string[] | undefined;
   usesMeta: boolean;
+  usesImport: boolean;
 }
 
 const MAX_CACHED_ANALYSES = 10_000;
@@ -139,15 +142,17 @@ function analyseUncached(originalSource: string, asClass: boolean, subject: stri
   }
   const dependencies = findDependencies(parsed);
   const usesMeta = dependencies.freeNames.includes(META_NAME);
+  const usesImport = dependencies.freeNames.includes(IMPORT_NAME);
   return {
     parsed,
     source,
-    freeNames: dependencies.freeNames.filter((name) => name !== META_NAME),
+    freeNames: dependencies.freeNames.filter((name) => name !== META_NAME && name !== IMPORT_NAME),
     usesThis: !asClass && dependencies.usesThis,
     usesSuper: !asClass && dependencies.usesSuper,
     readsOuterArguments: dependencies.readsOuterArguments,
     exportsMembers: exportsMembers(parsed),
     usesMeta,
+    usesImport,
   };
 }
 
@@ -217,7 +222,7 @@ class CaptureBuilder {
     const asClass = isClass(fn);
     const originalSource = Function.prototype.toString.call(fn);
     const subject = via === undefined ? functionSubject(name, originalSource) : `${functionSubject(name, originalSource)} (${via})`;
-    const piece: Piece = { name, source: originalSource, shape: 'expression', url: '', line: 0, column: 0, usesMeta: false, bindings: new Map() };
+    const piece: Piece = { name, source: originalSource, shape: 'expression', url: '', line: 0, column: 0, usesMeta: false, usesImport: false, bindings: new Map() };
     this.pieces.push(piece);
     const analysed = analyse(originalSource, asClass, subject);
     if ('failure' in analysed) {
@@ -227,6 +232,7 @@ class CaptureBuilder {
     piece.source = analysed.source;
     piece.shape = analysed.parsed.shape;
     piece.usesMeta = analysed.usesMeta;
+    piece.usesImport = analysed.usesImport;
     if (analysed.freeNames.length > 0 && (isNodeBuiltin(fn) || looksLikeNodeInternals(analysed.freeNames))) {
       this.problems.push(shippingMessages.nodeBuiltin(this.what, name));
       return index;

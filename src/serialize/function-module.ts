@@ -10,7 +10,7 @@
  */
 import { encodeValue } from './value-codec.js';
 import type { Binding, Capture, Piece } from './function-capture.js';
-import { META_NAME } from './source-rewrites.js';
+import { IMPORT_NAME, META_NAME } from './source-rewrites.js';
 
 /** The global under which a worker thread installs what shipped modules need (see worker/function-runtime). */
 export const RUNTIME_KEY = 'flotilla.function-runtime';
@@ -85,6 +85,9 @@ function writePiece(writer: ModuleWriter, capture: Capture, index: number, lazy:
     }
   }
   if (piece.usesMeta) writer.line(`const ${META_NAME} = __flotilla.meta(${JSON.stringify(piece.url)});`);
+  if (piece.usesImport) {
+    writer.line(`const ${IMPORT_NAME} = (specifier, options) => __flotilla.dynamicImport(specifier, options, ${JSON.stringify(piece.url)}, __flotilla_import, import.meta.url, ${JSON.stringify(piece.name)});`);
+  }
   if (piece.shape === 'method') {
     writer.line('return ((holder) => holder[Reflect.ownKeys(holder)[0]])({');
     writer.text(piece.source, piece);
@@ -100,15 +103,19 @@ function writePiece(writer: ModuleWriter, capture: Capture, index: number, lazy:
 /** The module text of a capture. */
 export function writeModule(capture: Capture): string {
   const writer = new ModuleWriter();
-  const needsRuntime = capture.values.length > 0 || capture.imports.length > 0 || capture.pieces.some((p) => p.usesMeta || [...p.bindings.values()].some((b) => b.kind === 'require'));
-  if (needsRuntime) writer.line(`const __flotilla = globalThis[Symbol.for(${JSON.stringify(RUNTIME_KEY)})];`);
+  const needsRuntime = capture.values.length > 0 || capture.imports.length > 0 || capture.pieces.some((p) => p.usesMeta || p.usesImport || [...p.bindings.values()].some((b) => b.kind === 'require'));
+  if (needsRuntime) {
+    writer.line(`const __flotilla = globalThis[Symbol.for(${JSON.stringify(RUNTIME_KEY)})];`);
+    // Imports resolved from this module's own folder, as a plain import() in it would be.
+    writer.line('const __flotilla_import = (specifier, options) => import(specifier, options);');
+  }
   if (capture.values.length > 0) {
     const body = encodeValue(capture.values, { label: 'the captured values', frameThresholdBytes: Number.POSITIVE_INFINITY }).body;
     writer.line(`const __flotilla_v = __flotilla.values(${JSON.stringify(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64'))});`);
   }
   if (capture.imports.length > 0) {
     const list = capture.imports.map((i) => [i.how, i.specifier, i.from]);
-    writer.line(`const __flotilla_m = await __flotilla.imports(${JSON.stringify(list)}, ${JSON.stringify(capture.pieces[0]?.name ?? 'anonymous')});`);
+    writer.line(`const __flotilla_m = await __flotilla.imports(${JSON.stringify(list)}, ${JSON.stringify(capture.pieces[0]?.name ?? 'anonymous')}, __flotilla_import, import.meta.url);`);
   }
   writer.line('const __flotilla_link = [];');
 

@@ -68,7 +68,7 @@ function ship(fn: Function, what: string, allowClass: boolean): ShippedFunction 
   const moduleSource = writeModule(capture);
   const entry = { hash: hashOf(moduleSource), moduleSource };
   const root = capture.pieces[0]!;
-  if (capture.pieces.length === 1 && root.bindings.size === 0 && !root.usesMeta) {
+  if (capture.pieces.length === 1 && root.bindings.size === 0 && !root.usesMeta && !root.usesImport) {
     if (closedBySource.size >= MAX_CACHED_SOURCES) closedBySource.delete(closedBySource.keys().next().value!);
     closedBySource.set(originalSource, entry);
   }

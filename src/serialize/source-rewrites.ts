@@ -6,6 +6,7 @@
  * - `import.meta` is renamed to {@link META_NAME}, which the shipped module binds to the caller's
  *   module (its url, filename, dirname and resolve), so `new URL('./x.mjs', import.meta.url)` means
  *   the caller's file on a worker too. The new name has the same length: columns stay right.
+ * - `import(…)` becomes {@link IMPORT_NAME}`(…)`, so a package is found from the caller's file.
  * It also reads how a function uses a free `exports` (tslab's cross-cell names are `exports.name`).
  */
 import { walk } from 'estree-walker';
@@ -15,6 +16,13 @@ import type { ParsedFunction } from './function-analysis.js';
 
 /** What `import.meta` becomes in shipped text: as long as `import.meta`, so positions after it do not move. */
 export const META_NAME = '__flo_meta_';
+
+/**
+ * What the `import` of `import(…)` becomes: a function the shipped module binds to an import that
+ * finds packages from the caller's file (relative specifiers still resolve next to the shipped
+ * module, where uploads go). As long as `import`.
+ */
+export const IMPORT_NAME = '__fimp';
 
 interface Edit {
   start: number;
@@ -53,8 +61,8 @@ function tslabImportArgument(node: CallExpression): Node | undefined {
 }
 
 /**
- * Returns `source` with tslab's import rewrite undone and `import.meta` renamed, or undefined when
- * neither occurs.
+ * Returns `source` with tslab's import rewrite undone, `import.meta` and `import()` renamed, or
+ * undefined when none occurs.
  */
 export function rewriteModuleSyntax(parsed: ParsedFunction, source: string): string | undefined {
   const edits: Edit[] = [];
@@ -65,12 +73,15 @@ export function rewriteModuleSyntax(parsed: ParsedFunction, source: string): str
         const { start, end } = span(node);
         edits.push({ start: start - offset, end: end - offset, replacement: META_NAME });
         this.skip();
+      } else if (node.type === 'ImportExpression') {
+        const { start } = span(node);
+        edits.push({ start: start - offset, end: start - offset + 'import'.length, replacement: IMPORT_NAME });
       } else if (node.type === 'CallExpression') {
         const argument = tslabImportArgument(node);
         if (argument === undefined) return;
         const { start, end } = span(node);
         const inner = span(argument);
-        edits.push({ start: start - offset, end: end - offset, replacement: `import(${source.slice(inner.start - offset, inner.end - offset)})` });
+        edits.push({ start: start - offset, end: end - offset, replacement: `${IMPORT_NAME}(${source.slice(inner.start - offset, inner.end - offset)})` });
         this.skip();
       }
     },

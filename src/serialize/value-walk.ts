@@ -211,7 +211,7 @@ function prepare(value: unknown, state: WalkState): unknown {
       return value === null ? null : prepareObject(value, state);
     case 'function':
       throw new Refusal(
-        `is ${describeValue(value)}; functions cannot travel inside values. Make it the task function (client.submit(fn, …)), or send the data it needs and define the function inside the task.`,
+        `is ${describeValue(value)}; functions cannot travel inside values. Call it from the task function instead, where it travels with the task (client.submit((x) => helper(x), x)), or make it the task function.`,
       );
     case 'symbol':
       throw new Refusal(

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { CancelledError, TimeoutError } from '../errors/index.js';
 import type { ClusterShapeOptions } from './cli-args.js';
-import { describeExit, startProcess, stopProcess, type ManagedProcess } from './child-process.js';
+import { describeExit, startProcess, stopProcess, type ManagedProcess } from '../util/child-process.js';
 import {
   buildSchedulerCommand,
   buildWorkerCommand,

@@ -6,7 +6,7 @@
 import { SECURITY_FILE_ENV } from './allocation-security.js';
 import { startAllocationCluster, type AllocationClusterOptions } from './allocation-cluster.js';
 import type { DriverCliOptions } from './cli-args.js';
-import { describeExit, exitCodeOf, signalNumber, startProcess, stopProcess, type ExitStatus } from './child-process.js';
+import { describeExit, exitCodeOf, signalNumber, startProcess, stopProcess, type ExitStatus } from '../util/child-process.js';
 import { SCHEDULER_ADDRESS_ENV } from './commands.js';
 import type { AllocationHosts } from './slurm-hosts.js';
 import { interruptingSignal, whenAborted } from './termination-signals.js';

@@ -5,7 +5,7 @@
  */
 import type { ClusterShapeOptions, DriverCliOptions, SubmitCliOptions } from './cli-args.js';
 import type { RuntimePaths } from './runtime-paths.js';
-import { formatCommand } from './shell-quote.js';
+import { formatCommand } from '../util/shell-quote.js';
 import type { SiteConfig } from './site-config.js';
 
 /** The internal subcommand that runs on an allocated node: starts the cluster, then the user's command. */

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { ConfigurationError, FlotillaError } from '../errors/index.js';
 import { runInAllocation } from './allocation-driver.js';
 import { parseDriverArgs, parseStartClusterArgs, parseSubmitArgs } from './cli-args.js';
-import { signalNumber } from './child-process.js';
+import { signalNumber } from '../util/child-process.js';
 import { DRIVER_SUBCOMMAND } from './commands.js';
 import { InterruptedError } from './errors.js';
 import { resolveRuntimePaths, type RuntimePaths } from './runtime-paths.js';
@@ -18,7 +18,7 @@ import { watchTerminationSignals } from './termination-signals.js';
 import { connectWorkerReadiness } from './worker-readiness-adapter.js';
 import type { ConnectWorkerReadiness } from './worker-readiness.js';
 
-export { formatCommand, shellQuote } from './shell-quote.js';
+export { formatCommand, shellQuote } from '../util/shell-quote.js';
 export type { WorkerReadiness, WorkerReadinessConnection, ConnectWorkerReadiness } from './worker-readiness.js';
 
 /** Where `main` reads and writes; every field has a default taken from the running process. */

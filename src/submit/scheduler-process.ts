@@ -7,7 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { CancelledError, TimeoutError } from '../errors/index.js';
-import { describeExit, settleWithin, startProcess, stopProcess, type ManagedProcess } from './child-process.js';
+import { describeExit, settleWithin, startProcess, stopProcess, type ManagedProcess } from '../util/child-process.js';
 import { AllocationError } from './errors.js';
 
 /** The line the scheduler prints on stdout when it is ready. */

@@ -3,7 +3,7 @@
  */
 import { hostname } from 'node:os';
 import { buildHostnamesCommand } from './commands.js';
-import { describeExit, runCaptured, type CapturedRun } from './child-process.js';
+import { describeExit, runCaptured, type CapturedRun } from '../util/child-process.js';
 import { AllocationError } from './errors.js';
 
 /** The allocation's hosts, in SLURM's order, and the one running this process. */

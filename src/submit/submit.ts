@@ -6,10 +6,10 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SubmitCliOptions } from './cli-args.js';
-import { describeExit, exitCodeOf, signalProcess, startProcess, type ExitStatus } from './child-process.js';
+import { describeExit, exitCodeOf, signalProcess, startProcess, type ExitStatus } from '../util/child-process.js';
 import { buildBatchScript, buildBatchSubmitCommand, buildInteractiveCommand } from './commands.js';
 import type { RuntimePaths } from './runtime-paths.js';
-import { formatCommand } from './shell-quote.js';
+import { formatCommand } from '../util/shell-quote.js';
 import type { SiteConfig } from './site-config.js';
 
 /** What `runSubmit` needs from its surroundings. */

@@ -5,7 +5,7 @@
  */
 import * as zmq from 'zeromq';
 import { decodeBatch } from '../protocol/codec.js';
-import { Outbox } from './outbox.js';
+import { SendQueue } from './send-queue.js';
 import { planSend, Reassembler } from './chunking.js';
 import { resolveLimits, type WireLimits } from './limits.js';
 import { allowClients, forgetDomain } from './zap.js';
@@ -87,7 +87,7 @@ async function sendChunked(send: (frames: Uint8Array[]) => Promise<void>, prefix
  */
 export class RouterEndpoint<Out extends object> {
   readonly #socket: zmq.Router;
-  readonly #outbox: Outbox<string, Out>;
+  readonly #sendQueue: SendQueue<string, Out>;
   #closed = false;
   #loop: Promise<void> | undefined;
 
@@ -121,7 +121,7 @@ export class RouterEndpoint<Out extends object> {
     this.#sweep = sweepTimer(this.#limits, () => this.#sweepReassembly());
     this.#allocate = receive.allocate;
     this.#reclaim = receive.reclaim ?? false;
-    this.#outbox = new Outbox<string, Out>(
+    this.#sendQueue = new SendQueue<string, Out>(
       (peer, frames) => sendChunked((parts) => this.#socket.send(parts), [Buffer.from(peer, 'latin1')], frames),
       (peer, error, messages) => this.onSendFailure(peer, error, messages),
     );
@@ -182,7 +182,7 @@ export class RouterEndpoint<Out extends object> {
   }
 
   send(peer: string, message: Out): void {
-    if (!this.#closed) this.#outbox.push(peer, message);
+    if (!this.#closed) this.#sendQueue.push(peer, message);
   }
 
   /** Drops reassembly that made no progress within the time bound, and forgets quiet peers. */
@@ -200,7 +200,7 @@ export class RouterEndpoint<Out extends object> {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    await Promise.race([this.#outbox.drained(), new Promise((r) => setTimeout(r, 200))]);
+    await Promise.race([this.#sendQueue.drained(), new Promise((r) => setTimeout(r, 200))]);
     clearInterval(this.#sweep);
     this.#closed = true;
     this.#socket.close();
@@ -215,7 +215,7 @@ export class RouterEndpoint<Out extends object> {
  */
 export class DealerLink<Out extends object> implements MessageLink<Out> {
   readonly #socket: zmq.Dealer;
-  readonly #outbox: Outbox<0, Out>;
+  readonly #sendQueue: SendQueue<0, Out>;
   #closed = false;
   #loop: Promise<void> | undefined;
 
@@ -251,7 +251,7 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
       reassembler.clear();
       this.#onDecodeFailure(new ProtocolError(`dropped ${held} bytes of an unfinished streamed message from ${url}: no progress for ${this.#limits.assemblyTimeoutMs} ms (assemblyTimeoutMs)`));
     });
-    this.#outbox = new Outbox<0, Out>((_, frames) => sendChunked((parts) => this.#socket.send(parts), [], frames), (_, error, messages) => onSendFailure(error, messages));
+    this.#sendQueue = new SendQueue<0, Out>((_, frames) => sendChunked((parts) => this.#socket.send(parts), [], frames), (_, error, messages) => onSendFailure(error, messages));
     // Watched before connecting: on loopback a refused handshake can be over before the next line runs.
     watchHandshake(this.#socket, url, security !== undefined, (error) => {
       this.#handshakeFailure = error;
@@ -281,7 +281,7 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
   }
 
   send(message: Out): void {
-    if (!this.#closed) this.#outbox.push(0, message);
+    if (!this.#closed) this.#sendQueue.push(0, message);
   }
 
   get closed(): boolean {
@@ -299,7 +299,7 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
 
   async close(options: { flush?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
-    if (options.flush) await Promise.race([this.#outbox.drained(), new Promise((r) => setTimeout(r, 200))]);
+    if (options.flush) await Promise.race([this.#sendQueue.drained(), new Promise((r) => setTimeout(r, 200))]);
     clearInterval(this.#sweep);
     this.#closed = true;
     this.#socket.close();

@@ -1,22 +1,28 @@
 /**
  * Telling an authentication failure from silence. ZeroMQ retries a refused CURVE handshake forever
  * without a word on the data path; its socket events say what happened. This turns the first failed
- * handshake of a link into an AuthenticationError that names the address and what to change.
- *
- * Links made in task threads (a client inside a task, which uses its worker's keys) are not watched:
- * the monitor is one more socket, and one open in a task thread that is terminated (a restart) aborts
- * the whole process.
+ * handshake of a link (after a success: the first of the next failing streak) into an
+ * AuthenticationError that names the address and what to change.
  */
 import type * as zmq from 'zeromq';
-import { isMainThread } from 'node:worker_threads';
 import { AuthenticationError } from '../errors/index.js';
+
+let watching = true;
+
+/**
+ * Turns the watch off in this thread. Task threads do: ZeroMQ aborts the whole process when a thread
+ * that read socket events is ended, and a task thread's client uses its worker's own credentials.
+ */
+export function stopWatchingHandshakes(): void {
+  watching = false;
+}
 
 /**
  * Watches `socket`'s handshakes until it closes. `secured` says whether this side uses CURVE.
- * `onFailure` is called once per failing streak (a successful handshake ends a streak).
+ * `onFailure` is called once per failing streak.
  */
 export function watchHandshake(socket: zmq.Socket, url: string, secured: boolean, onFailure: (error: AuthenticationError) => void): void {
-  if (!isMainThread) return;
+  if (!watching) return;
   let reported = false;
   void (async () => {
     for await (const event of socket.events) {

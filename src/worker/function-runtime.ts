@@ -24,7 +24,7 @@ function requireFrom(from: string): NodeJS.Require {
   return createRequire(from.startsWith('file:') ? from : pathToFileURL(`${process.cwd()}/`).href);
 }
 
-function notFound(specifier: string, from: string, fnName: string, cause: unknown): FunctionShippingError {
+function notFound(specifier: string, from: string, fnName: string, cause: unknown, alsoFrom: readonly string[] = []): FunctionShippingError {
   if (specifier.startsWith('file:')) {
     return new FunctionShippingError(
       `The function \`${fnName}\` imports ${fileURLToPath(specifier)}, which does not exist on the worker on ${hostname()}. ` +
@@ -33,7 +33,8 @@ function notFound(specifier: string, from: string, fnName: string, cause: unknow
     );
   }
   const fromFile = from.startsWith('file:') ? fileURLToPath(from) : process.cwd();
-  const looked = [...new Set([...(requireFrom(from).resolve.paths(specifier) ?? []), ...(createRequire(import.meta.url).resolve.paths(specifier) ?? [])])];
+  const bases = [from, ...alsoFrom];
+  const looked = [...new Set([...bases.flatMap((base) => requireFrom(base).resolve.paths(specifier) ?? []), ...(createRequire(import.meta.url).resolve.paths(specifier) ?? [])])];
   const project = from.startsWith('file:') ? dirname(fromFile) : process.cwd();
   return new FunctionShippingError(
     `The function \`${fnName}\` imports '${specifier}' (in ${fromFile}), which the worker on ${hostname()} cannot find. ` +
@@ -44,43 +45,67 @@ function notFound(specifier: string, from: string, fnName: string, cause: unknow
   );
 }
 
-async function importOne([how, specifier, from]: ShippedImport, fnName: string): Promise<unknown> {
-  if (how === 'require') {
-    try {
-      return requireFrom(from)(specifier.startsWith('file:') ? fileURLToPath(specifier) : specifier);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') throw notFound(specifier, from, fnName, error);
-      throw error;
-    }
+function codeOf(error: unknown): string | undefined {
+  return (error as { code?: string } | null)?.code;
+}
+
+/** `import()` as the shipped module itself would do it (resolving from the worker's folder). */
+type ModuleImport = (specifier: string, options?: ImportCallOptions) => Promise<unknown>;
+
+/**
+ * A bare specifier: as an ES module import from the shipped module's folder (under the worker's
+ * working directory, usually the project), else found from the caller's file, else next to
+ * flotilla; options are import attributes (`{ with: { type: 'json' } }`).
+ */
+async function importPackage(specifier: string, from: string, fnName: string, moduleImport: ModuleImport, moduleUrl: string, options?: ImportCallOptions): Promise<unknown> {
+  try {
+    return await moduleImport(specifier, options);
+  } catch (error) {
+    if (codeOf(error) !== 'ERR_MODULE_NOT_FOUND') throw error;
   }
-  if (!isBare(specifier)) {
-    try {
-      return await import(specifier);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && specifier.startsWith('file:')) throw notFound(specifier, from, fnName, error);
-      throw error;
-    }
-  }
-  // The caller's own packages first (found from its file), then the packages next to flotilla.
   let resolved: string | undefined;
   try {
     resolved = requireFrom(from).resolve(specifier);
   } catch {
-    resolved = undefined;
+    resolved = undefined; // not there, or only behind conditions `require` does not meet
   }
-  if (resolved !== undefined) {
+  if (resolved !== undefined) return import(pathToFileURL(resolved).href, options);
+  try {
+    return await import(specifier, options);
+  } catch (error) {
+    if (codeOf(error) === 'ERR_MODULE_NOT_FOUND') throw notFound(specifier, from, fnName, error, [moduleUrl]);
+    throw error;
+  }
+}
+
+async function importOne([how, specifier, from]: ShippedImport, fnName: string, moduleImport: ModuleImport, moduleUrl: string): Promise<unknown> {
+  if (how === 'require') {
     try {
-      return await import(pathToFileURL(resolved).href);
-    } catch {
-      // e.g. an ES-module-only entry hidden behind a `require` condition: try as an ES module below.
+      return requireFrom(from)(specifier.startsWith('file:') ? fileURLToPath(specifier) : specifier);
+    } catch (error) {
+      if (codeOf(error) === 'MODULE_NOT_FOUND') throw notFound(specifier, from, fnName, error);
+      throw error;
     }
   }
+  if (isBare(specifier)) return importPackage(specifier, from, fnName, moduleImport, moduleUrl);
   try {
     return await import(specifier);
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw notFound(specifier, from, fnName, error);
+    if (codeOf(error) === 'ERR_MODULE_NOT_FOUND' && specifier.startsWith('file:')) throw notFound(specifier, from, fnName, error);
     throw error;
   }
+}
+
+/**
+ * `import()` inside a shipped function: resolved as the shipped module would (a relative specifier
+ * next to it, where uploaded files are); a package it cannot find there is looked for from the
+ * caller's file, then next to flotilla, and a miss says where it looked.
+ */
+async function dynamicImport(specifier: unknown, options: ImportCallOptions | undefined, from: string, moduleImport: ModuleImport, moduleUrl: string, fnName: string): Promise<unknown> {
+  const text = specifier instanceof URL ? specifier.href : String(specifier);
+  // Made absolute here (what the shipped module would resolve it to), so every loader reads it the same way.
+  if (!isBare(text)) return moduleImport(isBuiltin(text) || /^[a-z]+:/.test(text) ? text : new URL(text, moduleUrl).href, options);
+  return importPackage(text, from, fnName, moduleImport, moduleUrl, options);
 }
 
 function metaOf(url: string): { url: string; filename?: string; dirname?: string; resolve: (specifier: string) => string } {
@@ -98,8 +123,10 @@ export function installFunctionRuntime(): void {
   if (holder[key] !== undefined) return;
   holder[key] = {
     values: (base64: string) => decodeValue({ body: Buffer.from(base64, 'base64'), frames: [] }),
-    imports: (list: ShippedImport[], fnName: string) => Promise.all(list.map((entry) => importOne(entry, fnName))),
+    imports: (list: ShippedImport[], fnName: string, moduleImport: ModuleImport, moduleUrl: string) =>
+      Promise.all(list.map((entry) => importOne(entry, fnName, moduleImport, moduleUrl))),
     require: (from: string) => requireFrom(from),
+    dynamicImport,
     meta: metaOf,
   };
 }

@@ -11,12 +11,14 @@ import { toWireError } from '../protocol/wire-error.js';
 import type { OriginRow } from '../serialize/function-module.js';
 import { installFunctionRuntime, mapStack } from './function-runtime.js';
 import type { WireError } from '../protocol/messages.js';
+import { stopWatchingHandshakes } from '../transport/handshake-watch.js';
 import { setWorkerClientInfo, taskContext, threadSockets, type TaskContext, type WorkerClientInfo } from './task-context.js';
 import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
 
 const port = parentPort!;
 const threadIndex = (workerData as { index?: number } | undefined)?.index ?? 0;
 setWorkerClientInfo((workerData as { client?: WorkerClientInfo } | undefined)?.client);
+stopWatchingHandshakes();
 threadSockets.opened = () => post({ t: 'sockets-opened' });
 const queue: ThreadTask[] = [];
 const dropped = new Set<number>();

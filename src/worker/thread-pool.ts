@@ -76,10 +76,24 @@ export class ThreadPool {
 
   /** How many more tasks may be sent to threads now. */
   freeSlots(fnUrl: string): number {
-    const depth = (this.#meanMicros.get(fnUrl) ?? Infinity) < SHORT_TASK_MICROS ? DEEP_QUEUE : 1;
     let free = 0;
-    for (const slot of this.#slots) if (slot.alive) free += Math.max(0, depth - slot.queue.length);
+    for (const slot of this.#slots) if (slot.alive) free += Math.max(0, this.#depth(slot, fnUrl) - slot.queue.length);
     return free;
+  }
+
+  #isShort(fnUrl: string): boolean {
+    return (this.#meanMicros.get(fnUrl) ?? Infinity) < SHORT_TASK_MICROS;
+  }
+
+  /**
+   * How many tasks of `fnUrl` a thread's queue may hold: deep only for short tasks behind short tasks.
+   * A task queued on a thread can no longer be overtaken by a higher-priority task that arrives later, so
+   * nothing waits there behind a long (or not yet measured) task; it waits in the worker's priority queue.
+   */
+  #depth(slot: ThreadSlot, fnUrl: string): number {
+    if (!this.#isShort(fnUrl)) return 1;
+    const head = slot.queue[0];
+    return head === undefined || this.#isShort(head.fnUrl) ? DEEP_QUEUE : 1;
   }
 
 
@@ -104,10 +118,9 @@ export class ThreadPool {
     const batches = new Map<ThreadSlot, ThreadTask[]>();
     const leftover: ThreadTask[] = [];
     for (const task of tasks) {
-      const depth = (this.#meanMicros.get(task.fnUrl) ?? Infinity) < SHORT_TASK_MICROS ? DEEP_QUEUE : 1;
       let best: ThreadSlot | undefined;
       for (const slot of this.#slots) {
-        if (!slot.alive || slot.queue.length >= depth) continue;
+        if (!slot.alive || slot.queue.length >= this.#depth(slot, task.fnUrl)) continue;
         if (!best || slot.queue.length < best.queue.length) best = slot;
       }
       if (!best) {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CancelledError, Client, ConfigurationError, FlotillaError, Future, TaskError, asCompleted } from '../../src/index.js';
+import { tempFlag } from '../support/temp-flag.js';
 import { waitUntil, withCluster } from '../support/with-cluster.js';
 
 const inc = (x: number) => x + 1;
@@ -17,11 +18,6 @@ const waitForFile = async (path: string, value: number) => {
   return value;
 };
 
-async function gateFile(): Promise<{ path: string; open: () => void }> {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const path = `${mkdtempSync('/tmp/flotilla-gate-')}/open`;
-  return { path, open: () => writeFileSync(path, '') };
-}
 
 describe("Dask's Client semantics", () => {
   it('map with a key prefix names each task by the prefix and a hash of its arguments (test_map_keynames)', async () => {
@@ -46,7 +42,7 @@ describe("Dask's Client semantics", () => {
     await withCluster({ nWorkers: 1 }, async ({ client, cluster }) => {
       const other = await Client.connect(cluster);
       try {
-        const gate = await gateFile();
+        const gate = tempFlag();
         const x = client.submit(waitForFile, gate.path, 1);
         const y = other.submit(waitForFile, gate.path, 1);
         expect(x.key).toBe(y.key);
@@ -57,7 +53,7 @@ describe("Dask's Client semantics", () => {
         await expect(x).rejects.toBeInstanceOf(CancelledError);
         await waitUntil(() => scheduler.tasks.get(x.key)?.wantedBy.size === 1, 'the scheduler dropped the first client\'s claim');
         expect(scheduler.tasks.get(x.key)!.state).toBe('processing');
-        gate.open();
+        gate.set();
         expect(await y).toBe(1);
         expect(y.status).toBe('finished');
         // The other client's finished future still feeds its dependents.
@@ -101,7 +97,7 @@ describe("Dask's Client semantics", () => {
 
   it('asCompleted withResults yields cancelled futures, and with raiseErrors: false yields errors (test_as_completed_with_results)', async () => {
     await withCluster({ nWorkers: 1, threadsPerWorker: 2 }, async ({ client }) => {
-      const gate = await gateFile();
+      const gate = tempFlag();
       const fail = (message: string) => {
         throw new Error(message);
       };
@@ -116,7 +112,7 @@ describe("Dask's Client semantics", () => {
       expect(pairs.map(([f]) => f)).toEqual([fast, slow]);
       expect(pairs[0]![1]).toBe(2);
       expect(pairs[1]![1]).toBeInstanceOf(CancelledError);
-      gate.open();
+      gate.set();
 
       const bad = client.submit(fail, 'boom');
       await expect(async () => {

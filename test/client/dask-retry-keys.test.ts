@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Client, ConfigurationError } from '../../src/index.js';
+import { tempFlag } from '../support/temp-flag.js';
 import { waitUntil, withCluster } from '../support/with-cluster.js';
 
 const inc = (x: number) => x + 1;
@@ -17,21 +18,16 @@ const failUntilFile = async (path: string) => {
   return 1;
 };
 
-async function flagFile(): Promise<{ path: string; create: () => void }> {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const path = `${mkdtempSync('/tmp/flotilla-flag-')}/flag`;
-  return { path, create: () => writeFileSync(path, '') };
-}
 
 describe("Dask's Client API: retry, map keys, dashboard link", () => {
   it('retry runs an erred future again, with the erred inputs it failed through (test_retry_dependencies)', async () => {
     await withCluster({ nWorkers: 1 }, async ({ client, cluster }) => {
-      const flag = await flagFile();
+      const flag = tempFlag();
       const x = client.submit(failUntilFile, flag.path);
       const y = client.submit(inc, x);
       await expect(y).rejects.toThrow('is not there yet');
       expect(x.status).toBe('error');
-      flag.create();
+      flag.set();
       await y.retry();
       expect(y.status).toBe('pending');
       expect(await y).toBe(2);
@@ -40,10 +36,10 @@ describe("Dask's Client API: retry, map keys, dashboard link", () => {
       expect(cluster.scheduler.state.tasks.get(x.key)!.state).toBe('memory');
 
       // client.retry over a list: erred ones run again, finished ones are left alone.
-      const later = await flagFile();
+      const later = tempFlag();
       const z = client.submit(failUntilFile, later.path);
       expect((await z.exception())?.message).toContain('is not there yet');
-      later.create();
+      later.set();
       await client.retry([z, y]);
       expect(y.status).toBe('finished');
       expect(await client.gather([z, y])).toEqual([1, 2]);

@@ -43,4 +43,23 @@ describe('examples run and print what they promise', () => {
     expect(output).toContain('retired local-0; the chunks are still there: means 1 2 3 4 5 6');
     expect(output).toContain('after restart: chunk futures are cancelled, 2 workers ready');
   }, 60_000);
+  it('coordination: Event, Variable, Queue and Lock between tasks, and a dataset read by another client', async () => {
+    const { code, output } = await runExample('examples/coordination.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('produced 6, consumed sum 150');
+    expect(output).toContain('log lines: 6');
+    expect(output).toContain('datasets ["squares"]: [1,4,9]');
+    expect(output).toContain('after unpublish: []; queue size 0');
+  }, 60_000);
+
+  it('dask-semantics: map keys, asCompleted with errors, retry, cancel across clients, dashboard link', async () => {
+    const { code, output } = await runExample('examples/dask-semantics.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('keys: step-<hash>, step-<hash>, alpha, beta');
+    expect(output).toContain('results: [2,3,11,21]');
+    expect(output.match(/error: no settings file at <file>/g)).toHaveLength(2);
+    expect(output).toContain('after retry: [100,200]');
+    expect(output).toContain('cancelled here: cancelled; the other client still gets 42');
+    expect(output).toContain('dashboard (told by the scheduler): same link as the cluster');
+  }, 60_000);
 });

@@ -6,6 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import * as zmq from 'zeromq';
+import { pack, unpack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.js';
 import { SchedulerServer } from '../../src/scheduler/server.js';
@@ -116,4 +118,49 @@ describe('heartbeats and re-registration', () => {
     expect(removed).toEqual(['dropped by the test']);
     expect(server.workerCount).toBe(1);
   }, 20_000);
+});
+
+describe('no eviction cascade', () => {
+  it('a worker told unknown-worker ten times in one batch registers once', async () => {
+    const fake = new zmq.Router({ linger: 0 });
+    await fake.bind('tcp://127.0.0.1:0');
+    cleanup.push(() => fake.close());
+    const worker = await WorkerNode.start({ scheduler: fake.lastEndpoint!, name: 'w' });
+    cleanup.push(() => worker.close());
+    const registers: number[] = [];
+    let routing: Buffer | undefined;
+    let heartbeats = 0;
+    const seen = (async () => {
+      for await (const [id, body] of fake) {
+        routing = id;
+        const ops = (unpack(body!) as Array<{ op: string }>).map((m) => m.op);
+        for (const op of ops) if (op === 'register') registers.push(Date.now());
+        if (registers.length === 1 && ops.includes('register')) {
+          await fake.send([id, pack([{ op: 'registered', workerId: 'x', schedulerId: 's', heartbeatMs: 20 }])]);
+          await fake.send([id, pack(Array.from({ length: 10 }, () => ({ op: 'unknown-worker' })))]);
+        }
+        // The second registration is answered; then twenty more heartbeats pass with no third.
+        if (registers.length === 2 && ops.includes('register')) await fake.send([id, pack([{ op: 'registered', workerId: 'y', schedulerId: 's', heartbeatMs: 20 }])]);
+        if (registers.length === 2 && ops.includes('heartbeat') && ++heartbeats >= 20) return;
+      }
+    })();
+    await seen;
+    expect(routing).toBeDefined();
+    expect(registers).toHaveLength(2);
+  }, 20_000);
+
+  it('a dropped worker that keeps talking is told unknown-worker once, not once per message', async () => {
+    const server = await SchedulerServer.start({});
+    cleanup.push(() => server.close());
+    const ghost = new zmq.Dealer({ routingId: 'ghost', linger: 0 });
+    ghost.connect(server.address);
+    cleanup.push(() => ghost.close());
+    for (let i = 0; i < 10; i++) await ghost.send(pack([{ op: 'heartbeat', executing: [], memory: 1, queued: 0 }]));
+    const [first] = await ghost.receive();
+    expect((unpack(first!) as Array<{ op: string }>).map((m) => m.op)).toEqual(['unknown-worker']);
+    // The next answer the ghost gets is to its hello: nothing else was queued before it.
+    await ghost.send(pack([{ op: 'hello', clientId: 'g', version: 't' }]));
+    const [next] = await ghost.receive();
+    expect((unpack(next!) as Array<{ op: string }>).map((m) => m.op)).toEqual(['welcome']);
+  });
 });

@@ -25,6 +25,18 @@ describe('getClient inside a task', () => {
     });
   });
 
+  it('connects with its worker\'s credentials on a cluster that requires CURVE authentication (TCP)', async () => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1, host: '127.0.0.1' }, async ({ client }) => {
+      expect(client.schedulerAddress).toMatch(/^tcp:/);
+      const doubled = await client.submit(async (pkg: string) => {
+        const { getClient: connect } = (await import(pkg)) as typeof import('../../src/index.js');
+        const inner = await connect();
+        return inner.submit((x: number) => x * 2, 21).result();
+      }, PACKAGE);
+      expect(doubled).toBe(42);
+    });
+  });
+
   it('a restart ends threads whose tasks hold a client without taking the worker process down', async () => {
     await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client, cluster }) => {
       const [pid] = cluster.workerPids;

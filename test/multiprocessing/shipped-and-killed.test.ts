@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { TaskError } from '../../src/errors/index.js';
 import { functionMultiprocessingDetailed, PartStore, partStoreRecombiner, type Wrapper } from '../../src/multiprocessing/index.js';
-import { withCluster } from '../support/with-cluster.js';
+import { waitUntil, withCluster } from '../support/with-cluster.js';
+import { ownerTag, STALE_MS } from '../../src/multiprocessing/owner.js';
 import { compilePartStoreModules, type CompiledModules } from './helpers/compile.js';
 import { SourceShippingClient } from './helpers/source-shipping-client.js';
 
@@ -155,6 +156,65 @@ describe('a recombination killed mid-write', () => {
     expect(readFileSync(target).subarray(0, before.length)).toEqual(before);
   });
 });
+
+const tempCopies = (): string[] => readdirSync(folder).filter((name) => name.endsWith('.tmp')).sort();
+
+describe('leftover copies of the combined file', () => {
+  test('dead, stale and old-format copies go; a live process’s copy and a fresh foreign one stay', { timeout: 60_000 }, async () => {
+    const target = join(folder, 'combined.jsonl');
+    const input = await PartStore.create(join(folder, 'in.jsonl'));
+    const uuid = input.add({ type: 'note', data: 'hello' });
+    await input.close();
+
+    // A live recombination in another process, blocked reading a named pipe nobody writes.
+    const pipe = join(folder, 'stalled.pipe');
+    execFileSync('mkfifo', [pipe]);
+    const inputsFile = join(folder, 'inputs.json');
+    writeFileSync(inputsFile, JSON.stringify([{ file: pipe, uuids: ['never'] }]));
+    const child = spawn(process.execPath, [RECOMBINE_CHILD, compiled.recombinerUrl, target, inputsFile], { stdio: 'ignore' });
+    try {
+      const liveCopy = `.combined.jsonl.${ownerTag(child.pid)}.`;
+      await waitUntil(() => tempCopies().some((name) => name.startsWith(liveCopy)), 'the live child has made its copy', 30_000);
+
+      const old = new Date(Date.now() - STALE_MS - 60_000);
+      const made = (name: string, stale: boolean): string => {
+        const path = join(folder, name);
+        writeFileSync(path, 'partial');
+        if (stale) utimesSync(path, old, old);
+        return name;
+      };
+      const uuidA = '11111111-2222-4333-8444-555555555555';
+      const deadPid = spawnAndReapPid();
+      const dead = made(`.combined.jsonl.${ownerTag(deadPid)}.${uuidA}.tmp`, false);
+      const foreignFresh = made(`.combined.jsonl.other%2Ehost-77.${uuidA}.tmp`, false);
+      const foreignStale = made(`.combined.jsonl.other%2Ehost-78.${uuidA}.tmp`, true);
+      const oldFormatFresh = made(`.combined.jsonl.${uuidA}.tmp`, false);
+      const oldFormatStale = made(`.combined.jsonl.aaaaaaaa-2222-4333-8444-555555555555.tmp`, true);
+      const otherTarget = made(`.other.jsonl.${ownerTag(deadPid)}.${uuidA}.tmp`, true);
+      const notOurs = made(`.combined.jsonl.backup.tmp`, true);
+
+      const summary = await partStoreRecombiner.recombine([{ file: input.path, uuids: [uuid] }], target, { consolidate: true });
+      expect(summary.failures).toEqual([]);
+
+      const left = tempCopies();
+      for (const gone of [dead, foreignStale, oldFormatStale]) expect(left, gone).not.toContain(gone);
+      for (const kept of [foreignFresh, oldFormatFresh, otherTarget, notOurs]) expect(left, kept).toContain(kept);
+      expect(left.filter((name) => name.startsWith(liveCopy)), 'the live process’s copy').toHaveLength(1);
+      expect(existsSync(join(folder, dead))).toBe(false);
+      expect((await PartStore.read(target)).has(uuid)).toBe(true);
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+});
+
+/** The pid of a process that has run and been reaped, so it names no live process (until reused). */
+function spawnAndReapPid(): number {
+  const out = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(out);
+}
 
 /**
  * Polls (every 10 ms, up to `timeoutMs`) for a temporary copy of the combined file larger than

@@ -62,6 +62,36 @@ describe('scheduler state machine', () => {
     expect(state.tasks.get('b')!.state).toBe('memory');
   });
 
+  it('moves a dependent sent ahead to a worker when its input leaves that worker unfinished', () => {
+    // b was sent to w ahead of time, to run behind its input a there. When a leaves w without being
+    // computed (here: the only holder of a's input died) and runs elsewhere, nobody would give a to
+    // w: b must leave w too and follow a.
+    const { state, client, ws } = setup(3);
+    state.submit(client, [spec('x')]);
+    const holder = state.tasks.get('x')!.processingOn!;
+    state.taskFinished(holder, [{ key: 'x', nbytes: 8, duration: 1 }]);
+    // Two tasks that fill the holder, so that a runs on another worker and fetches x.
+    state.submit(client, [0, 1].map((i) => spec(`busy${i}`, [], { restrictions: { workers: [holder.id] } })));
+    // (a and b are of a group not seen yet, so a worker takes two of them at most.)
+    state.submit(client, [spec('a', ['x'], { group: 'g' }), spec('b', ['a'], { group: 'g' })]);
+    const w = state.tasks.get('a')!.processingOn!;
+    const spare = ws.find((v) => v !== holder && v !== w)!;
+    expect(w).not.toBe(holder);
+    expect(state.tasks.get('b')!.processingOn).toBe(w);
+    expect(computeKeys(state, w.peer)).toEqual(['a', 'b']);
+    state.removeWorker(holder.peer, 'killed');
+    expect(state.tasks.get('x')!.processingOn).toBe(spare);
+    expect(state.tasks.get('a')!.processingOn).toBe(spare);
+    expect(state.tasks.get('b')!.processingOn).toBe(spare);
+    const out = state.takeOutgoing();
+    const toW = out.filter((o) => o.peer === w.peer).map((o) => o.message);
+    expect(toW).toEqual([{ op: 'cancel-compute', keys: ['a', 'b'] }]);
+    const toSpare = out.filter((o) => o.peer === spare.peer && o.message.op === 'compute');
+    expect(toSpare.flatMap((o) => (o.message as { tasks: Array<{ key: string }> }).tasks.map((t) => t.key))).toEqual(['x', 'a', 'b']);
+    for (const key of ['x', 'a', 'b']) state.taskFinished(spare, [{ key, nbytes: 8, duration: 1 }]);
+    expect(state.tasks.get('b')!.state).toBe('memory');
+  });
+
   it('fails a task with KilledWorkerError after allowedFailures deaths while it executed', () => {
     const { state, client } = setup(0, 2);
     state.submit(client, [spec('boom')]);

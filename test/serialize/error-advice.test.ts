@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FunctionShippingError } from '../../src/errors/index.js';
+import { FunctionShippingError, SerializationError } from '../../src/errors/index.js';
+import { encodeValue } from '../../src/serialize/value-codec.js';
 import { prepareFunction, type ShippedFunction } from '../../src/serialize/function-source.js';
 import { distFile } from '../../src/util/package-paths.js';
 import { installFunctionRuntime } from '../../src/worker/function-runtime.js';
@@ -115,5 +116,20 @@ describe('each suggested fix works', () => {
     const atLeastZero = Math.max.bind(null, 0);
     expect(refusal((x: number) => atLeastZero(x))).toContain('Call it through what it came from inside the function (`Math.max(0, x)`');
     expect(await run((x: number) => Math.max(0, x), -3)).toBe(0);
+  });
+
+  it('a helper passed as an argument: call it from the task function, where it travels', async () => {
+    function helper(x: number): number {
+      return x * 3;
+    }
+    let message = '';
+    try {
+      encodeValue([helper, 1], { argumentsOf: 'submit' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(SerializationError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain('Call it from the task function instead, where it travels with the task (client.submit((x) => helper(x), x))');
+    expect(await run((x: number) => helper(x), 2)).toBe(6);
   });
 });

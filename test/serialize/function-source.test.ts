@@ -187,7 +187,8 @@ describe('prepareFunction: shapes that travel', () => {
     expect(fn.toString()).toContain('__vite_ssr_dynamic_import__');
     const shipped = prepareFunction(fn);
     expect(shipped.moduleSource).not.toContain('__vite_ssr');
-    expect(shipped.moduleSource).toContain('await import(');
+    // import() is bound to an import that finds packages from the caller's file (same length).
+    expect(shipped.moduleSource).toContain('await __fimp(');
     // import.meta is bound to the caller's module under a name of the same length.
     expect(shipped.moduleSource).toContain('__flo_meta_.url');
     expect(await (await importShipped(shipped))(['a', 'b'])).toEqual(['a/b', 'string']);

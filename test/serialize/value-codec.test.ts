@@ -384,7 +384,7 @@ describe('refusals name the path and the reason', () => {
   it('a function', () => {
     const error = refusal({ options: { callback: () => 1 } });
     expect(error.message).toContain('argument 1 of submit cannot be sent: value.options.callback is a function');
-    expect(error.message).toContain('define the function inside the task');
+    expect(error.message).toContain('Call it from the task function instead, where it travels with the task');
   });
 
   it('a symbol inside an array', () => {

@@ -86,6 +86,12 @@ try {
   console.log('RESULT answer ' + JSON.stringify(await client.submit(() => answer()).result()));
 } catch (error) {
   console.log('RESULT error ' + JSON.stringify({ name: error.name, message: error.message }));
+}
+try {
+  // import() inside the task finds packages the same way.
+  console.log('RESULT dynamic ' + JSON.stringify(await client.submit(async () => (await import('fakepkg')).answer()).result()));
+} catch (error) {
+  console.log('RESULT dynamicError ' + JSON.stringify({ name: error.name, message: error.message }));
 } finally {
   await client.close();
   await cluster.close();
@@ -98,10 +104,14 @@ try {
     expect(error.message).toContain(`imports 'fakepkg' (in ${join(project, 'main.mjs')}), which the worker on`);
     expect(error.message).toContain(`It looked in ${join(project, 'node_modules')}`);
     expect(error.message).toContain(`Install it where those paths reach (cd ${project} && npm install fakepkg)`);
+    const dynamicError = hidden.results.get('dynamicError') as { name: string; message: string };
+    expect(dynamicError.name, hidden.output).toBe('FunctionShippingError');
+    expect(dynamicError.message).toContain(`It looked in ${join(project, 'node_modules')}`);
     // The fix: the package installed where the worker looks.
     renameSync(join(project, 'node_modules.hidden'), join(project, 'node_modules'));
     const fixed = await runScript(join(project, 'main.mjs'), [], project);
     expect(fixed.code, fixed.output).toBe(0);
     expect(fixed.results.get('answer'), fixed.output).toBe(42);
+    expect(fixed.results.get('dynamic'), fixed.output).toBe(42);
   }, 60_000);
 });

@@ -17,7 +17,7 @@ import {
   quoteDirectiveWord,
 } from '../../src/submit/commands.js';
 import type { RuntimePaths } from '../../src/submit/runtime-paths.js';
-import { formatCommand, shellQuote } from '../../src/submit/shell-quote.js';
+import { formatCommand, shellQuote } from '../../src/util/shell-quote.js';
 import { EMPTY_SITE_CONFIG, parseSiteConfig } from '../../src/submit/site-config.js';
 
 const RUNTIME: RuntimePaths = {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { CapturedRun } from '../../src/submit/child-process.js';
+import type { CapturedRun } from '../../src/util/child-process.js';
 import { AllocationError } from '../../src/submit/errors.js';
 import { listAllocationHosts, parseHostnames, shortHostname } from '../../src/submit/slurm-hosts.js';
 

@@ -46,6 +46,32 @@ export function refillMark(capacity: number): number {
   return capacity >= 8 ? Math.floor(capacity / 2) : capacity - 1;
 }
 
+/**
+ * The task a full worker gives back so that `task` can take its place: the one that would run last among
+ * those of lower priority it has not started, or undefined when there is none. The worker runs what it
+ * holds by priority, so without this a low-priority task sent earlier would run before a high-priority
+ * task that arrived once the worker was full. `worker.lowestPriority` is a bound kept by the transitions
+ * (made exact here), so tasks of one priority (the common case) never pay for the scan.
+ */
+export function taskToDisplace(worker: WorkerRecord, task: TaskRecord): TaskRecord | undefined {
+  if (task.priority <= worker.lowestPriority) return undefined;
+  let lowest = Infinity;
+  let victim: TaskRecord | undefined;
+  for (const held of worker.processing) {
+    if (held.priority < lowest) lowest = held.priority;
+    if (held.priority >= task.priority || worker.executing.has(held.key) || worker.longRunning.has(held.key) || feedsAssigned(held)) continue;
+    if (!victim || held.priority < victim.priority || (held.priority === victim.priority && held.seq > victim.seq)) victim = held;
+  }
+  worker.lowestPriority = lowest;
+  return victim;
+}
+
+/** A task with dependents already sent to run behind it (a chain) stays where it is. */
+function feedsAssigned(task: TaskRecord): boolean {
+  for (const dependent of task.dependents) if (dependent.state === 'processing') return true;
+  return false;
+}
+
 export function satisfiesRestrictions(task: TaskRecord, worker: WorkerRecord, strictOnly = false): boolean {
   const r = task.spec?.restrictions;
   if (!r) return true;

@@ -36,6 +36,28 @@ export function holdKeys(engine: TransitionEngine, holder: ClientRecord, keys: s
   return held;
 }
 
+/**
+ * `client` now holds futures of `keys` it did not submit (from a queue, a variable, a dataset): it
+ * wants them, and hears at once of those already finished, failed, cancelled or gone.
+ */
+export function wantKeys(engine: TransitionEngine, client: ClientRecord, keys: string[]): void {
+  engine.run(`want-${client.id}`, () => {
+    for (const key of new Set(keys)) {
+      const task = engine.tasks.get(key);
+      if (!task || task.state === 'forgotten') {
+        engine.toClient(client, { op: 'task-lost', key, reason: 'no longer held by anyone on the cluster' });
+        continue;
+      }
+      task.wantedBy.add(client);
+      client.wants.add(task);
+      if (task.state === 'memory') engine.finishedToClient(client, { key, nbytes: task.nbytes });
+      else if (task.state === 'erred' && task.error) engine.toClient(client, { op: 'task-erred', key, error: task.error });
+      else if (task.state === 'cancelled') engine.toClient(client, { op: 'task-cancelled', key, reason: task.reason ?? 'cancelled' });
+      else if (task.state === 'lost') engine.toClient(client, { op: 'task-lost', key, reason: task.reason ?? 'lost' });
+    }
+  });
+}
+
 /** `worker` drops its copies of `keys`, each only while another worker still holds one. */
 export function dropReplicas(engine: TransitionEngine, worker: WorkerRecord, keys: string[]): string[] {
   const dropped: string[] = [];

@@ -61,6 +61,9 @@ export function checkInvariants(tasks: Iterable<TaskRecord>, ready: ReadyQueue):
     if (task.state === 'processing') {
       if (!task.processingOn || task.processingOn.status === 'removed') fail('processing on no live worker');
       if (!task.processingOn!.processing.has(task)) fail('not in its worker\'s processing set');
+      for (const dep of task.waitingOn) {
+        if (dep.processingOn !== task.processingOn) fail(`sent ahead to ${task.processingOn!.id} behind ${dep.key}, which is ${dep.state} on ${dep.processingOn?.id ?? 'no worker'}`);
+      }
     } else if (task.processingOn) fail('has processingOn outside processing');
     if (task.state === 'memory' && task.holders.size === 0) fail('in memory without holders');
     if (task.state !== 'memory' && task.holders.size > 0) fail('has holders outside memory');

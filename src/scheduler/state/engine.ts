@@ -6,9 +6,9 @@
  */
 import { InvalidTransitionError } from '../../errors/index.js';
 import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, SchedulerToClient, SchedulerToWorker, TaskSpec } from '../../protocol/messages.js';
-import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, workerCapacity } from './assignment.js';
+import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
-import { Outbox } from './outbox.js';
+import { MessageMerger } from './message-merger.js';
 import { emptyList } from '../../util/empty.js';
 import { ReadyQueue } from './ready-queue.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
@@ -21,7 +21,7 @@ export class TransitionEngine implements TransitionContext {
   readonly functions = new Map<string, FunctionSource>();
   readonly ready = new ReadyQueue();
   readonly stats = new DurationStats();
-  readonly outbox = new Outbox();
+  readonly outgoing = new MessageMerger();
   readonly story = new TransitionStory();
   readonly unrunnable = new UnrunnableReports();
   transitionCount = 0;
@@ -54,19 +54,19 @@ export class TransitionEngine implements TransitionContext {
   }
 
   toClient(client: ClientRecord, message: SchedulerToClient): void {
-    this.outbox.queue('client', client.peer, message);
+    this.outgoing.queue('client', client.peer, message);
   }
 
   toWorker(worker: WorkerRecord, message: SchedulerToWorker): void {
-    this.outbox.queue('worker', worker.peer, message);
+    this.outgoing.queue('worker', worker.peer, message);
   }
 
   finishedToClient(client: ClientRecord, item: FinishedItem): void {
-    this.outbox.queueItem('client', client.peer, 'task-finished', item);
+    this.outgoing.queueItem('client', client.peer, 'task-finished', item);
   }
 
   keyToWorker(worker: WorkerRecord, op: 'free-keys' | 'cancel-compute', key: string): void {
-    this.outbox.queueItem('worker', worker.peer, op, key);
+    this.outgoing.queueItem('worker', worker.peer, op, key);
   }
 
   /** Runs one stimulus: the body queues recommendations, then transitions run until none are left. */
@@ -135,7 +135,12 @@ export class TransitionEngine implements TransitionContext {
       for (let i = 0; i < running.length; i++) {
         const w = running[i]!;
         const capacity = workerCapacity(w, t.group, this.stats);
-        if (w.processing.size - w.longRunning.size < capacity && heldAtStart[i]! <= refillMark(capacity)) candidates.push(w);
+        // A task that outranks what a worker holds does not wait for the refill mark.
+        if (w.processing.size - w.longRunning.size < capacity && (heldAtStart[i]! <= refillMark(capacity) || t.priority > w.lowestPriority)) candidates.push(w);
+      }
+      if (candidates.length === 0) {
+        const room = this.#displaceFor(t, running);
+        if (room) candidates.push(room);
       }
       if (candidates.length === 0) {
         blocked.push(t);
@@ -154,6 +159,21 @@ export class TransitionEngine implements TransitionContext {
     }
     for (const t of blocked) this.ready.push(t);
     return assigned && this.#recommendations.size > 0;
+  }
+
+  /**
+   * Every worker is full for `task`: the first one holding a lower-priority task it has not started
+   * gives that task back (it goes back to the ready queue, and the worker drops it), and takes `task`.
+   */
+  #displaceFor(task: TaskRecord, running: readonly WorkerRecord[]): WorkerRecord | undefined {
+    for (const worker of running) {
+      if (!satisfiesRestrictions(task, worker)) continue;
+      const victim = taskToDisplace(worker, task);
+      if (!victim) continue;
+      this.transition(victim, 'released', { reason: `${task.key} of higher priority takes its place on ${worker.id}` });
+      return worker;
+    }
+    return undefined;
   }
 
   /** Forgets long-running keys that no longer run on `worker` (finished, moved, cancelled). */
@@ -177,7 +197,7 @@ export class TransitionEngine implements TransitionContext {
     }
     const order: ComputeOrder = { key: task.key, fn: spec.fn, args: spec.args, deps, priority: task.priority };
     if (spec.restrictions?.resources) order.resources = spec.restrictions.resources;
-    this.outbox.queueItem('worker', worker.peer, 'compute', order);
+    this.outgoing.queueItem('worker', worker.peer, 'compute', order);
   }
 
   tryEarlyAssign(task: TaskRecord): void {

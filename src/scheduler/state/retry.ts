@@ -1,8 +1,8 @@
 /**
  * `client.retry(futures)`: erred tasks run again, as in Dask. The erred inputs they failed through are
  * retried with them (an erred task's error came from its first erred input); as in Dask, the automatic
- * `retries` a task used up are not given back. Apart from the other client stimuli because it walks the graph backwards, which nothing
- * else does.
+ * `retries` a task used up are not given back. Apart from the other client stimuli because it walks the
+ * graph backwards, which nothing else does.
  */
 import type { TransitionEngine } from './engine.js';
 import type { ClientRecord, TaskRecord } from './types.js';

@@ -10,7 +10,7 @@
 import type { FunctionSource, TaskFinishedReport, TaskSpec, WireError, WorkerRegistration } from '../../protocol/messages.js';
 import type { DurationStats } from './assignment.js';
 import { addScatteredData, cancelKeys, dropClientWants, releaseKeys, submitTasks } from './client-stimuli.js';
-import { cancelEverything, dropReplicas, holdKeys, markLongRunning } from './cluster-stimuli.js';
+import { cancelEverything, dropReplicas, holdKeys, markLongRunning, wantKeys } from './cluster-stimuli.js';
 import { checkInvariants, type StoryEntry } from './diagnostics.js';
 import { TransitionEngine } from './engine.js';
 import type { ReadyQueue } from './ready-queue.js';
@@ -57,7 +57,7 @@ export class SchedulerState {
 
   /** Messages queued by the stimuli so far; the server sends them, batched per peer. */
   takeOutgoing(): Outgoing[] {
-    return this.#engine.outbox.take();
+    return this.#engine.outgoing.take();
   }
 
   addClient(peer: string, id: string, now: number): ClientRecord {
@@ -103,6 +103,11 @@ export class SchedulerState {
   /** A holder with no connection (fire-and-forget, a dataset) wants `keys`; returns the keys it now holds. */
   holdKeys(holder: ClientRecord, keys: string[], pendingOnly: boolean): string[] {
     return holdKeys(this.#engine, holder, keys, pendingOnly);
+  }
+
+  /** `client` holds futures of `keys` it got from a coordination value: it wants them and hears their state. */
+  wantKeys(client: ClientRecord, keys: string[]): void {
+    wantKeys(this.#engine, client, keys);
   }
 
   /** A holder lets go of everything it held. */

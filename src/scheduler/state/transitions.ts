@@ -67,7 +67,21 @@ function failDependents(ctx: TransitionContext, task: TaskRecord, to: 'erred' | 
   }
 }
 
+/**
+ * Dependents sent ahead to `task`'s worker to run behind it there (see tryEarlyAssign) wait on that
+ * worker for a value it will no longer compute, and nobody would bring it when `task` runs elsewhere:
+ * they leave that worker too, and are assigned again once `task` is.
+ */
+function releaseSentAhead(ctx: TransitionContext, task: TaskRecord): void {
+  const worker = task.processingOn;
+  if (!worker) return;
+  for (const dependent of task.dependents) {
+    if (dependent.state === 'processing' && dependent.processingOn === worker && dependent.waitingOn.has(task)) ctx.recommend(dependent, 'released');
+  }
+}
+
 const toReleased: Handler = (ctx, task) => {
+  releaseSentAhead(ctx, task);
   leaveWorker(ctx, task, true);
   ctx.ready.delete(task);
   dropData(ctx, task);
@@ -148,6 +162,7 @@ const toProcessing: Handler = (ctx, task, args) => {
   if (!worker) throw new Error(`moving ${task.key} to processing needs a worker`);
   ctx.ready.delete(task);
   task.processingOn = worker;
+  if (worker.processing.size === 0 || task.priority < worker.lowestPriority) worker.lowestPriority = task.priority;
   worker.processing.add(task);
   ctx.sendCompute(task, worker);
   // Dependents whose every missing input now runs on this worker can go there at once: a chain of

@@ -53,6 +53,8 @@ export interface WorkerRecord {
   readonly hasWhat: Set<TaskRecord>;
   /** Keys the worker said it is executing now (heartbeats and `started`). */
   executing: Set<string>;
+  /** At most the lowest priority among `processing` (exact after a scan in `taskToDisplace`). */
+  lowestPriority: number;
   /** Keys running here that gave up their thread (a task waiting on tasks it submitted): not counted as load. */
   readonly longRunning: Set<string>;
   readonly knownFunctions: Set<string>;

@@ -9,7 +9,7 @@ import type { TaskRecord, WorkerRecord } from './types.js';
 
 export function addWorker(engine: TransitionEngine, peer: string, info: WorkerRegistration, now: number): WorkerRecord {
   const worker: WorkerRecord = {
-    peer, id: info.name, info, processing: new Set(), hasWhat: new Set(), executing: new Set(), longRunning: new Set(),
+    peer, id: info.name, info, processing: new Set(), hasWhat: new Set(), executing: new Set(), longRunning: new Set(), lowestPriority: Infinity,
     knownFunctions: new Set(), memory: 0, lastSeen: now, status: 'running',
   };
   engine.workers.set(peer, worker);

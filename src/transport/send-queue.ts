@@ -7,7 +7,8 @@
  */
 import { encodeBatch } from '../protocol/codec.js';
 
-export class Outbox<Target, M extends object = object> {
+/** The send queue of one socket: batches per peer, one send in flight (see the module comment). */
+export class SendQueue<Target, M extends object = object> {
   #pending = new Map<Target, M[]>();
   #flushing = false;
   #scheduled = false;

@@ -1,7 +1,7 @@
 /**
- * The one door through which `flotilla submit` and `start-cluster` start and stop processes: every command
- * is printed before it runs, every wait is bounded, and stopping is SIGTERM, then SIGKILL after a grace
- * period.
+ * The one door through which flotilla starts and stops processes (`flotilla submit`, `start-cluster`,
+ * `LocalCluster`'s workers): every command is printed before it runs, every wait is bounded, and stopping
+ * is SIGTERM, then SIGKILL after a grace period.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
@@ -51,6 +51,15 @@ export function startProcess(argv: readonly string[], options: StartProcessOptio
   options.log(formatCommand(argv));
   const ownProcessGroup = options.ownProcessGroup ?? false;
   const child = spawn(program, args, { env: options.env ?? process.env, stdio: options.stdio ?? 'inherit', detached: ownProcessGroup });
+  return manageProcess(child, argv, ownProcessGroup);
+}
+
+/**
+ * Wraps a process spawned elsewhere (with options {@link startProcess} does not offer) so that
+ * {@link stopProcess} and {@link signalProcess} work on it. Call it right after `spawn`, before any event
+ * can be missed.
+ */
+export function manageProcess(child: ChildProcess, argv: readonly string[], ownProcessGroup = false): ManagedProcess {
   let finalStatus: ExitStatus | undefined;
   const exited = new Promise<ExitStatus>((resolve) => {
     child.once('exit', (code, signal) => {

@@ -26,7 +26,8 @@ function outgoing(to: 'client' | 'worker', peer: string, message: SchedulerMessa
   return { to, peer, message } as Outgoing;
 }
 
-export class Outbox {
+/** The messages one stimulus queues, merged per peer; the server takes and sends them (see the module comment). */
+export class MessageMerger {
   #outgoing: Outgoing[] = [];
   /** The last message queued per peer, while it can still take more items. */
   #open = new Map<string, { op: string; message: SchedulerMessage }>();
