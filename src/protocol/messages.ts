@@ -243,7 +243,7 @@ export interface ComputeOrder {
 }
 
 export type SchedulerToWorker =
-  | { op: 'registered'; workerId: string; schedulerId: string; heartbeatMs: number }
+  | { op: 'registered'; schedulerId: string; heartbeatMs: number }
   /** `retry`: the name belongs to a live worker, which may be this one's dead predecessor not yet noticed. */
   | { op: 'register-refused'; reason: string; retry: boolean }
   | { op: 'functions'; fns: FunctionSource[] }

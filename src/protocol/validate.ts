@@ -133,7 +133,7 @@ export const schedulerToClientSchema = {
 } satisfies MessageSchemas<SchedulerToClient>;
 
 export const schedulerToWorkerSchema = {
-  registered: { workerId: str, schedulerId: str, heartbeatMs: num },
+  registered: { schedulerId: str, heartbeatMs: num },
   'register-refused': { reason: str, retry: bool },
   functions: { fns: arr(functionSource) },
   compute: { tasks: arr(computeOrder) },

@@ -296,13 +296,13 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#refusedNames.delete(info.name);
     if (previous) {
       // The same worker asking twice (a retry crossed our answer): it is registered; say so again.
-      this.#send(peer, { op: 'registered', workerId: previous.id, schedulerId: this.id, heartbeatMs: this.heartbeatMs });
+      this.#send(peer, { op: 'registered', schedulerId: this.id, heartbeatMs: this.heartbeatMs });
       return;
     }
     const sameConnection = this.state.workers.get(peer);
     if (sameConnection) this.#removeWorker(peer, `registered again on the same connection as ${JSON.stringify(info.name)}`);
     const worker = this.state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
-    this.#send(peer, { op: 'registered', workerId: worker.id, schedulerId: this.id, heartbeatMs: this.heartbeatMs });
+    this.#send(peer, { op: 'registered', schedulerId: this.id, heartbeatMs: this.heartbeatMs });
     for (const [name, data] of this.uploads) {
       this.#send(peer, { op: 'upload-file', id: 0, name, data: new OutOfBand(data) });
     }
