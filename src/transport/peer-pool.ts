@@ -14,6 +14,7 @@ interface Pending {
   resolve: (reply: PeerReply) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  address: string;
 }
 
 export class PeerPool {
@@ -24,7 +25,10 @@ export class PeerPool {
 
   constructor(private readonly log: Logger, private readonly security?: CurveCredentials, private readonly receive: ReceiveOptions = {}) {}
 
-  /** Fetches `keys` from the worker at `address`; rejects with TimeoutError after `timeoutMs`. */
+  /**
+   * Fetches `keys` from the worker at `address`; rejects with TimeoutError after `timeoutMs`, or with an
+   * AuthenticationError at once when that worker refuses this pool's keys.
+   */
   getData(address: string, keys: string[], timeoutMs = 30_000): Promise<{ values: Record<string, WireValue>; missing: string[] }> {
     const link = this.#link(address);
     const id = this.#nextId++;
@@ -33,7 +37,7 @@ export class PeerPool {
         this.#pending.delete(id);
         reject(new TimeoutError(`no answer from worker ${address} for ${keys.length} keys within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { resolve, reject, timer, address });
       link.send({ op: 'get-data', id, keys });
     });
   }
@@ -44,6 +48,14 @@ export class PeerPool {
     link = new DealerLink<PeerRequest>(address, `${this.#routingPrefix}-${this.#links.size}`, (error) => {
       this.log.warn(`sending to peer ${address} failed: ${(error as Error).message}`);
     }, this.security, { receiveHighWaterMark: 64, ...this.receive });
+    link.onHandshakeFailure((error) => {
+      for (const [id, pending] of this.#pending) {
+        if (pending.address !== address) continue;
+        this.#pending.delete(id);
+        clearTimeout(pending.timer);
+        pending.reject(error);
+      }
+    });
     link.start(
       (raw) => {
         const { messages, errors } = validateBatch<PeerReply>(raw, peerReplySchema, address);
