@@ -11,6 +11,7 @@ import { DealerLink, type ReceiveOptions } from './endpoints.js';
 import type { CurveCredentials } from './security.js';
 
 interface Pending {
+  address: string;
   resolve: (reply: PeerReply) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -33,9 +34,26 @@ export class PeerPool {
         this.#pending.delete(id);
         reject(new TimeoutError(`no answer from worker ${address} for ${keys.length} keys within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { address, resolve, reject, timer });
       link.send({ op: 'get-data', id, keys });
     });
+  }
+
+  /**
+   * The worker at `address` is gone (the scheduler said so): requests waiting on it fail now with
+   * `reason` instead of at their time-out, and its link is closed (a later request connects afresh).
+   */
+  abandon(address: string, reason: string): void {
+    for (const [id, pending] of this.#pending) {
+      if (pending.address !== address) continue;
+      this.#pending.delete(id);
+      clearTimeout(pending.timer);
+      pending.reject(new Error(`worker ${address} is gone: ${reason}`));
+    }
+    const link = this.#links.get(address);
+    if (!link) return;
+    this.#links.delete(address);
+    link.close().catch((error: unknown) => this.log.warn(`closing the link to ${address} failed: ${(error as Error).message}`));
   }
 
   #link(address: string): DealerLink<PeerRequest> {
