@@ -33,6 +33,8 @@ export class SyncSession implements Session {
   #errors = new Map<string, Error>();
   /** The erred tasks, to run again on `retry`. */
   #erredTasks = new Map<string, PreparedTask>();
+  /** Async tasks still running, by key, so that their dependents wait for them. */
+  #pending = new Map<string, Promise<void>>();
 
   constructor(private readonly listener: SessionListener) {}
 
@@ -41,39 +43,69 @@ export class SyncSession implements Session {
   }
 
   submit(tasks: PreparedTask[]): void {
-    for (const task of tasks) {
-      if (this.#values.has(task.key) || this.#errors.has(task.key)) {
-        this.#report(task.key);
-        continue;
-      }
-      const inputError = task.encoded.refs.map((key) => this.#errors.get(key)).find((error) => error !== undefined);
-      if (inputError) {
-        this.#erredTasks.set(task.key, task);
-        this.#settleError(task.key, inputError);
-        continue;
-      }
-      let outcome: unknown;
-      try {
-        // The arguments a worker would get: decoded from their encoding, futures replaced by their values.
-        const args = decodeValue(task.encoded, { resolveRef: (key) => this.#values.get(key) }) as unknown[];
-        outcome = task.callable(...args);
-      } catch (error) {
-        this.#erredTasks.set(task.key, task);
-        this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
-        continue;
-      }
-      if (outcome !== null && typeof outcome === 'object' && typeof (outcome as PromiseLike<unknown>).then === 'function') {
-        Promise.resolve(outcome).then(
-          (value) => this.#settleResult(task, value),
-          (error: unknown) => {
-            this.#erredTasks.set(task.key, task);
-            this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
-          },
-        );
-      } else {
-        this.#settleResult(task, outcome);
-      }
+    for (const task of tasks) this.#start(task);
+  }
+
+  /**
+   * Runs a task now, or once the async tasks it depends on have settled: on a cluster a task never
+   * starts before its inputs are in memory, so neither may it here (it would read `undefined`).
+   */
+  #start(task: PreparedTask): void {
+    if (this.#values.has(task.key) || this.#errors.has(task.key)) {
+      this.#report(task.key);
+      return;
     }
+    // The same key already running: its settlement reports to every holder of the key.
+    if (this.#pending.has(task.key)) return;
+    const inputsRunning = task.encoded.refs.flatMap((key) => {
+      const settled = this.#pending.get(key);
+      return settled === undefined ? [] : [settled];
+    });
+    if (inputsRunning.length > 0) {
+      this.#track(task.key, Promise.all(inputsRunning).then(() => this.#runNow(task)));
+      return;
+    }
+    const settled = this.#runNow(task);
+    if (settled !== undefined) this.#track(task.key, settled);
+  }
+
+  /** Remembers a running task until it settles (the promise never rejects: errors settle the key). */
+  #track(key: string, settled: Promise<void>): void {
+    const tracked: Promise<void> = settled.finally(() => {
+      if (this.#pending.get(key) === tracked) this.#pending.delete(key);
+    });
+    this.#pending.set(key, tracked);
+  }
+
+  /** Runs a task whose inputs have settled; returns a promise when the task itself is async. */
+  #runNow(task: PreparedTask): Promise<void> | undefined {
+    const inputError = task.encoded.refs.map((key) => this.#errors.get(key)).find((error) => error !== undefined);
+    if (inputError) {
+      this.#erredTasks.set(task.key, task);
+      this.#settleError(task.key, inputError);
+      return undefined;
+    }
+    let outcome: unknown;
+    try {
+      // The arguments a worker would get: decoded from their encoding, futures replaced by their values.
+      const args = decodeValue(task.encoded, { resolveRef: (key) => this.#values.get(key) }) as unknown[];
+      outcome = task.callable(...args);
+    } catch (error) {
+      this.#erredTasks.set(task.key, task);
+      this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
+      return undefined;
+    }
+    if (outcome !== null && typeof outcome === 'object' && typeof (outcome as PromiseLike<unknown>).then === 'function') {
+      return Promise.resolve(outcome).then(
+        (value) => this.#settleResult(task, value),
+        (error: unknown) => {
+          this.#erredTasks.set(task.key, task);
+          this.#settleError(task.key, asWorkerError(error, task.key, task.fn.name));
+        },
+      );
+    }
+    this.#settleResult(task, outcome);
+    return undefined;
   }
 
   #settleResult(task: PreparedTask, value: unknown): void {

@@ -11,21 +11,26 @@ import { DealerLink, type ReceiveOptions } from './endpoints.js';
 import type { CurveCredentials } from './security.js';
 
 interface Pending {
-  address: string;
   resolve: (reply: PeerReply) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  address: string;
 }
 
 export class PeerPool {
   #links = new Map<string, DealerLink<PeerRequest>>();
   #pending = new Map<number, Pending>();
   #nextId = 1;
+  /** Links made so far: each gets its own routing id, also after an abandoned one was dropped. */
+  #linksMade = 0;
   readonly #routingPrefix = `peer-${shortId()}`;
 
   constructor(private readonly log: Logger, private readonly security?: CurveCredentials, private readonly receive: ReceiveOptions = {}) {}
 
-  /** Fetches `keys` from the worker at `address`; rejects with TimeoutError after `timeoutMs`. */
+  /**
+   * Fetches `keys` from the worker at `address`; rejects with TimeoutError after `timeoutMs`, or with an
+   * AuthenticationError at once when that worker refuses this pool's keys.
+   */
   getData(address: string, keys: string[], timeoutMs = 30_000): Promise<{ values: Record<string, WireValue>; missing: string[] }> {
     const link = this.#link(address);
     const id = this.#nextId++;
@@ -34,7 +39,7 @@ export class PeerPool {
         this.#pending.delete(id);
         reject(new TimeoutError(`no answer from worker ${address} for ${keys.length} keys within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(id, { address, resolve, reject, timer });
+      this.#pending.set(id, { resolve, reject, timer, address });
       link.send({ op: 'get-data', id, keys });
     });
   }
@@ -44,24 +49,30 @@ export class PeerPool {
    * `reason` instead of at their time-out, and its link is closed (a later request connects afresh).
    */
   abandon(address: string, reason: string): void {
-    for (const [id, pending] of this.#pending) {
-      if (pending.address !== address) continue;
-      this.#pending.delete(id);
-      clearTimeout(pending.timer);
-      pending.reject(new Error(`worker ${address} is gone: ${reason}`));
-    }
+    this.#failPending(address, new Error(`worker ${address} is gone: ${reason}`));
     const link = this.#links.get(address);
     if (!link) return;
     this.#links.delete(address);
     link.close().catch((error: unknown) => this.log.warn(`closing the link to ${address} failed: ${(error as Error).message}`));
   }
 
+  /** Rejects every request waiting on `address` with `error`. */
+  #failPending(address: string, error: Error): void {
+    for (const [id, pending] of this.#pending) {
+      if (pending.address !== address) continue;
+      this.#pending.delete(id);
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+  }
+
   #link(address: string): DealerLink<PeerRequest> {
     let link = this.#links.get(address);
     if (link) return link;
-    link = new DealerLink<PeerRequest>(address, `${this.#routingPrefix}-${this.#links.size}`, (error) => {
+    link = new DealerLink<PeerRequest>(address, `${this.#routingPrefix}-${this.#linksMade++}`, (error) => {
       this.log.warn(`sending to peer ${address} failed: ${(error as Error).message}`);
     }, this.security, { receiveHighWaterMark: 64, ...this.receive });
+    link.onHandshakeFailure((error) => this.#failPending(address, error));
     link.start(
       (raw) => {
         const { messages, errors } = validateBatch<PeerReply>(raw, peerReplySchema, address);

@@ -46,4 +46,31 @@ describe('execution mode selection', () => {
       await client.close();
     }
   });
+
+  it('sync mode starts a task only once the async tasks it depends on have finished, as a cluster does', async () => {
+    const client = await Client.connect({ mode: 'sync' });
+    try {
+      // Async tasks: each awaits a timer turn, so nothing settles before the submits below return.
+      const slow = client.submit(async (x: number) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return x * 2;
+      }, 21);
+      const plusOne = client.submit((y: number) => y + 1, slow);
+      const both = client.submit((a: number, b: number) => [a, b], slow, plusOne);
+      const failing = client.submit(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new RangeError('late failure');
+      });
+      const afterFailure = client.submit((v: unknown) => v, failing);
+      expect(slow.status).toBe('pending');
+      expect(plusOne.status).toBe('pending');
+      expect(await plusOne).toBe(43);
+      expect(await both).toEqual([42, 43]);
+      const error = await afterFailure.exception();
+      expect(error).toBeInstanceOf(TaskError);
+      expect(error!.message).toContain('late failure');
+    } finally {
+      await client.close();
+    }
+  });
 });

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError, Client, SchedulerServer } from '../../src/index.js';
-import { DealerLink } from '../../src/transport/endpoints.js';
-import { makeCurveCredentials, writeCredentialsFile, type CurveCredentials } from '../../src/transport/security.js';
+import { DealerLink, RouterEndpoint } from '../../src/transport/endpoints.js';
+import { PeerPool } from '../../src/transport/peer-pool.js';
+import { Logger } from '../../src/util/logger.js';
+import { makeCurveCredentials, peerCredentials, writeCredentialsFile, type CurveCredentials } from '../../src/transport/security.js';
 import { distFile } from '../../src/util/package-paths.js';
 import { waitUntil } from '../support/with-cluster.js';
 
@@ -106,6 +108,24 @@ describe('a secured scheduler', () => {
     await waitUntil(() => joined.includes('insider'), 'the worker with the key file registered');
     insider.kill();
     expect((await insider.exited).code).toBe(0);
+  });
+
+  // While the scheduler runs: its process-wide ZAP handler serves this data service too.
+  it("refuses a fetch from a worker's data service with other keys at once, with an AuthenticationError instead of the 30 s time-out", async () => {
+    const keys = makeCurveCredentials();
+    const service = new RouterEndpoint(() => {}, peerCredentials(keys));
+    const address = await service.bind('tcp://127.0.0.1:0');
+    service.start(() => {}, () => {});
+    const pool = new PeerPool(new Logger('test'), peerCredentials(makeCurveCredentials()));
+    try {
+      const started = Date.now();
+      const error = await refusal(pool.getData(address, ['x'], 30_000));
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await pool.close();
+      await service.close();
+    }
   });
 
   it('refuses a key file that others may read', async () => {
