@@ -87,6 +87,7 @@ export class LocalCluster implements ClusterHandle {
   #slots = new Map<string, WorkerSlot>();
   #nextIndex = 0;
   #closing = false;
+  #closed: Promise<void> | undefined;
   /** Waits for workers to join, rejected when a worker cannot start. */
   readonly #joinFailures = new Set<(error: Error) => void>();
   #dashboard: Dashboard | undefined;
@@ -370,9 +371,16 @@ export class LocalCluster implements ClusterHandle {
     this.#slots.delete(slot.name);
   }
 
-  /** Stops every worker and the scheduler. Leaves no child process and no bound port. */
-  async close(): Promise<void> {
-    if (this.#closing) return;
+  /**
+   * Stops every worker and the scheduler. Leaves no child process and no bound port. A second call
+   * (another cell, a `finally`) waits for the same close instead of returning before it is done.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
     this.#closing = true;
     this.#status = 'closing';
     LocalCluster.#open.delete(this);
