@@ -263,6 +263,8 @@ export type SchedulerToWorker =
   | { op: 'restart'; id: number }
   | { op: 'heartbeat-ack' }
   | { op: 'unknown-worker' }
+  /** The worker at `address` left or died: fetches from it fail now rather than at their time-out. */
+  | { op: 'peer-gone'; address: string; reason: string }
   | { op: 'close'; reason: string };
 
 // ---------------------------------------------------------------- peer data service (client or worker → worker)

@@ -150,6 +150,7 @@ export const schedulerToWorkerSchema = {
   restart: { id: num },
   'heartbeat-ack': {},
   'unknown-worker': {},
+  'peer-gone': { address: str, reason: str },
   close: { reason: str },
 } satisfies MessageSchemas<SchedulerToWorker>;
 

@@ -21,6 +21,8 @@ export class PeerPool {
   #links = new Map<string, DealerLink<PeerRequest>>();
   #pending = new Map<number, Pending>();
   #nextId = 1;
+  /** Links made so far: each gets its own routing id, also after an abandoned one was dropped. */
+  #linksMade = 0;
   readonly #routingPrefix = `peer-${shortId()}`;
 
   constructor(private readonly log: Logger, private readonly security?: CurveCredentials, private readonly receive: ReceiveOptions = {}) {}
@@ -42,20 +44,35 @@ export class PeerPool {
     });
   }
 
+  /**
+   * The worker at `address` is gone (the scheduler said so): requests waiting on it fail now with
+   * `reason` instead of at their time-out, and its link is closed (a later request connects afresh).
+   */
+  abandon(address: string, reason: string): void {
+    this.#failPending(address, new Error(`worker ${address} is gone: ${reason}`));
+    const link = this.#links.get(address);
+    if (!link) return;
+    this.#links.delete(address);
+    link.close().catch((error: unknown) => this.log.warn(`closing the link to ${address} failed: ${(error as Error).message}`));
+  }
+
+  /** Rejects every request waiting on `address` with `error`. */
+  #failPending(address: string, error: Error): void {
+    for (const [id, pending] of this.#pending) {
+      if (pending.address !== address) continue;
+      this.#pending.delete(id);
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+  }
+
   #link(address: string): DealerLink<PeerRequest> {
     let link = this.#links.get(address);
     if (link) return link;
-    link = new DealerLink<PeerRequest>(address, `${this.#routingPrefix}-${this.#links.size}`, (error) => {
+    link = new DealerLink<PeerRequest>(address, `${this.#routingPrefix}-${this.#linksMade++}`, (error) => {
       this.log.warn(`sending to peer ${address} failed: ${(error as Error).message}`);
     }, this.security, { receiveHighWaterMark: 64, ...this.receive });
-    link.onHandshakeFailure((error) => {
-      for (const [id, pending] of this.#pending) {
-        if (pending.address !== address) continue;
-        this.#pending.delete(id);
-        clearTimeout(pending.timer);
-        pending.reject(error);
-      }
-    });
+    link.onHandshakeFailure((error) => this.#failPending(address, error));
     link.start(
       (raw) => {
         const { messages, errors } = validateBatch<PeerReply>(raw, peerReplySchema, address);

@@ -240,6 +240,7 @@ export class WorkerNode {
     compute: (m) => { for (const order of m.tasks) this.#tasks.accept(order); },
     'cancel-compute': (m) => { for (const key of m.keys) this.#tasks.cancel(key); },
     'free-keys': (m) => { for (const key of m.keys) this.#data.delete(key); },
+    'peer-gone': (m) => this.#peers.abandon(m.address, m.reason),
     'store-data': (m) => {
       const nbytes = m.values.map((value, i) => this.#tasks.storeValue(m.keys[i]!, fromWire(value, true)));
       this.#link.send({ op: 'data-stored', id: m.id, keys: m.keys, nbytes });

@@ -57,8 +57,8 @@ describe('chaos: kill -9 of random workers', () => {
       // The final task is submitted after the kills, so it needs results that may have died with a worker.
       const total = client.submit((xs: number[]) => xs.reduce((s, x) => s + x, 0), quads);
       const expectedLeaves = Array.from({ length: LEAVES }, (_, i) => i * 3 + 1);
-      // A worker fetching inputs from a worker that was killed mid-transfer waits out the 30 s peer
-      // time-out before the scheduler reassigns: stalls of about 30 s (overlapping) are known, not hangs.
+      // A fetch from a worker killed mid-transfer fails as soon as the scheduler tells the fetching
+      // worker of the death (peer-gone), not at the 30 s peer time-out; the budget stays generous for load.
       const lastKill = performance.now();
       const values = await untilStalled(client.gather(all), 90_000, () => describeStuck(cluster));
       const recoveredMs = Math.round(performance.now() - lastKill);

@@ -85,7 +85,7 @@ describe('scheduler state machine', () => {
     expect(state.tasks.get('b')!.processingOn).toBe(spare);
     const out = state.takeOutgoing();
     const toW = out.filter((o) => o.peer === w.peer).map((o) => o.message);
-    expect(toW).toEqual([{ op: 'cancel-compute', keys: ['a', 'b'] }]);
+    expect(toW).toEqual([{ op: 'peer-gone', address: holder.info.address, reason: 'killed' }, { op: 'cancel-compute', keys: ['a', 'b'] }]);
     const toSpare = out.filter((o) => o.peer === spare.peer && o.message.op === 'compute');
     expect(toSpare.flatMap((o) => (o.message as { tasks: Array<{ key: string }> }).tasks.map((t) => t.key))).toEqual(['x', 'a', 'b']);
     for (const key of ['x', 'a', 'b']) state.taskFinished(spare, [{ key, nbytes: 8, duration: 1 }]);

@@ -58,6 +58,7 @@ export function removeWorker(
   worker.status = 'removed';
   engine.unrunnable.workersChanged();
   engine.run(`remove-worker-${worker.id}`, () => {
+    for (const other of engine.workers.values()) engine.toWorker(other, { op: 'peer-gone', address: worker.info.address, reason });
     const blamed = graceful ? new Set<TaskRecord>() : tasksRunningAtDeath(worker);
     for (const task of [...worker.processing]) {
       worker.processing.delete(task);
