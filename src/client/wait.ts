@@ -16,7 +16,18 @@ export interface WaitResult<T> {
   notDone: Set<Future<T>>;
 }
 
-export async function wait<T>(futures: Iterable<Future<T>>, options: WaitForFuturesOptions = {}): Promise<WaitResult<T>> {
+/** The result type of a future: `FutureValue<Future<number>>` is `number`; over a union it is the union of results. */
+export type FutureValue<F> = F extends Future<infer R> ? R : never;
+
+/**
+ * Waits until all (or, with `returnWhen: 'FIRST_COMPLETED'`, the first) of `futures` are done, within
+ * `timeoutMs` and until `signal` aborts. The futures may have different result types:
+ * `wait([futureOfVoid, futureOfNumber])` gives a `WaitResult<void | number>`.
+ *
+ * @throws TimeoutError when `timeoutMs` passes first (the message says how many were done).
+ */
+export function wait<F extends Future<unknown>>(futures: Iterable<F>, options?: WaitForFuturesOptions): Promise<WaitResult<FutureValue<F>>>;
+export async function wait(futures: Iterable<Future<unknown>>, options: WaitForFuturesOptions = {}): Promise<WaitResult<unknown>> {
   const list = [...futures];
   const returnWhen = options.returnWhen ?? 'ALL_COMPLETED';
   const condition: Promise<unknown> = returnWhen === 'ALL_COMPLETED'
@@ -26,7 +37,7 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitForFutu
     const done = list.filter((f) => f.done()).length;
     return `wait(${returnWhen}) timed out after ${options.timeoutMs} ms with ${done} of ${list.length} futures done`;
   });
-  const result: WaitResult<T> = { done: new Set(), notDone: new Set() };
+  const result: WaitResult<unknown> = { done: new Set(), notDone: new Set() };
   for (const future of list) (future.done() ? result.done : result.notDone).add(future);
   return result;
 }

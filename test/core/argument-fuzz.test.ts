@@ -137,7 +137,7 @@ describe.each(['sync', 'threads', 'processes'] as const)('random arguments at su
       const label = `seed ${seed} case ${i} (${c.what})`;
       let outcome: { value: unknown } | { error: unknown };
       try {
-        outcome = { value: await client.submit((x: unknown) => x, c.value, { pure: false }).result() };
+        outcome = { value: await client.with({ pure: false }).submit((x: unknown) => x, c.value).result() };
       } catch (error) {
         outcome = { error };
       }

@@ -29,7 +29,8 @@ describe('cluster-wide operations', () => {
       const result = await client.uploadFile(helper);
       expect(result.workers.sort()).toEqual(['local-0', 'local-1']);
       const fall = async (t: number) => {
-        const { g } = await import('./physics.mjs');
+        // The module exists only on the workers (uploaded above), so its type is stated here.
+        const { g }: { g: number } = await import('./physics.mjs' as string);
         return 0.5 * g * t * t;
       };
       expect(await client.submit(fall, 2)).toBeCloseTo(19.62);

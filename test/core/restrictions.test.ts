@@ -35,9 +35,9 @@ describe('worker and resource restrictions, end to end', () => {
   it('warns the client once, naming the likely typo, when no worker may run a task; the task waits and can be cancelled', async () => {
     const stderr: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: never[]) => {
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, encoding?: BufferEncoding, done?: (error?: Error | null) => void) => {
       stderr.push(String(chunk));
-      return write(chunk, ...rest);
+      return write(chunk, encoding, done);
     });
     await withCluster({ nWorkers: 1, resources: { GPU: 1 } }, async ({ client }) => {
       const typo = client.with({ resources: { gpu: 1 } }).map(holdFor, [1, 2, 3]);

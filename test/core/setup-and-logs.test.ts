@@ -13,18 +13,19 @@ describe('worker setups, uploads and logs reach every worker, including late joi
       await client.uploadFile(join(dir, 'units.mjs'));
       const ran = await client.registerWorkerSetup((level: string) => {
         process.env.FLOTILLA_TEST_LEVEL = level;
-        (globalThis as Record<string, unknown>).setupRuns = ((globalThis as Record<string, number>).setupRuns ?? 0) + 1;
+        (globalThis as { setupRuns?: number }).setupRuns = ((globalThis as { setupRuns?: number }).setupRuns ?? 0) + 1;
         return 'ok';
       }, { name: 'env', args: ['debug'] });
       expect(ran).toEqual({ 'local-0': 'ok' });
       await cluster.scale(3);
       await client.waitForWorkers(3, { timeoutMs: 20_000 });
-      const probe = async () => {
-        const { scale } = await import('./units.mjs');
+      const probe = async (_copy: number) => {
+        // Uploaded modules exist only on the workers, so their types are stated where they are imported.
+        const { scale }: { scale: number } = await import('./units.mjs' as string);
         return { level: process.env.FLOTILLA_TEST_LEVEL, runs: (globalThis as Record<string, unknown>).setupRuns, scale, pid: process.pid };
       };
       const probes = await client.gather(['local-0', 'local-1', 'local-2'].flatMap((w) =>
-        [0, 1].map((i) => client.with({ workers: [w], pure: false }).submit(probe, i as never))));
+        [0, 1].map((i) => client.with({ workers: [w], pure: false }).submit(probe, i))));
       for (const p of probes) expect(p).toMatchObject({ level: 'debug', runs: 1, scale: 1000 });
       expect(new Set(probes.map((p) => p.pid)).size).toBe(3);
 
@@ -66,7 +67,7 @@ describe('worker setups, uploads and logs reach every worker, including late joi
       const file = join(dir, 'model.mjs');
       writeFileSync(file, 'export const version = 1;\n');
       await client.uploadFile(file);
-      const read = async (tag: number) => (await import('./model.mjs')).version + tag * 0;
+      const read = async (tag: number) => ((await import('./model.mjs' as string)) as { version: number }).version + tag * 0;
       expect(await client.with({ pure: false }).submit(read, 0)).toBe(1);
       writeFileSync(file, 'export const version = 2;\n');
       await client.uploadFile(file);
@@ -76,14 +77,14 @@ describe('worker setups, uploads and logs reach every worker, including late joi
       writeFileSync(join(dir, 'pkg', 'index.mjs'), 'export default "from tar";\n');
       execFileSync('tar', ['-czf', join(dir, 'pkg.tar.gz'), '-C', dir, 'pkg']);
       await client.uploadFile(join(dir, 'pkg.tar.gz'));
-      expect(await client.with({ pure: false }).submit(async () => (await import('./pkg/index.mjs')).default)).toBe('from tar');
+      expect(await client.with({ pure: false }).submit(async () => ((await import('./pkg/index.mjs' as string)) as { default: string }).default)).toBe('from tar');
       // The zip was made by our own writer-free route: python's zipfile (deflate) when present, else skip the zip half.
       const zip = join(dir, 'lib.zip');
       mkdirSync(join(dir, 'lib'));
       writeFileSync(join(dir, 'lib', 'm.mjs'), 'export const answer = 42;\n');
       execFileSync('python3', ['-c', `import zipfile\nwith zipfile.ZipFile(${JSON.stringify(zip)}, 'w', zipfile.ZIP_DEFLATED) as z:\n  z.write(${JSON.stringify(join(dir, 'lib', 'm.mjs'))}, 'lib/m.mjs')`]);
       await client.uploadFile(zip);
-      expect(await client.with({ pure: false }).submit(async () => (await import('./lib/m.mjs')).answer)).toBe(42);
+      expect(await client.with({ pure: false }).submit(async () => ((await import('./lib/m.mjs' as string)) as { answer: number }).answer)).toBe(42);
       // The older upload is still there in the new version folder.
       expect(await client.with({ pure: false }).submit(read, 1)).toBe(2);
     });

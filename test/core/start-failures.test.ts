@@ -40,9 +40,9 @@ describe('workers that cannot start', () => {
       close: async () => {},
     };
     const started = Date.now();
-    const error = await Client.connect(never, { timeoutMs: 300 }).catch((e: unknown) => e as Error);
+    const error: unknown = await Client.connect(never, { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error!.message).toMatch(/not ready within timeoutMs \(300 ms\): 0 of 2 workers joined/);
+    expect((error as TimeoutError).message).toMatch(/not ready within timeoutMs \(300 ms\): 0 of 2 workers joined/);
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 });

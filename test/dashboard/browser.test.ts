@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The status page and a performance report in a real browser: Debian's headless Chromium driven by
  * playwright-core. While a job of 3000 short tasks (and a few failing ones) runs on a two-worker

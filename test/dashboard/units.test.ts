@@ -65,9 +65,9 @@ describe('report data', () => {
       id, name: id, host: 'h', address: 'tcp://h:1', nthreads: 2, memoryLimit: 100, memory, running: 0, queued: 0, pid: 1, resources: {},
     });
     const data = packReport('t', start, start + 50, [
-      { key: 'b-1', group: 'b', worker: 'local-10', thread: 1, start: start + 5.5, stop: start + 7.25, status: 'erred', nbytes: 0 },
-      { key: 'a-1', group: 'a', worker: 'local-2', thread: 0, start: start + 1, stop: start + 3, status: 'memory', nbytes: 8 },
-      { key: 'old', group: 'a', worker: 'local-2', thread: 0, start: start - 10, stop: start - 1, status: 'memory', nbytes: 8 },
+      { key: 'b-1', group: 'b', worker: 'local-10', thread: 1, start: start + 5.5, stop: start + 7.25, status: 'erred', nbytes: 0, transfer: 0 },
+      { key: 'a-1', group: 'a', worker: 'local-2', thread: 0, start: start + 1, stop: start + 3, status: 'memory', nbytes: 8, transfer: 0 },
+      { key: 'old', group: 'a', worker: 'local-2', thread: 0, start: start - 10, stop: start - 1, status: 'memory', nbytes: 8, transfer: 0 },
     ], [{ time: start + 10, workers: [summary('local-10', 30), summary('local-2', 20)], tasks: { memory: 1 } }], []);
     expect(data.workers.map((w) => w.id)).toEqual(['local-2', 'local-10']);
     expect(data.groups).toEqual(['a', 'b']);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import type { BatchSystem, FlotillaConfig, ResolveContext, ResolvedJobOptions } from '../../src/jobqueue/index.js';
+import type { BatchSystem, FlotillaConfig, JobQueueOptions, ResolveContext, ResolvedJobOptions } from '../../src/jobqueue/index.js';
 import { resolveJobOptions } from '../../src/jobqueue/index.js';
 import { BUILT_IN_SYSTEMS } from '../../cluster-adapters/index.js';
 
@@ -18,11 +18,11 @@ export const EMPTY_CONFIG: FlotillaConfig = { path: null, jobqueue: {} };
 export const WORKER_CLI = fileURLToPath(new URL('../../dist/src/cli/worker.js', import.meta.url));
 
 /** Resolves options with no config file and no environment variables unless given. */
-export function resolveIsolated(
-  system: BatchSystem,
+export function resolveIsolated<O extends JobQueueOptions>(
+  system: BatchSystem<O>,
   options: Record<string, unknown>,
   context: ResolveContext = {},
-): ResolvedJobOptions {
+): ResolvedJobOptions<O> {
   return resolveJobOptions(system, options, { config: EMPTY_CONFIG, env: {}, cwd: '/home/user/project', systems: BUILT_IN_SYSTEMS, ...context });
 }
 

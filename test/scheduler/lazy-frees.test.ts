@@ -6,7 +6,7 @@ import { waitUntil } from '../support/with-cluster.js';
 function wire() {
   const sent: Array<[string, object]> = [];
   const frees = new LazyFrees((peer, message) => sent.push([peer, message]));
-  const send = (peer: string, message: { op: string }) => {
+  const send = (peer: string, message: { op: string; [field: string]: unknown }) => {
     frees.before(peer);
     sent.push([peer, message]);
   };

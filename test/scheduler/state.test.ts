@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskSpec, WorkerRegistration } from '../../src/protocol/messages.js';
+import type { TaskFinishedReport, TaskSpec, WorkerRegistration } from '../../src/protocol/messages.js';
 import { SchedulerState } from '../../src/scheduler/state/scheduler-state.js';
 
 const NOW = 0;
@@ -8,6 +8,10 @@ function spec(key: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): 
 }
 function registration(name: string, extra: Partial<WorkerRegistration> = {}): WorkerRegistration {
   return { name, host: 'h', address: `tcp://127.0.0.1:${name.length}00`, nthreads: 1, memoryLimit: 0, resources: {}, pid: 1, localDirectory: '/tmp', ...extra };
+}
+/** A worker's report of a finished task: started at NOW on thread 0, with all its inputs local. */
+function report(key: string, nbytes: number, duration: number, extra: Partial<TaskFinishedReport> = {}): TaskFinishedReport {
+  return { key, nbytes, duration, start: NOW, thread: 0, transfer: 0, ...extra };
 }
 function setup(workers = 1, allowedFailures = 3) {
   const state = new SchedulerState({ validate: true, transitionLimit: 100_000, allowedFailures });
@@ -26,7 +30,7 @@ describe('scheduler state machine', () => {
     expect(state.tasks.get('a')!.state).toBe('processing');
     expect(computeKeys(state, 'w0')).toEqual(['a']);
     const value = { body: new Uint8Array([1]), frames: [] };
-    state.taskFinished(ws[0]!, [{ key: 'a', nbytes: 1, duration: 5, value }]);
+    state.taskFinished(ws[0]!, [report('a', 1, 5, { value })]);
     expect(state.tasks.get('a')!.state).toBe('memory');
     const told = state.takeOutgoing().find((o) => o.peer === 'c')!.message as { op: string; items: Array<{ key: string; value: unknown }> };
     expect(told).toEqual({ op: 'task-finished', items: [{ key: 'a', nbytes: 1, value }] });
@@ -49,16 +53,16 @@ describe('scheduler state machine', () => {
     const { state, client, ws } = setup(2);
     state.submit(client, [spec('a')]);
     const holder = state.tasks.get('a')!.processingOn!;
-    state.taskFinished(holder, [{ key: 'a', nbytes: 8, duration: 1 }]);
+    state.taskFinished(holder, [report('a', 8, 1)]);
     state.submit(client, [spec('b', ['a'])]);
     state.takeOutgoing();
     state.removeWorker(holder.peer, 'killed');
     const other = ws.find((w) => w !== holder)!;
     expect(state.tasks.get('a')!.state).toBe('processing');
     expect(state.tasks.get('a')!.processingOn).toBe(other);
-    state.taskFinished(other, [{ key: 'a', nbytes: 8, duration: 1 }]);
+    state.taskFinished(other, [report('a', 8, 1)]);
     expect(state.tasks.get('b')!.processingOn).toBe(other);
-    state.taskFinished(other, [{ key: 'b', nbytes: 8, duration: 1 }]);
+    state.taskFinished(other, [report('b', 8, 1)]);
     expect(state.tasks.get('b')!.state).toBe('memory');
   });
 
@@ -69,7 +73,7 @@ describe('scheduler state machine', () => {
     const { state, client, ws } = setup(3);
     state.submit(client, [spec('x')]);
     const holder = state.tasks.get('x')!.processingOn!;
-    state.taskFinished(holder, [{ key: 'x', nbytes: 8, duration: 1 }]);
+    state.taskFinished(holder, [report('x', 8, 1)]);
     // Two tasks that fill the holder, so that a runs on another worker and fetches x.
     state.submit(client, [0, 1].map((i) => spec(`busy${i}`, [], { restrictions: { workers: [holder.id] } })));
     // (a and b are of a group not seen yet, so a worker takes two of them at most.)
@@ -88,7 +92,7 @@ describe('scheduler state machine', () => {
     expect(toW).toEqual([{ op: 'peer-gone', address: holder.info.address, reason: 'killed' }, { op: 'cancel-compute', keys: ['a', 'b'] }]);
     const toSpare = out.filter((o) => o.peer === spare.peer && o.message.op === 'compute');
     expect(toSpare.flatMap((o) => (o.message as { tasks: Array<{ key: string }> }).tasks.map((t) => t.key))).toEqual(['x', 'a', 'b']);
-    for (const key of ['x', 'a', 'b']) state.taskFinished(spare, [{ key, nbytes: 8, duration: 1 }]);
+    for (const key of ['x', 'a', 'b']) state.taskFinished(spare, [report(key, 8, 1)]);
     expect(state.tasks.get('b')!.state).toBe('memory');
   });
 
@@ -214,7 +218,7 @@ describe('scheduler state machine', () => {
   it('tops a worker with a deep queue of short tasks up at half its capacity, in one message, not after every report', () => {
     const { state, client, ws } = setup(1);
     state.submit(client, [spec('warm')]);
-    state.taskFinished(ws[0]!, [{ key: 'warm', nbytes: 1, duration: 100 }]); // 100 µs: 20 ms of backlog is 200 tasks
+    state.taskFinished(ws[0]!, [report('warm', 1, 100)]); // 100 µs: 20 ms of backlog is 200 tasks
     state.takeOutgoing();
     state.submit(client, Array.from({ length: 500 }, (_, i) => spec(`t${i}`)));
     const first = computeKeys(state, 'w0');
@@ -222,7 +226,7 @@ describe('scheduler state machine', () => {
     const computeMessages = () => state.takeOutgoing().filter((o) => (o.message as { op: string }).op === 'compute');
     const sentAfter: number[] = [];
     for (let i = 0; i < 100; i++) {
-      state.taskFinished(ws[0]!, [{ key: first[i]!, nbytes: 1, duration: 100 }]);
+      state.taskFinished(ws[0]!, [report(first[i]!, 1, 100)]);
       sentAfter.push(computeMessages().flatMap((o) => (o.message as { tasks: unknown[] }).tasks).length);
     }
     // 99 reports leave 101 tasks on the worker: nothing is sent; the 100th leaves 100, and one message fills it to 200.
@@ -237,7 +241,7 @@ describe('scheduler state machine', () => {
     state.submit(client, [spec('shared'), spec('mine')]);
     state.submit(other, [spec('shared')]);
     state.takeOutgoing();
-    state.taskFinished(ws[0]!, [{ key: 'shared', nbytes: 1, duration: 5 }, { key: 'mine', nbytes: 1, duration: 5 }]);
+    state.taskFinished(ws[0]!, [report('shared', 1, 5), report('mine', 1, 5)]);
     const out = state.takeOutgoing();
     const keysFor = (peer: string) => out.filter((o) => o.peer === peer).flatMap((o) => (o.message as { items: Array<{ key: string }> }).items.map((i) => i.key));
     expect(keysFor('c')).toEqual(['shared', 'mine']);
@@ -248,7 +252,7 @@ describe('scheduler state machine', () => {
     const { state, client, ws } = setup(1);
     state.submit(client, [spec('first'), spec('second'), spec('low', [], { priority: -1 }), spec('high', [], { priority: 5 })]);
     expect(computeKeys(state, 'w0')).toEqual(['high', 'first']);
-    state.taskFinished(ws[0]!, [{ key: 'high', nbytes: 1, duration: 1_000_000 }]);
+    state.taskFinished(ws[0]!, [report('high', 1, 1_000_000)]);
     expect(computeKeys(state, 'w0')).toEqual(['second']);
   });
 

@@ -3,6 +3,7 @@
  * cluster's own CURVE keys (0600 file for the workers) when a host or port is given. The other local
  * user's side of this is in second-user.test.ts.
  */
+import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,7 +64,6 @@ describe('LocalCluster endpoints', () => {
 describe('examples/secure-cluster', () => {
   it('shows the private default, CURVE with a host, and a keyless client refused by name', async () => {
     const { spawn } = await import('node:child_process');
-    const { once } = await import('node:events');
     const child = spawn(process.execPath, [distFile('examples/secure-cluster.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
