@@ -6,6 +6,7 @@
 import { FlotillaError } from '../errors/index.js';
 import { Future } from './future.js';
 
+/** Options of {@link asCompleted}: what each step of the iteration yields. */
 export interface AsCompletedOptions {
   /**
    * Yield `[future, result]` pairs instead of futures. As in Dask, a cancelled future is yielded with its
@@ -17,6 +18,19 @@ export interface AsCompletedOptions {
   raiseErrors?: boolean;
 }
 
+/**
+ * The iterator {@link asCompleted} returns: yields each watched future once, in the order they finish,
+ * and waits (on the futures' own settle events, not by polling) while none is ready. It ends when every
+ * future was yielded, or at `break` (which stops watching). One loop at a time: a second
+ * `for await` over the same object throws `FlotillaError`.
+ * @example
+ * ```ts
+ * const done = asCompleted(futures);
+ * for await (const future of done) {
+ *   if (needMore(await future)) done.add(client.submit(step, future));
+ * }
+ * ```
+ */
 export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIterator<Y> {
   #pending = 0;
   #ready: Future<T>[] = [];
@@ -24,11 +38,18 @@ export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIte
   #iterating = false;
   #stopped = false;
 
+  /**
+   * Watches `futures` (see {@link asCompleted}, which gives the yielded type).
+   * @throws FlotillaError when an element is not a Future.
+   */
   constructor(futures: Iterable<Future<T>> = [], private readonly options: AsCompletedOptions = {}) {
     for (const future of futures) this.add(future);
   }
 
-  /** Adds a future to the set being watched. */
+  /**
+   * Adds a future to the set being watched; ignored after the loop was stopped by `break`.
+   * @throws FlotillaError when `future` is not a Future.
+   */
   add(future: Future<T>): void {
     if (!(future instanceof Future)) throw new FlotillaError(`asCompleted.add expects a Future, got ${typeof future}`);
     if (this.#stopped) return;
@@ -45,12 +66,20 @@ export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIte
     return this.#pending + this.#ready.length;
   }
 
+  /**
+   * Starts the `for await` loop.
+   * @throws FlotillaError when this object is already being iterated.
+   */
   [Symbol.asyncIterator](): this {
     if (this.#iterating) throw new FlotillaError('this asCompleted is already being iterated; create another asCompleted for a second loop');
     this.#iterating = true;
     return this;
   }
 
+  /**
+   * The next finished future (or `[future, result]` with `withResults`), waiting for one; done when
+   * none is left. With `withResults`, rejects with the task's error unless `raiseErrors: false`.
+   */
   async next(): Promise<IteratorResult<Y>> {
     while (this.#ready.length === 0) {
       if (this.#pending === 0 || this.#stopped) return { done: true, value: undefined };
@@ -80,7 +109,18 @@ export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIte
   }
 }
 
-/** Iterates over `futures` in the order they complete. */
+/**
+ * Iterates over `futures` in the order they complete, without polling. Futures can be added while
+ * iterating with `add()`; `break` stops watching.
+ * @throws FlotillaError when an element is not a Future, or when the result is iterated twice at once.
+ * @example
+ * ```ts
+ * const futures = client.map(simulate, seeds);
+ * for await (const [future, result] of asCompleted(futures, { withResults: true })) {
+ *   console.log(future.key, result);
+ * }
+ * ```
+ */
 export function asCompleted<T>(futures: Iterable<Future<T>>, options: { withResults: true; raiseErrors?: boolean }): AsCompleted<T, [Future<T>, T | Error]>;
 export function asCompleted<T>(futures?: Iterable<Future<T>>, options?: AsCompletedOptions): AsCompleted<T, Future<T>>;
 export function asCompleted<T>(futures: Iterable<Future<T>> = [], options: AsCompletedOptions = {}): AsCompleted<T, unknown> {

@@ -43,7 +43,25 @@ export type Resolvable<T> =
 /** Each argument position accepts a Resolvable of its type. */
 type MaybeFuture<A extends unknown[]> = { [K in keyof A]: Resolvable<A[K]> };
 
+/**
+ * Submits functions to a cluster and hands back {@link Future}s for their results. Create one with
+ * {@link Client.connect}; the constructor is private. Methods called after {@link Client.close} throw
+ * `FlotillaError` ("… on a closed client"); bad options throw `ConfigurationError` naming the option.
+ *
+ * @example
+ * ```ts
+ * const client = await Client.connect({ nWorkers: 2 });
+ * try {
+ *   const squares = client.map((x: number) => x * x, [1, 2, 3]);
+ *   const total = client.submit((xs: number[]) => xs.reduce((a, b) => a + b, 0), squares);
+ *   console.log(await total); // 14
+ * } finally {
+ *   await client.close();
+ * }
+ * ```
+ */
 export class Client implements FutureOwner {
+  /** This client's id (a random UUID), as the scheduler and `schedulerInfo()` know it. */
   readonly clientId = randomUUID();
   #session!: Session;
   readonly #futures = new FutureTable();
@@ -450,18 +468,30 @@ export class Client implements FutureOwner {
   }
 }
 
-/** `client.with(options)`: submit, map and run with fixed options. */
+/**
+ * `client.with(options)`: submit, map and run with fixed options. Each call checks the options as
+ * `Client.submit` does (ConfigurationError naming the bad one).
+ * @example
+ * ```ts
+ * const urgent = client.with({ priority: 10, retries: 2 });
+ * const f = urgent.submit(fetchPage, url);
+ * ```
+ */
 export class ClientView {
+  /** @internal Made by {@link Client.with}. */
   constructor(private readonly client: Client, private readonly options: ViewOptions) {}
 
+  /** As {@link Client.submit}, with this view's options. */
   submit<A extends unknown[], R>(fn: Fn<A, R>, ...args: MaybeFuture<A>): Future<Awaited<R>> {
     return Client.submitWith(this.client, this.options, fn as Fn<unknown[], unknown>, args as unknown[]) as Future<Awaited<R>>;
   }
 
+  /** As {@link Client.map}, with this view's options. */
   map<T extends unknown[], R>(fn: (...args: T) => R, ...iterables: { [K in keyof T]: Iterable<T[K] | Future<T[K]>> }): Future<Awaited<R>>[] {
     return Client.mapWith(this.client, this.options, fn as Fn<unknown[], unknown>, iterables as Iterable<unknown>[]) as Future<Awaited<R>>[];
   }
 
+  /** As {@link Client.run}, with this view's `workers`, `onError` and `timeoutMs`. */
   run<A extends unknown[], R>(fn: Fn<A, R>, ...args: A): Promise<Record<string, Awaited<R> | Error>> {
     return this.client.runWith(this.options, fn as Fn<unknown[], unknown>, args) as Promise<Record<string, Awaited<R> | Error>>;
   }

@@ -4,6 +4,10 @@
  */
 import type { WireValue } from '../protocol/messages.js';
 
+/**
+ * A future's status: `pending` until the task settles, then `finished`, `error` (the task threw),
+ * `cancelled`, or `lost` (a finished result whose holder died and that could not be recomputed).
+ */
 export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled' | 'lost';
 
 /** What a settled key carries. */

@@ -17,6 +17,7 @@ export interface FutureOwner {
   trackHandle(future: Future<unknown>, state: FutureState): void;
 }
 
+/** How long a wait on one future may take (`future.result(options)`, `client.waitForWorkers`). */
 export interface WaitOptions {
   /** Give up after this many milliseconds with a TimeoutError. */
   timeoutMs?: number;
@@ -29,6 +30,20 @@ function keepAlive(object: unknown): void {
   void object;
 }
 
+/**
+ * A handle on one task's result, made by `Client.submit`, `map` and `scatter`. `await future` is
+ * `future.result()`. Handles of the same key share one state; the cluster keeps the result until every
+ * handle is released (by {@link Future.release} or by garbage collection).
+ *
+ * @example
+ * ```ts
+ * const future = client.submit((a: number, b: number) => a + b, 1, 2);
+ * console.log(future.status);             // 'pending'
+ * console.log(await future);              // 3
+ * const again = client.submit((x: number) => x * 10, future); // a future as an argument: a dependency
+ * console.log(await again.result({ timeoutMs: 10_000 }));     // 30
+ * ```
+ */
 export class Future<T = unknown> implements PromiseLike<T> {
   #released = false;
 
@@ -46,6 +61,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.state.key;
   }
 
+  /** Where the task is: `pending`, `finished`, `error`, `cancelled` or `lost`. */
   get status(): FutureStatus {
     return this.state.status;
   }
@@ -58,6 +74,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /**
    * The task's result; rejects with the task's error (a `TaskError` keeping the remote class name and
    * stack), `CancelledError`, `KilledWorkerError`, `LostResultError`, or `TimeoutError`.
+   * @throws Error (rejects) when this handle was released: its result is no longer kept.
    */
   result(options?: WaitOptions): Promise<T> {
     if (this.#released) return Promise.reject(new Error(`future ${this.key} was released; its result is no longer kept`));
@@ -101,11 +118,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#released;
   }
 
+  /**
+   * Makes the future awaitable: `await future` waits for {@link Future.result} (no time limit) and
+   * rejects as it does.
+   */
   // eslint-disable-next-line unicorn/no-thenable -- awaitable by design, like Dask's futures
   then<A = T, B = never>(onFulfilled?: ((value: T) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
     return this.result().then(onFulfilled, onRejected);
   }
 
+  /** `<Future KEY STATUS>`. */
   toString(): string {
     return `<Future ${this.key} ${this.status}>`;
   }

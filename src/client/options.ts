@@ -57,6 +57,7 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** Options of `client.with(options)`: those of `submit`/`map` and of `run` together. */
 export type ViewOptions = SubmitOptions & RunOptions;
 
 /** Options of `client.scatter`. */

@@ -6,6 +6,7 @@ import type { Future } from './future.js';
 import { allDone } from './future-state.js';
 import { ProgressLog, type ProgressLogOptions } from './progress-log.js';
 
+/** Options of {@link progress} and `client.progress`. */
 export interface ProgressOptions extends ProgressLogOptions {
   /** Where to draw. @defaultValue process.stderr */
   stream?: NodeJS.WriteStream;
@@ -13,6 +14,16 @@ export interface ProgressOptions extends ProgressLogOptions {
   width?: number;
 }
 
+/**
+ * Shows the progress of `futures` until all are done (finished, failed, cancelled or lost), then resolves.
+ * On a terminal: a bar with `done/total`, failures and seconds elapsed, redrawn every 100 ms. Otherwise
+ * log lines. It never rejects because a task failed; failures are counted.
+ * @example
+ * ```ts
+ * const futures = client.map(simulate, seeds);
+ * await progress(futures);
+ * ```
+ */
 export async function progress(futures: Future<unknown>[], options: ProgressOptions = {}): Promise<void> {
   const stream = options.stream ?? process.stderr;
   const width = options.width ?? 40;
