@@ -10,7 +10,7 @@ import { toWireError } from '../protocol/wire-error.js';
 import { planRebalance, planReplicas, type CopyPlan } from './replica-plans.js';
 import { FanOut } from './requests.js';
 import { retireWorkers } from './retirement.js';
-import type { ServerInternals } from './server.js';
+import type { ClusterControlPort, SchedulerContext } from './context.js';
 import type { ClientRecord, WorkerRecord } from './state/types.js';
 
 type Message<K extends ClientToScheduler['op']> = Extract<ClientToScheduler, { op: K }>;
@@ -18,7 +18,7 @@ type Message<K extends ClientToScheduler['op']> = Extract<ClientToScheduler, { o
 /** Why every future was cancelled, as its waiters read it. */
 export const RESTART_REASON = 'the cluster was restarted (client.restart())';
 
-export class ClusterControl {
+export class ClusterControl implements ClusterControlPort {
   #nextId = 1;
   readonly #restarts = new Map<number, FanOut<true>>();
 
@@ -27,9 +27,9 @@ export class ClusterControl {
    * then has each worker drop its tasks and data and replace its task threads. Answers with the workers
    * that restarted, or a TimeoutError naming those that did not within `timeoutMs`.
    */
-  restart(core: ServerInternals, client: ClientRecord, m: Message<'restart'>): void {
-    const { state } = core.server;
-    core.server.holders.dropAll();
+  restart(core: SchedulerContext, client: ClientRecord, m: Message<'restart'>): void {
+    const { state } = core;
+    core.holders.dropAll();
     state.cancelEverything(RESTART_REASON);
     // Every client was told; none holds anything now, so the cancelled tasks are forgotten.
     for (const each of state.clients.values()) state.dropHolder(each);
@@ -61,7 +61,7 @@ export class ClusterControl {
   }
 
   /** Retires the named workers (ids, names, addresses or hosts); answers with the ids of those retired. */
-  async retire(core: ServerInternals, client: ClientRecord, m: Message<'retire-workers'>): Promise<void> {
+  async retire(core: SchedulerContext, client: ClientRecord, m: Message<'retire-workers'>): Promise<void> {
     const chosen = core.requests.targets(m.workers);
     const unknown = m.workers.filter((name) => !chosen.some((w) => matches(w, name)));
     if (m.workers.length === 0 || unknown.length > 0) {
@@ -78,22 +78,22 @@ export class ClusterControl {
   }
 
   /** Copies keys to reach `n` holders each (dropping copies past `n`); answers with the keys changed. */
-  async replicate(core: ServerInternals, client: ClientRecord, m: Message<'replicate'>): Promise<void> {
+  async replicate(core: SchedulerContext, client: ClientRecord, m: Message<'replicate'>): Promise<void> {
     const pool = core.requests.targets(m.workers);
-    const plan = planReplicas(core.server.state.tasks, m.keys, pool, m.n);
+    const plan = planReplicas(core.state.tasks, m.keys, pool, m.n);
     await this.#carryOut(core, client, m.id, plan);
   }
 
   /** Moves results from workers holding more bytes than the mean to those holding less. */
-  async rebalance(core: ServerInternals, client: ClientRecord, m: Message<'rebalance'>): Promise<void> {
+  async rebalance(core: SchedulerContext, client: ClientRecord, m: Message<'rebalance'>): Promise<void> {
     const pool = core.requests.targets(m.workers);
-    const plan = planRebalance(core.server.state.tasks, m.keys, pool);
+    const plan = planRebalance(core.state.tasks, m.keys, pool);
     await this.#carryOut(core, client, m.id, plan);
   }
 
   /** Copies first, then drops (only copies that are no longer the last), then answers. */
-  async #carryOut(core: ServerInternals, client: ClientRecord, replyId: number, plan: CopyPlan): Promise<void> {
-    const { state } = core.server;
+  async #carryOut(core: SchedulerContext, client: ClientRecord, replyId: number, plan: CopyPlan): Promise<void> {
+    const { state } = core;
     const bySource = new Map<WorkerRecord, Map<WorkerRecord, string[]>>();
     for (const copy of plan.copies) {
       let targets = bySource.get(copy.from);

@@ -8,7 +8,7 @@
 import { FlotillaError } from '../errors/index.js';
 import type { CoordinationRequest, WireValue } from '../protocol/messages.js';
 import { toWireError } from '../protocol/wire-error.js';
-import type { ServerInternals } from './server.js';
+import type { CoordinationIo, CoordinationPort } from './context.js';
 import type { ClientRecord } from './state/types.js';
 
 /** A kept value, and the holder that keeps its futures wanted. */
@@ -35,7 +35,7 @@ interface VariableState { item: Item | undefined; waiters: Waiter[] }
 
 type Reply = { ok: boolean; value?: WireValue; names?: string[]; count?: number; error?: Error };
 
-export class Coordination {
+export class Coordination implements CoordinationPort {
   readonly #locks = new Map<string, LockState>();
   readonly #events = new Map<string, EventState>();
   readonly #queues = new Map<string, QueueState>();
@@ -43,7 +43,7 @@ export class Coordination {
   readonly #datasets = new Map<string, Item>();
   #nextItem = 1;
 
-  constructor(private readonly core: ServerInternals) {}
+  constructor(private readonly core: CoordinationIo) {}
 
   handle(client: ClientRecord, id: number, request: CoordinationRequest): void {
     const reply = (answer: Reply) => this.#reply(client, id, answer);
@@ -118,7 +118,7 @@ export class Coordination {
           const old = variable.item;
           variable.item = this.#keep('variable', name, request);
           for (const waiter of variable.waiters.splice(0)) this.#handOver(waiter, variable.item, false);
-          if (old) this.core.server.holders.drop(old.holder);
+          if (old) this.core.holders.drop(old.holder);
           return reply({ ok: true });
         }
         if (request.action === 'get') {
@@ -126,7 +126,7 @@ export class Coordination {
           return this.#handOver({ client, id, timer: undefined }, variable.item, false);
         }
         if (request.action === 'delete') {
-          if (variable.item) this.core.server.holders.drop(variable.item.holder);
+          if (variable.item) this.core.holders.drop(variable.item.holder);
           variable.item = undefined;
           return reply({ ok: true });
         }
@@ -139,7 +139,7 @@ export class Coordination {
             return reply({ ok: false, error: new FlotillaError(`a dataset named ${JSON.stringify(name)} is already published; unpublish it first, or publish with { override: true }`) });
           }
           this.#datasets.set(name, this.#keep('dataset', name, request));
-          if (old) this.core.server.holders.drop(old.holder);
+          if (old) this.core.holders.drop(old.holder);
           return reply({ ok: true });
         }
         if (request.action === 'get') {
@@ -154,7 +154,7 @@ export class Coordination {
         if (request.action === 'unpublish') {
           const item = this.#datasets.get(name);
           this.#datasets.delete(name);
-          if (item) this.core.server.holders.drop(item.holder);
+          if (item) this.core.holders.drop(item.holder);
           return reply({ ok: item !== undefined });
         }
         return unknown();
@@ -169,7 +169,7 @@ export class Coordination {
         if (waiters[i]!.client !== client) continue;
         clearTimeout(waiters[i]!.timer);
         const [gone] = waiters.splice(i, 1);
-        if (gone?.item) this.core.server.holders.drop(gone.item.holder);
+        if (gone?.item) this.core.holders.drop(gone.item.holder);
       }
     };
     for (const lock of this.#locks.values()) {
@@ -189,7 +189,7 @@ export class Coordination {
   #keep(kind: string, name: string, request: CoordinationRequest): Item {
     const holder = `${kind}:${name}:${this.#nextItem++}`;
     const keys = request.keys ?? [];
-    if (keys.length > 0) this.core.server.state.holdKeys(this.core.server.holders.get(holder), keys, false);
+    if (keys.length > 0) this.core.state.holdKeys(this.core.holders.get(holder), keys, false);
     return { value: request.value ?? EMPTY_VALUE, keys, holder };
   }
 
@@ -198,9 +198,9 @@ export class Coordination {
    * queue item is taken; a variable's or dataset's value stays, `take` false).
    */
   #handOver(waiter: Waiter, item: Item, take = true): void {
-    if (item.keys.length > 0) this.core.server.state.holdKeys(waiter.client, item.keys, false);
+    if (item.keys.length > 0) this.core.state.holdKeys(waiter.client, item.keys, false);
     this.#answer(waiter, { ok: true, value: item.value });
-    if (take) this.core.server.holders.drop(item.holder);
+    if (take) this.core.holders.drop(item.holder);
   }
 
   #passLock(lock: LockState): void {
@@ -217,7 +217,7 @@ export class Coordination {
         const at = waiters.indexOf(waiter);
         if (at < 0) return;
         waiters.splice(at, 1);
-        if (waiter.item) this.core.server.holders.drop(waiter.item.holder);
+        if (waiter.item) this.core.holders.drop(waiter.item.holder);
         this.#answer(waiter, { ok: false });
       }, Math.max(0, timeoutMs));
       waiter.timer.unref();

@@ -3,7 +3,7 @@
  * hold are copied to workers that stay, then they are told to close. Apart from the server because it
  * is one multi-step procedure over the state and the request fan-outs, not message handling.
  */
-import type { ServerInternals } from './server.js';
+import type { SchedulerContext } from './context.js';
 import type { WorkerRecord } from './state/types.js';
 
 /**
@@ -11,8 +11,8 @@ import type { WorkerRecord } from './state/types.js';
  * are gone. With `close` false they stay connected, holding copies only and taking no task, until
  * something else closes them (Dask's `close_workers=False`).
  */
-export async function retireWorkers(core: ServerInternals, names: string[], reason: string, close = true): Promise<string[]> {
-  const state = core.server.state;
+export async function retireWorkers(core: SchedulerContext, names: string[], reason: string, close = true): Promise<string[]> {
+  const state = core.state;
   const leaving = names.map((name) => state.workerByName(name)).filter((w): w is WorkerRecord => w?.status === 'running');
   // All of them stop taking work first, so none receives the results of another that is leaving too.
   for (const worker of leaving) state.beginRetire(worker);
@@ -22,15 +22,15 @@ export async function retireWorkers(core: ServerInternals, names: string[], reas
 }
 
 /** Retires one worker (it asked to leave); nothing happens unless it is running. */
-export async function retireWorker(core: ServerInternals, worker: WorkerRecord, reason: string): Promise<void> {
+export async function retireWorker(core: SchedulerContext, worker: WorkerRecord, reason: string): Promise<void> {
   if (worker.status !== 'running') return;
-  core.server.state.beginRetire(worker);
+  core.state.beginRetire(worker);
   core.flush();
   await handOffAndClose(core, worker, reason);
 }
 
-async function handOffAndClose(core: ServerInternals, worker: WorkerRecord, reason: string, close = true): Promise<void> {
-  const state = core.server.state;
+async function handOffAndClose(core: SchedulerContext, worker: WorkerRecord, reason: string, close = true): Promise<void> {
+  const state = core.state;
   const keys = state.keysOnlyOn(worker);
   const others = [...state.workers.values()].filter((w) => w.status === 'running' && w !== worker);
   if (keys.length > 0 && others.length > 0) {
@@ -40,11 +40,11 @@ async function handOffAndClose(core: ServerInternals, worker: WorkerRecord, reas
       plan.set(target, [...(plan.get(target) ?? []), key]);
     });
     await core.requests.copyFrom(worker, plan);
-    core.server.log.info(`worker ${worker.id} retiring: moved ${keys.length} result(s) to other workers`);
+    core.log.info(`worker ${worker.id} retiring: moved ${keys.length} result(s) to other workers`);
   }
   if (!state.workers.has(worker.peer) || !close) return;
   // Its cluster must not start a replacement for a worker that left on purpose.
-  core.server.emit('worker-retired', worker.id);
+  core.events.emit('worker-retired', worker.id);
   core.send(worker.peer, { op: 'close', reason });
   core.removeWorker(worker.peer, `retired (${reason})`, true);
 }

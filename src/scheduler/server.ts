@@ -4,13 +4,13 @@
  * time-outs). Clients and workers share the socket; a peer's first message says which it is.
  *
  * What each message does is in client-handlers.ts and worker-handlers.ts, the requests fanned out to
- * workers in worker-requests.ts, and graceful retirement in retirement.ts; they reach the server's
- * private side through `ServerInternals`.
+ * workers in worker-requests.ts, and graceful retirement in retirement.ts; they reach the scheduler
+ * through the `SchedulerContext` (context.ts) the server creates privately, never the server itself.
  */
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
 import type {
-  HandlerTable, ClientToScheduler, SchedulerMessage, SchedulerToClient, TaskRunRecord, WireValue, WorkerRegistration, WorkerSummary,
+  HandlerTable, ClientToScheduler, SchedulerMessage, SchedulerToClient, WorkerRegistration, WorkerSummary,
   WorkerToScheduler,
 } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
@@ -24,7 +24,9 @@ import { printable } from '../util/printable.js';
 import { shortId } from '../util/ids.js';
 import { clientHandlers } from './client-handlers.js';
 import { ClusterControl } from './cluster-control.js';
+import type { SchedulerContext, WorkerSetup } from './context.js';
 import { Coordination } from './coordination.js';
+import type { SchedulerEvents, TaskRun } from './events.js';
 import { Holders } from './holders.js';
 import { LazyFrees } from './lazy-frees.js';
 import { PeerNotices } from './peer-notices.js';
@@ -37,28 +39,7 @@ import type { ClientRecord, WorkerRecord } from './state/types.js';
 import { workerHandlers } from './worker-handlers.js';
 import { WorkerRequests, type RequestIo } from './worker-requests.js';
 
-export type { SchedulerOptions };
-
-/** One task run as seen by the scheduler: what the dashboard's task stream draws. */
-export type TaskRun = TaskRunRecord;
-
-export interface SchedulerEvents {
-  'worker-added': [WorkerSummary];
-  'worker-removed': [WorkerSummary, string];
-  /** A worker was retired on purpose (its name): it is about to close, and must not be replaced. */
-  'worker-retired': [string];
-  /** Emitted only while someone listens (the dashboard, a performance report): free otherwise. */
-  'task-run': [TaskRun];
-}
-
-/** The server's private side, for the modules that handle messages and requests on its behalf. */
-export interface ServerInternals extends RequestIo {
-  readonly server: SchedulerServer;
-  readonly requests: WorkerRequests;
-  readonly control: ClusterControl;
-  registerWorker(peer: string, info: WorkerRegistration, now: number): void;
-  removeWorker(peer: string, reason: string, graceful?: boolean): void;
-}
+export type { SchedulerOptions, SchedulerEvents, TaskRun };
 
 const WORKER_OPS = new Set(Object.keys(workerToSchedulerSchema));
 
@@ -80,7 +61,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #address = '';
   #timers: NodeJS.Timeout[] = [];
   /** Worker setups (registerWorkerSetup), run on every worker that joins before its first task. */
-  readonly setups = new Map<string, { fn: string; args: WireValue }>();
+  readonly setups = new Map<string, WorkerSetup>();
   /** Uploaded files, re-sent to every worker that joins later. */
   readonly uploads = new Map<string, Uint8Array>();
   /** The status page's URL while a dashboard serves this scheduler; told to every client that connects. */
@@ -95,7 +76,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #workerTtlMs: number;
   readonly #clientTtlMs: number;
   readonly #requests: WorkerRequests;
-  readonly #internals: ServerInternals;
+  readonly #context: SchedulerContext;
+  readonly #control = new ClusterControl();
   readonly #frees = new LazyFrees((peer, message) => this.#endpoint.send(peer, message));
 
   private constructor(options: SchedulerOptions) {
@@ -111,15 +93,23 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     };
     this.#requests = new WorkerRequests(this.state, this.uploads, io);
     this.holders = new Holders(this.state);
-    this.#internals = {
+    this.coordination = new Coordination({ ...io, state: this.state, holders: this.holders });
+    this.#context = {
       ...io,
-      server: this,
+      state: this.state,
+      log: this.log,
+      holders: this.holders,
       requests: this.#requests,
-      control: new ClusterControl(),
+      control: this.#control,
+      coordination: this.coordination,
+      taskStream: this.taskStream,
+      setups: this.setups,
+      events: this,
+      welcome: () => this.welcome(),
+      workerSummaries: () => this.workerSummaries(),
       registerWorker: (peer, info, now) => this.#registerWorker(peer, info, now),
       removeWorker: (peer, reason, graceful) => this.#removeWorker(peer, reason, graceful),
     };
-    this.coordination = new Coordination(this.#internals);
   }
 
   /** Starts a scheduler listening on `host:port` (port 0: any free port), or at `listen`. */
@@ -162,7 +152,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
    * hold are copied to other workers, then they are told to close. Resolves when they are gone.
    */
   async retireWorkers(names: string[], reason = 'retired'): Promise<void> {
-    await retireWorkers(this.#internals, names, reason);
+    await retireWorkers(this.#context, names, reason);
   }
 
   /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
@@ -219,13 +209,13 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #workerTable(worker: WorkerRecord): HandlerTable<WorkerToScheduler> {
     let table = this.#workerTables.get(worker);
-    if (!table) this.#workerTables.set(worker, (table = workerHandlers(this.#internals, worker)));
+    if (!table) this.#workerTables.set(worker, (table = workerHandlers(this.#context, worker)));
     return table;
   }
 
   #clientTable(client: ClientRecord): HandlerTable<ClientToScheduler> {
     let table = this.#clientTables.get(client);
-    if (!table) this.#clientTables.set(client, (table = clientHandlers(this.#internals, client)));
+    if (!table) this.#clientTables.set(client, (table = clientHandlers(this.#context, client)));
     return table;
   }
 
@@ -343,7 +333,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#frees.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     this.#requests.workerLeft(peer);
-    this.#internals.control.workerLeft(peer);
+    this.#control.workerLeft(peer);
     this.#broadcastWorkerCount();
     this.#flush();
     this.emit('worker-removed', summarize(worker), reason);

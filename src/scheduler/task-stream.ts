@@ -3,7 +3,7 @@
  * buffer fed by the scheduler's `task-run` events. Recording starts when the first consumer asks
  * (a dashboard, a client), so a scheduler nobody watches pays nothing per task.
  */
-import type { SchedulerServer, TaskRun } from './server.js';
+import type { SchedulerSubscriptions, TaskRun } from './events.js';
 
 export class TaskStreamRecorder {
   #runs: TaskRun[] = [];
@@ -11,7 +11,7 @@ export class TaskStreamRecorder {
   #listening = false;
   readonly #onRun = (run: TaskRun) => this.record(run);
 
-  constructor(private readonly scheduler: SchedulerServer, readonly capacity = 50_000) {}
+  constructor(private readonly scheduler: SchedulerSubscriptions, readonly capacity = 50_000) {}
 
   /** Starts recording (idempotent). */
   start(): void {

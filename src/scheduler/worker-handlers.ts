@@ -6,42 +6,42 @@
  */
 import type { HandlerTable, WorkerToScheduler } from '../protocol/messages.js';
 import { retireWorker } from './retirement.js';
-import type { ServerInternals } from './server.js';
+import type { SchedulerContext } from './context.js';
 import type { WorkerRecord } from './state/types.js';
 
-export function workerHandlers(core: ServerInternals, worker: WorkerRecord): HandlerTable<WorkerToScheduler> {
-  const { server, requests } = core;
+export function workerHandlers(core: SchedulerContext, worker: WorkerRecord): HandlerTable<WorkerToScheduler> {
+  const { requests } = core;
   return {
     register: (m) => core.registerWorker(worker.peer, m.worker, Date.now()),
     heartbeat: (m) => {
-      server.state.heartbeat(worker, m.executing, m.memory, Date.now());
+      core.state.heartbeat(worker, m.executing, m.memory, Date.now());
       core.send(worker.peer, { op: 'heartbeat-ack' });
     },
     'task-finished': (m) => {
-      if (server.listenerCount('task-run') > 0) {
+      if (core.events.listenerCount('task-run') > 0) {
         for (const r of m.reports) {
-          server.emit('task-run', {
-            key: r.key, group: server.state.tasks.get(r.key)?.group ?? 'unknown', worker: worker.id, thread: r.thread,
+          core.events.emit('task-run', {
+            key: r.key, group: core.state.tasks.get(r.key)?.group ?? 'unknown', worker: worker.id, thread: r.thread,
             start: r.start, stop: r.start + r.duration / 1000, status: 'memory', nbytes: r.nbytes, transfer: r.transfer,
           });
         }
       }
-      server.state.taskFinished(worker, m.reports);
+      core.state.taskFinished(worker, m.reports);
     },
     'task-erred': (m) => {
-      if (server.listenerCount('task-run') > 0) {
-        server.emit('task-run', {
-          key: m.key, group: server.state.tasks.get(m.key)?.group ?? 'unknown', worker: worker.id, thread: m.thread,
+      if (core.events.listenerCount('task-run') > 0) {
+        core.events.emit('task-run', {
+          key: m.key, group: core.state.tasks.get(m.key)?.group ?? 'unknown', worker: worker.id, thread: m.thread,
           start: m.start, stop: m.start + m.duration / 1000, status: 'erred', nbytes: 0, transfer: 0,
         });
       }
-      server.state.taskErred(worker, m.key, m.error, m.duration);
+      core.state.taskErred(worker, m.key, m.error, m.duration);
     },
-    started: (m) => server.state.started(worker, m.keys),
-    'missing-data': (m) => server.state.missingData(worker, m.key, m.missing),
+    started: (m) => core.state.started(worker, m.keys),
+    'missing-data': (m) => core.state.missingData(worker, m.key, m.missing),
     'data-stored': (m) => requests.dataStored(m.id, worker.peer, { keys: m.keys, nbytes: m.nbytes }),
     'run-result': (m) => {
-      if (m.id === 0 && m.error) server.log.warn(`a worker setup failed on ${worker.id} as it joined: ${m.error.name}: ${m.error.message}`);
+      if (m.id === 0 && m.error) core.log.warn(`a worker setup failed on ${worker.id} as it joined: ${m.error.name}: ${m.error.message}`);
       requests.runAnswered(m.id, worker.peer, { value: m.value, error: m.error });
     },
     logs: (m) => requests.logsArrived(m.id, worker.peer, m.lines),
@@ -49,7 +49,7 @@ export function workerHandlers(core: ServerInternals, worker: WorkerRecord): Han
     'upload-done': (m) => requests.uploadDone(m.id, worker.peer, m.error),
     unregister: (m) => core.removeWorker(worker.peer, m.reason, true),
     'retire-me': (m) => void retireWorker(core, worker, m.reason),
-    'long-running': (m) => server.state.longRunning(worker, m.keys),
+    'long-running': (m) => core.state.longRunning(worker, m.keys),
     restarted: (m) => core.control.restarted(m.id, worker.peer),
   };
 }
