@@ -8,8 +8,11 @@ import type { TaskRunRecord, WorkerSummary } from '../protocol/messages.js';
 /** One task run as seen by the scheduler: what the dashboard's task stream draws. */
 export type TaskRun = TaskRunRecord;
 
+/** The events of a {@link SchedulerServer} (`scheduler.on(name, listener)`), with their listener arguments. */
 export interface SchedulerEvents {
+  /** A worker registered: its summary. */
   'worker-added': [WorkerSummary];
+  /** A worker left or was removed (closed, timed out, its process exited): its last summary and the reason. */
   'worker-removed': [WorkerSummary, string];
   /** A worker was retired on purpose (its name): it is about to close, and must not be replaced. */
   'worker-retired': [string];

@@ -51,9 +51,27 @@ const firstMessageSchema = {
 } satisfies MessageSchemas<FirstMessage>;
 
 
+/**
+ * The scheduler: accepts clients and workers on one ZeroMQ ROUTER socket, keeps the task graph and
+ * assigns tasks to workers, and removes workers it has not heard from for `workerTtlMs`. Start it with
+ * {@link SchedulerServer.start} (the constructor is private); LocalCluster and the `flotilla-scheduler`
+ * command do that for you. Emits the {@link SchedulerEvents}.
+ *
+ * @example
+ * ```ts
+ * const scheduler = await SchedulerServer.start({ host: '127.0.0.1', port: 0 });
+ * scheduler.on('worker-added', (worker) => console.log(`${worker.name} joined with ${worker.nthreads} threads`));
+ * console.log(scheduler.address); // tcp://127.0.0.1:<free port>: give it to workers and Client.connect
+ * // …
+ * await scheduler.close();
+ * ```
+ */
 export class SchedulerServer extends EventEmitter<SchedulerEvents> {
+  /** This scheduler's id: `scheduler-<short random id>`. */
   readonly id = `scheduler-${shortId()}`;
+  /** @internal The task and worker state machine (no sockets; for diagnostics and tests). */
   readonly state: SchedulerState;
+  /** This scheduler's logger (`scheduler`). */
   readonly log = new Logger('scheduler');
   #endpoint: RouterEndpoint<SchedulerMessage>;
   /** Warnings, refusal answers and `unknown-worker` notices, kept few (see peer-notices.ts). */
@@ -72,6 +90,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly taskStream = new TaskStreamRecorder(this);
   #closed = false;
   #localLinks = new Map<string, LocalLink>();
+  /** How often workers send heartbeats and liveness is checked, in milliseconds. @defaultValue 500 */
   readonly heartbeatMs: number;
   readonly #workerTtlMs: number;
   readonly #clientTtlMs: number;
@@ -133,10 +152,12 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     return this.#address;
   }
 
+  /** Workers registered now. */
   get workerCount(): number {
     return this.state.workers.size;
   }
 
+  /** One {@link WorkerSummary} per registered worker, now. */
   workerSummaries(): WorkerSummary[] {
     return [...this.state.workers.values()].map(summarize);
   }
@@ -160,6 +181,10 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   /** Named Locks, Events, Queues, Variables and published datasets. */
   readonly coordination: Coordination;
 
+  /**
+   * Tells every worker to close, sends pending frees, stops the timers and closes the socket. Calling it
+   * again does nothing.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const worker of this.state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
