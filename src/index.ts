@@ -30,6 +30,7 @@ export type { SchedulerOptions } from './scheduler/options.js';
 export { WorkerNode } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
 export type { WireLimits } from './transport/limits.js';
+export type { WorkerSummary, TaskRunRecord } from './protocol/messages.js';
 export * from './multiprocessing/index.js';
 export {
   JobQueueCluster, SLURMCluster, SGECluster, PBSCluster, LSFCluster, HTCondorCluster, OARCluster, MoabCluster, LocalJobCluster,

@@ -17,5 +17,6 @@ export interface ClusterHandle {
   workerTotals?(): WorkerTotals;
   /** When the scheduler runs in this process: opens a link that skips the network hop. */
   openLocalLink?(routingId: string): import('../transport/local-link.js').MessageLink;
+  /** Stops the cluster's workers and scheduler; a second call waits for the same close. */
   close(): Promise<void>;
 }

@@ -61,6 +61,24 @@ export const WORKER_ENVIRONMENT: Record<string, string> = { MALLOC_MMAP_THRESHOL
 /** Where a LocalCluster is in its life; shown when it is printed and in the notice about open clusters. */
 export type LocalClusterStatus = 'starting' | 'running' | 'failed to start' | 'closing' | 'closed';
 
+/**
+ * A scheduler in this process and `nWorkers` workers on this machine (child processes, or in this process
+ * with `processes: false`). Starting begins in the constructor; await {@link LocalCluster.ready}, or pass
+ * the cluster to `Client.connect`, which waits for it. Always `close()` it (in `finally`).
+ *
+ * @example
+ * ```ts
+ * const cluster = new LocalCluster({ nWorkers: 2, threadsPerWorker: 1 });
+ * const client = await Client.connect(cluster);
+ * try {
+ *   console.log(await client.submit((x: number) => x + 1, 41)); // 42
+ *   await cluster.scale(4); // resolves once the two new workers joined
+ * } finally {
+ *   await client.close();
+ *   await cluster.close();
+ * }
+ * ```
+ */
 export class LocalCluster implements ClusterHandle {
   static #count = 0;
   static readonly #open = new Set<LocalCluster>();
@@ -74,8 +92,13 @@ export class LocalCluster implements ClusterHandle {
     return [...LocalCluster.#open];
   }
 
-  /** Resolves when the scheduler listens and the initial workers have joined. */
+  /**
+   * Resolves when the scheduler listens and the initial workers have joined. Rejects with
+   * `WorkerStartError` (with the end of its stderr) when a worker process exits before registering
+   * three times in a row, or `TimeoutError` when workers do not register within 60 s.
+   */
   readonly ready: Promise<void>;
+  /** This cluster's logger (`local-cluster`; level from `FLOTILLA_LOG_LEVEL`). */
   readonly log = new Logger('local-cluster');
   /** `LocalCluster #1`, `#2`, … in the order they were built in this process. */
   readonly #label = `LocalCluster #${++LocalCluster.#count}`;
@@ -100,6 +123,14 @@ export class LocalCluster implements ClusterHandle {
   readonly #options: Required<Pick<LocalClusterOptions, 'nWorkers' | 'threadsPerWorker' | 'host' | 'schedulerPort' | 'processes' | 'deathTimeout'>> & LocalClusterOptions;
   readonly #memoryLimit: number;
 
+  /**
+   * Checks the options and starts the cluster (see {@link LocalCluster.ready}). Without `nWorkers` and
+   * `threadsPerWorker`, the machine's cores are split by {@link defaultWorkerSplit}; `memoryLimit: 'auto'`
+   * gives each worker an equal share of total memory. Logs a notice when other LocalClusters of this
+   * process are still open.
+   * @throws ConfigurationError when `nWorkers` (a whole number >= 0), `threadsPerWorker` (>= 1),
+   * `memoryLimit` or `dashboardAddress` is not valid; the message names the option and the value.
+   */
   constructor(options: LocalClusterOptions = {}) {
     const split = defaultWorkerSplit();
     const nWorkers = options.nWorkers ?? (options.threadsPerWorker ? Math.max(1, Math.floor(availableParallelism() / options.threadsPerWorker)) : split.nWorkers);
@@ -201,6 +232,7 @@ export class LocalCluster implements ClusterHandle {
     return [...this.#slots.values()].map((s) => s.process?.child.pid).filter((pid): pid is number => pid !== undefined);
   }
 
+  /** @internal A link to the in-process scheduler that skips the socket (used by `Client.connect`). */
   openLocalLink(routingId: string): MessageLink {
     return this.scheduler.openLocalLink(routingId);
   }
@@ -210,6 +242,7 @@ export class LocalCluster implements ClusterHandle {
     return this.#dashboard?.url;
   }
 
+  /** One phrase for time-out messages: `the LocalCluster runs N workers, M registered`. */
   describeWorkers(): string {
     const connected = this.#scheduler?.workerCount ?? 0;
     return `the LocalCluster runs ${this.#slots.size} worker${this.#slots.size === 1 ? '' : 's'}, ${connected} registered`;
@@ -248,7 +281,11 @@ export class LocalCluster implements ClusterHandle {
     await this.scale(this.#options.nWorkers);
   }
 
-  /** Sets the number of workers: starts new ones (and waits until they joined) or retires the newest. */
+  /**
+   * Sets the number of workers: starts new ones (and waits until they joined) or retires the newest.
+   * Waits for {@link LocalCluster.ready} first.
+   * @throws ConfigurationError when `n` is not a whole number >= 0.
+   */
   async scale(n: number): Promise<void> {
     checkCount('scale(n)', n, 0);
     const scheduler: SchedulerServer = this.#scheduler ?? (await this.ready.then(() => this.#scheduler!));

@@ -56,6 +56,10 @@ abstract class Named {
 export class Lock extends Named {
   readonly #lease = randomUUID();
 
+  /**
+   * A handle on the lock called `name`; everyone using the same name shares one lock. Makes no request yet.
+   * @throws ConfigurationError when `name` is not a non-empty string.
+   */
   constructor(name: string, options: CoordinationOptions = {}) {
     super('lock', name, options);
   }
@@ -91,6 +95,10 @@ export class Lock extends Named {
 
 /** A cluster-wide flag that tasks and clients wait on, as Dask's `Event`. It starts cleared. */
 export class Event extends Named {
+  /**
+   * A handle on the event called `name`; everyone using the same name shares one event. Makes no request yet.
+   * @throws ConfigurationError when `name` is not a non-empty string.
+   */
   constructor(name: string, options: CoordinationOptions = {}) {
     super('event', name, options);
   }
@@ -105,6 +113,7 @@ export class Event extends Named {
     await this.request('clear');
   }
 
+  /** Whether the flag is set now (does not wait). */
   async isSet(): Promise<boolean> {
     return (await this.request('is-set')).ok;
   }
@@ -152,6 +161,10 @@ export class Queue<T = unknown> extends Named {
  * while set) that every client and task reads.
  */
 export class Variable<T = unknown> extends Named {
+  /**
+   * A handle on the variable called `name`; everyone using the same name shares one variable. Makes no request yet.
+   * @throws ConfigurationError when `name` is not a non-empty string.
+   */
   constructor(name: string, options: CoordinationOptions = {}) {
     super('variable', name, options);
   }

@@ -56,18 +56,31 @@ export interface FunctionSource {
   source: string;
 }
 
+/** One registered worker as the scheduler sees it (`client.schedulerInfo().workers`, `scheduler.workerSummaries()`). */
 export interface WorkerSummary {
+  /** The scheduler's id for this worker. */
   id: string;
+  /** The worker's name (unique on the scheduler). */
   name: string;
+  /** The host it runs on. */
   host: string;
+  /** Where peers fetch its results (`ipc://…` or `tcp://host:port`). */
   address: string;
+  /** Its task threads. */
   nthreads: number;
+  /** Its memory limit in bytes. */
   memoryLimit: number;
+  /** Its process's resident memory in bytes, as of its last heartbeat. */
   memory: number;
+  /** Tasks running on its threads now. */
   running: number;
+  /** Tasks assigned to it that wait for a thread. */
   queued: number;
+  /** The batch job it runs in, when started by a job-queue cluster. */
   jobId?: string;
+  /** Its process id (on `host`). */
   pid: number;
+  /** Abstract resources it offers (e.g. `{ GPU: 2 }`). */
   resources: Record<string, number>;
 }
 
@@ -138,13 +151,21 @@ export type ClientToScheduler =
 
 /** One task run (see `client.getTaskStream`). Times in milliseconds since the epoch. */
 export interface TaskRunRecord {
+  /** The task key. */
   key: string;
+  /** The key's task group (`unknown` when the scheduler no longer knows the key). */
   group: string;
+  /** The id of the worker that ran it (as in `WorkerSummary.id`). */
   worker: string;
+  /** The task thread it ran on. */
   thread: number;
+  /** When it started, in milliseconds since the epoch. */
   start: number;
+  /** When it ended, in milliseconds since the epoch. */
   stop: number;
+  /** `memory`: it returned a result; `erred`: it threw. */
   status: 'memory' | 'erred';
+  /** The result's size in bytes (0 when it erred). */
   nbytes: number;
   /** Milliseconds spent fetching inputs from other workers first. */
   transfer: number;

@@ -31,9 +31,27 @@ export type { WorkerOptions };
 /** How long a worker whose name is held by a live worker keeps asking to register. */
 const REGISTER_RETRY_MS = 30_000;
 
+/**
+ * One worker: runs the tasks the scheduler gives it on `nthreads` task threads and keeps their results
+ * for clients and peers. Start it with {@link WorkerNode.start} (the constructor is private); the
+ * `flotilla-worker` command and LocalCluster do that for you.
+ *
+ * @example
+ * ```ts
+ * const scheduler = await SchedulerServer.start({ host: '127.0.0.1', port: 0 });
+ * const worker = await WorkerNode.start({ scheduler: scheduler.address, nthreads: 2 });
+ * await worker.registered;
+ * // … a Client connected to scheduler.address now runs tasks here …
+ * await worker.close();
+ * await scheduler.close();
+ * ```
+ */
 export class WorkerNode {
+  /** The worker's name, unique on its scheduler. @defaultValue `<hostname>-<pid>` */
   readonly name: string;
+  /** This worker's logger; its lines also go to {@link WorkerNode.logFile} and {@link WorkerNode.logTail}. */
   readonly log: Logger;
+  /** The most recent log lines in memory (between 1,000 and 2,000 of them), for `client.getWorkerLogs`. */
   readonly logTail: string[] = [];
   /** `worker.log` in the local directory: task console output and this worker's messages. */
   readonly logFile: string;
@@ -61,6 +79,7 @@ export class WorkerNode {
   /** Resolves with the reason when this worker has stopped. */
   readonly closed: Promise<string> = new Promise((r) => (this.#closedResolve = r));
   #registered!: () => void;
+  /** Resolves when the scheduler accepted this worker's registration (never rejects; see `closed`). */
   readonly registered: Promise<void> = new Promise((r) => (this.#registered = r));
   /** Why this worker had to stop (its key refused, its registration refused); set before `closed` resolves. */
   failure: Error | undefined;
@@ -125,10 +144,12 @@ export class WorkerNode {
     return worker;
   }
 
+  /** Where peers fetch this worker's results: `ipc://…` next to an `ipc://` scheduler, else `tcp://host:port`. */
   get address(): string {
     return this.#address;
   }
 
+  /** The worker's scratch directory (`worker.log`, uploaded files); removed on a clean close. */
   get localDirectory(): string {
     return this.#files.directory;
   }
