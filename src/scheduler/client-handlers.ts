@@ -3,9 +3,7 @@
  * client→scheduler union, so a new client message without a handler does not compile. Apart from the
  * server because the table is protocol, while the server is the socket and the timers around it.
  */
-import { FlotillaError } from '../errors/index.js';
-import type { ClientToScheduler, HandlerTable, WireError } from '../protocol/messages.js';
-import { toWireError } from '../protocol/wire-error.js';
+import type { ClientToScheduler, HandlerTable } from '../protocol/messages.js';
 import type { SchedulerContext } from './context.js';
 import type { ClientRecord } from './state/types.js';
 
@@ -21,16 +19,8 @@ export function clientHandlers(core: SchedulerContext, client: ClientRecord): Ha
     'who-has': (m) => core.send(client.peer, { op: 'who-has-reply', id: m.id, holders: core.state.whoHas(m.keys) }),
     'gather-proxy': (m) => requests.gatherProxy(client, m.id, m.keys),
     run: (m) => requests.runOn(client, m.id, requests.targets(m.workers), m.fn, (id) => ({ op: 'run', id, fn: m.fn, args: m.args, timeoutMs: m.timeoutMs }), m.timeoutMs),
-    'register-setup': (m) => {
-      core.setups.set(m.name, { fn: m.fn, args: m.args });
-      requests.runOn(client, m.id, requests.targets(undefined), m.fn, (id) => ({ op: 'setup', id, name: m.name, fn: m.fn, args: m.args }), m.timeoutMs);
-    },
-    'unregister-setup': (m) => {
-      const existed = core.setups.delete(m.name);
-      for (const worker of requests.targets(undefined)) core.send(worker.peer, { op: 'remove-setup', name: m.name });
-      const errors: Record<string, WireError> = existed ? {} : { scheduler: toWireError(new FlotillaError(`no worker setup is registered under the name ${JSON.stringify(m.name)}`)) };
-      core.send(client.peer, { op: 'run-reply', id: m.id, results: {}, errors });
-    },
+    'register-setup': (m) => requests.registerSetup(client, m),
+    'unregister-setup': (m) => requests.unregisterSetup(client, m),
     'worker-logs': (m) => requests.collectLogs(client, m.id, m.tail, m.workers),
     scatter: (m) => requests.scatter(client, m),
     'upload-file': (m) => requests.upload(client, m.id, m.name, m.data),

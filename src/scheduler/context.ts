@@ -2,9 +2,9 @@
  * What the scheduler's message handlers and procedures (client-handlers, worker-handlers, retirement,
  * cluster-control, coordination) reach of the scheduler: its state, a typed send and the flush of what
  * the state queued, worker registration and removal, the log, and the parts that keep their own
- * bookkeeping. The server creates it privately; no handler imports the server.
+ * bookkeeping (worker requests with the setups and uploads, cluster control, coordination, the task stream). The server creates it privately; no handler imports the server.
  */
-import type { ClientToScheduler, CoordinationRequest, SchedulerToClient, WireValue, WorkerRegistration, WorkerSummary } from '../protocol/messages.js';
+import type { ClientToScheduler, CoordinationRequest, SchedulerToClient, WorkerRegistration, WorkerSummary } from '../protocol/messages.js';
 import type { Logger } from '../util/logger.js';
 import type { SchedulerEmitter } from './events.js';
 import type { Holders } from './holders.js';
@@ -15,9 +15,6 @@ import type { RequestIo, WorkerRequests } from './worker-requests.js';
 
 /** One client message, by its op. */
 export type ClientMessage<Op extends ClientToScheduler['op']> = Extract<ClientToScheduler, { op: Op }>;
-
-/** A worker setup (registerWorkerSetup), run on every worker that joins before its first task. */
-export interface WorkerSetup { fn: string; args: WireValue }
 
 /** Restart, retire, replicate and rebalance for clients (see cluster-control.ts), as the handlers use them. */
 export interface ClusterControlPort {
@@ -49,8 +46,6 @@ export interface SchedulerContext extends RequestIo {
   readonly control: ClusterControlPort;
   readonly coordination: CoordinationPort;
   readonly taskStream: TaskStreamRecorder;
-  /** Worker setups by name, run on every worker that joins. */
-  readonly setups: Map<string, WorkerSetup>;
   /** The scheduler's events (task runs, retired workers). */
   readonly events: SchedulerEmitter;
   /** What a client is told when it says hello. */

@@ -13,7 +13,6 @@ import type {
   HandlerTable, ClientToScheduler, SchedulerMessage, SchedulerToClient, WorkerRegistration, WorkerSummary,
   WorkerToScheduler,
 } from '../protocol/messages.js';
-import { OutOfBand } from '../protocol/out-of-band.js';
 import {
   clientToSchedulerSchema, validateBatch, workerToSchedulerSchema, type MessageSchemas,
 } from '../protocol/validate.js';
@@ -24,7 +23,7 @@ import { printable } from '../util/printable.js';
 import { shortId } from '../util/ids.js';
 import { clientHandlers } from './client-handlers.js';
 import { ClusterControl } from './cluster-control.js';
-import type { SchedulerContext, WorkerSetup } from './context.js';
+import type { SchedulerContext } from './context.js';
 import { Coordination } from './coordination.js';
 import type { SchedulerEvents, TaskRun } from './events.js';
 import { Holders } from './holders.js';
@@ -78,10 +77,6 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #notices = new PeerNotices((line) => this.log.warn(line), (peer, message) => this.#send(peer, message));
   #address = '';
   #timers: NodeJS.Timeout[] = [];
-  /** Worker setups (registerWorkerSetup), run on every worker that joins before its first task. */
-  readonly setups = new Map<string, WorkerSetup>();
-  /** Uploaded files, re-sent to every worker that joins later. */
-  readonly uploads = new Map<string, Uint8Array>();
   /** The status page's URL while a dashboard serves this scheduler; told to every client that connects. */
   dashboardLink: string | undefined;
   /** Cumulative counts, for rates on the dashboard. */
@@ -110,7 +105,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       send: (peer, message) => this.#send(peer, message),
       flush: () => this.#flush(),
     };
-    this.#requests = new WorkerRequests(this.state, this.uploads, io);
+    this.#requests = new WorkerRequests(this.state, io);
     this.holders = new Holders(this.state);
     this.coordination = new Coordination({ ...io, state: this.state, holders: this.holders });
     this.#context = {
@@ -122,7 +117,6 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       control: this.#control,
       coordination: this.coordination,
       taskStream: this.taskStream,
-      setups: this.setups,
       events: this,
       welcome: () => this.welcome(),
       workerSummaries: () => this.workerSummaries(),
@@ -318,13 +312,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     if (sameConnection) this.#removeWorker(peer, `registered again on the same connection as ${JSON.stringify(info.name)}`);
     const worker = this.state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
     this.#send(peer, { op: 'registered', schedulerId: this.id, heartbeatMs: this.heartbeatMs });
-    for (const [name, data] of this.uploads) {
-      this.#send(peer, { op: 'upload-file', id: 0, name, data: new OutOfBand(data) });
-    }
-    for (const [name, setup] of this.setups) {
-      this.#requests.ensureFunction(worker, setup.fn);
-      this.#send(peer, { op: 'setup', id: 0, name, fn: setup.fn, args: setup.args });
-    }
+    this.#requests.workerJoined(worker);
     this.log.info(`worker ${worker.id} joined from ${info.address} with ${info.nthreads} threads`);
     this.#broadcastWorkerCount();
     this.state.fill();

@@ -4,7 +4,7 @@
  * server because each is bookkeeping of its own (request ids, who still has to answer, the reply),
  * untouched by the task messages the server handles per task.
  */
-import { TimeoutError } from '../errors/index.js';
+import { FlotillaError, TimeoutError } from '../errors/index.js';
 import type { ClientToScheduler, SchedulerMessage, SchedulerToWorker, WireError, WireValue } from '../protocol/messages.js';
 import { OutOfBand } from '../protocol/out-of-band.js';
 import { toWireError } from '../protocol/wire-error.js';
@@ -18,6 +18,11 @@ export interface RequestIo {
   flush(): void;
 }
 
+/** A worker setup (registerWorkerSetup), run on every worker that joins before its first task. */
+export interface WorkerSetup { fn: string; args: WireValue }
+
+type ClientMessage<Op extends ClientToScheduler['op']> = Extract<ClientToScheduler, { op: Op }>;
+
 export interface RunAnswer { value?: WireValue; error?: WireError }
 export interface StoredAnswer { keys: string[]; nbytes: number[] }
 
@@ -29,12 +34,40 @@ export class WorkerRequests {
   #logRequests = new Map<number, FanOut<string[]>>();
   #dataRequests = new Map<number, (values: Record<string, WireValue>, missing: string[]) => void>();
 
-  /** `uploads` is the server's record of uploaded files, re-sent to workers that join later. */
+  /** Worker setups by name, run on every worker that joins before its first task. */
+  readonly #setups = new Map<string, WorkerSetup>();
+  /** Uploaded files, re-sent to every worker that joins later. */
+  readonly #uploads = new Map<string, Uint8Array>();
+
   constructor(
     private readonly state: SchedulerState,
-    private readonly uploads: Map<string, Uint8Array>,
     private readonly io: RequestIo,
   ) {}
+
+  /** A worker joined: it is sent every uploaded file and runs every worker setup, before its first task. */
+  workerJoined(worker: WorkerRecord): void {
+    for (const [name, data] of this.#uploads) {
+      this.io.send(worker.peer, { op: 'upload-file', id: 0, name, data: new OutOfBand(data) });
+    }
+    for (const [name, setup] of this.#setups) {
+      this.ensureFunction(worker, setup.fn);
+      this.io.send(worker.peer, { op: 'setup', id: 0, name, fn: setup.fn, args: setup.args });
+    }
+  }
+
+  /** Registers a worker setup and runs it on every running worker; workers that join later run it too. */
+  registerSetup(client: ClientRecord, m: ClientMessage<'register-setup'>): void {
+    this.#setups.set(m.name, { fn: m.fn, args: m.args });
+    this.runOn(client, m.id, this.targets(undefined), m.fn, (id) => ({ op: 'setup', id, name: m.name, fn: m.fn, args: m.args }), m.timeoutMs);
+  }
+
+  /** Forgets a worker setup and tells every running worker to drop it; an unknown name is an error in the reply. */
+  unregisterSetup(client: ClientRecord, m: ClientMessage<'unregister-setup'>): void {
+    const existed = this.#setups.delete(m.name);
+    for (const worker of this.targets(undefined)) this.io.send(worker.peer, { op: 'remove-setup', name: m.name });
+    const errors: Record<string, WireError> = existed ? {} : { scheduler: toWireError(new FlotillaError(`no worker setup is registered under the name ${JSON.stringify(m.name)}`)) };
+    this.io.send(client.peer, { op: 'run-reply', id: m.id, results: {}, errors });
+  }
 
   /** Running workers, all of them or those named (by id, address or host); an empty list names none. */
   targets(names: string[] | undefined): WorkerRecord[] {
@@ -129,7 +162,7 @@ export class WorkerRequests {
 
   upload(client: ClientRecord, requestId: number, name: string, data: OutOfBand): void {
     const bytes = Uint8Array.from(data.bytes);
-    this.uploads.set(name, bytes);
+    this.#uploads.set(name, bytes);
     const targets = this.targets(undefined);
     const id = this.#nextRequest++;
     const byPeer = new Map(targets.map((w) => [w.peer, w.id]));
