@@ -122,6 +122,7 @@ export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIte
  * ```
  */
 export function asCompleted<T>(futures: Iterable<Future<T>>, options: { withResults: true; raiseErrors?: boolean }): AsCompleted<T, [Future<T>, T | Error]>;
+/** Iterates over `futures` in the order they complete, yielding the futures themselves. */
 export function asCompleted<T>(futures?: Iterable<Future<T>>, options?: AsCompletedOptions): AsCompleted<T, Future<T>>;
 export function asCompleted<T>(futures: Iterable<Future<T>> = [], options: AsCompletedOptions = {}): AsCompleted<T, unknown> {
   return new AsCompleted<T, unknown>(futures, options);

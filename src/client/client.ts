@@ -247,6 +247,7 @@ export class Client implements FutureOwner {
    * @example const [table] = await client.scatter([bigFloat64Array], { broadcast: true });
    */
   async scatter<T>(values: T[], options?: ScatterOptions): Promise<Future<T>[]>;
+  /** Sends a plain object of named values; resolves to an object of futures with the same names. */
   async scatter<T extends Record<string, unknown>>(values: T, options?: ScatterOptions): Promise<{ [K in keyof T]: Future<T[K]> }>;
   async scatter(values: unknown, options: ScatterOptions = {}): Promise<Future<unknown>[] | Record<string, Future<unknown>>> {
     this.#checkOpen('scatter');

@@ -95,6 +95,7 @@ export class AdaptiveHysteresis {
  * A failing check is reported to `onError` and the loop goes on.
  */
 export class Adaptive {
+  /** The `adapt()` options after defaults were filled in. */
   readonly options: ResolvedAdaptOptions;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;

@@ -68,6 +68,7 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
   readonly clusterOptions: ResolvedClusterOptions;
   /** The cluster name, prefix of its worker names. */
   readonly name: string;
+  /** This cluster's logger. */
   readonly log: Logger;
   /** The CURVE keys clients need (undefined with `security: false`). */
   readonly security: CurveCredentials | undefined;

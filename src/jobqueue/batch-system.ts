@@ -23,6 +23,7 @@ export type JobState = 'pending' | 'running' | 'finished' | 'failed' | 'unknown'
 
 /** One job's state from a status command: flotilla's state and the system's own word for it. */
 export interface JobStatusReport {
+  /** flotilla's state for the job (see {@link JobState}). */
   readonly state: JobState;
   /** What the system printed, e.g. `'PENDING'`, `'Eqw'`, `'exit 3'`: shown to users as-is. */
   readonly native: string;
@@ -30,18 +31,23 @@ export interface JobStatusReport {
 
 /** The parts of a job script, for {@link BatchSystem.renderScript}. */
 export interface JobScriptParts {
+  /** The first line, e.g. `#!/usr/bin/env bash`. */
   readonly shebang: string;
   /** The header lines, with their prefix (generated, minus skipped, plus extra). */
   readonly header: readonly string[];
+  /** Shell lines run before the worker command. */
   readonly prologue: readonly string[];
   /** The worker command line, quoted for a POSIX shell. */
   readonly workerCommand: string;
+  /** Shell lines run after the worker command. */
   readonly epilogue: readonly string[];
 }
 
 /** Where a job's stdout and stderr end up (absolute paths; the same file when the system merges them). */
 export interface JobOutputFiles {
+  /** The job's stdout file. */
   readonly stdout: string;
+  /** The job's stderr file (the stdout file when the system merges them). */
   readonly stderr: string;
 }
 

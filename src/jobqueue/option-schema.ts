@@ -31,6 +31,7 @@ export type OptionKind =
 
 /** How one option is checked: its kind. An adapter gives one for each of its own options. */
 export interface OptionSpec {
+  /** How the value is checked and converted (see {@link OptionKind}). */
   readonly kind: OptionKind;
 }
 

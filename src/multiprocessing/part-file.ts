@@ -16,6 +16,7 @@ export class PartFile {
   /** Every equivalence, from the uuid that was not copied to the uuid it stands for, in file order. */
   readonly equivalences: ReadonlyMap<string, string>;
 
+  /** Holds parts and equivalences already read from the file at `path` (does not read the file). */
   constructor(path: string, parts: ReadonlyMap<string, Part>, equivalences: ReadonlyMap<string, string>) {
     this.path = path;
     this.parts = parts;

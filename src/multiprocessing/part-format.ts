@@ -28,7 +28,9 @@ export interface Part {
 
 /** A line saying that part `equivalent` is the same as part `to`. */
 export interface EquivalenceRecord {
+  /** The uuid of the part that was not copied. */
   equivalent: string;
+  /** The uuid of the part it stands for. */
   to: string;
 }
 

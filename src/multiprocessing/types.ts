@@ -18,6 +18,7 @@ export type TaskHandle<R> = PromiseLike<R> & {
  * so it may use only its arguments, globals and `await import(...)` inside its body.
  */
 export interface TaskClient {
+  /** Submits `fn(...args)` as a task, as `Client.submit` does. */
   submit<A extends unknown[], R>(
     fn: (...args: A) => R,
     ...args: A
