@@ -24,7 +24,9 @@ export class TimeoutError extends FlotillaError {
 export class KilledWorkerError extends FlotillaError {
   override readonly code = 'KILLED_WORKER';
   override name = 'KilledWorkerError' as const;
+  /** The task's key. */
   readonly key: string;
+  /** The workers that died while running it. */
   readonly workers: string[];
   constructor(message: string, fields: { key: string; workers: string[] }, options?: ErrorOptions) {
     super(message, options);
@@ -37,9 +39,13 @@ export class KilledWorkerError extends FlotillaError {
 export class JobSubmissionError extends FlotillaError {
   override readonly code = 'JOB_SUBMISSION';
   override name = 'JobSubmissionError' as const;
+  /** The submit command and its arguments. */
   readonly command: string[];
+  /** Its exit code (null when it was ended by a signal or did not start). */
   readonly exitCode: number | null;
+  /** What it printed on stdout. */
   readonly stdout: string;
+  /** What it printed on stderr. */
   readonly stderr: string;
   constructor(
     message: string,
@@ -62,9 +68,13 @@ export class JobSubmissionError extends FlotillaError {
 export class WorkerStartError extends FlotillaError {
   override readonly code = 'WORKER_START';
   override name = 'WorkerStartError' as const;
+  /** The worker's name. */
   readonly worker: string;
+  /** The last process's exit code (null when a signal ended it). */
   readonly exitCode: number | null;
+  /** The signal that ended the last process, if any. */
   readonly signal: string | null;
+  /** The end of the last process's stderr. */
   readonly stderr: string;
   constructor(message: string, fields: { worker: string; exitCode: number | null; signal: string | null; stderr: string }, options?: ErrorOptions) {
     super(message, options);
