@@ -1,16 +1,5 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { distFile } from '../../src/util/package-paths.js';
-
-async function runExample(file: string, args: string[] = []): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [distFile(file), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
-}
+import { runExample } from '../support/run-example.js';
 
 describe('examples run and print what they promise', () => {
   it('what-travels: a constant, a helper, a class, a package import and a relative module import travel with the task', async () => {

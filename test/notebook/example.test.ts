@@ -1,17 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { distFile } from '../../src/util/package-paths.js';
+import { runExample } from '../support/run-example.js';
 import { processesMentioning } from '../jobqueue-cluster/helpers.js';
 
 describe('examples/notebook (CommonJS, as a tslab cell compiles)', () => {
   it('prints the summaries, progress lines and the second-cluster notice, and leaves no worker', async () => {
-    const child = spawn(process.execPath, [distFile('examples/notebook.cjs')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, stdout, stderr } = await runExample('examples/notebook.cjs');
     expect(code, stdout + stderr).toBe(0);
     expect(stdout).toMatch(/^LocalCluster \{\n  scheduler: 'ipc:\/\/\/.+',\n  status: 'running',\n  workers: 2,\n  threads: 2,/);
     expect(stdout).toMatch(/\nClient \{\n  scheduler: 'ipc:\/\/\/.+',\n  status: 'connected',\n  workers: 2,/);

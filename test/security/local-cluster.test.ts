@@ -3,13 +3,12 @@
  * cluster's own CURVE keys (0600 file for the workers) when a host or port is given. The other local
  * user's side of this is in second-user.test.ts.
  */
-import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.js';
 import { withCluster } from '../support/with-cluster.js';
-import { distFile } from '../../src/util/package-paths.js';
+import { runExample } from '../support/run-example.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -63,12 +62,7 @@ describe('LocalCluster endpoints', () => {
 
 describe('examples/secure-cluster', () => {
   it('shows the private default, CURVE with a host, and a keyless client refused by name', async () => {
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [distFile('examples/secure-cluster.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, output } = await runExample('examples/secure-cluster.js');
     expect(code, output).toBe(0);
     expect(output).toContain('default LocalCluster: a Unix socket in a 0700 directory');
     expect(output).toMatch(/with host 127\.0\.0\.1: tcp:\/\/127\.0\.0\.1:\d+, CURVE keys: yes/);
