@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ interface Findings {
 describe.skipIf(skipReason !== '')(`a second local user (${skipReason || 'created as root'})`, () => {
   let script = '';
   let scratch = '';
+  /** flotilla's entry as the other user can import it. */
+  let flotillaEntry = distFile('src/index.js');
 
   beforeAll(() => {
     try {
@@ -51,12 +53,23 @@ describe.skipIf(skipReason !== '')(`a second local user (${skipReason || 'create
     script = join(scratch, 'intruder.mjs');
     copyFileSync(fileURLToPath(new URL('./fixtures/intruder.mjs', import.meta.url)), script);
     chmodSync(script, 0o644);
+    // A checkout inside a private directory (a 0700 temporary folder, a home) is out of that user's
+    // reach: give it a readable copy of the build and its packages, which is all the intruder imports.
+    try {
+      execFileSync('runuser', ['-u', INTRUDER, '--', 'test', '-r', flotillaEntry], { stdio: 'ignore' });
+    } catch {
+      const root = fileURLToPath(new URL('../../', import.meta.url));
+      const copy = join(scratch, 'flotilla');
+      for (const part of ['package.json', 'dist', 'node_modules']) cpSync(join(root, part), join(copy, part), { recursive: true });
+      chmodSync(copy, 0o755);
+      flotillaEntry = join(copy, 'dist', 'src', 'index.js');
+    }
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   /** Runs the intruder as the other user; asynchronously, since the cluster it probes lives in this process. */
   async function intrude(target: { sockets?: string[]; urls?: string[]; files?: string[]; tcp?: string; peer?: string }): Promise<Findings> {
-    const argument = JSON.stringify({ flotilla: distFile('src/index.js'), sockets: [], urls: [], files: [], ...target });
+    const argument = JSON.stringify({ flotilla: flotillaEntry, sockets: [], urls: [], files: [], ...target });
     const { stdout } = await promisify(execFile)('runuser', ['-u', INTRUDER, '--', process.execPath, script, argument], { encoding: 'utf8', timeout: 30_000, cwd: scratch });
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as Findings;
   }
