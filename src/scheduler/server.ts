@@ -33,6 +33,7 @@ import type { SchedulerOptions } from './options.js';
 import { registrationProblem } from './registration.js';
 import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
+import { ProfileRequests } from './profile-requests.js';
 import { SchedulerState } from './state/scheduler-state.js';
 import type { ClientRecord, WorkerRecord } from './state/types.js';
 import { workerHandlers } from './worker-handlers.js';
@@ -83,6 +84,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly counters = { messagesIn: 0, messagesOut: 0 };
   /** Recent task runs; records once someone asks for them (dashboard, getTaskStream). */
   readonly taskStream = new TaskStreamRecorder(this);
+  /** @internal Samples asked of workers (`client.profile`, the dashboard's flame graph). */
+  readonly profiles: ProfileRequests;
   #closed = false;
   #localLinks = new Map<string, LocalLink>();
   /** How often workers send heartbeats and liveness is checked, in milliseconds. @defaultValue 500 */
@@ -106,6 +109,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       flush: () => this.#flush(),
     };
     this.#requests = new WorkerRequests(this.state, io);
+    this.profiles = new ProfileRequests(io);
     this.holders = new Holders(this.state);
     this.coordination = new Coordination({ ...io, state: this.state, holders: this.holders });
     this.#context = {
@@ -117,6 +121,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       control: this.#control,
       coordination: this.coordination,
       taskStream: this.taskStream,
+      profiles: this.profiles,
       events: this,
       welcome: () => this.welcome(),
       workerSummaries: () => this.workerSummaries(),
@@ -346,6 +351,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#frees.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     this.#requests.workerLeft(peer);
+    this.profiles.workerLeft(peer);
     this.#control.workerLeft(peer);
     this.#broadcastWorkerCount();
     this.#flush();

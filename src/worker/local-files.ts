@@ -11,6 +11,7 @@ import { isArchive, unpackArchive } from './archives.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FunctionSource } from '../protocol/messages.js';
+import { safeFunctionName } from '../util/function-file-name.js';
 
 export class LocalFiles {
   #version = 0;
@@ -41,7 +42,7 @@ export class LocalFiles {
     if (known) return known;
     const fn = this.#functions.get(hash);
     if (!fn) throw new Error(`function ${hash} was never sent to this worker`);
-    const safeName = fn.name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40) || 'anonymous';
+    const safeName = safeFunctionName(fn.name);
     const path = join(this.#versionDir(), `fn-${safeName}-${hash}.mjs`);
     if (!existsSync(path)) writeFileSync(path, fn.source);
     const url = pathToFileURL(path).href;
