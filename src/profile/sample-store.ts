@@ -17,6 +17,11 @@ export interface TaskSpan {
   group: string;
 }
 
+/** Where a frame's code really comes from (a shipped function's module points at the caller's file). */
+export type FrameLocator = (url: string, line: number, column: number) => { url: string; line: number; column: number };
+
+const asIs: FrameLocator = (url, line, column) => ({ url, line, column });
+
 /** What V8 reports when the thread waits for work: not time spent in anything. */
 const IDLE = '(idle)';
 
@@ -33,10 +38,11 @@ export class SampleStore {
 
   /**
    * @param intervalMs - the sampling interval, reported with every answer
+   * @param locate - maps a frame's script and position to where its code was written
    * @param capacity - samples kept (the oldest go first); 200,000 is about 30 minutes of one busy thread at 10 ms
    * @param spanCapacity - task runs kept for attribution
    */
-  constructor(readonly intervalMs: number, readonly capacity = 200_000, readonly spanCapacity = 100_000, maxStacks = 50_000) {
+  constructor(readonly intervalMs: number, private readonly locate: FrameLocator = asIs, readonly capacity = 200_000, readonly spanCapacity = 100_000, maxStacks = 50_000) {
     this.#trie = new StackTrie(maxStacks);
     this.#time = new Float64Array(capacity);
     this.#node = new Uint32Array(capacity);
@@ -82,7 +88,8 @@ export class SampleStore {
         if (!child || mapped.has(childId)) continue;
         const f = child.callFrame;
         if (f.functionName === IDLE && parent === ROOT) continue;
-        const frame = this.#trie.internFrame(f.functionName || '(anonymous)', f.url, f.lineNumber + 1, f.columnNumber + 1);
+        const at = this.locate(f.url, f.lineNumber + 1, f.columnNumber + 1);
+        const frame = this.#trie.internFrame(f.functionName || '(anonymous)', at.url, at.line, at.column);
         mapped.set(childId, this.#trie.child(parent, frame));
         stack.push(childId);
       }

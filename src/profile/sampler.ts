@@ -9,17 +9,24 @@
 import { createRequire } from 'node:module';
 import type { Session as InspectorSession } from 'node:inspector';
 import type { ProfileData, ProfileQuery } from '../protocol/messages.js';
-import { SampleStore, type TaskSpan } from './sample-store.js';
+import { SampleStore, type FrameLocator, type TaskSpan } from './sample-store.js';
 import type { CpuProfile } from './v8-profile.js';
 
 /** Options of a worker's profiler. */
 export interface SamplerOptions {
   /** Time between samples of one thread, in milliseconds. */
   intervalMs: number;
-  /** How often samples are collected from the threads, in milliseconds. @defaultValue 1000 */
+  /**
+   * How often samples are collected from the threads when nobody asks, in milliseconds (a query
+   * collects them first anyway). Long, because each collection restarts V8's profiler, and code the
+   * optimizer compiles after a restart is counted without its inlined callees until the next one (a
+   * V8 behaviour): a helper inlined into its caller then shows as the caller. @defaultValue 30000
+   */
   cycleMs?: number;
   /** The index of the task thread with this `threadId`, or undefined for a thread that is not one. */
   threadIndex(threadId: number): number | undefined;
+  /** Maps a frame's script and position to where its code was written. */
+  locate?: FrameLocator;
   /** Says why sampling could not start or stopped on a thread. */
   warn(line: string): void;
 }
@@ -37,6 +44,7 @@ interface InspectorReply {
   error?: { message: string };
 }
 
+const DEFAULT_CYCLE_MS = 30_000;
 /** How long a harvest waits for a thread's profile before going on without it. */
 const HARVEST_TIMEOUT_MS = 5_000;
 
@@ -53,7 +61,7 @@ export class ThreadSampler {
   readonly #offsetMs = performance.timeOrigin + performance.now() - Number(process.hrtime.bigint()) / 1e6;
 
   private constructor(private readonly options: SamplerOptions, session: InspectorSession) {
-    this.store = new SampleStore(options.intervalMs);
+    this.store = new SampleStore(options.intervalMs, options.locate);
     this.#session = session;
     session.on('NodeWorker.attachedToWorker', (event: { params: { sessionId: string; workerInfo: { workerId: string } } }) =>
       void this.#attach(event.params.sessionId, Number(event.params.workerInfo.workerId)));
@@ -80,7 +88,7 @@ export class ThreadSampler {
     session.post('NodeWorker.enable', { waitForDebuggerOnStart: false }, (error) => {
       if (error) options.warn(`profiling is off: the inspector refused to attach to task threads (${error.message})`);
     });
-    sampler.#timer = setInterval(() => void sampler.harvest(), options.cycleMs ?? 1_000);
+    sampler.#timer = setInterval(() => void sampler.harvest(), options.cycleMs ?? DEFAULT_CYCLE_MS);
     sampler.#timer.unref();
     return sampler;
   }

@@ -31,6 +31,11 @@ export class LocalFiles {
     for (const fn of fns) this.#functions.set(fn.hash, fn);
   }
 
+  /** The source of a function sent to this worker. */
+  functionSource(hash: string): FunctionSource | undefined {
+    return this.#functions.get(hash);
+  }
+
   hasFunction(hash: string): boolean {
     return this.#functions.has(hash);
   }

@@ -5,18 +5,28 @@
  */
 import type { ProfileQuery, WorkerToScheduler } from '../protocol/messages.js';
 import { toWireError } from '../protocol/wire-error.js';
-import { FlotillaError } from '../errors/index.js';
+import { ConfigurationError, FlotillaError } from '../errors/index.js';
 import { ThreadSampler } from '../profile/sampler.js';
 import { functionNameOfUrl, safeFunctionName } from '../util/function-file-name.js';
+import { frameLocator } from './frame-origins.js';
+import type { LocalFiles } from './local-files.js';
 import type { ThreadPool } from './thread-pool.js';
 import type { ThreadOutcome, ThreadTask } from './thread-protocol.js';
+
+/** @throws ConfigurationError unless the interval is a number of milliseconds >= 0 (or absent). */
+export function checkProfileInterval(intervalMs: unknown): void {
+  if (intervalMs === undefined) return;
+  if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0) {
+    throw new ConfigurationError(`profileIntervalMs must be a number of milliseconds >= 0 (0 turns profiling off), got ${String(intervalMs)}; e.g. 10`);
+  }
+}
 
 export class WorkerProfiling {
   readonly #sampler: ThreadSampler | undefined;
 
-  constructor(readonly intervalMs: number, private readonly pool: ThreadPool, warn: (line: string) => void) {
+  constructor(readonly intervalMs: number, private readonly pool: ThreadPool, files: LocalFiles, warn: (line: string) => void) {
     this.#sampler = intervalMs > 0
-      ? ThreadSampler.start({ intervalMs, threadIndex: (id) => pool.threadIndexOf(id), warn })
+      ? ThreadSampler.start({ intervalMs, threadIndex: (id) => pool.threadIndexOf(id), locate: frameLocator(files), warn })
       : undefined;
   }
 

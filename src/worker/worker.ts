@@ -25,7 +25,7 @@ import type { WorkerOptions } from './options.js';
 import { StartNotices } from './start-notices.js';
 import { fromWire, StoredData, toWire } from './stored-data.js';
 import { ThreadPool } from './thread-pool.js';
-import { WorkerProfiling } from './profiling.js';
+import { checkProfileInterval, WorkerProfiling } from './profiling.js';
 
 export type { WorkerOptions };
 
@@ -89,6 +89,7 @@ export class WorkerNode {
   #refusedSince: number | undefined;
 
   private constructor(readonly options: WorkerOptions) {
+    checkProfileInterval(options.profileIntervalMs);
     this.name = options.name ?? `${hostname()}-${process.pid}`;
     this.log = new Logger(`worker ${this.name}`);
     this.#warnings = new WarningSummary((line) => this.log.warn(line));
@@ -136,7 +137,7 @@ export class WorkerNode {
         queueMicrotask(() => this.#tasks.pump());
       },
     }, { client: { scheduler: options.scheduler, workerName: this.name, ...(options.security ? { security: options.security } : {}) } });
-    this.#profiling = new WorkerProfiling(options.profileIntervalMs ?? DEFAULT_PROFILE_INTERVAL_MS, this.#pool, (line) => this.log.warn(line));
+    this.#profiling = new WorkerProfiling(options.profileIntervalMs ?? DEFAULT_PROFILE_INTERVAL_MS, this.#pool, this.#files, (line) => this.log.warn(line));
     this.#tasks = new LocalTasks(this.#data, this.#pool, this.#files, this.#peers, this.#link, this.log, options.resources ?? {});
     this.#starts = new StartNotices(
       (keys) => this.#link.send({ op: 'started', keys }),
