@@ -5,6 +5,8 @@
 export { Client, ClientView, UPLOAD_LIMIT_BYTES } from './client/client.js';
 export type { Gathered, Resolvable, ScatterOptions } from './client/client.js';
 export { Future } from './client/future.js';
+export type { ActorControls, ActorHandle, ActorMethod, ActorOptions } from './actors/types.js';
+export type { ActorConstructor } from './client/submit-actor.js';
 export { fireAndForget } from './client/fire-and-forget.js';
 export { getClient, secede } from './client/worker-client.js';
 export { Lock, Event, Queue, Variable } from './coordination/primitives.js';
