@@ -52,17 +52,21 @@ describe('actors', () => {
     const vm = await import('node:vm');
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
-    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client, cluster }) => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client, cluster, waitForState }) => {
       const [worker] = (await client.schedulerInfo()).workers;
       const before = osThreads(worker!.pid);
       const counter = client.submitActor(Counter, [0]);
-      await counter.increment();
+      const first = counter.increment();
+      await first;
       const during = osThreads(worker!.pid);
       expect(during).toBeGreaterThan(before);
       const key = counter.actorKey;
       counter.release();
-      await waitUntil(() => !cluster.scheduler.state.tasks.has(key), 'the released actor is forgotten');
+      // Its thread ends at once; its record goes once the results of its calls are released too.
       await waitUntil(() => osThreads(worker!.pid) < during, 'the actor thread ended');
+      expect(await first).toBe(1);
+      first.release();
+      await waitForState(key, 'forgotten');
 
       // Dropped without release(): the garbage collector lets go of it.
       let keyOfDropped = '';
