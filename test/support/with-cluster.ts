@@ -63,7 +63,7 @@ export async function withCluster(options: WithClusterOptions, body: (ctx: Clust
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const counts = JSON.stringify(cluster.scheduler.state.countsByState());
+        const counts = JSON.stringify(cluster.scheduler.view.countsByState());
         reject(new Error(`test body did not finish within ${deadlineMs} ms; scheduler tasks by state: ${counts}`));
       }, deadlineMs);
     });
@@ -72,7 +72,7 @@ export async function withCluster(options: WithClusterOptions, body: (ctx: Clust
     } finally {
       clearTimeout(timer);
     }
-    cluster.scheduler.state.validate();
+    cluster.scheduler.view.validate();
   } catch (error) {
     failure = error;
   } finally {
