@@ -28,6 +28,7 @@ export { SchedulerServer } from './scheduler/server.js';
 export type {
   TaskRun, SchedulerEvents, SchedulerView, TaskView, WorkerView, ConnectedClientView, GroupProgress, StoryEntry, TaskStateName,
 } from './scheduler/server.js';
+export type { TransitionEvent } from './scheduler/events.js';
 export type { SchedulerOptions } from './scheduler/options.js';
 export { WorkerNode } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
