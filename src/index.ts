@@ -27,7 +27,9 @@ export { defaultWorkerSplit } from './util/worker-split.js';
 export type { LocalClusterOptions } from './cluster/local-cluster-options.js';
 export type { ClusterHandle } from './cluster/cluster-handle.js';
 export { SchedulerServer } from './scheduler/server.js';
-export type { TaskRun, SchedulerEvents } from './scheduler/server.js';
+export type {
+  TaskRun, SchedulerEvents, SchedulerView, TaskView, WorkerView, ConnectedClientView, GroupProgress, StoryEntry, TaskStateName,
+} from './scheduler/server.js';
 export type { TransitionEvent } from './scheduler/events.js';
 export type { SchedulerOptions } from './scheduler/options.js';
 export { WorkerNode } from './worker/worker.js';
