@@ -22,6 +22,8 @@ export interface BenchArgs {
   /** Workloads to run, in this order. @defaultValue all */
   only: SelectableId[];
   help: boolean;
+  /** `--scale[=N]`: run only the scale workload, a gated root with N dependents (default 1,000,000). */
+  scale?: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench/run.js [options])
@@ -33,6 +35,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench
   --only=<a,b,...>     run only these: ${SELECTABLE.join(', ')}
                        (the raw zeromq.js baselines also run with what they scale: rawZmqThroughput
                        with noopMap or ladder, rawZmqRoundTrip with roundTrip or run)
+  --scale[=N]          run only the scale workload (by hand, not in CI): a gated root with N dependents
+                       (default 1000000) submitted, drained, released, then N cancelled at once
   --help               show this text
 
 Without --json the table goes to stderr and the JSON to stdout, so 'npm run bench > bench.json' keeps both apart.`;
@@ -54,10 +58,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--python': args.python = value(); break;
       case '--only': args.only = parseOnly(value()); break;
       case '--help': case '-h': args.help = true; break;
-      default: throw new Error(`unknown option ${JSON.stringify(arg)}; valid options: --json, --compare-dask, --python=<path>, --only=<ids>, --help`);
+      case '--scale': args.scale = parseScale(inline); break;
+      default: throw new Error(`unknown option ${JSON.stringify(arg)}; valid options: --json, --compare-dask, --python=<path>, --only=<ids>, --scale[=N], --help`);
     }
   }
   return args;
+}
+
+function parseScale(value: string | undefined): number {
+  if (value === undefined) return 1_000_000;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--scale takes a whole number of dependents, e.g. --scale=300000; got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function parseOnly(list: string): SelectableId[] {

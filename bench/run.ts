@@ -16,6 +16,7 @@ import { BENCH_CLUSTER, closeAllBenchClusters } from './flotilla-cluster.js';
 import { WORKLOAD_PARAMS } from './params.js';
 import { buildFigures, compactForJson, renderTable, type BaselineSection, type BenchReport, type DaskSection } from './report.js';
 import { combineRawPasses, runRawZmqRoundTripPass, runRawZmqThroughputPass, ROUND_TRIP_COMBINATION, THROUGHPUT_COMBINATION, type RawCombination, type RawPass } from './raw-baseline.js';
+import { renderScaleReport, runScaleBench } from './scale/scale.js';
 import { runFlotillaWorkload } from './run-workload.js';
 import { TARGET_MACHINE_RAW_MEDIAN_MS, TARGET_MACHINE_RAW_PER_SECOND } from './targets.js';
 import { killAllRawZmqEchoes } from './workloads/raw-zmq-echo.js';
@@ -151,6 +152,12 @@ async function main(): Promise<number> {
   }
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.scale !== undefined) {
+    const report = await runScaleBench(args.scale, (line) => void process.stderr.write(`${line}\n`));
+    process.stderr.write(`\n${renderScaleReport(report)}\n\n--- JSON (stdout) ---\n`);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
   closeEverythingOnSignal();

@@ -7,10 +7,19 @@ import type { TaskSpec } from '../../protocol/messages.js';
 import type { TransitionEngine } from './engine.js';
 import { link, type ClientRecord, type TaskRecord, type WorkerRecord } from './types.js';
 
-export function submitTasks(engine: TransitionEngine, client: ClientRecord, specs: TaskSpec[]): void {
+/**
+ * Takes `specs[from..to)` of a submit into the graph. `laterInSubmit` tells whether a key comes in a
+ * later slice of the same submit (see slices.ts): a task naming such a key as input is parked (it is
+ * created and wanted, not linked) and linked by {@link linkParked} once the whole submit is in.
+ */
+export function submitTasks(
+  engine: TransitionEngine, client: ClientRecord, specs: readonly TaskSpec[], from = 0, to = specs.length,
+  laterInSubmit?: (key: string) => boolean, parked?: TaskRecord[],
+): void {
   engine.run(`submit-${client.id}`, () => {
     const created = new Set<TaskRecord>();
-    for (const spec of specs) {
+    for (let i = from; i < to; i++) {
+      const spec = specs[i]!;
       let task = engine.tasks.get(spec.key);
       if (!task) {
         task = engine.createTask(spec.key, spec);
@@ -27,25 +36,15 @@ export function submitTasks(engine: TransitionEngine, client: ClientRecord, spec
       client.wants.add(task);
     }
     for (const task of created) {
-      for (const depKey of task.spec!.deps) {
-        const dep = engine.tasks.get(depKey);
-        if (!dep) {
-          engine.recommend(task, 'erred', {
-            error: {
-              name: 'LostResultError', code: 'LOST',
-              message: `input ${depKey} of ${task.key} was released before the task was submitted; keep a reference to its future until dependents are submitted`,
-            },
-          });
-          continue;
-        }
-        link(task, 'deps', dep);
-        link(dep, 'dependents', task);
+      if (laterInSubmit && parked && task.spec!.deps.some((key) => !engine.tasks.has(key) && laterInSubmit(key))) {
+        parked.push(task);
+        continue;
       }
-      if (!engine.isRecommended(task)) engine.recommend(task, task.state === 'released' ? 'waiting' : 'released');
+      linkInputs(engine, task);
     }
     // Tell the client at once about keys that were already done (pure keys submitted again).
-    for (const spec of specs) {
-      const task = engine.tasks.get(spec.key)!;
+    for (let i = from; i < to; i++) {
+      const task = engine.tasks.get(specs[i]!.key)!;
       if (created.has(task)) continue;
       if (task.state === 'memory') engine.toClient(client, { op: 'task-finished', items: [{ key: task.key, nbytes: task.nbytes }] });
       else if (task.state === 'erred' && task.error) engine.toClient(client, { op: 'task-erred', key: task.key, error: task.error });
@@ -53,9 +52,36 @@ export function submitTasks(engine: TransitionEngine, client: ClientRecord, spec
   });
 }
 
-export function releaseKeys(engine: TransitionEngine, client: ClientRecord, keys: string[]): void {
+/** Links the tasks parked by submitTasks, now that every key of their submit is in the graph. */
+export function linkParked(engine: TransitionEngine, client: ClientRecord, parked: readonly TaskRecord[]): void {
+  engine.run(`submit-${client.id}`, () => {
+    for (const task of parked) if (task.state === 'released' && task.spec) linkInputs(engine, task);
+  });
+}
+
+/** Links a new task to its inputs and starts it on its way (or fails it when an input is gone). */
+function linkInputs(engine: TransitionEngine, task: TaskRecord): void {
+  for (const depKey of task.spec!.deps) {
+    const dep = engine.tasks.get(depKey);
+    if (!dep) {
+      engine.recommend(task, 'erred', {
+        error: {
+          name: 'LostResultError', code: 'LOST',
+          message: `input ${depKey} of ${task.key} was released before the task was submitted; keep a reference to its future until dependents are submitted`,
+        },
+      });
+      continue;
+    }
+    link(task, 'deps', dep);
+    link(dep, 'dependents', task);
+  }
+  if (!engine.isRecommended(task)) engine.recommend(task, task.state === 'released' ? 'waiting' : 'released');
+}
+
+export function releaseKeys(engine: TransitionEngine, client: ClientRecord, keys: readonly string[], from = 0, to = keys.length): void {
   engine.run(`release-${client.id}`, () => {
-    for (const key of keys) {
+    for (let i = from; i < to; i++) {
+      const key = keys[i]!;
       const task = engine.tasks.get(key);
       if (!task) continue;
       task.wantedBy.delete(client);
@@ -70,9 +96,10 @@ export function releaseKeys(engine: TransitionEngine, client: ClientRecord, keys
  * too: the task goes on for them. A key only this client wants (or any key, with `force`) is cancelled,
  * and its pending dependents with it.
  */
-export function cancelKeys(engine: TransitionEngine, client: ClientRecord, keys: string[], force = false): void {
+export function cancelKeys(engine: TransitionEngine, client: ClientRecord, keys: readonly string[], force = false, from = 0, to = keys.length): void {
   engine.run(`cancel-${client.id}`, () => {
-    for (const key of keys) {
+    for (let i = from; i < to; i++) {
+      const key = keys[i]!;
       const task = engine.tasks.get(key);
       if (!task || task.state === 'forgotten') continue;
       if (!force && wantedByOthers(task, client)) {

@@ -26,6 +26,11 @@ export interface TaskRecord {
   dependents: Set<TaskRecord>;
   /** Dependencies not in memory yet (NO_TASKS until it has one; add through `link`). */
   waitingOn: Set<TaskRecord>;
+  /**
+   * Dependents in a pending state (waiting, queued, processing), kept by the engine's `transition`: whether
+   * a result is still needed is then a look at a number, not a scan of a million dependents.
+   */
+  pendingDependents: number;
   processingOn: WorkerRecord | undefined;
   readonly holders: Set<WorkerRecord>;
   readonly wantedBy: Set<ClientRecord>;
@@ -97,6 +102,7 @@ export function newTask(key: string, spec: TaskSpec | undefined, seq: number): T
     deps: NO_TASKS as Set<TaskRecord>,
     dependents: NO_TASKS as Set<TaskRecord>,
     waitingOn: NO_TASKS as Set<TaskRecord>,
+    pendingDependents: 0,
     processingOn: undefined,
     holders: new Set(),
     wantedBy: new Set(),
