@@ -52,7 +52,7 @@ describe('actors', () => {
     const vm = await import('node:vm');
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
-    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client, cluster, waitForState }) => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client, waitForState }) => {
       const [worker] = (await client.schedulerInfo()).workers;
       const before = osThreads(worker!.pid);
       const counter = client.submitActor(Counter, [0]);
@@ -75,10 +75,12 @@ describe('actors', () => {
         keyOfDropped = dropped.actorKey;
         await dropped.increment();
       })();
-      await waitUntil(() => {
-        gc();
-        return !cluster.scheduler.state.tasks.has(keyOfDropped);
-      }, 'the collected actor is forgotten');
+      const collecting = setInterval(gc, 20);
+      try {
+        await waitForState(keyOfDropped, 'forgotten');
+      } finally {
+        clearInterval(collecting);
+      }
     });
   }, 60_000);
 });
