@@ -19,7 +19,7 @@ import { killAllRawZmqEchoes } from './workloads/raw-zmq-echo.js';
 import { runTeamBench, TEAM_BENCHES } from './workloads/team-benches.js';
 import type { WorkloadId } from './workload-types.js';
 
-const CLUSTER_WORKLOADS: readonly WorkloadId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'clusterStart'];
+const CLUSTER_WORKLOADS: readonly WorkloadId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'actorRoundTrip', 'clusterStart'];
 
 async function bench(args: BenchArgs, log: (line: string) => void): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
