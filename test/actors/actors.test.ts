@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ActorLostError, FlotillaError, Future } from '../../src/index.js';
+import { ActorLostError, CancelledError, FlotillaError, Future } from '../../src/index.js';
 import { readdirSync } from 'node:fs';
 import { waitUntil, withCluster } from '../support/with-cluster.js';
 
@@ -42,6 +42,12 @@ describe('actors', () => {
       // A call's future is an input to an ordinary task.
       const doubled = client.submit((x: number) => x * 2, counter.increment(5));
       expect(await doubled).toBe(50);
+      // A call whose argument is not ready yet holds back the calls made after it.
+      const later = client.submit(async (x: number) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return x;
+      }, 100);
+      expect(await client.gather([counter.increment(later), counter.increment(1)])).toEqual([125, 126]);
       counter.release();
       expect(() => counter.increment()).toThrow(FlotillaError);
     });
@@ -143,6 +149,18 @@ describe('actor options', () => {
     });
   }, 60_000);
 
+  it('client.restart() cancels actors: a later call throws CancelledError naming the fix', async () => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client }) => {
+      const gate = client.submitActor(Gate);
+      expect(await gate.meet(1)).toBe(1);
+      await client.restart();
+      expect(gate.constructed.status).toBe('cancelled');
+      expect(() => gate.meet(1)).toThrow(CancelledError);
+      expect(() => gate.meet(1)).toThrow(/create a new actor/);
+      expect(await client.submitActor(Gate).meet(1)).toBe(1);
+    });
+  }, 60_000);
+
   it('refuses bad input with errors that say what to do', async () => {
     await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client }) => {
       expect(() => client.submitActor((() => 1) as unknown as typeof Gate)).toThrow(/expects a class/);
@@ -202,4 +220,19 @@ describe('actors when their worker dies', () => {
       expect(await pidOf(client, restartable)).not.toBe(restartablePid);
     });
   }, 120_000);
+
+  it('retiring the worker of an actor restarts it elsewhere (maxRestarts) while the results of its calls move', async () => {
+    await withCluster({ nWorkers: 2, threadsPerWorker: 1 }, async ({ client }) => {
+      const actor = client.submitActor(Holder, [], { maxRestarts: 1 });
+      const first = actor.bump();
+      expect(await client.gather([first, actor.bump()])).toEqual([1, 2]);
+      const pid = await pidOf(client, actor);
+      const name = (await client.schedulerInfo()).workers.find((w) => w.pid === pid)!.name;
+      await client.retireWorkers([name]);
+      expect(await actor.bump()).toBe(1);
+      expect(await pidOf(client, actor)).not.toBe(pid);
+      // A finished call's result was copied before the worker left.
+      expect(await client.submit((x: number) => x * 10, first)).toBe(10);
+    });
+  }, 60_000);
 });

@@ -3,7 +3,7 @@
  * Each is one stimulus run by the engine. Apart from the worker reports because these build and prune
  * the graph, while worker reports only move tasks along it.
  */
-import type { TaskSpec } from '../../protocol/messages.js';
+import type { TaskSpec, WireError } from '../../protocol/messages.js';
 import type { TransitionEngine } from './engine.js';
 import { link, type ClientRecord, type TaskRecord, type WorkerRecord } from './types.js';
 
@@ -32,7 +32,7 @@ export function submitTasks(engine: TransitionEngine, client: ClientRecord, spec
         const dep = engine.tasks.get(depKey);
         if (!dep) {
           engine.recommend(task, 'erred', {
-            error: {
+            error: task.spec!.actor?.actor === depKey ? actorGone(depKey, task.key) : {
               name: 'LostResultError', code: 'LOST',
               message: `input ${depKey} of ${task.key} was released before the task was submitted; keep a reference to its future until dependents are submitted`,
             },
@@ -52,6 +52,14 @@ export function submitTasks(engine: TransitionEngine, client: ClientRecord, spec
       else if (task.state === 'erred' && task.error) engine.toClient(client, { op: 'task-erred', key: task.key, error: task.error });
     }
   });
+}
+
+/** A call on an actor the scheduler no longer has (cancelled by a restart, or lost and forgotten). */
+function actorGone(actor: string, key: string): WireError {
+  return {
+    name: 'ActorLostError', code: 'ACTOR_LOST', key, fields: { actor },
+    message: `${key} cannot run: actor ${actor} no longer exists on the cluster (cancelled, for example by client.restart(), or lost); create a new actor`,
+  };
 }
 
 export function releaseKeys(engine: TransitionEngine, client: ClientRecord, keys: string[]): void {

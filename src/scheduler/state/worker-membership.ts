@@ -30,7 +30,10 @@ export function beginRetire(engine: TransitionEngine, worker: WorkerRecord): voi
   engine.run(`retire-${worker.id}`, () => {
     worker.status = 'closing';
     engine.unrunnable.workersChanged();
+    const actorTasks = [...worker.processing].filter(isActorTask);
     for (const task of [...worker.processing]) engine.recommend(task, 'released');
+    // An actor cannot move with the results: it is lost here now (restarted elsewhere, or failed).
+    engine.actors.workerLost(engine, worker, actorTasks, 'it is retiring');
   });
 }
 
