@@ -9,10 +9,12 @@
  * 2. A model that is expensive to initialise. Each `Model` actor builds its weights once in its
  *    constructor, then serves many `predict` calls; a task scores the predictions, taking the calls'
  *    futures as inputs, without bringing them back here first.
+ * 3. Losing an actor. A method that ends the actor's thread makes its call fail with ActorLostError;
+ *    with `maxRestarts` the actor is constructed again (its state starts anew) and serves later calls.
  *
  * Run:  npm run build && node dist/examples/actors.js
  */
-import { Client, LocalCluster } from 'flotilla';
+import { ActorLostError, Client, LocalCluster } from 'flotilla';
 
 /** The prefixes of one word that the counters keep: its first 3 letters and up. */
 function prefixesOf(word: string): string[] {
@@ -63,6 +65,17 @@ class Model {
   }
 }
 
+/** An actor that can be made to fail: `crash` ends its thread, as a crash in native code would. */
+class Fragile {
+  count = 0;
+  add(): number {
+    return ++this.count;
+  }
+  crash(): void {
+    process.exit(1); // in a worker thread, this ends the thread only
+  }
+}
+
 /** A document of `words` words from a small vocabulary, reproducibly from `seed`. */
 function document(seed: number, words: number): string {
   const vocabulary = ['flotilla', 'floating', 'flow', 'cluster', 'clustering', 'actor', 'action', 'active', 'stream', 'streaming', 'strength'];
@@ -101,7 +114,13 @@ try {
   const reference = new Model(64, 1);
   const expectedOnes = batches.flatMap((batch) => reference.predict(batch)).filter((p) => p === 1).length;
   console.log(`2 models, each built once, served ${served.join(' + ')} batches; class 1 predicted ${await ones} times (local model: ${expectedOnes})`);
-  for (const actor of [...counters, ...models]) actor.release();
+
+  // 3. A lost actor, restarted.
+  const fragile = client.submitActor(Fragile, [], { maxRestarts: 1 });
+  const before = await client.gather([fragile.add(), fragile.add()]);
+  const lost = await fragile.crash().then(() => 'no error', (error: unknown) => (error instanceof ActorLostError ? 'ActorLostError' : String(error)));
+  console.log(`fragile counted ${before.join(', ')}; the crashing call failed with ${lost}; restarted, it counts ${await fragile.add()} again`);
+  for (const actor of [...counters, ...models, fragile]) actor.release();
 } finally {
   await client.close();
   await cluster.close();
