@@ -236,3 +236,18 @@ describe('actors when their worker dies', () => {
     });
   }, 60_000);
 });
+
+describe('actors in the other execution modes', () => {
+  it.each(['sync', 'threads'] as const)('%s mode: the same calls give the same results', async (mode) => {
+    const client = await (await import('../../src/index.js')).Client.connect({ mode, nWorkers: 1, threadsPerWorker: 1, dashboardAddress: false });
+    try {
+      const counter = client.submitActor(Counter, [10]);
+      expect(await client.gather([counter.increment(), counter.increment(2)])).toEqual([11, 13]);
+      expect(await counter.n).toBe(13);
+      expect(await client.submit((x: number) => x * 2, counter.increment(1))).toBe(28);
+      counter.release();
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+});
