@@ -45,13 +45,13 @@ process.on('message', (raw: HostRequest) => {
       send({ op: 'delay-reset' });
       break;
     case 'delay':
-      send({ op: 'delay', maxMs: delay.max / 1e6, longestGcMs, slices: scheduler.state.slices.summary() });
+      send({ op: 'delay', maxMs: delay.max / 1e6, longestGcMs, slices: scheduler.view.slices() });
       break;
     case 'tasks':
-      send({ op: 'tasks', tasks: scheduler.state.tasks.size, idle: !scheduler.state.hasPendingWork });
+      send({ op: 'tasks', tasks: scheduler.view.tasks.size, idle: !scheduler.view.hasPendingWork });
       break;
     case 'counts':
-      send({ op: 'counts', counts: scheduler.state.countsByState() });
+      send({ op: 'counts', counts: scheduler.view.countsByState() });
       break;
     case 'close':
       delay.disable();

@@ -3,7 +3,7 @@
  * Each is one stimulus run by the engine. Apart from the worker reports because these build and prune
  * the graph, while worker reports only move tasks along it.
  */
-import type { TaskSpec } from '../../protocol/messages.js';
+import type { TaskSpec, WireError } from '../../protocol/messages.js';
 import type { TransitionEngine } from './engine.js';
 import { link, type ClientRecord, type TaskRecord, type WorkerRecord } from './types.js';
 
@@ -36,6 +36,7 @@ export function submitTasks(
       client.wants.add(task);
     }
     for (const task of created) {
+      if (task.spec!.actor) engine.actors.submitted(task);
       if (laterInSubmit && parked && task.spec!.deps.some((key) => !engine.tasks.has(key) && laterInSubmit(key))) {
         parked.push(task);
         continue;
@@ -65,7 +66,7 @@ function linkInputs(engine: TransitionEngine, task: TaskRecord): void {
     const dep = engine.tasks.get(depKey);
     if (!dep) {
       engine.recommend(task, 'erred', {
-        error: {
+        error: task.spec!.actor?.actor === depKey ? actorGone(depKey, task.key) : {
           name: 'LostResultError', code: 'LOST',
           message: `input ${depKey} of ${task.key} was released before the task was submitted; keep a reference to its future until dependents are submitted`,
         },
@@ -76,6 +77,14 @@ function linkInputs(engine: TransitionEngine, task: TaskRecord): void {
     link(dep, 'dependents', task);
   }
   if (!engine.isRecommended(task)) engine.recommend(task, task.state === 'released' ? 'waiting' : 'released');
+}
+
+/** A call on an actor the scheduler no longer has (cancelled by a restart, or lost and forgotten). */
+function actorGone(actor: string, key: string): WireError {
+  return {
+    name: 'ActorLostError', code: 'ACTOR_LOST', key, fields: { actor },
+    message: `${key} cannot run: actor ${actor} no longer exists on the cluster (cancelled, for example by client.restart(), or lost); create a new actor`,
+  };
 }
 
 export function releaseKeys(engine: TransitionEngine, client: ClientRecord, keys: readonly string[], from = 0, to = keys.length): void {

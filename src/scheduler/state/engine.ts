@@ -6,6 +6,7 @@
  */
 import { InvalidTransitionError } from '../../errors/index.js';
 import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, SchedulerToClient, SchedulerToWorker, TaskSpec } from '../../protocol/messages.js';
+import { ActorRouter, isActorTask, isActorCall, type ActorEngine } from './actor-router.js';
 import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { MessageMerger } from './message-merger.js';
@@ -14,6 +15,7 @@ import { ReadyQueue } from './ready-queue.js';
 import type { SliceStats } from './slice-stats.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
+import type { TransitionEvent } from '../events.js';
 import { newTask, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 
 /** A recommendation, with the state its task was in and the run that made it (see drainRecommendations). */
@@ -36,7 +38,7 @@ interface FanOut {
 const FAN_OUT_AT_ONCE = 4_096;
 const NO_ARGS: TransitionArgs = Object.freeze({});
 
-export class TransitionEngine implements TransitionContext {
+export class TransitionEngine implements TransitionContext, ActorEngine {
   readonly tasks = new Map<string, TaskRecord>();
   readonly workers = new Map<string, WorkerRecord>();
   readonly functions = new Map<string, FunctionSource>();
@@ -45,6 +47,8 @@ export class TransitionEngine implements TransitionContext {
   readonly outgoing = new MessageMerger();
   readonly story = new TransitionStory();
   readonly unrunnable = new UnrunnableReports();
+  /** Actors, and their calls in submission order (see actor-router.ts). */
+  readonly actors = new ActorRouter();
   transitionCount = 0;
 
   #recommendations = new Map<TaskRecord, Recommendation>();
@@ -64,6 +68,8 @@ export class TransitionEngine implements TransitionContext {
   #stimulus = '';
   readonly #validate: boolean;
   readonly #transitionLimit: number;
+  /** Told of every transition while set (the scheduler's `transition` event); unset, it costs one check. */
+  observer: ((event: TransitionEvent) => void) | undefined;
 
   constructor(validate: boolean, transitionLimit: number, stepsPerTurn: number, slices: SliceStats) {
     this.#validate = validate;
@@ -153,7 +159,9 @@ export class TransitionEngine implements TransitionContext {
         return;
       }
       if (this.#fanOuts.length > 0 || this.#recommendations.size > 0) continue;
-      if (!this.#assignReady()) break;
+      const assigned = this.#assignReady();
+      const routed = this.actors.assign(this) && this.#recommendations.size > 0;
+      if (!assigned && !routed) break;
     }
   }
 
@@ -223,7 +231,8 @@ export class TransitionEngine implements TransitionContext {
     const from = task.state;
     if (from === to || from === 'forgotten') return;
     this.#spent++;
-    if (++this.transitionCount > this.#transitionLimit) {
+    const count = ++this.transitionCount;
+    if (count > this.#transitionLimit) {
       throw new InvalidTransitionError(`more than ${this.#transitionLimit} transitions: a loop? last was ${task.key} ${from}->${to}`);
     }
     const handler = findHandler(from, to);
@@ -235,6 +244,7 @@ export class TransitionEngine implements TransitionContext {
         for (const dep of task.deps) dep.pendingDependents += change;
       }
       this.story.record(task.key, from, to, this.#stimulus);
+      if (this.observer !== undefined) this.#observe(task.key, from, to, args, count);
       handler(this, task, args);
       return;
     }
@@ -247,6 +257,13 @@ export class TransitionEngine implements TransitionContext {
     throw new InvalidTransitionError(
       `impossible transition ${from} -> ${to} for task ${task.key}; its story: ${JSON.stringify(this.story.of(task.key).slice(-10))}`,
     );
+  }
+
+  #observe(key: string, from: TaskStateName, to: TaskStateName, args: TransitionArgs, count: number): void {
+    const event: TransitionEvent = to === 'processing' && args.worker
+      ? { key, from, to, stimulus: this.#stimulus, worker: args.worker.id, count }
+      : { key, from, to, stimulus: this.#stimulus, count };
+    this.observer!(event);
   }
 
   /** Moves queued tasks to workers with room, in priority order. Returns true when it recommended anything. */
@@ -337,12 +354,14 @@ export class TransitionEngine implements TransitionContext {
       deps.push({ key: dep.key, holders: [...dep.holders].map((w) => w.info.address), local: dep.processingOn === worker || dep.holders.has(worker) });
     }
     const order: ComputeOrder = { key: task.key, fn: spec.fn, args: spec.args, deps, priority: task.priority };
-    if (spec.restrictions?.resources) order.resources = spec.restrictions.resources;
+    // An actor's resources choose its worker; its tasks run on its own thread and hold none there.
+    if (spec.restrictions?.resources && !spec.actor) order.resources = spec.restrictions.resources;
+    if (spec.actor) order.actor = spec.actor;
     this.outgoing.queueItem('worker', worker.peer, 'compute', order);
   }
 
   tryEarlyAssign(task: TaskRecord): void {
-    if (task.state !== 'waiting' || task.waitingOn.size === 0) return;
+    if (task.state !== 'waiting' || task.waitingOn.size === 0 || isActorTask(task)) return;
     let target: WorkerRecord | undefined;
     for (const dep of task.waitingOn) {
       if (dep.state !== 'processing' || !dep.processingOn) return;
@@ -354,7 +373,9 @@ export class TransitionEngine implements TransitionContext {
   }
 
   isNeeded(task: TaskRecord): boolean {
-    return task.wantedBy.size > 0 || task.pendingDependents > 0;
+    if (task.wantedBy.size > 0 || task.pendingDependents > 0) return true;
+    // A call runs for its effect on the actor even when nobody keeps its future.
+    return PENDING_STATES.has(task.state) && isActorCall(task);
   }
 
   checkRelease(task: TaskRecord): void {
@@ -377,7 +398,18 @@ export class TransitionEngine implements TransitionContext {
     }
   }
 
+  queuedActorTask(task: TaskRecord): void {
+    this.ready.hold(task);
+    this.actors.queued(task);
+  }
+
+  noWorker(task: TaskRecord, running: readonly WorkerRecord[]): void {
+    const reason = this.unrunnable.explainOnce(task, running);
+    if (reason) for (const client of clientsWaitingOn(task)) this.toClient(client, { op: 'no-worker', key: task.key, reason });
+  }
+
   forget(task: TaskRecord): void {
+    if (task.spec?.actor?.kind === 'create') this.actors.forgotten(task);
     this.tasks.delete(task.key);
     for (const client of task.wantedBy) client.wants.delete(task);
     task.wantedBy.clear();

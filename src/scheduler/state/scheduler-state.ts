@@ -8,6 +8,7 @@
  * running tasks stay here, calling the engine directly, as they are the per-task hot path.
  */
 import type { FunctionSource, TaskFinishedReport, TaskSpec, WireError, WorkerRegistration } from '../../protocol/messages.js';
+import type { TransitionEvent } from '../events.js';
 import type { DurationStats } from './assignment.js';
 import { addScatteredData, cancelKeys, dropClientWants, releaseKeys, submitTasks } from './client-stimuli.js';
 import { cancelEverything, dropReplicas, holdKeys, markLongRunning, wantKeys } from './cluster-stimuli.js';
@@ -63,6 +64,14 @@ export class SchedulerState {
     this.functions = this.#engine.functions;
     this.ready = this.#engine.ready;
     this.stats = this.#engine.stats;
+  }
+
+  /**
+   * Calls `listener` with every transition from now on (`undefined` stops it). One listener at a
+   * time: the server forwards them as its `transition` event while someone listens to that.
+   */
+  observeTransitions(listener: ((event: TransitionEvent) => void) | undefined): void {
+    this.#engine.observer = listener;
   }
 
   /** Transitions run since the start. */
@@ -173,6 +182,12 @@ export class SchedulerState {
   /** Tasks on `worker` gave up their thread: its threads take more tasks. */
   longRunning(worker: WorkerRecord, keys: string[]): void {
     this.#engine.run(`long-running-${worker.id}`, () => markLongRunning(worker, keys, this.tasks));
+  }
+
+  /** The thread of actor `key` ended on `worker`: the actor restarts elsewhere or fails (see actor-router.ts). */
+  actorLost(worker: WorkerRecord, key: string, reason: string): void {
+    const engine = this.#engine;
+    engine.run(`actor-lost-${worker.id}`, () => engine.actors.threadLost(engine, worker, key, reason));
   }
 
   /** Scattered data: the values already sit on `holders`. */
