@@ -4,7 +4,7 @@
  * transition engine.
  */
 import type { ReadyQueue } from './ready-queue.js';
-import { NO_TASKS, PENDING_STATES, type TaskRecord, type TaskStateName } from './types.js';
+import { NO_TASKS, NO_WORKERS, PENDING_STATES, type TaskRecord, type TaskStateName } from './types.js';
 
 export interface StoryEntry {
   key: string;
@@ -53,6 +53,7 @@ export class TransitionStory {
 
 /** Checks the invariants; throws an Error naming the first broken one. */
 export function checkInvariants(tasks: Iterable<TaskRecord>, ready: ReadyQueue): void {
+  if (NO_WORKERS.size > 0) throw new Error(`invalid scheduler state: the shared empty holder set holds ${NO_WORKERS.size} workers (something added to it without addHolder())`);
   if (NO_TASKS.size > 0) throw new Error(`invalid scheduler state: the shared empty task set holds ${NO_TASKS.size} tasks (something added to it without link())`);
   for (const task of tasks) {
     const fail = (what: string) => {

@@ -18,7 +18,7 @@ import type { ReadyQueue } from './ready-queue.js';
 import { retryKeys } from './retry.js';
 import { KeySlices } from './key-slices.js';
 import { SLICE_KEYS, SliceStats } from './slice-stats.js';
-import type { ClientRecord, Outgoing, TaskRecord, WorkerRecord } from './types.js';
+import { addHolder, type ClientRecord, type Outgoing, type TaskRecord, type WorkerRecord } from './types.js';
 import * as membership from './worker-membership.js';
 
 export interface SchedulerStateOptions {
@@ -241,7 +241,7 @@ export class SchedulerState {
         const task = engine.tasks.get(report.key);
         if (!task || task.state !== 'processing' || task.processingOn !== worker) {
           if (task && task.state === 'memory' && !task.holders.has(worker)) {
-            task.holders.add(worker);
+            addHolder(task, worker);
             worker.hasWhat.add(task);
           } else if (!task || !task.holders.has(worker)) {
             engine.toWorker(worker, { op: 'free-keys', keys: [report.key] });

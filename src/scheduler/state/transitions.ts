@@ -5,7 +5,7 @@
  * InvalidTransitionError.
  */
 import type { FinishedItem, SchedulerToClient, SchedulerToWorker, WireError } from '../../protocol/messages.js';
-import { link, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
+import { addHolder, link, NO_WORKERS, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 import type { ReadyQueue } from './ready-queue.js';
 
 export interface TransitionArgs {
@@ -62,7 +62,7 @@ function dropData(ctx: TransitionContext, task: TaskRecord): void {
     holder.hasWhat.delete(task);
     if (holder.status !== 'removed') ctx.keyToWorker(holder, 'free-keys', task.key);
   }
-  task.holders.clear();
+  task.holders = NO_WORKERS as Set<WorkerRecord>;
   task.pendingValue = undefined;
 }
 
@@ -191,7 +191,7 @@ const processingToMemory: Handler = (ctx, task, args) => {
   const worker = args.worker!;
   worker.processing.delete(task);
   task.processingOn = undefined;
-  task.holders.add(worker);
+  addHolder(task, worker);
   worker.hasWhat.add(task);
   task.error = undefined;
   const item: FinishedItem = task.pendingValue ? { key: task.key, nbytes: task.nbytes, value: task.pendingValue } : { key: task.key, nbytes: task.nbytes };
@@ -206,7 +206,7 @@ const processingToMemory: Handler = (ctx, task, args) => {
 const releasedToMemory: Handler = (ctx, task, args) => {
   for (const holder of args.holders ?? []) {
     if (holder.status === 'removed') continue;
-    task.holders.add(holder);
+    addHolder(task, holder);
     holder.hasWhat.add(task);
   }
   task.error = undefined;
