@@ -288,6 +288,11 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
     return this.#closed;
   }
 
+  /** Resolves when every message sent so far has been handed to ZeroMQ. */
+  drained(): Promise<void> {
+    return this.#sendQueue.drained();
+  }
+
   /**
    * Calls `handler` once per failing streak of handshakes: refused keys, or security on one side only.
    * A failure before this call (the link was watched from the start) is handed over at once.

@@ -52,4 +52,13 @@ describe('examples run and print what they promise', () => {
     expect(output).toContain('cancelled here: cancelled; the other client still gets 42');
     expect(output).toContain('dashboard (told by the scheduler): same link as the cluster');
   }, 60_000);
+
+  it('actors: a streaming prefix counter and an expensive model, as in Ray\'s stateful workloads', async () => {
+    const { code, output } = await runExample('examples/actors.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('streamed 200 documents to 2 counters (100 + 100 each); prefix counts match a local count: true');
+    expect(output).toContain('most frequent prefix: flo × 1092');
+    expect(output).toMatch(/2 models, each built once, served 20 \+ 20 batches; class 1 predicted (\d+) times \(local model: \1\)/);
+    expect(output).toContain('fragile counted 1, 2; the crashing call failed with ActorLostError; restarted, it counts 1 again');
+  }, 60_000);
 });
