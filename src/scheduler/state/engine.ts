@@ -208,8 +208,11 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
         this.#fanOuts.shift();
         continue;
       }
-      // A step per 16 dependents: visiting one is a check and maybe a recommendation, far cheaper than a transition.
-      const allowed = (this.#budget - this.#spent) * 16;
+      // A step per 16 dependents: visiting one is a check and maybe a recommendation, far cheaper than a
+      // transition. Never more than the drain can take this turn: a million recommendations queued at
+      // once would be a million objects for the collector.
+      const allowed = Math.min((this.#budget - this.#spent) * 16, this.#budget - this.#recommendations.size);
+      if (allowed <= 0) return;
       let visited = 0;
       let finished = false;
       while (visited < allowed) {
