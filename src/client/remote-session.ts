@@ -8,6 +8,7 @@ import type { ClientToScheduler, FunctionSource, TaskRunRecord, HandlerTable, Sc
 import { OutOfBand } from '../protocol/out-of-band.js';
 import { schedulerToClientSchema, validateBatch } from '../protocol/validate.js';
 import { fromWireError } from '../protocol/wire-error.js';
+import { valuesBytes } from '../protocol/wire-size.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
 import { decodeValue, type EncodedValue } from '../serialize/value-codec.js';
 import { DealerLink } from '../transport/endpoints.js';
@@ -201,7 +202,11 @@ export class RemoteSession implements Session {
     }
     await Promise.all([...byHolder].map(async ([holder, subset]) => {
       try {
+        const start = Date.now();
         const reply = await this.#peers.getData(holder, subset, 30_000);
+        const moved = Object.keys(reply.values);
+        // The scheduler keeps the task stream: it hears of this move (one small message per fetch).
+        if (moved.length > 0) this.#send({ op: 'transfers', transfers: [{ keys: moved, source: holder, start, stop: Date.now(), nbytes: valuesBytes(reply.values) }] });
         for (const [key, wire] of Object.entries(reply.values)) out.set(key, decodeWire(wire));
         viaScheduler.push(...reply.missing);
       } catch (error) {

@@ -44,6 +44,11 @@ export interface ReportData {
     /** 1 for a run that failed. */
     erred: number[];
     nbytes: number[];
+    /** 1 for a move of results (a transfer; its group index is -1), else 0. */
+    transfer: number[];
+    /** For a transfer: the source and destination ('' for a task run). */
+    source: string[];
+    destination: string[];
   };
   samples: {
     /** Relative to `start`, in milliseconds. */
@@ -70,10 +75,11 @@ export function packReport(title: string, start: number, stop: number, runs: rea
   const workerList = [...seen.values()].sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
   const workerIndex = new Map(workerList.map((w, i) => [w.id, i]));
 
-  const packed: ReportData['runs'] = { key: [], group: [], worker: [], thread: [], start: [], stop: [], erred: [], nbytes: [] };
+  const packed: ReportData['runs'] = { key: [], group: [], worker: [], thread: [], start: [], stop: [], erred: [], nbytes: [], transfer: [], source: [], destination: [] };
   const ordered = runs.filter((run) => run.stop >= start).sort((a, b) => a.start - b.start);
   for (const run of ordered) {
-    let group = groups.get(run.group);
+    const moved = run.kind === 'transfer';
+    let group = moved ? -1 : groups.get(run.group);
     if (group === undefined) groups.set(run.group, (group = groups.size));
     packed.key.push(run.key);
     packed.group.push(group);
@@ -83,6 +89,9 @@ export function packReport(title: string, start: number, stop: number, runs: rea
     packed.stop.push(relative(run.stop, start));
     packed.erred.push(run.status === 'erred' ? 1 : 0);
     packed.nbytes.push(run.nbytes);
+    packed.transfer.push(moved ? 1 : 0);
+    packed.source.push(moved ? run.source ?? '' : '');
+    packed.destination.push(moved ? run.destination ?? '' : '');
   }
   const memory = samples.map((sample) => {
     const row: (number | null)[] = new Array<number | null>(workerList.length).fill(null);

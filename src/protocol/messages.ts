@@ -167,7 +167,9 @@ export type ClientToScheduler =
   /** This client now holds futures of these keys (from a coordination value): tell it where each stands. */
   | { op: 'want-keys'; keys: TaskKey[] }
   /** The task threads' samples (`client.profile`) of every worker, or of `workers`; answered with `profile-reply`. */
-  | { op: 'profile'; id: number; query: ProfileQuery; workers?: string[] };
+  | { op: 'profile'; id: number; query: ProfileQuery; workers?: string[] }
+  /** Results this client fetched straight from workers (for the task stream). */
+  | { op: 'transfers'; transfers: TransferReport[] };
 
 /** Which samples `client.profile` asks the workers for. Times in milliseconds since the epoch. */
 export interface ProfileQuery {
@@ -220,6 +222,28 @@ export interface TaskRunRecord {
   nbytes: number;
   /** Milliseconds spent fetching inputs from other workers first. */
   transfer: number;
+  /**
+   * `transfer` for a move of results (Dask's `transfer-…` entries): `key` is `transfer-<first key>`,
+   * `group` is `transfer`, `worker` the worker whose row it is drawn on (the destination, or the
+   * source for a move to a client), `thread` -1, `nbytes` the bytes moved. Absent for a task run.
+   */
+  kind?: 'transfer';
+  /** For a transfer: the id of the worker the results came from. */
+  source?: string;
+  /** For a transfer: the id of the worker that received them, or `client <clientId>`. */
+  destination?: string;
+  /** For a transfer: the keys of the results moved. */
+  keys?: TaskKey[];
+}
+
+/** One move of results from a worker, as the receiving end tells the scheduler. Times in ms since the epoch. */
+export interface TransferReport {
+  keys: TaskKey[];
+  /** The data-service address of the worker the results came from. */
+  source: string;
+  start: number;
+  stop: number;
+  nbytes: number;
 }
 
 /** One finished task as told to a client; small results come with it. */
@@ -310,7 +334,9 @@ export type WorkerToScheduler =
   | { op: 'actor-lost'; key: TaskKey; reason: string }
 
   /** The answer to `get-profile`: the samples asked for, or why there are none (`error`). */
-  | { op: 'profile-data'; id: number; profile?: ProfileData; error?: WireError };
+  | { op: 'profile-data'; id: number; profile?: ProfileData; error?: WireError }
+  /** Results this worker fetched from peers (inputs, copies): for the task stream. */
+  | { op: 'transfers'; transfers: TransferReport[] };
 
 // ---------------------------------------------------------------- scheduler → worker
 export interface ComputeOrder {

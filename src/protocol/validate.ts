@@ -9,7 +9,7 @@
  */
 import { ProtocolError } from '../errors/index.js';
 import type {
-  ActorTaskPart, ClientToScheduler, ComputeOrder, ProfileData, ProfileQuery, CoordinationRequest, DepLocation, FinishedItem, FunctionSource, PeerReply, PeerRequest, Restrictions,
+  ActorTaskPart, ClientToScheduler, ComputeOrder, ProfileData, ProfileQuery, TransferReport, CoordinationRequest, DepLocation, FinishedItem, FunctionSource, PeerReply, PeerRequest, Restrictions,
   SchedulerToClient, SchedulerToWorker, TaskFinishedReport, TaskRunRecord, TaskSpec, WireError, WireValue,
   WorkerRegistration, WorkerSummary, WorkerToScheduler,
 } from './messages.js';
@@ -49,7 +49,9 @@ const workerSummary = obj<WorkerSummary>({
 });
 const taskRun = obj<TaskRunRecord>({
   key: str, group: str, worker: str, thread: num, start: num, stop: num, status: oneOf('memory', 'erred'), nbytes: num, transfer: num,
+  kind: opt(oneOf('transfer')), source: opt(str), destination: opt(str), keys: opt(keys),
 });
+const transferReport = obj<TransferReport>({ keys, source: str, start: num, stop: num, nbytes: num });
 const registration = obj<WorkerRegistration>({
   name: str, host: str, address: str, nthreads: num, memoryLimit: num, resources: numbers, pid: num, jobId: opt(str), localDirectory: str,
 });
@@ -102,6 +104,7 @@ export const clientToSchedulerSchema = {
   coordinate: { id: num, request: coordinationRequest },
   'want-keys': { keys },
   profile: { id: num, query: profileQuery, workers: opt(keys) },
+  transfers: { transfers: arr(transferReport) },
 } satisfies MessageSchemas<ClientToScheduler>;
 
 export const workerToSchedulerSchema = {
@@ -122,6 +125,7 @@ export const workerToSchedulerSchema = {
   restarted: { id: num },
   'actor-lost': { key: str, reason: str },
   'profile-data': { id: num, profile: opt(profileData), error: opt(wireError) },
+  transfers: { transfers: arr(transferReport) },
 } satisfies MessageSchemas<WorkerToScheduler>;
 
 export const schedulerToClientSchema = {

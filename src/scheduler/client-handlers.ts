@@ -5,6 +5,8 @@
  */
 import type { ClientToScheduler, HandlerTable } from '../protocol/messages.js';
 import type { SchedulerContext } from './context.js';
+import { valuesBytes } from '../protocol/wire-size.js';
+import { recordTransfers, transferRecord } from './transfers.js';
 import type { ClientRecord } from './state/types.js';
 
 export function clientHandlers(core: SchedulerContext, client: ClientRecord): HandlerTable<ClientToScheduler> {
@@ -17,7 +19,11 @@ export function clientHandlers(core: SchedulerContext, client: ClientRecord): Ha
     retry: (m) => core.state.retry(client, m.keys),
     cancel: (m) => core.state.cancel(client, m.keys, m.force === true),
     'who-has': (m) => core.send(client.peer, { op: 'who-has-reply', id: m.id, holders: core.state.whoHas(m.keys) }),
-    'gather-proxy': (m) => requests.gatherProxy(client, m.id, m.keys),
+    'gather-proxy': (m) => requests.gatherProxy(client, m.id, m.keys, (holder, values, start) => {
+      if (core.events.listenerCount('task-run') === 0) return;
+      const keys = Object.keys(values);
+      if (keys.length > 0) core.events.emit('task-run', transferRecord(keys, holder.id, `client ${client.id}`, holder.id, start, Date.now(), valuesBytes(values)));
+    }),
     run: (m) => requests.runOn(client, m.id, requests.targets(m.workers), m.fn, (id) => ({ op: 'run', id, fn: m.fn, args: m.args, timeoutMs: m.timeoutMs }), m.timeoutMs),
     'register-setup': (m) => requests.registerSetup(client, m),
     'unregister-setup': (m) => requests.unregisterSetup(client, m),
@@ -43,6 +49,7 @@ export function clientHandlers(core: SchedulerContext, client: ClientRecord): Ha
     rebalance: (m) => void core.control.rebalance(core, client, m),
     coordinate: (m) => core.coordination.handle(client, m.id, m.request),
     'want-keys': (m) => core.state.wantKeys(client, m.keys),
+    transfers: (m) => recordTransfers(core, m.transfers, `client ${client.id}`, false),
     profile: (m) => void core.profiles.collect(requests.targets(m.workers), m.query).then((collected) => {
       core.send(client.peer, { op: 'profile-reply', id: m.id, ...collected });
       core.flush();

@@ -7,6 +7,7 @@
 import type { HandlerTable, WorkerToScheduler } from '../protocol/messages.js';
 import { retireWorker } from './retirement.js';
 import type { SchedulerContext } from './context.js';
+import { recordTransfers } from './transfers.js';
 import type { WorkerRecord } from './state/types.js';
 
 export function workerHandlers(core: SchedulerContext, worker: WorkerRecord): HandlerTable<WorkerToScheduler> {
@@ -52,6 +53,7 @@ export function workerHandlers(core: SchedulerContext, worker: WorkerRecord): Ha
     'long-running': (m) => core.state.longRunning(worker, m.keys),
     restarted: (m) => core.control.restarted(m.id, worker.peer),
     'actor-lost': (m) => core.state.actorLost(worker, m.key, m.reason),
+    transfers: (m) => recordTransfers(core, m.transfers, worker.id, true),
     'profile-data': (m) => core.profiles.answered(m.id, worker.peer, { profile: m.profile, error: m.error }),
   };
 }

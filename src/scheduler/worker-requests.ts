@@ -181,7 +181,8 @@ export class WorkerRequests {
     for (const worker of targets) this.io.send(worker.peer, { op: 'upload-file', id, name, data: new OutOfBand(bytes) });
   }
 
-  gatherProxy(client: ClientRecord, requestId: number, keys: string[]): void {
+  /** Relays results to a client; `moved` hears of each worker's part (for the task stream). */
+  gatherProxy(client: ClientRecord, requestId: number, keys: string[], moved?: (holder: WorkerRecord, values: Record<string, WireValue>, start: number) => void): void {
     const byHolder = new Map<WorkerRecord, string[]>();
     const missing: string[] = [];
     for (const key of keys) {
@@ -198,7 +199,9 @@ export class WorkerRequests {
     if (pending === 0) return finish();
     for (const [holder, subset] of byHolder) {
       const id = this.#nextRequest++;
+      const start = Date.now();
       this.#dataRequests.set(id, (got, notThere) => {
+        moved?.(holder, got, start);
         Object.assign(values, got);
         missing.push(...notThere);
         if (--pending === 0) finish();

@@ -6,7 +6,8 @@
  * that the decisions can be tested with plain event sequences, and from the worker's scheduler link and
  * life cycle because this is where a task's hot path runs.
  */
-import type { ComputeOrder, WorkerToScheduler } from '../protocol/messages.js';
+import type { ComputeOrder, WireValue, WorkerToScheduler } from '../protocol/messages.js';
+import { valuesBytes } from '../protocol/wire-size.js';
 import type { DealerLink } from '../transport/endpoints.js';
 import type { PeerPool } from '../transport/peer-pool.js';
 import type { Logger } from '../util/logger.js';
@@ -93,7 +94,9 @@ export class LocalTasks {
     const missing = [...request.unavailable];
     await Promise.all([...request.byHolder].map(async ([holder, keys]) => {
       try {
+        const start = Date.now();
         const reply = await this.peers.getData(holder, keys, 30_000);
+        this.#moved(holder, reply.values, start);
         for (const [key, value] of Object.entries(reply.values)) this.#state.inputFetched(key, value);
         missing.push(...reply.missing);
       } catch (error) {
@@ -102,6 +105,12 @@ export class LocalTasks {
       }
     }));
     this.#state.fetchDone(request, missing, performance.now() - started);
+  }
+
+  /** Tells the scheduler about results fetched from a peer, for the task stream. */
+  #moved(holder: string, values: Record<string, WireValue>, start: number): void {
+    const keys = Object.keys(values);
+    if (keys.length > 0) this.link.send({ op: 'transfers', transfers: [{ keys, source: holder, start, stop: Date.now(), nbytes: valuesBytes(values) }] });
   }
 
   /** Completion reports of one turn of the event loop travel in one message. */

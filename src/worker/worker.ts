@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { HandlerTable, PeerReply, PeerRequest, SchedulerToWorker, WireValue, WorkerToScheduler } from '../protocol/messages.js';
 import { peerRequestSchema, schedulerToWorkerSchema, validateBatch } from '../protocol/validate.js';
 import { toWireError } from '../protocol/wire-error.js';
+import { valuesBytes } from '../protocol/wire-size.js';
 import { DealerLink, RouterEndpoint } from '../transport/endpoints.js';
 import { PeerPool } from '../transport/peer-pool.js';
 import { sharedAllocator } from '../transport/chunking.js';
@@ -348,7 +349,10 @@ export class WorkerNode {
     const stored: string[] = [];
     const sizes: number[] = [];
     try {
+      const start = Date.now();
       const reply = await this.#peers.getData(from, keys, 60_000);
+      const moved = Object.keys(reply.values);
+      if (moved.length > 0) this.#link.send({ op: 'transfers', transfers: [{ keys: moved, source: from, start, stop: Date.now(), nbytes: valuesBytes(reply.values) }] });
       for (const [key, value] of Object.entries(reply.values)) {
         sizes.push(this.#tasks.storeValue(key, fromWire(value, true)));
         stored.push(key);

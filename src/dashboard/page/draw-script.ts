@@ -14,6 +14,8 @@ var FlotillaDraw = (function () {
   var PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22',
     '#7f7f7f', '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#9c755f', '#76b7b2', '#edc948'];
   var ERRED = '#d62728';
+  /** Moves of results (kind 'transfer'), on their own row per worker. */
+  var TRANSFER = '#b5179e';
   var colours = new Map();
 
   /** A stable colour per task group, in order of first appearance on this page. */
@@ -178,7 +180,7 @@ var FlotillaDraw = (function () {
       ctx.fillStyle = '#66707c';
       if (rowH >= 14 || i % 2 === 0) ctx.fillText(r.label, x0 - 6, y + rowH / 2);
     });
-    var bars = 0, erred = 0, groups = new Set(), byRow = rows.map(function () { return []; });
+    var bars = 0, erred = 0, transfers = 0, groups = new Set(), byRow = rows.map(function () { return []; });
     for (var k = 0; k < runs.length; k++) {
       var run = runs[k];
       if (run.stop < t0 || run.start > t1) continue;
@@ -188,14 +190,19 @@ var FlotillaDraw = (function () {
       var xb = x0 + (Math.min(run.stop, t1) - t0) / span * width;
       var w = Math.max(1, xb - xa);
       var y = top + row * rowH + 1;
-      groups.add(run.group);
-      if (run.status === 'erred') {
+      if (run.kind === 'transfer') {
+        transfers++;
+        ctx.fillStyle = TRANSFER;
+        ctx.fillRect(xa, y, Math.max(2, w), rowH - 2);
+      } else if (run.status === 'erred') {
+        groups.add(run.group);
         erred++;
         ctx.fillStyle = ERRED;
         ctx.fillRect(xa, y, Math.max(3, w), rowH - 2);
         ctx.strokeStyle = '#5a0d0e';
         ctx.strokeRect(xa + 0.5, y + 0.5, Math.max(3, w) - 1, rowH - 3);
       } else {
+        groups.add(run.group);
         ctx.fillStyle = colour(run.group);
         ctx.fillRect(xa, y, w, rowH - 2);
       }
@@ -205,10 +212,11 @@ var FlotillaDraw = (function () {
     timeAxis(ctx, x0, width, top + rows.length * rowH + 2, t0, t1, !!(opts && opts.fromStart));
     canvas.dataset.bars = String(bars);
     canvas.dataset.erred = String(erred);
+    canvas.dataset.transfers = String(transfers);
     canvas.dataset.rows = String(rows.length);
     canvas.dataset.groups = String(groups.size);
     canvas._layout = { t0: t0, t1: t1, x0: x0, width: width, top: top, rowH: rowH, rows: rows, byRow: byRow };
-    return { bars: bars, erred: erred, groups: Array.from(groups) };
+    return { bars: bars, erred: erred, transfers: transfers, groups: Array.from(groups) };
   }
 
   /** Shows key, group, worker and duration of the bar under the mouse. */
@@ -227,7 +235,10 @@ var FlotillaDraw = (function () {
         if (list[i].start - slack <= t && t <= list[i].stop + slack) { hit = list[i]; break; }
       }
       if (!hit) { tooltip.style.display = 'none'; return; }
-      tooltip.textContent = hit.key + '\ngroup ' + groupLabel(hit.group) + (hit.status === 'erred' ? ' (erred)' : '') +
+      if (hit.kind === 'transfer') {
+        tooltip.textContent = 'transfer of ' + (hit.keys ? hit.keys.length : 1) + ' result(s): ' + hit.key.slice(9) + '\n' + hit.source + ' \u2192 ' + hit.destination +
+          '\n' + fmtBytes(hit.nbytes) + ' in ' + fmtDuration(hit.stop - hit.start);
+      } else tooltip.textContent = hit.key + '\ngroup ' + groupLabel(hit.group) + (hit.status === 'erred' ? ' (erred)' : '') +
         '\n' + hit.worker + ' thread ' + hit.thread + '\n' + fmtDuration(hit.stop - hit.start) +
         (hit.nbytes ? ', result ' + fmtBytes(hit.nbytes) : '');
       tooltip.style.display = 'block';
@@ -249,7 +260,7 @@ var FlotillaDraw = (function () {
     workers.forEach(function (w) {
       for (var t = 0; t < w.nthreads; t++) add(w.id, t, w.id + ' #' + t);
     });
-    runs.forEach(function (r) { add(r.worker, r.thread, r.worker + ' #' + r.thread); });
+    runs.forEach(function (r) { add(r.worker, r.thread, r.thread < 0 ? r.worker + ' transfers' : r.worker + ' #' + r.thread); });
     return rows;
   }
 
@@ -268,9 +279,10 @@ var FlotillaDraw = (function () {
     series.forEach(function (s) { container.appendChild(swatchLabel(s.colour, s.label)); });
   }
 
-  function legend(container, groups, withErred) {
+  function legend(container, groups, withErred, withTransfers) {
     var items = groups.map(function (g) { return swatchLabel(colour(g), groupLabel(g)); });
     if (withErred) items.push(swatchLabel(ERRED, 'erred'));
+    if (withTransfers) items.push(swatchLabel(TRANSFER, 'transfer'));
     container.replaceChildren.apply(container, items);
   }
 
@@ -319,7 +331,7 @@ var FlotillaDraw = (function () {
   return {
     colour: colour, groupLabel: groupLabel, fmtBytes: fmtBytes, fmtDuration: fmtDuration, fmtRate: fmtRate, el: el,
     renderWorkers: renderWorkers, renderProgress: renderProgress, drawTaskStream: drawTaskStream,
-    attachTaskTooltip: attachTaskTooltip, streamRows: streamRows, legend: legend, seriesLegend: seriesLegend, drawLines: drawLines, ERRED: ERRED,
+    attachTaskTooltip: attachTaskTooltip, streamRows: streamRows, legend: legend, seriesLegend: seriesLegend, drawLines: drawLines, ERRED: ERRED, TRANSFER: TRANSFER,
   };
 })();
 `;

@@ -14,13 +14,20 @@ const REPORT_SCRIPT = String.raw`
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var byId = function (id) { return document.getElementById(id); };
   var t0 = data.start, t1 = Math.max(data.stop, data.start + 1);
-  var runs = data.runs.key.map(function (key, i) {
+  var transferFlag = data.runs.transfer || [];
+  var all = data.runs.key.map(function (key, i) {
+    var moved = transferFlag[i] === 1;
     return {
-      key: key, group: data.groups[data.runs.group[i]], worker: data.workers[data.runs.worker[i]].id,
+      key: key, group: moved ? 'transfer' : data.groups[data.runs.group[i]], worker: data.workers[data.runs.worker[i]].id,
       thread: data.runs.thread[i], start: t0 + data.runs.start[i], stop: t0 + data.runs.stop[i],
-      status: data.runs.erred[i] ? 'erred' : 'memory', nbytes: data.runs.nbytes[i],
+      status: data.runs.erred[i] ? 'erred' : 'memory', nbytes: data.runs.nbytes[i], groupIndex: data.runs.group[i],
+      kind: moved ? 'transfer' : undefined, source: moved ? data.runs.source[i] : undefined, destination: moved ? data.runs.destination[i] : undefined,
     };
   });
+  // Task runs for the summaries; transfers are drawn in the task stream only.
+  var runs = all.filter(function (r) { return r.kind !== 'transfer'; });
+  var moves = all.length - runs.length;
+  document.body.dataset.transfers = String(moves);
   data.groups.forEach(function (g) { D.colour(g); });
 
   // Summary.
@@ -31,6 +38,7 @@ const REPORT_SCRIPT = String.raw`
     ['started', new Date(data.start).toISOString()],
     ['duration', D.fmtDuration(data.stop - data.start)],
     ['tasks run', runs.length + (erred ? ' (' + erred + ' erred)' : '')],
+    ['transfers', String(moves)],
     ['workers / threads', data.workers.length + ' / ' + threads],
     ['thread occupancy', threads > 0 ? (busy / ((t1 - t0) * threads) * 100).toFixed(1) + ' %' : '\u2013'],
     ['compute time', D.fmtDuration(busy)],
@@ -42,8 +50,8 @@ const REPORT_SCRIPT = String.raw`
 
   // Per group: counts and durations, and a finished/erred bar.
   var stats = data.groups.map(function (g) { return { group: g, count: 0, erred: 0, total: 0, max: 0 }; });
-  runs.forEach(function (r, i) {
-    var s = stats[data.runs.group[i]], d = r.stop - r.start;
+  runs.forEach(function (r) {
+    var s = stats[r.groupIndex], d = r.stop - r.start;
     s.count++; if (r.status === 'erred') s.erred++; s.total += d; if (d > s.max) s.max = d;
   });
   D.renderProgress(byId('progress'), stats.map(function (s) {
@@ -60,14 +68,14 @@ const REPORT_SCRIPT = String.raw`
 
   var times = data.samples.time.map(function (t) { return t0 + t; });
   function draw() {
-    var drawn = D.drawTaskStream(byId('task-stream'), runs, D.streamRows(data.workers, runs), t0, t1, { fromStart: true });
-    D.legend(byId('stream-legend'), drawn.groups, drawn.erred > 0);
+    var drawn = D.drawTaskStream(byId('task-stream'), all, D.streamRows(data.workers, all), t0, t1, { fromStart: true });
+    D.legend(byId('stream-legend'), drawn.groups, drawn.erred > 0, drawn.transfers > 0);
 
     // Completions per group over time (cumulative).
     var perGroup = data.groups.map(function (g) { return { label: g, colour: D.colour(g), points: [[t0, 0]] }; });
     var sortedIdx = runs.map(function (_, i) { return i; }).sort(function (a, b) { return runs[a].stop - runs[b].stop; });
     var counts = data.groups.map(function () { return 0; });
-    sortedIdx.forEach(function (i) { var g = data.runs.group[i]; counts[g]++; perGroup[g].points.push([runs[i].stop, counts[g]]); });
+    sortedIdx.forEach(function (i) { var g = runs[i].groupIndex; counts[g]++; perGroup[g].points.push([runs[i].stop, counts[g]]); });
     perGroup.forEach(function (s, g) { s.points.push([t1, counts[g]]); });
     D.drawLines(byId('progress-chart'), perGroup, t0, t1, { height: 160, fromStart: true });
     D.legend(byId('progress-legend'), data.groups, false);

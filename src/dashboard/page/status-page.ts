@@ -66,7 +66,7 @@ const LIVE_SCRIPT = String.raw`
     if (earliest !== Infinity) t0 = Math.max(t0, Math.min(earliest, t1 - 1000));
     else t0 = t1 - 10000;
     var drawn = D.drawTaskStream(byId('task-stream'), runs, D.streamRows(s.workers, runs), t0, t1);
-    D.legend(byId('stream-legend'), drawn.groups, drawn.erred > 0);
+    D.legend(byId('stream-legend'), drawn.groups, drawn.erred > 0, drawn.transfers > 0);
     byId('stream-note').textContent = runs.length === 0 ? 'no task has run in the last ' + D.fmtDuration(HISTORY_MS) + '.' :
       runs.length + ' task runs over ' + D.fmtDuration(t1 - t0) + (dropped ? '; ' + dropped + ' runs not drawn (too many to send)' : '') + '.';
 
