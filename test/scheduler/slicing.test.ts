@@ -90,9 +90,11 @@ describe('a graph of 300k tasks', () => {
         // Once back, the worker stays: it heard `unknown-worker` for everything it had in flight, and
         // registered again once. Three more heartbeats of its show it is settled.
         const back = state.workerByName(rootWorker.id)!;
+        // (A worker busy with what it was sent may be slow to speak on a loaded machine: a generous wait.)
         for (let beat = 0; beat < 3; beat++) {
           const seen = back.lastSeen;
-          await waitUntil(() => back.lastSeen !== seen, `heartbeat ${beat + 1} of the worker that came back`);
+          await waitUntil(() => back.lastSeen !== seen || state.workerByName(rootWorker.id) !== back, `heartbeat ${beat + 1} of the worker that came back`, 60_000);
+          expect(state.workerByName(rootWorker.id)).toBe(back);
         }
         expect(removed.filter((name) => name === rootWorker.id)).toHaveLength(1);
         expect(added.filter((name) => name === rootWorker.id)).toHaveLength(1);

@@ -32,9 +32,14 @@ export class ReadyQueue {
     this.#members.add(task);
   }
 
-  /** Removal is lazy: the task is skipped when it reaches the top. */
+  /**
+   * Removal is lazy: the task is skipped when it reaches the top. Once most of the heap is such leftovers
+   * (a million queued tasks cancelled), it is rebuilt from the members in one linear pass: otherwise one
+   * pop would skip hundreds of thousands of them in one turn.
+   */
   delete(task: TaskRecord): void {
-    this.#members.delete(task);
+    if (!this.#members.delete(task)) return;
+    if (this.#heap.size > 2 * this.#members.size + 4_096) this.#heap.retain((t) => this.#members.has(t));
   }
 
   pop(): TaskRecord | undefined {
