@@ -19,6 +19,7 @@ describe('examples run and print what they promise', () => {
     const { code, output } = await runExample('examples/object-store.js', ['64']);
     expect(code, output).toBe(0);
     expect(output).toMatch(/array: 64 MB/);
+    expect(output).toMatch(/default split here: 1 worker process × \d+ threads \(one copy per node\); Dask would split 64 cores into 8 processes/);
     expect(output).toMatch(/8 tasks in [\d.]+ s: mean ([-\d.]+) std ([\d.]+); local: mean \1 std \2/);
     expect(output.match(/local-\d: peak RSS \d+ MB = [\d.]+ × the array/g)).toHaveLength(2);
   }, 60_000);
