@@ -10,7 +10,7 @@ export type SelectableId = WorkloadId | BaselineId | TeamBench['id'];
  * `rawZmqThroughput` whenever `noopMap` or `ladder` is selected, `rawZmqRoundTrip` whenever
  * `roundTrip` or `run` is; naming one alone measures just that baseline.
  */
-export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run', 'rawZmqRoundTrip', 'rawZmqThroughput', 'codec', 'recombination', 'dataTransfer', 'objectStore', 'functionCapture'];
+export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run', 'rawZmqRoundTrip', 'rawZmqThroughput', 'codec', 'recombination', 'dataTransfer', 'objectStore', 'functionCapture', 'dependentsDrain'];
 
 export interface BenchArgs {
   /** Print only the JSON object (on stdout), no table and no progress. */

@@ -6,7 +6,7 @@
  */
 import { InvalidTransitionError } from '../../errors/index.js';
 import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, SchedulerToClient, SchedulerToWorker, TaskSpec } from '../../protocol/messages.js';
-import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
+import { DurationStats, decideWorker, expectedMicros, heldBy, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { MessageMerger } from './message-merger.js';
 import { emptyList } from '../../util/empty.js';
@@ -29,6 +29,13 @@ export class TransitionEngine implements TransitionContext {
   #recommendations = new Map<TaskRecord, { to: TaskStateName; args: TransitionArgs }>();
   #seq = 0;
   #rotation = 0;
+  /**
+   * Early assignments recommended but maybe not applied yet, per worker: tryEarlyAssign counts them
+   * against the worker's capacity, as a recommendation reaches `processing` only when the drain gets to
+   * it. Cleared after each drain, when every one was applied (or replaced); until then an applied one
+   * counts twice, which only errs on the side of sending fewer ahead.
+   */
+  readonly #earlyPromised = new Map<WorkerRecord, number>();
   #stimulus = '';
   readonly #validate: boolean;
   readonly #transitionLimit: number;
@@ -88,6 +95,7 @@ export class TransitionEngine implements TransitionContext {
       this.#recommendations.delete(task);
       this.transition(task, to, args);
     }
+    this.#earlyPromised.clear();
   }
 
   /** Moves a task now, through `released` when the table has no direct way. */
@@ -126,7 +134,7 @@ export class TransitionEngine implements TransitionContext {
     // What each worker held when this pass began: a worker is topped up only once it has run down to
     // its refill mark (see refillMark), and then filled to capacity in one go.
     for (const w of running) this.#pruneLongRunning(w);
-    const heldAtStart = running.map((w) => w.processing.size - w.longRunning.size);
+    const heldAtStart = running.map(heldBy);
     // One array for the whole pass: this loop runs once per task assigned.
     const candidates: WorkerRecord[] = [];
     while ((task = this.ready.pop())) {
@@ -136,7 +144,7 @@ export class TransitionEngine implements TransitionContext {
         const w = running[i]!;
         const capacity = workerCapacity(w, t.group, this.stats);
         // A task that outranks what a worker holds does not wait for the refill mark.
-        if (w.processing.size - w.longRunning.size < capacity && (heldAtStart[i]! <= refillMark(capacity) || t.priority > w.lowestPriority)) candidates.push(w);
+        if (heldBy(w) < capacity && (heldAtStart[i]! <= refillMark(capacity) || t.priority > w.lowestPriority)) candidates.push(w);
       }
       if (candidates.length === 0) {
         const room = this.#displaceFor(t, running);
@@ -147,7 +155,7 @@ export class TransitionEngine implements TransitionContext {
         // Every worker is full for this group; other groups may still fit, but order matters more.
         break;
       }
-      const worker = decideWorker(t, candidates, this.#rotation++);
+      const worker = decideWorker(t, candidates, this.#rotation++, expectedMicros(t.group, this.stats));
       if (!worker) {
         blocked.push(t);
         const reason = this.unrunnable.explainOnce(t, running);
@@ -200,6 +208,11 @@ export class TransitionEngine implements TransitionContext {
     this.outgoing.queueItem('worker', worker.peer, 'compute', order);
   }
 
+  /**
+   * A waiting task whose every missing input runs on one worker goes there at once, to run behind them
+   * without a scheduler round trip, while that worker has room for it (workerCapacity): past that bound
+   * it waits here, and once its inputs are done it is queued and goes wherever it would start soonest.
+   */
   tryEarlyAssign(task: TaskRecord): void {
     if (task.state !== 'waiting' || task.waitingOn.size === 0) return;
     let target: WorkerRecord | undefined;
@@ -209,6 +222,9 @@ export class TransitionEngine implements TransitionContext {
       target = dep.processingOn;
     }
     if (!target || target.status !== 'running' || !satisfiesRestrictions(task, target, true)) return;
+    const promised = this.#earlyPromised.get(target) ?? 0;
+    if (heldBy(target) + promised >= workerCapacity(target, task.group, this.stats)) return;
+    this.#earlyPromised.set(target, promised + 1);
     this.recommend(task, 'processing', { worker: target });
   }
 

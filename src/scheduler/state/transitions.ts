@@ -28,7 +28,7 @@ export interface TransitionContext {
   keyToWorker(worker: WorkerRecord, op: 'free-keys' | 'cancel-compute', key: string): void;
   /** Sends the compute order (and the function source the worker lacks). */
   sendCompute(task: TaskRecord, worker: WorkerRecord): void;
-  /** Assigns a waiting task at once to the worker computing all its missing inputs, if there is one. */
+  /** Assigns a waiting task at once to the worker computing all its missing inputs, if there is one with room. */
   tryEarlyAssign(task: TaskRecord): void;
   /** True while a client wants the task or a pending dependent needs its result. */
   isNeeded(task: TaskRecord): boolean;
@@ -182,6 +182,12 @@ const processingToMemory: Handler = (ctx, task, args) => {
   task.pendingValue = undefined;
   for (const dependent of task.dependents) {
     if (!dependent.waitingOn.delete(task)) continue;
+    if (dependent.state === 'processing') {
+      // It was sent ahead to run behind `task`, and this worker now has room: the next link of the
+      // chain, held back by the worker's capacity (see tryEarlyAssign), may follow it there.
+      for (const next of dependent.dependents) if (next.state === 'waiting') ctx.tryEarlyAssign(next);
+      continue;
+    }
     if (dependent.state !== 'waiting') continue;
     if (dependent.waitingOn.size === 0) ctx.recommend(dependent, 'queued');
     else ctx.tryEarlyAssign(dependent);
