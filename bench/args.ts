@@ -1,16 +1,19 @@
 /** Command-line options of `npm run bench` (`node dist/bench/run.js`). */
 import { DEFAULT_PYTHON } from './dask-runner.js';
 import type { TeamBench } from './workloads/team-benches.js';
-import type { BaselineId, WorkloadId } from './workload-types.js';
+import { BENCH_ROUNDS } from './params.js';
+import type { WorkloadId } from './workload-types.js';
 
-export type SelectableId = WorkloadId | BaselineId | TeamBench['id'];
+export type SelectableId = WorkloadId | TeamBench['id'];
 
 /**
- * Everything `--only` accepts. The raw zeromq.js baselines also run with the workloads they scale:
- * `rawZmqThroughput` whenever `noopMap` or `ladder` is selected, `rawZmqRoundTrip` whenever
- * `roundTrip` or `run` is; naming one alone measures just that baseline.
+ * Everything `--only` accepts. Each workload brings its raw zeromq.js baseline along (targets.ts
+ * RAW_BASELINE_OF), in alternating rounds.
  */
-export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'clusterStart', 'run', 'rawZmqRoundTrip', 'rawZmqThroughput', 'codec', 'recombination', 'dataTransfer', 'objectStore', 'functionCapture', 'dependentsDrain'];
+export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'clusterStart', 'codec', 'recombination', 'objectStore', 'functionCapture', 'dependentsDrain'];
+
+/** The most rounds `--rounds` accepts (each round of every workload costs seconds). */
+export const MAX_ROUNDS = 10;
 
 export interface BenchArgs {
   /** Print only the JSON object (on stdout), no table and no progress. */
@@ -21,6 +24,8 @@ export interface BenchArgs {
   python: string;
   /** Workloads to run, in this order. @defaultValue all */
   only: SelectableId[];
+  /** Alternating rounds (raw, flotilla) per workload. @defaultValue BENCH_ROUNDS */
+  rounds: number;
   help: boolean;
 }
 
@@ -31,15 +36,16 @@ export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench
                        when '<python> -c "import distributed"' works, and print flotilla/Dask ratios
   --python=<path>      interpreter for the Dask side (default ${DEFAULT_PYTHON})
   --only=<a,b,...>     run only these: ${SELECTABLE.join(', ')}
-                       (the raw zeromq.js baselines also run with what they scale: rawZmqThroughput
-                       with noopMap or ladder, rawZmqRoundTrip with roundTrip or run)
+                       (each workload alternates with its raw zeromq.js baseline)
+  --rounds=<n>         alternating rounds raw, flotilla, raw, flotilla… per workload, best of each
+                       side kept (default ${BENCH_ROUNDS}, at most ${MAX_ROUNDS})
   --help               show this text
 
 Without --json the table goes to stderr and the JSON to stdout, so 'npm run bench > bench.json' keeps both apart.`;
 
 /** Parses argv (without node and script). @throws Error naming the bad option and listing the valid ones. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { json: false, compareDask: false, python: DEFAULT_PYTHON, only: [...SELECTABLE], help: false };
+  const args: BenchArgs = { json: false, compareDask: false, python: DEFAULT_PYTHON, only: [...SELECTABLE], rounds: BENCH_ROUNDS, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -53,8 +59,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--compare-dask': args.compareDask = true; break;
       case '--python': args.python = value(); break;
       case '--only': args.only = parseOnly(value()); break;
+      case '--rounds': args.rounds = parseRounds(value()); break;
       case '--help': case '-h': args.help = true; break;
-      default: throw new Error(`unknown option ${JSON.stringify(arg)}; valid options: --json, --compare-dask, --python=<path>, --only=<ids>, --help`);
+      default: throw new Error(`unknown option ${JSON.stringify(arg)}; valid options: --json, --compare-dask, --python=<path>, --only=<ids>, --rounds=<n>, --help`);
     }
   }
   return args;
@@ -65,4 +72,10 @@ function parseOnly(list: string): SelectableId[] {
   const unknown = ids.filter((id) => !SELECTABLE.includes(id as SelectableId));
   if (unknown.length > 0) throw new Error(`--only got unknown workload(s) ${unknown.join(', ')}; choose from ${SELECTABLE.join(', ')}`);
   return ids as SelectableId[];
+}
+
+function parseRounds(text: string): number {
+  const rounds = Number(text);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS) throw new Error(`--rounds needs a whole number from 1 to ${MAX_ROUNDS}, got ${JSON.stringify(text)}; e.g. --rounds=3`);
+  return rounds;
 }

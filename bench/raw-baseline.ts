@@ -1,48 +1,22 @@
 /**
- * The raw zeromq.js baselines as the bench runs them: the round trip (one pass before and one after
- * the flotilla latency workloads) and the pipelined throughput (one pass before and one after the
- * throughput workloads). Each pass becomes a WorkloadResult (never a throw); the passes of one
- * baseline are then combined into one result whose figures are the medians of the per-pass figures,
- * with every pass kept in `detail` so drift during the run is visible.
+ * The raw zeromq.js baselines as the bench runs them, one pass before each flotilla round of the
+ * workload they belong to (targets.ts RAW_BASELINE_OF), and how the rounds of either side are combined:
+ * the best of each, so one noisy moment on this shared machine does not decide.
  */
-import { RAW_ZMQ_PARAMS, RAW_ZMQ_THROUGHPUT_PARAMS } from './params.js';
-import { median } from './stats.js';
+import { RAW_ZMQ_BULK_PARAMS, RAW_ZMQ_PARAMS, RAW_ZMQ_THROUGHPUT_PARAMS, SCATTER_GATHER_BYTES } from './params.js';
+import { measureRawZmqBulk } from './workloads/raw-zmq-bulk.js';
 import { measureRawZmqRoundTrip } from './workloads/raw-zmq-round-trip.js';
 import { measureRawZmqThroughput } from './workloads/raw-zmq-throughput.js';
-import { emptyResult, type Measurement, type WorkloadResult } from './workload-types.js';
+import { emptyResult, type BaselineId, type Measurement, type WorkloadResult } from './workload-types.js';
 
-/** One pass of a baseline and when it ran, e.g. `before roundTrip`. */
-export interface RawPass {
+/** One round's result of one side, e.g. `{ when: 'round 2', result }`. */
+export interface RoundPass {
   when: string;
   result: WorkloadResult;
 }
 
-/** How the passes of one baseline are combined and described in the JSON. */
-export interface RawCombination {
-  /** The pass figure whose drift from the first good pass to the last is reported. */
-  headlineMetric: string;
-  /** Key of that drift, in percent of the first pass, in `detail`. */
-  driftKey: string;
-  /** `detail.combined`: how the figures were combined. */
-  description: string;
-}
-
-/** The round trip: figures `medianMs`, `p99Ms`; drift as `detail.medianDriftPercent`. */
-export const ROUND_TRIP_COMBINATION: RawCombination = {
-  headlineMetric: 'medianMs',
-  driftKey: 'medianDriftPercent',
-  description: 'median of the per-pass medians (and p99s)',
-};
-
-/** The throughput: figure `repliesPerSecond`; drift as `detail.repliesPerSecondDriftPercent`. */
-export const THROUGHPUT_COMBINATION: RawCombination = {
-  headlineMetric: 'repliesPerSecond',
-  driftKey: 'repliesPerSecondDriftPercent',
-  description: 'median of the per-pass replies per second',
-};
-
 /** Runs one measurement as a result; never throws (failures become the result's status). */
-async function passResult(measure: () => Promise<Measurement>): Promise<WorkloadResult> {
+export async function passResult(measure: () => Promise<Measurement>): Promise<WorkloadResult> {
   const started = performance.now();
   try {
     const measurement = await measure();
@@ -55,57 +29,57 @@ async function passResult(measure: () => Promise<Measurement>): Promise<Workload
   }
 }
 
-/** Measures one pass of raw zeromq.js round trips (RAW_ZMQ_PARAMS); never throws. */
-export function runRawZmqRoundTripPass(): Promise<WorkloadResult> {
-  return passResult(() => measureRawZmqRoundTrip(RAW_ZMQ_PARAMS.warmup, RAW_ZMQ_PARAMS.limits));
+/** Measures one pass of raw baseline `id` with its bench parameters (params.ts); never throws. */
+export function runRawPass(id: BaselineId): Promise<WorkloadResult> {
+  switch (id) {
+    case 'rawZmqRoundTrip': return passResult(() => measureRawZmqRoundTrip(RAW_ZMQ_PARAMS.warmup, RAW_ZMQ_PARAMS.limits));
+    case 'rawZmqThroughput': return passResult(() => measureRawZmqThroughput(RAW_ZMQ_THROUGHPUT_PARAMS));
+    case 'rawZmqBulk': return passResult(() => measureRawZmqBulk({ bytes: SCATTER_GATHER_BYTES, ...RAW_ZMQ_BULK_PARAMS }));
+  }
 }
 
-/** Measures one pass of raw zeromq.js pipelined request/replies (RAW_ZMQ_THROUGHPUT_PARAMS); never throws. */
-export function runRawZmqThroughputPass(): Promise<WorkloadResult> {
-  return passResult(() => measureRawZmqThroughput(RAW_ZMQ_THROUGHPUT_PARAMS));
+/** Latencies and durations (`…Ms`, `…Seconds`) are better low; every other figure (rates) high. */
+export function lowerIsBetter(metric: string): boolean {
+  return /(Ms|Seconds)$/.test(metric);
 }
 
 /**
- * One result from the passes: every metric is the median of the good passes' figures (with one good
- * pass, its figures); samples are all good passes' samples. Failed passes are named in `note`; when
- * none succeeded the result carries the first failure's status and every error.
- * @defaultValue combination: ROUND_TRIP_COMBINATION
+ * One result from the rounds of one side: every metric is the best of the good rounds' figures (the
+ * lowest latency, the highest rate; lowerIsBetter), samples are all good rounds' samples, and every
+ * round is kept in `detail.rounds`. Failed rounds are named in `note`; when none succeeded the result
+ * carries the first failure's status and every error.
  */
-export function combineRawPasses(passes: readonly RawPass[], combination: RawCombination = ROUND_TRIP_COMBINATION): WorkloadResult {
+export function bestOfRounds(passes: readonly RoundPass[]): WorkloadResult {
   const elapsedSeconds = passes.reduce((sum, pass) => sum + pass.result.elapsedSeconds, 0);
   const good = passes.filter((pass) => pass.result.status === 'ok');
   const failed = passes.filter((pass) => pass.result.status !== 'ok');
   const failures = failed.map((pass) => `${pass.when}: ${pass.result.status.toUpperCase()}${pass.result.error ? ` — ${pass.result.error}` : ''}`);
   const detail = {
-    combined: combination.description,
-    passes: passes.map(({ when, result }) => ({
+    combined: `best of ${good.length} round(s) (lowest latency, highest rate)`,
+    rounds: passes.map(({ when, result }) => ({
       when, status: result.status, ...result.metrics, ...result.detail, elapsedSeconds: result.elapsedSeconds,
       ...(result.error ? { error: result.error } : {}),
     })),
-    ...driftOf(good, combination),
   };
   if (good.length === 0) {
     const first = failed[0]?.result;
-    return { ...emptyResult(first?.status ?? 'skipped', elapsedSeconds, { error: failures.join('; ') || 'no pass was run' }), detail };
+    return { ...emptyResult(first?.status ?? 'skipped', elapsedSeconds, { error: failures.join('; ') || 'no round was run' }), detail };
   }
-  // The metrics every good pass has (all passes of one baseline measure the same ones).
+  // The metrics every good round has (all rounds of one side measure the same ones).
   const metricNames = Object.keys(good[0]!.result.metrics).filter((name) => good.every((pass) => Number.isFinite(pass.result.metrics[name])));
+  const best = (name: string): number => {
+    const values = good.map((pass) => pass.result.metrics[name]!);
+    return lowerIsBetter(name) ? Math.min(...values) : Math.max(...values);
+  };
+  const notes = good.flatMap((pass) => (pass.result.note ? [`${pass.when}: ${pass.result.note}`] : []));
+  if (failures.length > 0) notes.unshift(`round(s) failed, figures from the others: ${failures.join('; ')}`);
   return {
     status: 'ok',
-    metrics: Object.fromEntries(metricNames.map((name) => [name, median(good.map((pass) => pass.result.metrics[name]!))])),
+    metrics: Object.fromEntries(metricNames.map((name) => [name, best(name)])),
     samples: good.flatMap((pass) => pass.result.samples),
     sampleUnit: good[0]!.result.sampleUnit,
     detail,
     elapsedSeconds,
-    ...(failures.length > 0 ? { note: `pass(es) failed, figures from the others: ${failures.join('; ')}` } : {}),
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   };
-}
-
-/** How much the headline figure moved from the first good pass to the last, in percent of the first. */
-function driftOf(good: readonly RawPass[], combination: RawCombination): Record<string, number> {
-  if (good.length < 2) return {};
-  const first = good[0]!.result.metrics[combination.headlineMetric];
-  const last = good[good.length - 1]!.result.metrics[combination.headlineMetric];
-  if (first === undefined || last === undefined || first === 0) return {};
-  return { [combination.driftKey]: ((last - first) / first) * 100 };
 }

@@ -1,14 +1,13 @@
 /**
  * The bench's output: one JSON object (the whole run, machine-readable) and a readable table built
- * from it, with targets, the targets scaled by the raw zeromq.js baselines of the same run (latencies
- * by the round trip, throughputs by the pipelined request/replies), and, when Dask ran, the
- * flotilla/Dask ratios side by side.
+ * from it: for every figure flotilla, raw zeromq.js in the same run, their ratio and the goal on it,
+ * and, when Dask ran, Dask's figure and flotilla's speed-up over it.
  */
 import type { DaskWorkloadId } from './dask-runner.js';
 import { quantile } from './stats.js';
-import { FIGURE_ROWS, isBaselineRow, meetsTarget, RAW_BASELINE_METRIC, scaleByRawBaseline, speedup, type FigureRow } from './targets.js';
+import { FIGURE_ROWS, HAS_DASK_TWIN, meetsBound, ratioOf, speedup, type FigureRow } from './targets.js';
 import type { TeamBench } from './workloads/team-benches.js';
-import type { BaselineId, WorkloadId, WorkloadResult } from './workload-types.js';
+import type { WorkloadId, WorkloadResult } from './workload-types.js';
 
 /** One row of the comparison, as it appears in the JSON. */
 export interface FigureReport {
@@ -17,40 +16,23 @@ export interface FigureReport {
   unit: FigureRow['unit'];
   better: FigureRow['better'];
   flotilla?: number;
+  /** The raw zeromq.js figure of the same run (best of its rounds), in `rawUnit`. */
+  raw?: number;
+  rawUnit?: string;
+  /** flotilla ÷ raw, or for the ladder tasks per raw round trip (`ratioKind`). */
+  ratio?: number;
+  ratioKind?: 'quotient' | 'perRawRoundTrip';
+  /** The goal on `ratio` (at most for `better: lower`, at least for `higher`). */
+  goal?: number;
+  meetsGoal?: boolean;
+  /** An absolute target, on rows without a raw figure. */
   target?: number;
   meetsTarget?: boolean;
   dask?: number;
-  /** flotilla / Dask, the raw ratio of the two figures. */
-  ratio?: number;
-  /** How many times better flotilla is (above 1: faster). */
+  /** flotilla ÷ Dask, the plain quotient of the two figures. */
+  flotillaOverDask?: number;
+  /** How many times better flotilla is than Dask (above 1: faster). */
   speedup?: number;
-  /** The raw zeromq.js round-trip median of this run, ms (on scaled latency rows, and the raw row's own figure). */
-  rawMedianMs?: number;
-  /** flotilla median / raw zeromq.js median of this run. */
-  timesRaw?: number;
-  /** Raw zeromq.js request/replies per second of this run, 256 in flight (on scaled throughput rows, and the raw row's own figure). */
-  rawPerSecond?: number;
-  /** flotilla tasks/s / raw request/replies per second of this run. */
-  fractionOfRaw?: number;
-  /**
-   * Machine-scaled target: latency rows `target` × (rawMedianMs / `baseline.targetMachineRawMedianMs`), ms;
-   * throughput rows `target` × (rawPerSecond / `baseline.targetMachineRawPerSecond`), tasks/s.
-   */
-  scaledTarget?: number;
-  /** Whether the flotilla figure meets `scaledTarget`. */
-  meetsScaledTarget?: boolean;
-}
-
-/** Reference measurements of the same run that are not flotilla. */
-export interface BaselineSection {
-  /** Raw zeromq.js round trips between two Node processes (passes before and after the latency workloads). */
-  rawZmqRoundTrip?: WorkloadResult;
-  /** The raw round-trip median on the machine where issue 2's targets were set, ms. */
-  targetMachineRawMedianMs: number;
-  /** Raw zeromq.js request/replies, 256 in flight, between two Node processes (passes before and after the throughput workloads). */
-  rawZmqThroughput?: WorkloadResult;
-  /** The raw request/replies per second on the machine where issue 2's targets were set. */
-  targetMachineRawPerSecond: number;
 }
 
 export interface DaskSection {
@@ -70,48 +52,48 @@ export interface BenchReport {
   finishedAt: string;
   machine: { node: string; platform: string; cpus: number; loadAverageStart: number[]; loadAverageEnd: number[] };
   cluster: { nWorkers: number; threadsPerWorker: number };
+  /** Alternating rounds (raw, flotilla) per workload; the best round of each side counts. */
+  rounds: number;
   flotilla: Partial<Record<WorkloadId, WorkloadResult>>;
+  /** The raw zeromq.js baseline each workload alternated with (targets.ts RAW_BASELINE_OF), best of its rounds. */
+  raw: Partial<Record<WorkloadId, WorkloadResult>>;
   dask: DaskSection;
   teamBenches: Partial<Record<TeamBench['id'], WorkloadResult>>;
-  baseline: BaselineSection;
   figures: FigureReport[];
-}
-
-/** The result that holds `row`'s figure, from flotilla or from the baseline. */
-function resultFor(row: FigureRow, flotilla: BenchReport['flotilla'], baseline: BaselineSection): WorkloadResult | undefined {
-  return isBaselineRow(row) ? baseline[row.workload as BaselineId] : flotilla[row.workload as WorkloadId];
-}
-
-/**
- * Pairs every row's flotilla figure with its target and Dask figure, and each scaled row with its raw
- * zeromq.js baseline of the run. The raw rows themselves carry only `rawMedianMs` or `rawPerSecond`.
- */
-export function buildFigures(flotilla: BenchReport['flotilla'], dask: DaskSection, baseline: BaselineSection): FigureReport[] {
-  return FIGURE_ROWS.map((row) => {
-    const common = { id: row.id, label: row.label.trim(), unit: row.unit, better: row.better };
-    if (isBaselineRow(row)) {
-      const raw = okMetric(baseline[row.workload], row.metric);
-      return { ...common, ...(raw !== undefined ? { [row.workload === 'rawZmqThroughput' ? 'rawPerSecond' : 'rawMedianMs']: raw } : {}) };
-    }
-    const raw = row.scaleWithRaw ? okMetric(baseline[row.scaleWithRaw], RAW_BASELINE_METRIC[row.scaleWithRaw]) : undefined;
-    const ours = okMetric(flotilla[row.workload as WorkloadId], row.metric);
-    const theirs = okMetric(dask.workloads[row.daskWorkload ?? (row.workload as WorkloadId)], row.metric);
-    const pass = meetsTarget(row, ours);
-    return {
-      ...common,
-      ...(ours !== undefined ? { flotilla: ours } : {}),
-      ...(row.target !== undefined ? { target: row.target } : {}),
-      ...(pass !== undefined ? { meetsTarget: pass } : {}),
-      ...(theirs !== undefined ? { dask: theirs } : {}),
-      ...(ours !== undefined && theirs !== undefined ? { ratio: ours / theirs, speedup: speedup(row, ours, theirs) } : {}),
-      ...scaleByRawBaseline(row, ours, raw),
-    };
-  });
 }
 
 function okMetric(result: WorkloadResult | undefined, metric: string): number | undefined {
   const value = result?.status === 'ok' ? result.metrics[metric] : undefined;
   return value !== undefined && Number.isFinite(value) ? value : undefined;
+}
+
+function daskResult(row: FigureRow, dask: DaskSection): WorkloadResult | undefined {
+  if (row.daskWorkload) return dask.workloads[row.daskWorkload];
+  return HAS_DASK_TWIN[row.workload] ? dask.workloads[row.workload as DaskWorkloadId] : undefined;
+}
+
+/** Pairs every row's flotilla figure with its raw figure, ratio and goal, target, and Dask figure. */
+export function buildFigures(flotilla: BenchReport['flotilla'], raw: BenchReport['raw'], dask: DaskSection): FigureReport[] {
+  return FIGURE_ROWS.map((row) => {
+    const ours = okMetric(flotilla[row.workload], row.metric);
+    const rawValue = row.raw ? okMetric(raw[row.workload], row.raw.metric) : undefined;
+    const ratio = ratioOf(row, ours, rawValue);
+    const meetsGoal = meetsBound(row, row.goal, ratio);
+    const meetsTarget = meetsBound(row, row.target, ours);
+    const theirs = okMetric(daskResult(row, dask), row.metric);
+    return {
+      id: row.id, label: row.label.trim(), unit: row.unit, better: row.better,
+      ...(ours !== undefined ? { flotilla: ours } : {}),
+      ...(rawValue !== undefined ? { raw: rawValue, rawUnit: row.raw!.unit } : {}),
+      ...(ratio !== undefined ? { ratio, ratioKind: row.raw!.ratio } : {}),
+      ...(row.goal !== undefined ? { goal: row.goal } : {}),
+      ...(meetsGoal !== undefined ? { meetsGoal } : {}),
+      ...(row.target !== undefined ? { target: row.target } : {}),
+      ...(meetsTarget !== undefined ? { meetsTarget } : {}),
+      ...(theirs !== undefined ? { dask: theirs } : {}),
+      ...(ours !== undefined && theirs !== undefined ? { flotillaOverDask: ours / theirs, speedup: speedup(row, ours, theirs) } : {}),
+    };
+  });
 }
 
 /** The report for JSON: long per-call sample lists are replaced by a summary, to keep it readable. */
@@ -127,28 +109,26 @@ export function compactForJson(report: BenchReport): unknown {
   return {
     ...report,
     flotilla: mapValues(report.flotilla),
+    raw: mapValues(report.raw),
     dask: { ...report.dask, workloads: mapValues(report.dask.workloads) },
-    baseline: {
-      ...report.baseline,
-      ...(report.baseline.rawZmqRoundTrip ? { rawZmqRoundTrip: compact(report.baseline.rawZmqRoundTrip) } : {}),
-      ...(report.baseline.rawZmqThroughput ? { rawZmqThroughput: compact(report.baseline.rawZmqThroughput) } : {}),
-    },
   };
 }
 
-function formatValue(value: number | undefined, unit: FigureRow['unit']): string {
+function formatValue(value: number | undefined, unit: string): string {
   if (value === undefined) return '—';
   if (unit.endsWith('/s')) return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
   return `${value < 10 ? value.toFixed(3) : value.toFixed(1)} ${unit}`;
 }
 
-function formatTarget(row: FigureRow): string {
-  if (row.target === undefined) return '';
-  return formatBound(row, row.target);
+function formatRatio(value: number, kind: FigureReport['ratioKind']): string {
+  return kind === 'perRawRoundTrip' ? `${value.toFixed(2)} per raw RTT` : `${value.toFixed(2)}×`;
 }
 
-function formatBound(row: FigureRow, value: number): string {
-  return `${row.better === 'higher' ? '≥' : '≤'} ${formatValue(value, row.unit)}`;
+function formatGoal(row: FigureRow): string {
+  const sign = row.better === 'higher' ? '≥' : '≤';
+  if (row.goal !== undefined) return `${sign} ${formatRatio(row.goal, row.raw?.ratio)}`;
+  if (row.target !== undefined) return `${sign} ${formatValue(row.target, row.unit)}`;
+  return '';
 }
 
 function statusOf(result: WorkloadResult | undefined): string {
@@ -165,38 +145,27 @@ function renderColumns(rows: string[][]): string {
 /** The readable table, with notes on anything skipped, failed or timed out. */
 export function renderTable(report: BenchReport): string {
   const withDask = report.dask.requested && report.dask.available;
-  const withRaw = report.figures.some((figure) => figure.scaledTarget !== undefined);
-  const header = ['workload (2 workers × 1 thread)', 'flotilla', 'target', 'pass'];
-  if (withRaw) header.push('× raw', 'machine-scaled target', 'scaled pass');
-  if (withDask) header.push(`Dask ${report.dask.version ?? ''}`.trim(), 'flotilla/Dask', 'speed-up');
+  const header = ['figure (2 workers × 1 thread)', 'flotilla', 'raw zeromq.js', 'ratio', 'goal', 'pass'];
+  if (withDask) header.push(`Dask ${report.dask.version ?? ''}`.trim(), 'vs Dask');
   const rows: string[][] = [header];
   FIGURE_ROWS.forEach((row, index) => {
     const figure = report.figures[index]!;
-    const ours = resultFor(row, report.flotilla, report.baseline);
+    const ours = report.flotilla[row.workload];
     // Rows of workloads left out with --only, and Dask-only comparisons without Dask, are noise.
     if (!ours || (row.daskWorkload !== undefined && !withDask)) return;
-    const value = isBaselineRow(row) ? figure.rawMedianMs ?? figure.rawPerSecond : figure.flotilla;
+    const pass = figure.meetsGoal ?? figure.meetsTarget;
     const cells = [
       row.label,
-      value !== undefined ? formatValue(value, row.unit) : statusOf(ours),
-      formatTarget(row),
-      figure.meetsTarget === undefined ? '' : figure.meetsTarget ? 'PASS' : 'FAIL',
+      figure.flotilla !== undefined ? formatValue(figure.flotilla, row.unit) : statusOf(ours),
+      figure.raw !== undefined ? formatValue(figure.raw, figure.rawUnit!) : row.raw ? statusOf(report.raw[row.workload]) : '',
+      figure.ratio !== undefined ? formatRatio(figure.ratio, figure.ratioKind) : '',
+      formatGoal(row),
+      pass === undefined ? '' : pass ? 'PASS' : 'FAIL',
     ];
-    if (withRaw) {
-      // Latencies: how many times the raw round trip; throughputs: which fraction of the raw rate.
-      const timesRaw = figure.timesRaw ?? figure.fractionOfRaw;
+    if (withDask) {
+      const theirs = daskResult(row, report.dask);
       cells.push(
-        timesRaw !== undefined ? `${timesRaw.toFixed(2)}×` : '',
-        figure.scaledTarget !== undefined ? formatBound(row, figure.scaledTarget) : '',
-        figure.meetsScaledTarget === undefined ? '' : figure.meetsScaledTarget ? 'PASS' : 'FAIL',
-      );
-    }
-    // A baseline has no Dask twin.
-    if (withDask && !isBaselineRow(row)) {
-      const theirs = report.dask.workloads[row.daskWorkload ?? (row.workload as WorkloadId)];
-      cells.push(
-        figure.dask !== undefined ? formatValue(figure.dask, row.unit) : statusOf(theirs),
-        figure.ratio !== undefined ? figure.ratio.toPrecision(3) : '',
+        figure.dask !== undefined ? formatValue(figure.dask, row.unit) : theirs ? statusOf(theirs) : '',
         figure.speedup !== undefined ? `${figure.speedup.toFixed(1)}× ${figure.speedup >= 1 ? 'faster' : 'slower'}` : '',
       );
     }
@@ -204,55 +173,19 @@ export function renderTable(report: BenchReport): string {
   });
   const parts = [
     `flotilla bench — ${report.startedAt}, Node ${report.machine.node}, ${report.machine.cpus} CPUs, load average ${report.machine.loadAverageStart.map((l) => l.toFixed(2)).join(' ')} at start, ${report.machine.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')} at end`,
-    'Figures are medians over repetitions (latencies: over calls). Ratios are from this one run.',
+    `Each workload ran ${report.rounds} alternating round(s), raw zeromq.js then flotilla, on one cluster; each side's figure is its best round`,
+    '(latencies: the lowest median over calls; rates: the highest median over repetitions). Only the ratios mean something on a shared machine.',
+    'Raw zeromq.js: a ROUTER here and a DEALER in a child Node process over tcp://127.0.0.1 — round trips of a 4-byte frame for the round trip,',
+    'run and ladder rows (the ladder ratio is tasks/s × raw round trip), 256 request/replies in flight for the map, the same bytes in 1 MiB',
+    'frames each way for scatter and gather.',
     '',
     renderColumns(rows),
   ];
-  const raw = describeRawBaseline(report);
-  if (raw.length > 0) parts.push('', ...raw);
   const team = renderTeamBenches(report.teamBenches);
   if (team) parts.push('', team);
   const notes = collectNotes(report);
   if (notes.length > 0) parts.push('', 'Notes:', ...notes.map((n) => `  - ${n}`));
   return parts.join('\n');
-}
-
-/** The passes of a combined baseline, e.g. `before roundTrip: 0.310 ms, after run: 0.290 ms; drift -6 %`. */
-function describePasses(raw: WorkloadResult, metric: string, unit: FigureRow['unit'], driftKey: string): string {
-  const passes = (raw.detail?.passes ?? []) as ({ when: string; status: string } & Record<string, unknown>)[];
-  const perPass = passes.map((p) => `${p.when}: ${typeof p[metric] === 'number' ? formatValue(p[metric], unit) : p.status.toUpperCase()}`).join(', ');
-  const drift = raw.detail?.[driftKey];
-  return `${perPass}${typeof drift === 'number' ? `; drift ${drift >= 0 ? '+' : ''}${drift.toFixed(0)} %` : ''}`;
-}
-
-/**
- * What "× raw" and "machine-scaled target" mean, with the raw passes of this run, so the reader can
- * see how much the machine drifted while the workloads ran.
- */
-function describeRawBaseline(report: BenchReport): string[] {
-  const lines: string[] = [];
-  const roundTrip = report.baseline.rawZmqRoundTrip;
-  if (roundTrip?.status === 'ok') {
-    const rawMedian = roundTrip.metrics.medianMs!;
-    const reference = report.baseline.targetMachineRawMedianMs;
-    lines.push(
-      `Raw zeromq.js baseline (ROUTER here ↔ DEALER in a child Node process, tcp://127.0.0.1, one 4-byte frame): median ${formatValue(rawMedian, 'ms')} = median of the passes' medians (${describePasses(roundTrip, 'medianMs', 'ms', 'medianDriftPercent')}).`,
-      `× raw = flotilla median ÷ that raw median. Machine-scaled target = issue 2 target × (raw median here ÷ ${reference} ms, the raw median on the`,
-      `machine where the targets were set) = target × ${(rawMedian / reference).toFixed(2)}: the target restated for this machine's transport. The absolute target and its pass stay as they are.`,
-    );
-  }
-  const throughput = report.baseline.rawZmqThroughput;
-  if (throughput?.status === 'ok') {
-    const rawRate = throughput.metrics.repliesPerSecond!;
-    const reference = report.baseline.targetMachineRawPerSecond;
-    if (lines.length > 0) lines.push('');
-    lines.push(
-      `Raw zeromq.js throughput baseline (ROUTER here ↔ DEALER echo in a child Node process, tcp://127.0.0.1, 4-byte frames, 256 in flight): ${formatValue(rawRate, 'replies/s')} = median of the passes (${describePasses(throughput, 'repliesPerSecond', 'replies/s', 'repliesPerSecondDriftPercent')}).`,
-      `On the throughput rows, × raw = flotilla tasks/s ÷ that rate (a fraction), and machine-scaled target = issue 2 target × (raw rate here ÷`,
-      `${reference.toLocaleString('en-US')}/s, the raw rate on the machine where the targets were set) = target × ${(rawRate / reference).toFixed(2)}. The absolute target and its pass stay as they are.`,
-    );
-  }
-  return lines;
 }
 
 function renderTeamBenches(team: BenchReport['teamBenches']): string | undefined {
@@ -285,8 +218,7 @@ function collectNotes(report: BenchReport): string[] {
     if (result.note) notes.push(`${side} ${id}: ${result.note}`);
   };
   for (const [id, result] of Object.entries(report.flotilla)) describe('flotilla', id, result);
-  describe('baseline', 'rawZmqRoundTrip', report.baseline.rawZmqRoundTrip);
-  describe('baseline', 'rawZmqThroughput', report.baseline.rawZmqThroughput);
+  for (const [id, result] of Object.entries(report.raw)) describe('raw zeromq.js for', id, result);
   if (report.dask.note) notes.push(`Dask: ${report.dask.note}`);
   for (const [id, result] of Object.entries(report.dask.workloads)) describe('Dask', id, result);
   for (const [id, result] of Object.entries(report.teamBenches)) describe('team bench', id, result);

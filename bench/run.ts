@@ -1,10 +1,8 @@
 /**
- * `npm run bench`: flotilla's performance figures against the targets of issue 2, and with
- * `--compare-dask` the same workloads on Dask distributed in the same run, workload by workload
- * (so both sides see the same noise on this shared machine), with the flotilla/Dask ratios.
- * The throughput workloads are bracketed by raw zeromq.js pipelined request/replies, and the latency
- * workloads by raw zeromq.js round trips (one pass before, one after each group), which scale their
- * targets to this machine's transport as it is during the run.
+ * `npm run bench`: flotilla's performance figures, each next to raw zeromq.js measured in the same run
+ * (alternating rounds: raw, flotilla, raw, flotilla, …, best of each side), their ratio and the goal on
+ * it (issue 18), and with `--compare-dask` the same workloads on Dask distributed, workload by workload,
+ * with flotilla's speed-up.
  *
  * Every workload runs on its own cluster with its own time limit; one that errors or hangs is
  * reported and the bench goes on. Every cluster is closed, also on Ctrl-C.
@@ -14,37 +12,14 @@ import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
 import { probeDask, runDaskWorkload, stopAllDask, type DaskWorkloadId } from './dask-runner.js';
 import { BENCH_CLUSTER, closeAllBenchClusters } from './flotilla-cluster.js';
 import { WORKLOAD_PARAMS } from './params.js';
-import { buildFigures, compactForJson, renderTable, type BaselineSection, type BenchReport, type DaskSection } from './report.js';
-import { combineRawPasses, runRawZmqRoundTripPass, runRawZmqThroughputPass, ROUND_TRIP_COMBINATION, THROUGHPUT_COMBINATION, type RawCombination, type RawPass } from './raw-baseline.js';
-import { runFlotillaWorkload } from './run-workload.js';
-import { TARGET_MACHINE_RAW_MEDIAN_MS, TARGET_MACHINE_RAW_PER_SECOND } from './targets.js';
+import { buildFigures, compactForJson, renderTable, type BenchReport, type DaskSection } from './report.js';
+import { runFlotillaWorkload, summarize } from './run-workload.js';
+import { HAS_DASK_TWIN } from './targets.js';
 import { killAllRawZmqEchoes } from './workloads/raw-zmq-echo.js';
 import { runTeamBench, TEAM_BENCHES } from './workloads/team-benches.js';
-import type { BaselineId, WorkloadId, WorkloadResult } from './workload-types.js';
+import type { WorkloadId } from './workload-types.js';
 
-// The throughput workloads run first and the latency ones last, each group next to each other, so the
-// passes of their raw baseline bracket them closely.
-const CLUSTER_WORKLOADS: readonly WorkloadId[] = ['noopMap', 'ladder', 'clusterStart', 'roundTrip', 'run'];
-
-/** A raw zeromq.js baseline and the workloads whose targets it scales; selecting one of them runs it. */
-interface RawBaselinePlan {
-  id: BaselineId;
-  title: string;
-  scales: readonly WorkloadId[];
-  runPass: () => Promise<WorkloadResult>;
-  combination: RawCombination;
-}
-
-const RAW_BASELINES: readonly RawBaselinePlan[] = [
-  { id: 'rawZmqThroughput', title: 'raw zeromq.js throughput', scales: ['noopMap', 'ladder'], runPass: runRawZmqThroughputPass, combination: THROUGHPUT_COMBINATION },
-  { id: 'rawZmqRoundTrip', title: 'raw zeromq.js round trip', scales: ['roundTrip', 'run'], runPass: runRawZmqRoundTripPass, combination: ROUND_TRIP_COMBINATION },
-];
-
-function formatResult(result: WorkloadResult): string {
-  if (result.status !== 'ok') return `${result.status.toUpperCase()}${result.error ? `: ${result.error.split('\n')[0]}` : result.note ? `: ${result.note}` : ''}`;
-  const figures = Object.entries(result.metrics).map(([k, v]) => `${k}=${v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3)}`);
-  return `${figures.join(' ')} (${result.elapsedSeconds.toFixed(1)} s)`;
-}
+const CLUSTER_WORKLOADS: readonly WorkloadId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'clusterStart'];
 
 async function bench(args: BenchArgs, log: (line: string) => void): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
@@ -63,67 +38,43 @@ async function bench(args: BenchArgs, log: (line: string) => void): Promise<Benc
     }
   }
   const flotilla: BenchReport['flotilla'] = {};
-  const selected = CLUSTER_WORKLOADS.filter((w) => args.only.includes(w));
-  const rawPasses = new Map<BaselineId, RawPass[]>(RAW_BASELINES.map((plan) => [plan.id, []]));
-  const measureRaw = async (plan: RawBaselinePlan, when: string): Promise<void> => {
-    log(`${plan.title} (${when}) …`);
-    const result = await plan.runPass();
-    rawPasses.get(plan.id)!.push({ when, result });
-    log(`${plan.title} (${when}): ${formatResult(result)}`);
-  };
-  const scaledBy = (plan: RawBaselinePlan): WorkloadId[] => selected.filter((w) => plan.scales.includes(w));
-  for (const plan of RAW_BASELINES) {
-    if (scaledBy(plan).length === 0 && args.only.includes(plan.id)) await measureRaw(plan, 'alone');
-  }
-  for (const id of selected) {
+  const raw: BenchReport['raw'] = {};
+  for (const id of CLUSTER_WORKLOADS.filter((w) => args.only.includes(w))) {
     const params = WORKLOAD_PARAMS[id];
-    for (const plan of RAW_BASELINES) if (id === scaledBy(plan)[0]) await measureRaw(plan, `before ${id}`);
     log(`flotilla ${id} …`);
-    flotilla[id] = await runFlotillaWorkload(id, params);
-    log(`flotilla ${id}: ${formatResult(flotilla[id]!)}`);
-    // Right after flotilla's last workload of the group, before its Dask twin, so both passes bracket flotilla.
-    for (const plan of RAW_BASELINES) if (id === scaledBy(plan).at(-1)) await measureRaw(plan, `after ${id}`);
-    if (!dask.available) continue;
-    const daskIds: DaskWorkloadId[] = id === 'noopMap' ? ['noopMap', 'noopMapTuned'] : [id];
+    const outcome = await runFlotillaWorkload(id, params, { rounds: args.rounds, log });
+    flotilla[id] = outcome.flotilla;
+    if (outcome.raw) raw[id] = outcome.raw;
+    log(`flotilla ${id}: ${summarize(outcome.flotilla)}${outcome.raw ? `; raw zeromq.js: ${summarize(outcome.raw)}` : ''}`);
+    if (!dask.available || !HAS_DASK_TWIN[id]) continue;
+    const daskIds: DaskWorkloadId[] = id === 'noopMap' ? ['noopMap', 'noopMapTuned'] : [id as DaskWorkloadId];
     for (const daskId of daskIds) {
       log(`Dask ${daskId} …`);
       dask.workloads[daskId] = await runDaskWorkload(daskId, {
         python: args.python, tasks: params.tasks, warmup: params.warmup, limits: params.daskLimits,
         onProgress: (line) => log(`  Dask: ${line}`),
       });
-      log(`Dask ${daskId}: ${formatResult(dask.workloads[daskId]!)}`);
+      log(`Dask ${daskId}: ${summarize(dask.workloads[daskId]!)}`);
     }
   }
   const teamBenches: BenchReport['teamBenches'] = {};
   for (const team of TEAM_BENCHES.filter((t) => args.only.includes(t.id))) {
     log(`team bench ${team.id} (${team.modulePath} ${team.exportName}) …`);
     teamBenches[team.id] = await runTeamBench(team);
-    log(`team bench ${team.id}: ${formatResult(teamBenches[team.id]!)}`);
+    log(`team bench ${team.id}: ${summarize(teamBenches[team.id]!)}`);
   }
-  const combined = (id: BaselineId): WorkloadResult | undefined => {
-    const plan = RAW_BASELINES.find((p) => p.id === id)!;
-    const passes = rawPasses.get(id)!;
-    return passes.length > 0 ? combineRawPasses(passes, plan.combination) : undefined;
-  };
-  const rawZmqRoundTrip = combined('rawZmqRoundTrip');
-  const rawZmqThroughput = combined('rawZmqThroughput');
-  const baseline: BaselineSection = {
-    ...(rawZmqRoundTrip ? { rawZmqRoundTrip } : {}),
-    targetMachineRawMedianMs: TARGET_MACHINE_RAW_MEDIAN_MS,
-    ...(rawZmqThroughput ? { rawZmqThroughput } : {}),
-    targetMachineRawPerSecond: TARGET_MACHINE_RAW_PER_SECOND,
-  };
   return {
     bench: 'flotilla',
     startedAt,
     finishedAt: new Date().toISOString(),
     machine: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, cpus: availableParallelism(), loadAverageStart, loadAverageEnd: loadavg() },
     cluster: { ...BENCH_CLUSTER },
+    rounds: args.rounds,
     flotilla,
+    raw,
     dask,
     teamBenches,
-    baseline,
-    figures: buildFigures(flotilla, dask, baseline),
+    figures: buildFigures(flotilla, raw, dask),
   };
 }
 

@@ -4,11 +4,11 @@
  */
 import type { RepetitionLimits } from './limits.js';
 
-/** The cluster workloads, named the same on both sides (`--workload <id>` for the Python script). */
-export type WorkloadId = 'noopMap' | 'ladder' | 'roundTrip' | 'clusterStart' | 'run';
+/** The cluster workloads, named the same on both sides (`--workload <id>` for the Python script; scatterGather has no Dask twin). */
+export type WorkloadId = 'noopMap' | 'ladder' | 'roundTrip' | 'clusterStart' | 'run' | 'scatterGather';
 
 /** Reference measurements taken in the same run that are not flotilla (no Dask twin either). */
-export type BaselineId = 'rawZmqRoundTrip' | 'rawZmqThroughput';
+export type BaselineId = 'rawZmqRoundTrip' | 'rawZmqThroughput' | 'rawZmqBulk';
 
 /** What a workload measured, before the runner adds its status and wall time. */
 export interface Measurement {

@@ -26,6 +26,7 @@ export type { LocalClusterOptions } from './cluster/local-cluster-options.js';
 export type { ClusterHandle } from './cluster/cluster-handle.js';
 export { SchedulerServer } from './scheduler/server.js';
 export type { TaskRun, SchedulerEvents } from './scheduler/server.js';
+export type { TransitionEvent } from './scheduler/events.js';
 export type { SchedulerOptions } from './scheduler/options.js';
 export { WorkerNode } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';

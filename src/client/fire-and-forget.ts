@@ -1,6 +1,6 @@
 /** `fireAndForget(futures)`: Dask's `fire_and_forget`, for futures of any client. */
 import { FlotillaError } from '../errors/index.js';
-import { Client } from './client.js';
+import { ClientCore } from './client-core.js';
 import { Future } from './future.js';
 
 /**
@@ -13,12 +13,12 @@ import { Future } from './future.js';
  */
 export function fireAndForget(futures: Future<unknown> | Iterable<Future<unknown>>): void {
   const list = futures instanceof Future ? [futures] : [...futures];
-  const byClient = new Map<Client, Future<unknown>[]>();
+  const byClient = new Map<ClientCore, Future<unknown>[]>();
   for (const future of list) {
-    if (!(future instanceof Future) || !(future.owner instanceof Client)) {
+    if (!(future instanceof Future) || !(future.owner instanceof ClientCore)) {
       throw new FlotillaError(`fireAndForget takes futures returned by a client (submit, map, scatter), got ${String(future)}`);
     }
     byClient.set(future.owner, [...(byClient.get(future.owner) ?? []), future]);
   }
-  for (const [client, own] of byClient) client.fireAndForget(own);
+  for (const [core, own] of byClient) core.fireAndForget(own.map((f) => f.key));
 }

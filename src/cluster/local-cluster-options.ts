@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
   allowedFailures?: number;
   /** Check the scheduler's invariants after every event (slow; for tests). @defaultValue false */
   validate?: boolean;
+  /** Stop the scheduler's transitions with an error after this many (tests: catches a transition loop). @defaultValue no limit */
+  transitionLimit?: number;
   /** Abstract resources each worker offers, e.g. `{ GPU: 1 }`. */
   resources?: Record<string, number>;
   /** Exit a worker that cannot reach the scheduler for this long, in seconds. @defaultValue 60 */

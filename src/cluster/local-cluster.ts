@@ -257,7 +257,7 @@ export class LocalCluster implements ClusterHandle {
     }
     this.#scheduler = await SchedulerServer.start({
       ...(this.#network ? { host: this.#options.host, port: this.#options.schedulerPort, security: this.#security } : { listen: directory.socketAddress('scheduler') }),
-      allowedFailures: this.#options.allowedFailures, validate: this.#options.validate,
+      allowedFailures: this.#options.allowedFailures, validate: this.#options.validate, transitionLimit: this.#options.transitionLimit,
     });
     this.#scheduler.on('worker-added', (summary) => {
       const slot = this.#slots.get(summary.name);

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { TimeoutError } from '../errors/index.js';
 import type { CoordinationKind } from '../protocol/messages.js';
 import type { Client } from '../client/client.js';
+import { coreOf } from '../client/client-core.js';
 import { getClient, secede } from '../client/worker-client.js';
 import { checkName, checkTimeout, type CoordinationAnswer } from './requests.js';
 
@@ -41,7 +42,7 @@ abstract class Named {
     if (blocking) secede();
     const client = this.#client ?? (await getClient({ secede: false }));
     const timeoutMs = checkTimeout(`${this.kind} ${this.name} ${action}`, extra.timeoutMs);
-    return client.coordinate({ kind: this.kind, name: this.name, action, ...extra, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, payload);
+    return coreOf(client).coordinate({ kind: this.kind, name: this.name, action, ...extra, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, payload);
   }
 }
 

@@ -33,6 +33,7 @@ import type { SchedulerOptions } from './options.js';
 import { registrationProblem } from './registration.js';
 import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
+import { forwardTransitions } from './transition-feed.js';
 import { SchedulerState } from './state/scheduler-state.js';
 import type { ClientRecord, WorkerRecord } from './state/types.js';
 import { workerHandlers } from './worker-handlers.js';
@@ -96,7 +97,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   private constructor(options: SchedulerOptions) {
     super();
-    this.state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate });
+    this.state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate, transitionLimit: options.transitionLimit });
+    forwardTransitions(this, this.state);
     this.heartbeatMs = options.heartbeatMs ?? 500;
     this.#workerTtlMs = options.workerTtlMs ?? 10_000;
     this.#clientTtlMs = options.clientTtlMs ?? 60_000;

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors/index.js';
+import { measureRawZmqBulk } from '../../bench/workloads/raw-zmq-bulk.js';
 import { measureRawZmqRoundTrip } from '../../bench/workloads/raw-zmq-round-trip.js';
 import { measureRawZmqThroughput } from '../../bench/workloads/raw-zmq-throughput.js';
 
@@ -72,5 +73,19 @@ describe('raw zeromq.js baselines, small real runs', () => {
     await expect(run).rejects.toBeInstanceOf(ConfigurationError);
     await expect(run).rejects.toThrow(/inFlight must be a whole number of at least 1, got 0/);
     expect(pids).toEqual([]);
+  });
+
+  it('bulk: moves the bytes both ways (a last frame shorter than 1 MiB included), and the child is gone', async () => {
+    const pids: number[] = [];
+    const bytes = 3 * 1024 * 1024 + 100;
+    const measurement = await measureRawZmqBulk({ bytes, repetitions: 2, timeLimitSeconds: 30, onChildStarted: (pid) => pids.push(pid) });
+    for (const metric of ['scatterMBps', 'gatherMBps']) {
+      expect(measurement.metrics[metric]).toBeGreaterThan(0);
+      expect(Number.isFinite(measurement.metrics[metric])).toBe(true);
+    }
+    expect(measurement.samples).toHaveLength(4);
+    expect(measurement.detail).toMatchObject({ bytes, repetitions: 2 });
+    expect(pids).toHaveLength(1);
+    expect(exists(pids[0]!)).toBe(false);
   });
 });

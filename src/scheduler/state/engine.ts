@@ -13,6 +13,7 @@ import { emptyList } from '../../util/empty.js';
 import { ReadyQueue } from './ready-queue.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
+import type { TransitionEvent } from '../events.js';
 import { newTask, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 
 export class TransitionEngine implements TransitionContext {
@@ -39,6 +40,8 @@ export class TransitionEngine implements TransitionContext {
   #stimulus = '';
   readonly #validate: boolean;
   readonly #transitionLimit: number;
+  /** Told of every transition while set (the scheduler's `transition` event); unset, it costs one check. */
+  observer: ((event: TransitionEvent) => void) | undefined;
 
   constructor(validate: boolean, transitionLimit: number) {
     this.#validate = validate;
@@ -102,13 +105,15 @@ export class TransitionEngine implements TransitionContext {
   transition(task: TaskRecord, to: TaskStateName, args: TransitionArgs): void {
     const from = task.state;
     if (from === to || from === 'forgotten') return;
-    if (++this.transitionCount > this.#transitionLimit) {
+    const count = ++this.transitionCount;
+    if (count > this.#transitionLimit) {
       throw new InvalidTransitionError(`more than ${this.#transitionLimit} transitions: a loop? last was ${task.key} ${from}->${to}`);
     }
     const handler = findHandler(from, to);
     if (handler) {
       task.state = to;
       this.story.record(task.key, from, to, this.#stimulus);
+      if (this.observer !== undefined) this.#observe(task.key, from, to, args, count);
       handler(this, task, args);
       return;
     }
@@ -121,6 +126,13 @@ export class TransitionEngine implements TransitionContext {
     throw new InvalidTransitionError(
       `impossible transition ${from} -> ${to} for task ${task.key}; its story: ${JSON.stringify(this.story.of(task.key).slice(-10))}`,
     );
+  }
+
+  #observe(key: string, from: TaskStateName, to: TaskStateName, args: TransitionArgs, count: number): void {
+    const event: TransitionEvent = to === 'processing' && args.worker
+      ? { key, from, to, stimulus: this.#stimulus, worker: args.worker.id, count }
+      : { key, from, to, stimulus: this.#stimulus, count };
+    this.observer!(event);
   }
 
   /** Moves queued tasks to workers with room, in priority order. Returns true when it recommended anything. */

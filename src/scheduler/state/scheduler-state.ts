@@ -8,6 +8,7 @@
  * running tasks stay here, calling the engine directly, as they are the per-task hot path.
  */
 import type { FunctionSource, TaskFinishedReport, TaskSpec, WireError, WorkerRegistration } from '../../protocol/messages.js';
+import type { TransitionEvent } from '../events.js';
 import type { DurationStats } from './assignment.js';
 import { addScatteredData, cancelKeys, dropClientWants, releaseKeys, submitTasks } from './client-stimuli.js';
 import { cancelEverything, dropReplicas, holdKeys, markLongRunning, wantKeys } from './cluster-stimuli.js';
@@ -48,6 +49,14 @@ export class SchedulerState {
     this.functions = this.#engine.functions;
     this.ready = this.#engine.ready;
     this.stats = this.#engine.stats;
+  }
+
+  /**
+   * Calls `listener` with every transition from now on (`undefined` stops it). One listener at a
+   * time: the server forwards them as its `transition` event while someone listens to that.
+   */
+  observeTransitions(listener: ((event: TransitionEvent) => void) | undefined): void {
+    this.#engine.observer = listener;
   }
 
   /** Transitions run since the start. */
