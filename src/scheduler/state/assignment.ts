@@ -136,7 +136,7 @@ export function startEstimate(task: TaskRecord, worker: WorkerRecord, durationMi
  * follows its inputs only while waiting there is not longer than fetching them. The rotation counter
  * spreads exact ties over workers instead of piling them on the first.
  */
-export function decideWorker(task: TaskRecord, candidates: readonly WorkerRecord[], rotation: number, durationMicros: number): WorkerRecord | undefined {
+export function decideWorker(task: TaskRecord, candidates: readonly WorkerRecord[], rotation: number, durationMicros = UNKNOWN_DURATION_MICROS): WorkerRecord | undefined {
   let best: WorkerRecord | undefined;
   let bestStart = Infinity;
   let bestMissing = Infinity;
