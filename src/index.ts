@@ -23,7 +23,7 @@ export { progress } from './client/progress.js';
 export type { ProgressOptions } from './client/progress.js';
 export type { ConnectOptions, ExecutionMode, RunOptions, SubmitOptions, ViewOptions } from './client/options.js';
 export { LocalCluster, type LocalClusterStatus } from './cluster/local-cluster.js';
-export { defaultWorkerSplit } from './util/worker-split.js';
+export { defaultWorkerSplit, processesForCores } from './util/worker-split.js';
 export type { LocalClusterOptions } from './cluster/local-cluster-options.js';
 export type { ClusterHandle } from './cluster/cluster-handle.js';
 export { SchedulerServer } from './scheduler/server.js';

@@ -202,7 +202,8 @@ export type SchedulerToClient =
   | { op: 'welcome'; schedulerId: string; workers: number; dashboardLink?: string }
   | { op: 'task-finished'; items: FinishedItem[] }
   | { op: 'task-erred'; key: TaskKey; error: WireError }
-  | { op: 'task-cancelled'; key: TaskKey; reason: string }
+  /** These keys were cancelled, all for `reason` (merged: a million cancels are a few messages). */
+  | { op: 'task-cancelled'; keys: TaskKey[]; reason: string }
   | { op: 'task-lost'; key: TaskKey; reason: string }
   /** These erred keys run again (`client.retry`): their futures are pending again. */
   | { op: 'task-retried'; keys: TaskKey[] }

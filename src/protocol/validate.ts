@@ -118,7 +118,7 @@ export const schedulerToClientSchema = {
   welcome: { schedulerId: str, workers: num, dashboardLink: opt(str) },
   'task-finished': { items: arr(finishedItem) },
   'task-erred': { key: str, error: wireError },
-  'task-cancelled': { key: str, reason: str },
+  'task-cancelled': { keys, reason: str },
   'task-lost': { key: str, reason: str },
   'task-retried': { keys },
   'no-worker': { key: str, reason: str },
