@@ -329,7 +329,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       this.transition(t, 'processing', { worker });
       assigned = true;
     }
-    for (const t of blocked) this.ready.push(t);
+    // Last first, so the first one blocked is at the front of the turns again.
+    for (let i = blocked.length - 1; i >= 0; i--) this.ready.putBack(blocked[i]!);
     return assigned && this.#recommendations.size > 0;
   }
 
