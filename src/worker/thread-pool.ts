@@ -290,6 +290,11 @@ export class ThreadPool {
     this.#setups.delete(name);
   }
 
+  /** The index of the task thread with this `threadId` (for the profiler), or undefined. */
+  threadIndexOf(threadId: number): number | undefined {
+    return this.#slots.find((slot) => slot.alive && slot.thread.threadId === threadId)?.index;
+  }
+
   executingTasks(): ThreadTask[] {
     const out: ThreadTask[] = [];
     for (const slot of this.#everySlot()) {
