@@ -33,6 +33,12 @@ export const WORKLOAD_PARAMS: Record<WorkloadId, WorkloadParams> = {
     limits: { maxRepetitions: 500, minRepetitions: 100, budgetSeconds: 8, timeLimitSeconds: 90 },
     daskLimits: { maxRepetitions: 1_000, minRepetitions: 100, budgetSeconds: 40, timeLimitSeconds: 90 },
   },
+  actorRoundTrip: {
+    tasks: 0,
+    warmup: 100,
+    limits: { maxRepetitions: 500, minRepetitions: 100, budgetSeconds: 8, timeLimitSeconds: 90 },
+    daskLimits: { maxRepetitions: 0, minRepetitions: 0, budgetSeconds: 0, timeLimitSeconds: 0 },
+  },
   clusterStart: {
     tasks: 0,
     warmup: 0,

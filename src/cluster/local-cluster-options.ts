@@ -1,6 +1,10 @@
 /** Options of `LocalCluster` (also accepted by `Client.connect()` when it starts one). */
 export interface LocalClusterOptions {
-  /** Worker processes (or in-process workers with `processes: false`). @defaultValue as Dask: a few workers that together use every core */
+  /**
+   * Worker processes (or in-process workers with `processes: false`). One process holds one copy of
+   * each stored value for all its threads; more processes isolate tasks from each other (a crash, a
+   * global) at one copy per process. @defaultValue 1 (with a task thread per core), or cores / threadsPerWorker
+   */
   nWorkers?: number;
   /** Task threads per worker. @defaultValue cores / nWorkers, at least 1 */
   threadsPerWorker?: number;

@@ -37,6 +37,8 @@ import { TaskStreamRecorder } from './task-stream.js';
 import { schedulerView, type SchedulerView } from './scheduler-view.js';
 import { forwardTransitions } from './transition-feed.js';
 import { SchedulerState } from './state/scheduler-state.js';
+import { SLICE_STEPS } from './state/slice-stats.js';
+import { SliceRunner } from './slicing.js';
 import type { ClientRecord, WorkerRecord } from './state/types.js';
 import { workerHandlers } from './worker-handlers.js';
 import { summarize } from './worker-summary.js';
@@ -96,10 +98,13 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #context: SchedulerContext;
   readonly #control = new ClusterControl();
   readonly #sender = new PeerSender((peer, message) => this.#endpoint.send(peer, message));
+  /** Big stimuli go on over later turns; a client's messages wait behind its keys not yet taken in. */
+  readonly #slices: SliceRunner;
 
   private constructor(options: SchedulerOptions) {
     super();
-    this.#state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate, transitionLimit: options.transitionLimit });
+    this.#state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate, transitionLimit: options.transitionLimit, stepsPerTurn: SLICE_STEPS });
+    this.#slices = new SliceRunner(this.#state, () => this.#flush());
     forwardTransitions(this, this.#state);
     this.view = schedulerView(this.#state, () => this.#messagesIn, () => this.#sender.sent);
     this.heartbeatMs = options.heartbeatMs ?? 500;
@@ -193,6 +198,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     for (const worker of this.#state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
     this.#sender.flushAll();
     this.#closed = true;
+    this.#slices.close();
     for (const timer of this.#timers) clearInterval(timer);
     this.#notices.close();
     await this.#endpoint.close();
@@ -200,6 +206,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #onBatch(peer: string, raw: unknown): void {
     if (this.#closed) return;
+    const began = performance.now();
     if (Array.isArray(raw)) this.#messagesIn += raw.length;
     const now = Date.now();
     const worker = this.#state.workers.get(peer);
@@ -212,6 +219,9 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.#fromUnknownPeer(peer, raw, now);
     }
     this.#flush();
+    this.#slices.schedule();
+    const took = performance.now() - began;
+    if (took > this.#state.slices.longestBatchMs) this.#state.slices.longestBatchMs = took;
   }
 
   /** Validates a known peer's batch in full, then hands each valid message to its handler. */
@@ -223,11 +233,19 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#notices.refused(peer, errors, role === 'client');
     for (const message of messages) {
       record.lastSeen = now;
-      try {
-        (table[message.op as M['op']] as (m: M) => void)(message);
-      } catch (error) {
-        this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
+      if (role === 'client' && this.#slices.mustHold(record as ClientRecord)) {
+        this.#slices.hold(record as ClientRecord, () => this.#handle(peer, table, message));
+        continue;
       }
+      this.#handle(peer, table, message);
+    }
+  }
+
+  #handle<M extends { op: string }>(peer: string, table: HandlerTable<M>, message: M): void {
+    try {
+      (table[message.op as M['op']] as (m: M) => void)(message);
+    } catch (error) {
+      this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
     }
   }
 
@@ -341,6 +359,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       if (now - client.lastSeen > this.#clientTtlMs) {
         this.log.warn(`client ${client.id} silent for ${this.#clientTtlMs} ms: releasing its futures`);
         this.#coordination.clientLeft(client);
+        this.#slices.forget(client);
         this.#state.removeClient(client.peer);
       }
     }
