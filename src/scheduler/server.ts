@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
 import type {
-  HandlerTable, ClientToScheduler, SchedulerMessage, SchedulerToClient, WorkerRegistration, WorkerSummary,
+  HandlerTable, ClientToScheduler, ProfileQuery, SchedulerMessage, SchedulerToClient, WorkerRegistration, WorkerSummary,
   WorkerToScheduler,
 } from '../protocol/messages.js';
 import {
@@ -36,6 +36,7 @@ import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
 import { schedulerView, type SchedulerView } from './scheduler-view.js';
 import { forwardTransitions } from './transition-feed.js';
+import { ProfileRequests, type CollectedProfiles } from './profile-requests.js';
 import { SchedulerState } from './state/scheduler-state.js';
 import { SLICE_STEPS } from './state/slice-stats.js';
 import { SliceRunner } from './slicing.js';
@@ -89,6 +90,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #holders: Holders;
   /** Named Locks, Events, Queues, Variables and published datasets. */
   readonly #coordination: Coordination;
+  /** Samples asked of workers (`client.profile`, the dashboard's flame graph). */
+  readonly #profiles: ProfileRequests;
   #closed = false;
   /** How often workers send heartbeats and liveness is checked, in milliseconds. @defaultValue 500 */
   readonly heartbeatMs: number;
@@ -116,6 +119,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       flush: () => this.#flush(),
     };
     this.#requests = new WorkerRequests(this.#state, io);
+    this.#profiles = new ProfileRequests(io);
     this.#holders = new Holders(this.#state);
     this.#coordination = new Coordination({ ...io, state: this.#state, holders: this.#holders });
     this.#context = {
@@ -127,6 +131,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       control: this.#control,
       coordination: this.#coordination,
       taskStream: this.#taskStream,
+      profiles: this.#profiles,
       events: this,
       welcome: () => this.#welcome(),
       workerSummaries: () => this.workerSummaries(),
@@ -187,6 +192,14 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   taskRuns(since = 0): TaskRun[] {
     this.#taskStream.start();
     return this.#taskStream.since(since);
+  }
+
+  /**
+   * The task threads' stack samples that match `query`, from the running workers (all, or those named
+   * by id, name, address or host), as `client.profile` gets them; the dashboard's flame graph reads this.
+   */
+  profile(query: ProfileQuery, workers?: string[]): Promise<CollectedProfiles> {
+    return this.#profiles.collect(this.#requests.targets(workers), query);
   }
 
   /**
@@ -372,6 +385,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#sender.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     this.#requests.workerLeft(peer);
+    this.#profiles.workerLeft(peer);
     this.#control.workerLeft(peer);
     this.#broadcastWorkerCount();
     this.#flush();
