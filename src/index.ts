@@ -5,6 +5,8 @@
 export { Client, ClientView, UPLOAD_LIMIT_BYTES } from './client/client.js';
 export type { Gathered, Resolvable, ScatterOptions } from './client/client.js';
 export { Future } from './client/future.js';
+export type { ActorControls, ActorHandle, ActorMethod, ActorOptions } from './actors/types.js';
+export type { ActorConstructor } from './client/submit-actor.js';
 export { fireAndForget } from './client/fire-and-forget.js';
 export { getClient, secede } from './client/worker-client.js';
 export { Lock, Event, Queue, Variable } from './coordination/primitives.js';
@@ -21,11 +23,14 @@ export { progress } from './client/progress.js';
 export type { ProgressOptions } from './client/progress.js';
 export type { ConnectOptions, ExecutionMode, RunOptions, SubmitOptions, ViewOptions } from './client/options.js';
 export { LocalCluster, type LocalClusterStatus } from './cluster/local-cluster.js';
-export { defaultWorkerSplit } from './util/worker-split.js';
+export { defaultWorkerSplit, processesForCores } from './util/worker-split.js';
 export type { LocalClusterOptions } from './cluster/local-cluster-options.js';
 export type { ClusterHandle } from './cluster/cluster-handle.js';
 export { SchedulerServer } from './scheduler/server.js';
-export type { TaskRun, SchedulerEvents } from './scheduler/server.js';
+export type {
+  TaskRun, SchedulerEvents, SchedulerView, TaskView, WorkerView, ConnectedClientView, GroupProgress, StoryEntry, TaskStateName,
+} from './scheduler/server.js';
+export type { TransitionEvent } from './scheduler/events.js';
 export type { SchedulerOptions } from './scheduler/options.js';
 export { WorkerNode } from './worker/worker.js';
 export type { WorkerOptions } from './worker/options.js';
@@ -51,6 +56,8 @@ export type {
   AnyJobOptions, BatchSystem, JobOutputFiles, JobQueueOptions, JobScriptParts, JobState, JobStatusReport, OptionKind, OptionSpec,
   ResolveContext, ResolvedJobOptions, SchedulerOptions as JobSchedulerOptions, SystemOptionSchema,
 } from './jobqueue/index.js';
+export { topFunctions } from './profile/index.js';
+export type { FunctionShare, ProfileNode, ProfileOptions, ProfileTree } from './profile/index.js';
 export { startDashboard, performanceReport, parseDashboardAddress, DEFAULT_DASHBOARD_PORT } from './dashboard/index.js';
 export type { Dashboard, DashboardOptions } from './dashboard/index.js';
 export * from './errors/index.js';

@@ -21,8 +21,13 @@ import { getDataset, listDatasets, publishDataset, unpublishDataset } from './da
 import { Future, type WaitOptions } from './future.js';
 import type { ConnectOptions, ScatterOptions, ViewOptions } from './options.js';
 import { progress as drawProgress, type ProgressOptions } from './progress.js';
+import { profileCluster } from './profile.js';
+import type { ProfileOptions } from '../profile/options.js';
+import type { ProfileTree } from '../profile/tree.js';
 import { gatherResults, type Gathered } from './results.js';
 import { prepareScatter } from './task-preparation.js';
+import { submitActor, type ActorConstructor } from './submit-actor.js';
+import type { ActorHandle, ActorOptions } from '../actors/types.js';
 
 export { UPLOAD_LIMIT_BYTES } from './cluster-operations.js';
 export { ClientView } from './client-view.js';
@@ -118,6 +123,26 @@ export class Client {
   map<T extends unknown[], R>(fn: (...args: T) => R, ...iterables: MapIterables<T>): Future<Awaited<R>>[] {
     return this.#core.mapWith({}, fn as AnyFn, iterables as Iterable<unknown>[]) as Future<Awaited<R>>[];
   }
+  /**
+   * Creates an actor: an instance of `cls`, constructed with `args` on one worker, where it stays on a
+   * thread of its own. Its methods, called through the returned handle, run there one at a time in the
+   * order called (async ones concurrently only up to `maxConcurrency`), and return futures. The class
+   * travels as functions do (its source, with what it reads and imports). The constructor's arguments
+   * come as an array, so that they are never mistaken for the options.
+   * @throws FunctionShippingError when `cls` is not a class or reads what cannot travel.
+   * @throws ConfigurationError for a bad option (named, with what is allowed).
+   * @example
+   * ```ts
+   * const counter = client.submitActor(Counter, [10], { maxRestarts: 1 });
+   * await counter.increment(2); // 12
+   * await counter.n;            // 12
+   * counter.release();
+   * ```
+   */
+  submitActor<C extends ActorConstructor>(cls: C, args?: ConstructorParameters<C>, options: ActorOptions = {}): ActorHandle<InstanceType<C>> {
+    return submitActor(this.#core, cls, (args ?? []) as unknown[], options);
+  }
+
 
   /**
    * A view whose `submit`, `map` and `run` use these options.
@@ -242,6 +267,21 @@ export class Client {
    */
   getTaskStream(options: { since?: number } = {}): Promise<TaskRunRecord[]> {
     return this.#core.session.taskStream(options.since ?? 0);
+  }
+
+  /**
+   * Where the task threads spent their time: the workers' stack samples (every 10 ms by default) merged
+   * into one call tree of function, file and line with sample counts, as Dask's `Client.profile`.
+   * Filter by time (`start`, `stop`), by task (`key`: the samples taken while it ran) or task `group`,
+   * and by `workers`; `filename` also writes a `.cpuprofile` for Chrome DevTools or speedscope.
+   * @throws ConfigurationError for a bad option; FlotillaError when no worker has samples (profiling off everywhere).
+   * @example
+   * const tree = await client.profile({ group: 'simulate', filename: 'simulate.cpuprofile' });
+   * console.log(topFunctions(tree, 3));
+   */
+  profile(options: ProfileOptions = {}): Promise<ProfileTree> {
+    this.#core.checkOpen('profile');
+    return profileCluster(this.#core.session, options);
   }
 
   /** Shows progress on stderr until the futures are done: a bar on a terminal, otherwise log lines at each tenth of the work (see `ProgressOptions`). */

@@ -4,9 +4,23 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { TaskRunRecord, WorkerSummary } from '../protocol/messages.js';
+import type { TaskStateName } from './state/types.js';
 
 /** One task run as seen by the scheduler: what the dashboard's task stream draws. */
 export type TaskRun = TaskRunRecord;
+
+/** One move of a task through the life cycle table (see state/transitions.ts), as the `transition` event gives it. */
+export interface TransitionEvent {
+  readonly key: string;
+  readonly from: TaskStateName;
+  readonly to: TaskStateName;
+  /** What caused it: the stimulus being run, e.g. `finished-local-0` or `submit-<client>`. */
+  readonly stimulus: string;
+  /** The worker (its id) the task goes to, for a move to `processing`. */
+  readonly worker?: string;
+  /** Transitions this scheduler has run so far, this one included. */
+  readonly count: number;
+}
 
 /** The events of a {@link SchedulerServer} (`scheduler.on(name, listener)`), with their listener arguments. */
 export interface SchedulerEvents {
@@ -18,6 +32,12 @@ export interface SchedulerEvents {
   'worker-retired': [string];
   /** Emitted only while someone listens (the dashboard, a performance report): free otherwise. */
   'task-run': [TaskRun];
+  /**
+   * A task moved from one state to another (tests wait on these instead of sleeping). Emitted
+   * synchronously inside the transition, before its handler runs, and only while someone listens:
+   * without a listener the engine pays one field check per transition.
+   */
+  transition: [TransitionEvent];
 }
 
 /** What emits the scheduler's events, as the modules that emit them see it. */

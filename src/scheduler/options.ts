@@ -22,6 +22,11 @@ export interface SchedulerOptions {
   allowedFailures?: number;
   /** Check the state's invariants after every stimulus (tests). @defaultValue false */
   validate?: boolean;
+  /**
+   * Stop with an InvalidTransitionError after this many task transitions in all (tests: catches a
+   * transition loop). @defaultValue no limit
+   */
+  transitionLimit?: number;
   /** CURVE credentials: when given, only peers holding them can connect. */
   security?: CurveCredentials;
   /** What one peer may make the scheduler hold at the wire (largest frame, reassembly bytes and time); see `WireLimits`. */

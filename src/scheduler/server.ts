@@ -10,14 +10,14 @@
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
 import type {
-  HandlerTable, ClientToScheduler, SchedulerMessage, SchedulerToClient, WorkerRegistration, WorkerSummary,
+  HandlerTable, ClientToScheduler, ProfileQuery, SchedulerMessage, SchedulerToClient, WorkerRegistration, WorkerSummary,
   WorkerToScheduler,
 } from '../protocol/messages.js';
 import {
   clientToSchedulerSchema, validateBatch, workerToSchedulerSchema, type MessageSchemas,
 } from '../protocol/validate.js';
 import { RouterEndpoint } from '../transport/endpoints.js';
-import { LocalLink } from '../transport/local-link.js';
+import type { LocalLink } from '../transport/local-link.js';
 import { Logger } from '../util/logger.js';
 import { printable } from '../util/printable.js';
 import { shortId } from '../util/ids.js';
@@ -27,27 +27,27 @@ import type { SchedulerContext } from './context.js';
 import { Coordination } from './coordination.js';
 import type { SchedulerEvents, TaskRun } from './events.js';
 import { Holders } from './holders.js';
-import { LazyFrees } from './lazy-frees.js';
 import { PeerNotices } from './peer-notices.js';
+import { PeerSender } from './peer-sender.js';
 import type { SchedulerOptions } from './options.js';
+import { readFirstMessage } from './first-message.js';
 import { registrationProblem } from './registration.js';
 import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
+import { schedulerView, type SchedulerView } from './scheduler-view.js';
+import { forwardTransitions } from './transition-feed.js';
+import { ProfileRequests, type CollectedProfiles } from './profile-requests.js';
 import { SchedulerState } from './state/scheduler-state.js';
+import { SLICE_STEPS } from './state/slice-stats.js';
+import { SliceRunner } from './slicing.js';
 import type { ClientRecord, WorkerRecord } from './state/types.js';
 import { workerHandlers } from './worker-handlers.js';
+import { summarize } from './worker-summary.js';
 import { WorkerRequests, type RequestIo } from './worker-requests.js';
 
 export type { SchedulerOptions, SchedulerEvents, TaskRun };
+export type { ConnectedClientView, GroupProgress, SchedulerView, StoryEntry, TaskStateName, TaskView, WorkerView } from './scheduler-view.js';
 
-const WORKER_OPS = new Set(Object.keys(workerToSchedulerSchema));
-
-/** What a peer that is neither a known client nor a known worker may say first. */
-type FirstMessage = Extract<ClientToScheduler, { op: 'hello' }> | Extract<WorkerToScheduler, { op: 'register' }>;
-const firstMessageSchema = {
-  hello: clientToSchedulerSchema.hello,
-  register: workerToSchedulerSchema.register,
-} satisfies MessageSchemas<FirstMessage>;
 
 
 /**
@@ -68,8 +68,12 @@ const firstMessageSchema = {
 export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   /** This scheduler's id: `scheduler-<short random id>`. */
   readonly id = `scheduler-${shortId()}`;
-  /** @internal The task and worker state machine (no sockets; for diagnostics and tests). */
-  readonly state: SchedulerState;
+  /**
+   * The scheduler's tasks, workers and clients, read-only and live (as Dask's `scheduler.tasks`,
+   * `scheduler.workers`, `scheduler.clients`), with counts, stories and an invariant check.
+   */
+  readonly view: SchedulerView;
+  readonly #state: SchedulerState;
   /** This scheduler's logger (`scheduler`). */
   readonly log = new Logger('scheduler');
   #endpoint: RouterEndpoint<SchedulerMessage>;
@@ -79,12 +83,16 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #timers: NodeJS.Timeout[] = [];
   /** The status page's URL while a dashboard serves this scheduler; told to every client that connects. */
   dashboardLink: string | undefined;
-  /** Cumulative counts, for rates on the dashboard. */
-  readonly counters = { messagesIn: 0, messagesOut: 0 };
+  #messagesIn = 0;
   /** Recent task runs; records once someone asks for them (dashboard, getTaskStream). */
-  readonly taskStream = new TaskStreamRecorder(this);
+  readonly #taskStream = new TaskStreamRecorder(this);
+  /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
+  readonly #holders: Holders;
+  /** Named Locks, Events, Queues, Variables and published datasets. */
+  readonly #coordination: Coordination;
+  /** Samples asked of workers (`client.profile`, the dashboard's flame graph). */
+  readonly #profiles: ProfileRequests;
   #closed = false;
-  #localLinks = new Map<string, LocalLink>();
   /** How often workers send heartbeats and liveness is checked, in milliseconds. @defaultValue 500 */
   readonly heartbeatMs: number;
   readonly #workerTtlMs: number;
@@ -92,11 +100,16 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #requests: WorkerRequests;
   readonly #context: SchedulerContext;
   readonly #control = new ClusterControl();
-  readonly #frees = new LazyFrees((peer, message) => this.#endpoint.send(peer, message));
+  readonly #sender = new PeerSender((peer, message) => this.#endpoint.send(peer, message));
+  /** Big stimuli go on over later turns; a client's messages wait behind its keys not yet taken in. */
+  readonly #slices: SliceRunner;
 
   private constructor(options: SchedulerOptions) {
     super();
-    this.state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate });
+    this.#state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate, transitionLimit: options.transitionLimit, stepsPerTurn: SLICE_STEPS });
+    this.#slices = new SliceRunner(this.#state, () => this.#flush());
+    forwardTransitions(this, this.#state);
+    this.view = schedulerView(this.#state, () => this.#messagesIn, () => this.#sender.sent);
     this.heartbeatMs = options.heartbeatMs ?? 500;
     this.#workerTtlMs = options.workerTtlMs ?? 10_000;
     this.#clientTtlMs = options.clientTtlMs ?? 60_000;
@@ -105,20 +118,22 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       send: (peer, message) => this.#send(peer, message),
       flush: () => this.#flush(),
     };
-    this.#requests = new WorkerRequests(this.state, io);
-    this.holders = new Holders(this.state);
-    this.coordination = new Coordination({ ...io, state: this.state, holders: this.holders });
+    this.#requests = new WorkerRequests(this.#state, io);
+    this.#profiles = new ProfileRequests(io);
+    this.#holders = new Holders(this.#state);
+    this.#coordination = new Coordination({ ...io, state: this.#state, holders: this.#holders });
     this.#context = {
       ...io,
-      state: this.state,
+      state: this.#state,
       log: this.log,
-      holders: this.holders,
+      holders: this.#holders,
       requests: this.#requests,
       control: this.#control,
-      coordination: this.coordination,
-      taskStream: this.taskStream,
+      coordination: this.#coordination,
+      taskStream: this.#taskStream,
+      profiles: this.#profiles,
       events: this,
-      welcome: () => this.welcome(),
+      welcome: () => this.#welcome(),
       workerSummaries: () => this.workerSummaries(),
       registerWorker: (peer, info, now) => this.#registerWorker(peer, info, now),
       removeWorker: (peer, reason, graceful) => this.#removeWorker(peer, reason, graceful),
@@ -148,17 +163,17 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   /** Workers registered now. */
   get workerCount(): number {
-    return this.state.workers.size;
+    return this.#state.workers.size;
   }
 
   /** One {@link WorkerSummary} per registered worker, now. */
   workerSummaries(): WorkerSummary[] {
-    return [...this.state.workers.values()].map(summarize);
+    return [...this.#state.workers.values()].map(summarize);
   }
 
   /** A cluster saw its worker process exit: remove it now rather than after the heartbeat time-out. */
   removeWorkerByName(name: string, reason: string): void {
-    const worker = this.state.workerByName(name);
+    const worker = this.#state.workerByName(name);
     if (worker) this.#removeWorker(worker.peer, reason);
   }
 
@@ -170,10 +185,22 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     await retireWorkers(this.#context, names, reason);
   }
 
-  /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
-  readonly holders: Holders;
-  /** Named Locks, Events, Queues, Variables and published datasets. */
-  readonly coordination: Coordination;
+  /**
+   * Task runs that stopped at or after `since` (ms since the epoch), oldest first, from a bounded ring
+   * buffer. The scheduler records runs from the first call on (as for `client.getTaskStream()`).
+   */
+  taskRuns(since = 0): TaskRun[] {
+    this.#taskStream.start();
+    return this.#taskStream.since(since);
+  }
+
+  /**
+   * The task threads' stack samples that match `query`, from the running workers (all, or those named
+   * by id, name, address or host), as `client.profile` gets them; the dashboard's flame graph reads this.
+   */
+  profile(query: ProfileQuery, workers?: string[]): Promise<CollectedProfiles> {
+    return this.#profiles.collect(this.#requests.targets(workers), query);
+  }
 
   /**
    * Tells every worker to close, sends pending frees, stops the timers and closes the socket. Calling it
@@ -181,9 +208,10 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    for (const worker of this.state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
-    this.#frees.flushAll();
+    for (const worker of this.#state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
+    this.#sender.flushAll();
     this.#closed = true;
+    this.#slices.close();
     for (const timer of this.#timers) clearInterval(timer);
     this.#notices.close();
     await this.#endpoint.close();
@@ -191,10 +219,11 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #onBatch(peer: string, raw: unknown): void {
     if (this.#closed) return;
-    if (Array.isArray(raw)) this.counters.messagesIn += raw.length;
+    const began = performance.now();
+    if (Array.isArray(raw)) this.#messagesIn += raw.length;
     const now = Date.now();
-    const worker = this.state.workers.get(peer);
-    const client = worker ? undefined : this.state.clients.get(peer);
+    const worker = this.#state.workers.get(peer);
+    const client = worker ? undefined : this.#state.clients.get(peer);
     if (worker) {
       this.#serve<WorkerToScheduler>(peer, raw, workerToSchedulerSchema, 'worker', worker, this.#workerTable(worker), now);
     } else if (client) {
@@ -203,6 +232,9 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.#fromUnknownPeer(peer, raw, now);
     }
     this.#flush();
+    this.#slices.schedule();
+    const took = performance.now() - began;
+    if (took > this.#state.slices.longestBatchMs) this.#state.slices.longestBatchMs = took;
   }
 
   /** Validates a known peer's batch in full, then hands each valid message to its handler. */
@@ -214,11 +246,19 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#notices.refused(peer, errors, role === 'client');
     for (const message of messages) {
       record.lastSeen = now;
-      try {
-        (table[message.op as M['op']] as (m: M) => void)(message);
-      } catch (error) {
-        this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
+      if (role === 'client' && this.#slices.mustHold(record as ClientRecord)) {
+        this.#slices.hold(record as ClientRecord, () => this.#handle(peer, table, message));
+        continue;
       }
+      this.#handle(peer, table, message);
+    }
+  }
+
+  #handle<M extends { op: string }>(peer: string, table: HandlerTable<M>, message: M): void {
+    try {
+      (table[message.op as M['op']] as (m: M) => void)(message);
+    } catch (error) {
+      this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
     }
   }
 
@@ -239,8 +279,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   }
 
   /** What a client is told when it says hello: who we are, how many workers, and the dashboard's link. */
-  welcome(): Extract<SchedulerToClient, { op: 'welcome' }> {
-    const message: Extract<SchedulerToClient, { op: 'welcome' }> = { op: 'welcome', schedulerId: this.id, workers: this.state.workers.size };
+  #welcome(): Extract<SchedulerToClient, { op: 'welcome' }> {
+    const message: Extract<SchedulerToClient, { op: 'welcome' }> = { op: 'welcome', schedulerId: this.id, workers: this.#state.workers.size };
     if (this.dashboardLink !== undefined) message.dashboardLink = this.dashboardLink;
     return message;
   }
@@ -250,39 +290,37 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
    * that still talks is told `unknown-worker` once, so it registers again once; the rest is dropped.
    */
   #fromUnknownPeer(peer: string, raw: unknown, now: number): void {
-    const items = Array.isArray(raw) ? raw : [raw];
-    const first = items.findIndex((m) => isOp(m, 'hello') || isOp(m, 'register'));
-    if (first < 0) {
-      if (items.some((m) => isOp(m, ...WORKER_OPS))) this.#notices.tellUnknown(peer, now);
+    const reading = readFirstMessage(peer, raw);
+    if (!reading.found) {
+      if (reading.fromWorker) this.#notices.tellUnknown(peer, now);
       else this.#notices.warnings.warn('never said hello', new ProtocolError(`dropped a message from ${printable(peer)}, which never said hello`).message);
       return;
     }
-    const { messages, errors } = validateBatch<FirstMessage>([items[first]], firstMessageSchema, printable(peer));
-    this.#notices.refused(peer, errors, false);
-    const message = messages[0];
+    this.#notices.refused(peer, reading.errors, false);
+    const message = reading.message;
     if (!message) {
       // A would-be worker hears why (at most once a second, as a client hears of its errors) instead of waiting.
-      if (isOp(items[first], 'register') && errors[0] && this.#notices.mayAnswer(peer, now)) {
-        this.#send(peer, { op: 'register-refused', reason: errors[0].message, retry: false });
+      if (reading.register && reading.errors[0] && this.#notices.mayAnswer(peer, now)) {
+        this.#send(peer, { op: 'register-refused', reason: reading.errors[0].message, retry: false });
       }
       return;
     }
     if (message.op === 'hello') {
-      this.state.addClient(peer, message.clientId, now);
-      this.#send(peer, this.welcome());
+      this.#state.addClient(peer, message.clientId, now);
+      this.#send(peer, this.#welcome());
     } else {
       this.#notices.forget(peer);
       this.#registerWorker(peer, message.worker, now);
     }
     // What came after the first message in the same batch is served now that the peer is known.
-    if (first + 1 < items.length) this.#onBatch(peer, items.slice(first + 1));
+    if (reading.rest.length > 0) this.#onBatch(peer, reading.rest);
   }
 
   /** A peer's connection closed: a worker is removed at once (its process died, or it left). */
   #peerDisconnected(peer: string): void {
     if (this.#closed) return;
     this.#notices.forget(peer);
-    if (this.state.workers.has(peer)) this.#removeWorker(peer, 'its connection closed (the worker process exited or its network went away)');
+    if (this.#state.workers.has(peer)) this.#removeWorker(peer, 'its connection closed (the worker process exited or its network went away)');
   }
 
   #registerWorker(peer: string, info: WorkerRegistration, now: number): void {
@@ -292,7 +330,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.#send(peer, { op: 'register-refused', reason: problem, retry: false });
       return;
     }
-    const previous = this.state.workerByName(info.name);
+    const previous = this.#state.workerByName(info.name);
     if (previous && previous.peer !== peer) {
       // Never evict a live worker for a newcomer: the newcomer retries for a while, and gets in once the
       // old one is removed (it left, died and was noticed, or timed out).
@@ -308,14 +346,14 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.#send(peer, { op: 'registered', schedulerId: this.id, heartbeatMs: this.heartbeatMs });
       return;
     }
-    const sameConnection = this.state.workers.get(peer);
+    const sameConnection = this.#state.workers.get(peer);
     if (sameConnection) this.#removeWorker(peer, `registered again on the same connection as ${JSON.stringify(info.name)}`);
-    const worker = this.state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
+    const worker = this.#state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
     this.#send(peer, { op: 'registered', schedulerId: this.id, heartbeatMs: this.heartbeatMs });
     this.#requests.workerJoined(worker);
     this.log.info(`worker ${worker.id} joined from ${info.address} with ${info.nthreads} threads`);
     this.#broadcastWorkerCount();
-    this.state.fill();
+    this.#state.fill();
     this.emit('worker-added', summarize(worker));
   }
 
@@ -325,27 +363,29 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #checkLiveness(): void {
     const now = Date.now();
     this.#notices.prune(now);
-    for (const worker of [...this.state.workers.values()]) {
+    for (const worker of [...this.#state.workers.values()]) {
       if (now - worker.lastSeen > this.#workerTtlMs) {
         this.#removeWorker(worker.peer, `no heartbeat for ${Math.round((now - worker.lastSeen) / 1000)} s (worker TTL ${this.#workerTtlMs} ms)`);
       }
     }
-    for (const client of [...this.state.clients.values()]) {
+    for (const client of [...this.#state.clients.values()]) {
       if (now - client.lastSeen > this.#clientTtlMs) {
         this.log.warn(`client ${client.id} silent for ${this.#clientTtlMs} ms: releasing its futures`);
-        this.coordination.clientLeft(client);
-        this.state.removeClient(client.peer);
+        this.#coordination.clientLeft(client);
+        this.#slices.forget(client);
+        this.#state.removeClient(client.peer);
       }
     }
     this.#flush();
   }
 
   #removeWorker(peer: string, reason: string, graceful = false): void {
-    const worker = this.state.removeWorker(peer, reason, graceful);
+    const worker = this.#state.removeWorker(peer, reason, graceful);
     if (!worker) return;
-    this.#frees.forget(peer);
+    this.#sender.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     this.#requests.workerLeft(peer);
+    this.#profiles.workerLeft(peer);
     this.#control.workerLeft(peer);
     this.#broadcastWorkerCount();
     this.#flush();
@@ -353,45 +393,28 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   }
 
   #broadcastWorkerCount(): void {
-    for (const client of this.state.clients.values()) {
-      this.#send(client.peer, { op: 'workers-changed', count: this.state.workers.size });
+    for (const client of this.#state.clients.values()) {
+      this.#send(client.peer, { op: 'workers-changed', count: this.#state.workers.size });
     }
   }
 
   #flush(): void {
     // Letting go of settled fire-and-forget keys queues frees, never news for a holder: two rounds at most.
     for (let round = 0; round < 2; round++) {
-      for (const out of this.state.takeOutgoing()) {
-        if (!this.holders.intercept(out.peer, out.message)) this.#send(out.peer, out.message);
+      for (const out of this.#state.takeOutgoing()) {
+        if (!this.#holders.intercept(out.peer, out.message)) this.#send(out.peer, out.message);
       }
-      if (!this.holders.settle()) return;
+      if (!this.#holders.settle()) return;
     }
   }
 
   #send(peer: string, message: SchedulerMessage): void {
-    this.counters.messagesOut++;
-    const local = this.#localLinks.get(peer);
-    if (local) {
-      local.deliver(message);
-      return;
-    }
-    if (message.op === 'free-keys') {
-      this.#frees.hold(peer, message.keys);
-      return;
-    }
-    this.#frees.before(peer);
-    this.#endpoint.send(peer, message);
+    this.#sender.send(peer, message);
   }
 
   /** A link for a client in this same process: messages pass as objects, with no encoding. */
   openLocalLink(routingId: string): LocalLink {
-    const link = new LocalLink(
-      routingId,
-      (peer, batch) => this.#onBatch(peer, batch),
-      (peer) => this.#localLinks.delete(peer),
-    );
-    this.#localLinks.set(routingId, link);
-    return link;
+    return this.#sender.openLocalLink(routingId, (peer, batch) => this.#onBatch(peer, batch));
   }
 
   #sendFailed(peer: string, error: unknown): void {
@@ -405,27 +428,3 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.log.warn(`sending to ${printable(peer)} failed: ${(error as Error).message}`);
   }
 }
-
-function summarize(worker: WorkerRecord): WorkerSummary {
-  return {
-    id: worker.id,
-    name: worker.info.name,
-    host: worker.info.host,
-    address: worker.info.address,
-    nthreads: worker.info.nthreads,
-    memoryLimit: worker.info.memoryLimit,
-    memory: worker.memory,
-    running: worker.executing.size,
-    queued: Math.max(0, worker.processing.size - worker.executing.size),
-    resources: worker.info.resources,
-    pid: worker.info.pid,
-    ...(worker.info.jobId ? { jobId: worker.info.jobId } : {}),
-  };
-}
-
-function isOp(message: unknown, ...ops: string[]): boolean {
-  const op = typeof message === 'object' && message !== null ? (message as { op?: unknown }).op : undefined;
-  return typeof op === 'string' && ops.includes(op);
-}
-
-

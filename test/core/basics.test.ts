@@ -87,7 +87,7 @@ describe('submit, map and gather on a LocalCluster', () => {
   });
 
   it('runs higher priority first among ready tasks', async () => {
-    await withCluster({ nWorkers: 1 }, async ({ client }) => {
+    await withCluster({ nWorkers: 1 }, async ({ client, waitForState }) => {
       const { mkdtempSync, writeFileSync, existsSync } = await import('node:fs');
       const dir = mkdtempSync('/tmp/flotilla-prio-');
       // A gate task holds the only thread until the test opens the gate.
@@ -99,7 +99,8 @@ describe('submit, map and gather on a LocalCluster', () => {
       const stamp = (label: string) => ({ label, at: process.hrtime.bigint().toString() });
       const low = client.with({ priority: -5 }).map(stamp, ['low-1', 'low-2']);
       const high = client.with({ priority: 10 }).map(stamp, ['high-1', 'high-2']);
-      await new Promise((r) => setTimeout(r, 100));
+      // Every one has reached the scheduler (queued behind the gate, or sent ahead to the worker) before the gate opens.
+      await Promise.all([...low, ...high].map((future) => waitForState(future, ['queued', 'processing'])));
       writeFileSync(`${dir}/open`, '');
       expect(existsSync(`${dir}/open`)).toBe(true);
       expect(await gate).toBe('opened');

@@ -1,20 +1,44 @@
 /**
  * `withCluster`: our gen_cluster. Starts a LocalCluster (scheduler invariants checked after every event)
  * and a Client on loopback with OS-chosen ports, runs the body under a deadline, and always tears down.
- * Fails when the body times out (saying what was pending), when the scheduler's state is invalid at the
- * end, or when child processes are left behind.
+ * Fails when the body times out (naming the pending futures and their states), when the scheduler runs
+ * more transitions than the test's cap (a transition storm), when the scheduler's state is invalid at
+ * the end, or when child processes are left behind. The body waits on transition events with
+ * `waitForState`, never on guessed sleeps.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { Client, LocalCluster, type LocalClusterOptions } from '../../src/index.js';
+import { TransitionWatch, type TaskStateName, type WaitOptions } from './transition-watch.js';
+import { WorkerWatch, type WorkerStateName } from './worker-watch.js';
+
+export type { TaskStateName, WaitOptions, WorkerStateName };
 
 export interface ClusterContext {
   client: Client;
   cluster: LocalCluster;
+  /**
+   * Resolves once the task `key` (or a future's key) is in `state` (or one of `states`), at once if it
+   * already is; driven by the scheduler's transition events. `forgotten` means: seen, then forgotten.
+   * @throws Error after `timeoutMs` naming the key, the state it is in and its last transitions.
+   */
+  waitForState(key: string | { key: string }, state: TaskStateName | readonly TaskStateName[], options?: WaitOptions): Promise<void>;
+  /**
+   * Resolves once the worker named `name` is `added` (registered), `retired` or `removed`, at once if it
+   * already is; driven by the scheduler's worker events.
+   */
+  waitForWorkerState(name: string, state: WorkerStateName, options?: WaitOptions): Promise<void>;
+  /** Transitions the scheduler has run since the cluster started. */
+  transitions(): number;
 }
 
 export interface WithClusterOptions extends LocalClusterOptions {
   /** The body's deadline in milliseconds. @defaultValue 45000 */
   deadlineMs?: number;
+  /**
+   * The most task transitions the test may cause (as distributed's `transition_counter_max`): one more
+   * fails the test at once, naming the keys that moved most. @defaultValue 50000
+   */
+  transitionCap?: number;
 }
 
 /** Live (non-zombie) child processes of this process. */
@@ -52,30 +76,48 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, wha
   }
 }
 
+export const DEFAULT_TRANSITION_CAP = 50_000;
+
 export async function withCluster(options: WithClusterOptions, body: (ctx: ClusterContext) => Promise<void>): Promise<void> {
   const before = new Set(childPids());
-  const cluster = new LocalCluster({ nWorkers: 2, threadsPerWorker: 1, validate: true, dashboardAddress: false, ...options });
+  const { deadlineMs = 45_000, transitionCap = DEFAULT_TRANSITION_CAP, ...clusterOptions } = options;
+  // The watch fails the test at the first transition over the cap. The scheduler itself stops (throws)
+  // only well past it, so that a loop that never yields to the event loop ends too, while a test that
+  // merely went over the cap still closes on a consistent state.
+  const cluster = new LocalCluster({
+    nWorkers: 2, threadsPerWorker: 1, validate: true, dashboardAddress: false, transitionLimit: 2 * transitionCap + 1_000, ...clusterOptions,
+  });
   let client: Client | undefined;
+  let watch: TransitionWatch | undefined;
+  let workers: WorkerWatch | undefined;
   let failure: unknown;
   try {
+    await cluster.ready;
+    watch = new TransitionWatch(cluster.scheduler, transitionCap);
+    workers = new WorkerWatch(cluster.scheduler);
     client = await Client.connect(cluster);
-    const deadlineMs = options.deadlineMs ?? 45_000;
+    const context: ClusterContext = {
+      client,
+      cluster,
+      waitForState: (key, state, waitOptions) => watch!.waitFor(typeof key === 'string' ? key : key.key, state, waitOptions),
+      waitForWorkerState: (name, state, waitOptions) => workers!.waitFor(name, state, waitOptions),
+      transitions: () => watch!.count,
+    };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const counts = JSON.stringify(cluster.scheduler.state.countsByState());
-        reject(new Error(`test body did not finish within ${deadlineMs} ms; scheduler tasks by state: ${counts}`));
-      }, deadlineMs);
+      timer = setTimeout(() => reject(new Error(`test body did not finish within ${deadlineMs} ms; ${watch!.describePending()}`)), deadlineMs);
     });
     try {
-      await Promise.race([body({ client, cluster }), deadline]);
+      await Promise.race([body(context), deadline, watch.capExceeded]);
     } finally {
       clearTimeout(timer);
     }
-    cluster.scheduler.state.validate();
+    cluster.scheduler.view.validate();
   } catch (error) {
     failure = error;
   } finally {
+    watch?.close();
+    workers?.close();
     await client?.close();
     await cluster.close();
   }

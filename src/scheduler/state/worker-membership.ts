@@ -4,8 +4,9 @@
  * only it held is recomputed or lost, and a task that keeps killing workers is blamed.
  */
 import type { WireError, WorkerRegistration } from '../../protocol/messages.js';
+import { isActorCall, isActorTask } from './actor-router.js';
 import type { TransitionEngine } from './engine.js';
-import type { TaskRecord, WorkerRecord } from './types.js';
+import { addHolder, type TaskRecord, type WorkerRecord } from './types.js';
 
 export function addWorker(engine: TransitionEngine, peer: string, info: WorkerRegistration, now: number): WorkerRecord {
   const worker: WorkerRecord = {
@@ -29,7 +30,10 @@ export function beginRetire(engine: TransitionEngine, worker: WorkerRecord): voi
   engine.run(`retire-${worker.id}`, () => {
     worker.status = 'closing';
     engine.unrunnable.workersChanged();
+    const actorTasks = [...worker.processing].filter(isActorTask);
     for (const task of [...worker.processing]) engine.recommend(task, 'released');
+    // An actor cannot move with the results: it is lost here now (restarted elsewhere, or failed).
+    engine.actors.workerLost(engine, worker, actorTasks, 'it is retiring');
   });
 }
 
@@ -43,7 +47,7 @@ export function addReplicas(engine: TransitionEngine, worker: WorkerRecord, keys
   for (const key of keys) {
     const task = engine.tasks.get(key);
     if (!task || task.state !== 'memory' || worker.status === 'removed') continue;
-    task.holders.add(worker);
+    addHolder(task, worker);
     worker.hasWhat.add(task);
   }
 }
@@ -59,12 +63,13 @@ export function removeWorker(
   engine.unrunnable.workersChanged();
   engine.run(`remove-worker-${worker.id}`, () => {
     for (const other of engine.workers.values()) engine.toWorker(other, { op: 'peer-gone', address: worker.info.address, reason });
+    const actorTasks = [...worker.processing].filter(isActorTask);
     const blamed = graceful ? new Set<TaskRecord>() : tasksRunningAtDeath(worker);
     for (const task of [...worker.processing]) {
       worker.processing.delete(task);
       task.processingOn = undefined;
       if (blamed.has(task)) {
-        task.killedOn.push(worker.id);
+        task.killedOn = [...task.killedOn, worker.id];
         if (task.killedOn.length >= allowedFailures) {
           engine.recommend(task, 'erred', { error: killedWorkerError(task, reason) });
           continue;
@@ -76,7 +81,8 @@ export function removeWorker(
       task.holders.delete(worker);
       worker.hasWhat.delete(task);
       if (task.holders.size > 0 || task.state !== 'memory') continue;
-      if (!task.spec) {
+      // Scattered data, and what an actor's call returned (running it again would change the actor), cannot be recomputed.
+      if (!task.spec || isActorCall(task)) {
         engine.recommend(task, 'lost', { reason: `its only holder, worker ${worker.id}, left (${reason})` });
         continue;
       }
@@ -85,6 +91,7 @@ export function removeWorker(
         if (dependent.state === 'processing' && dependent.processingOn !== worker) engine.recommend(dependent, 'released');
       }
     }
+    engine.actors.workerLost(engine, worker, actorTasks, reason);
   });
   return worker;
 }
