@@ -56,6 +56,8 @@ export type {
   AnyJobOptions, BatchSystem, JobOutputFiles, JobQueueOptions, JobScriptParts, JobState, JobStatusReport, OptionKind, OptionSpec,
   ResolveContext, ResolvedJobOptions, SchedulerOptions as JobSchedulerOptions, SystemOptionSchema,
 } from './jobqueue/index.js';
+export { topFunctions } from './profile/index.js';
+export type { FunctionShare, ProfileNode, ProfileOptions, ProfileTree } from './profile/index.js';
 export { startDashboard, performanceReport, parseDashboardAddress, DEFAULT_DASHBOARD_PORT } from './dashboard/index.js';
 export type { Dashboard, DashboardOptions } from './dashboard/index.js';
 export * from './errors/index.js';

@@ -305,6 +305,7 @@ export class RemoteSession implements Session {
     'worker-logs-reply': (m) => this.#reply(m),
     'control-reply': (m) => this.#reply(m),
     'coordinate-reply': (m) => this.#reply(m),
+    'profile-reply': (m) => this.#reply(m),
     'workers-changed': (m) => {
       this.#workers = m.count;
       this.listener.workersChanged(m.count);

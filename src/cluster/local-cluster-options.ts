@@ -32,6 +32,11 @@ export interface LocalClusterOptions {
   /** Exit a worker that cannot reach the scheduler for this long, in seconds. @defaultValue 60 */
   deathTimeout?: number;
   /**
+   * Time between two samples of a task thread's stack for `client.profile`, in milliseconds; 0 turns
+   * the profiler off. @defaultValue 10
+   */
+  profileIntervalMs?: number;
+  /**
    * Where the status page listens: a port (`8787`), `':8787'`, or `'host:port'`; `false` turns it off.
    * When the port is taken it moves to a free one and says so. @defaultValue 8787
    */
