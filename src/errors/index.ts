@@ -133,6 +133,21 @@ export class LostResultError extends FlotillaError {
 }
 
 /**
+ * `future.result()` (or `await future`) on a handle that was released with `release()`: the cluster no
+ * longer keeps its result for that handle. The message names the key and the fix.
+ */
+export class ReleasedFutureError extends FlotillaError {
+  override readonly code = 'RELEASED_FUTURE';
+  override name = 'ReleasedFutureError' as const;
+  /** The key of the released future. */
+  readonly key: string;
+  constructor(key: string, options?: ErrorOptions) {
+    super(`future ${key} was released; its result is no longer kept. Read the result before calling release() (or keep another handle of the same key), or submit the task again for a new future`, options);
+    this.key = key;
+  }
+}
+
+/**
  * An error thrown by user code on a worker. `name` is the original class name, `message` the original
  * message, and `stack` the remote stack (prefixed with where it ran).
  */
