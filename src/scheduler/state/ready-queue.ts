@@ -36,6 +36,8 @@ export class ReadyQueue {
   readonly #levels = new Map<number, Level>();
   readonly #order = new Heap<Level>(byPriority);
   #members = new Set<TaskRecord>();
+  /** Entries left in the lanes by `delete` (about: pops that skip one count it down). */
+  #stale = 0;
 
   get size(): number {
     return this.#members.size;
@@ -75,9 +77,16 @@ export class ReadyQueue {
     this.#members.add(task);
   }
 
-  /** Removal is lazy: the task is skipped when it reaches the front of its lane. */
+  /**
+   * Removal is lazy: the task is skipped when it reaches the front of its lane. Once most entries are
+   * such leftovers (a million queued tasks cancelled), the lanes are rebuilt from the members in one
+   * linear pass: otherwise one pop would skip hundreds of thousands of them in one turn.
+   */
   delete(task: TaskRecord): void {
-    this.#members.delete(task);
+    if (!this.#members.delete(task)) return;
+    if (++this.#stale <= this.#members.size + 4_096) return;
+    this.#stale = 0;
+    for (const level of this.#levels.values()) for (const lane of level.lanes.values()) lane.tasks.retain((t) => this.#members.has(t));
   }
 
   pop(): TaskRecord | undefined {
@@ -92,7 +101,7 @@ export class ReadyQueue {
       }
       level.turns.shift();
       let task: TaskRecord | undefined;
-      while ((task = lane.tasks.pop()) !== undefined && !this.#members.delete(task));
+      while ((task = lane.tasks.pop()) !== undefined && !this.#members.delete(task)) if (this.#stale > 0) this.#stale--;
       if (lane.tasks.size > 0) level.turns.push(lane);
       else {
         lane.inTurn = false;
