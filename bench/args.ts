@@ -10,7 +10,7 @@ export type SelectableId = WorkloadId | TeamBench['id'];
  * Everything `--only` accepts. Each workload brings its raw zeromq.js baseline along (targets.ts
  * RAW_BASELINE_OF), in alternating rounds.
  */
-export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'actorRoundTrip', 'clusterStart', 'codec', 'recombination', 'objectStore', 'functionCapture', 'nodeCopies'];
+export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'actorRoundTrip', 'clusterStart', 'codec', 'recombination', 'objectStore', 'functionCapture', 'nodeCopies', 'dependentsDrain', 'clientFairness'];
 
 /** The most rounds `--rounds` accepts (each round of every workload costs seconds). */
 export const MAX_ROUNDS = 10;

@@ -27,7 +27,7 @@ export interface FigureRow {
   label: string;
   workload: WorkloadId;
   metric: string;
-  unit: 'tasks/s' | 'ms' | 's' | 'MB/s';
+  unit: 'tasks/s' | 'ms' | 's' | 'MB/s' | 'MB';
   /** Which direction is better, for the figure and for its ratio. */
   better: 'higher' | 'lower';
   raw?: RawSide;
@@ -67,6 +67,8 @@ export const FIGURE_ROWS: readonly FigureRow[] = [
   { id: 'actorRoundTripP99', label: 'actor method call round trip, p99', workload: 'actorRoundTrip', metric: 'p99Ms', unit: 'ms', better: 'lower', raw: RAW_P99 },
   { id: 'actorCallsPerSecond', label: 'calls/s to one actor, 2k in flight', workload: 'actorRoundTrip', metric: 'callsPerSecond', unit: 'tasks/s', better: 'higher', raw: { metric: 'medianMs', unit: 'ms', ratio: 'perRawRoundTrip' } },
   { id: 'clusterStart', label: 'LocalCluster start to 2 workers', workload: 'clusterStart', metric: 'medianSeconds', unit: 's', better: 'lower', target: 0.3 },
+  { id: 'clusterStart16', label: 'LocalCluster start to 16 workers', workload: 'clusterStart', metric: 'ready16Seconds', unit: 's', better: 'lower', target: 1.2 },
+  { id: 'idleWorkerRss', label: 'idle worker, resident memory', workload: 'clusterStart', metric: 'idleWorkerRssMB', unit: 'MB', better: 'lower', target: 60 },
 ];
 
 /** Workloads with a Dask twin in bench/dask/workloads.py. */

@@ -12,7 +12,7 @@ import { emptyResult, type WorkloadResult } from '../workload-types.js';
 /** A team micro-benchmark: which module, which export, and how to call it. */
 export interface TeamBench {
   /** Key in the JSON and label in the table. */
-  id: 'codec' | 'recombination' | 'objectStore' | 'functionCapture' | 'nodeCopies';
+  id: 'codec' | 'recombination' | 'objectStore' | 'functionCapture' | 'nodeCopies' | 'dependentsDrain' | 'clientFairness';
   /** Path of the compiled module, relative to dist/ (e.g. `src/serialize/bench.js`). */
   modulePath: string;
   exportName: string;
@@ -29,6 +29,8 @@ export const TEAM_BENCHES: readonly TeamBench[] = [
   { id: 'objectStore', modulePath: 'bench/object-store.js', exportName: 'benchObjectStore', argument: { megabytes: 800 }, timeLimitSeconds: 240 },
   // The whole node's added memory for an 800 MB broadcast on the default LocalCluster (target ≤ 1.1 × the array).
   { id: 'nodeCopies', modulePath: 'bench/node-copies.js', exportName: 'benchNodeCopies', argument: { megabytes: 800 }, timeLimitSeconds: 240 },
+  { id: 'dependentsDrain', modulePath: 'bench/workloads/dependents-drain.js', exportName: 'benchDependentsDrain', argument: { dependents: 10_000, taskMs: 1 }, timeLimitSeconds: 240 },
+  { id: 'clientFairness', modulePath: 'bench/workloads/client-fairness.js', exportName: 'benchClientFairness', argument: { clients: 8, tasks: 2_000 }, timeLimitSeconds: 180 },
 ];
 
 /** Calls one team benchmark and keeps every top-level finite number it returned as a metric. */

@@ -5,6 +5,7 @@
  */
 import { FlotillaError } from '../errors/index.js';
 import { Future } from './future.js';
+import type { FutureValue } from './wait.js';
 
 /** Options of {@link asCompleted}: what each step of the iteration yields. */
 export interface AsCompletedOptions {
@@ -121,9 +122,13 @@ export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIte
  * }
  * ```
  */
+export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, options: { withResults: true; raiseErrors?: boolean }): AsCompleted<FutureValue<F>, [F, FutureValue<F> | Error]>;
+/** Iterates over `futures` (of any mix of result types) in the order they complete, yielding the futures themselves. */
+export function asCompleted<F extends Future<unknown> = Future<unknown>>(futures?: Iterable<F>, options?: AsCompletedOptions): AsCompleted<FutureValue<F>, F>;
+/** As above, with the result type given explicitly (`asCompleted<number>(futures, { withResults: true })`). */
 export function asCompleted<T>(futures: Iterable<Future<T>>, options: { withResults: true; raiseErrors?: boolean }): AsCompleted<T, [Future<T>, T | Error]>;
-/** Iterates over `futures` in the order they complete, yielding the futures themselves. */
+/** As above, with the result type given explicitly (`asCompleted<number>(futures)`). */
 export function asCompleted<T>(futures?: Iterable<Future<T>>, options?: AsCompletedOptions): AsCompleted<T, Future<T>>;
-export function asCompleted<T>(futures: Iterable<Future<T>> = [], options: AsCompletedOptions = {}): AsCompleted<T, unknown> {
-  return new AsCompleted<T, unknown>(futures, options);
+export function asCompleted(futures: Iterable<Future<unknown>> = [], options: AsCompletedOptions = {}): AsCompleted<unknown, unknown> {
+  return new AsCompleted<unknown, unknown>(futures, options);
 }

@@ -3,6 +3,7 @@
  * the result alive on the cluster until it is released (explicitly, or when garbage collected).
  */
 import type { inspect, InspectOptionsStylized } from 'node:util';
+import { ReleasedFutureError } from '../errors/index.js';
 import { inspectCustom, inspectSummary } from '../util/inspect-summary.js';
 import type { FutureState, FutureStatus } from './future-state.js';
 import { futureFields } from './future-summary.js';
@@ -74,10 +75,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /**
    * The task's result; rejects with the task's error (a `TaskError` keeping the remote class name and
    * stack), `CancelledError`, `KilledWorkerError`, `LostResultError`, or `TimeoutError`.
-   * @throws Error (rejects) when this handle was released: its result is no longer kept.
+   * @throws ReleasedFutureError (rejects) when this handle was released: its result is no longer kept.
    */
   result(options?: WaitOptions): Promise<T> {
-    if (this.#released) return Promise.reject(new Error(`future ${this.key} was released; its result is no longer kept`));
+    if (this.#released) return Promise.reject(new ReleasedFutureError(this.key));
     // `await client.submit(...)` leaves no other reference to this handle: without this one, the garbage
     // collector could release the key on the cluster while the caller is still waiting for it.
     return (this.owner.resultOf(this.state, options) as Promise<T>).finally(() => keepAlive(this));

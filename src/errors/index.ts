@@ -5,10 +5,13 @@ export { ActorLostError } from './actor-lost.js';
 
 /** A future, a wait or a whole operation was cancelled (by `cancel()`, an `AbortSignal`, or a cancelled dependency). */
 export class CancelledError extends FlotillaError {
+  /** Always `'CANCELLED'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'CANCELLED';
+  /** Always `'CancelledError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'CancelledError' as const;
   /** The task keys concerned, when known. */
   readonly keys: string[];
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(message: string, options?: ErrorOptions & { keys?: string[] }) {
     super(message, options);
     this.keys = options?.keys ?? [];
@@ -17,18 +20,23 @@ export class CancelledError extends FlotillaError {
 
 /** A bounded wait ran out of time. The message says what was waited for and what was seen. */
 export class TimeoutError extends FlotillaError {
+  /** Always `'TIMEOUT'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'TIMEOUT';
+  /** Always `'TimeoutError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'TimeoutError' as const;
 }
 
 /** A task was running on `allowedFailures` workers that each died: it is probably what kills them. */
 export class KilledWorkerError extends FlotillaError {
+  /** Always `'KILLED_WORKER'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'KILLED_WORKER';
+  /** Always `'KilledWorkerError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'KilledWorkerError' as const;
   /** The task's key. */
   readonly key: string;
   /** The workers that died while running it. */
   readonly workers: string[];
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(message: string, fields: { key: string; workers: string[] }, options?: ErrorOptions) {
     super(message, options);
     this.key = fields.key;
@@ -38,7 +46,9 @@ export class KilledWorkerError extends FlotillaError {
 
 /** The batch system's submit command failed. Carries the command, its exit code and its output. */
 export class JobSubmissionError extends FlotillaError {
+  /** Always `'JOB_SUBMISSION'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'JOB_SUBMISSION';
+  /** Always `'JobSubmissionError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'JobSubmissionError' as const;
   /** The submit command and its arguments. */
   readonly command: string[];
@@ -48,6 +58,7 @@ export class JobSubmissionError extends FlotillaError {
   readonly stdout: string;
   /** What it printed on stderr. */
   readonly stderr: string;
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(
     message: string,
     fields: { command: string[]; exitCode: number | null; stdout: string; stderr: string },
@@ -67,7 +78,9 @@ export class JobSubmissionError extends FlotillaError {
  * its stderr.
  */
 export class WorkerStartError extends FlotillaError {
+  /** Always `'WORKER_START'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'WORKER_START';
+  /** Always `'WorkerStartError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'WorkerStartError' as const;
   /** The worker's name. */
   readonly worker: string;
@@ -77,6 +90,7 @@ export class WorkerStartError extends FlotillaError {
   readonly signal: string | null;
   /** The end of the last process's stderr. */
   readonly stderr: string;
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(message: string, fields: { worker: string; exitCode: number | null; signal: string | null; stderr: string }, options?: ErrorOptions) {
     super(message, options);
     this.worker = fields.worker;
@@ -88,31 +102,41 @@ export class WorkerStartError extends FlotillaError {
 
 /** A message from a peer could not be decoded or failed validation. Receivers log it and keep serving. */
 export class ProtocolError extends FlotillaError {
+  /** Always `'PROTOCOL'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'PROTOCOL';
+  /** Always `'ProtocolError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'ProtocolError' as const;
 }
 
 /** The scheduler was asked to move a task between two states that have no edge in the transition table. */
 export class InvalidTransitionError extends FlotillaError {
+  /** Always `'INVALID_TRANSITION'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'INVALID_TRANSITION';
+  /** Always `'InvalidTransitionError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'InvalidTransitionError' as const;
 }
 
 /** A value (an argument or a result) cannot be sent to another process. The message names it and says why. */
 export class SerializationError extends FlotillaError {
+  /** Always `'SERIALIZATION'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'SERIALIZATION';
+  /** Always `'SerializationError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'SerializationError' as const;
 }
 
 /** A function cannot be shipped to workers as source text (not a function, native, bound, uses `this`, or reads the caller's variables). */
 export class FunctionShippingError extends FlotillaError {
+  /** Always `'FUNCTION_SHIPPING'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'FUNCTION_SHIPPING';
+  /** Always `'FunctionShippingError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'FunctionShippingError' as const;
 }
 
 /** An option or argument has a wrong value. The message names it, what was expected and what was received. */
 export class ConfigurationError extends FlotillaError {
+  /** Always `'CONFIGURATION'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'CONFIGURATION';
+  /** Always `'ConfigurationError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'ConfigurationError' as const;
 }
 
@@ -122,14 +146,36 @@ export class ConfigurationError extends FlotillaError {
  * message names the address and what to pass instead.
  */
 export class AuthenticationError extends FlotillaError {
+  /** Always `'AUTHENTICATION'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'AUTHENTICATION';
+  /** Always `'AuthenticationError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'AuthenticationError' as const;
 }
 
 /** The result of a task is gone (its holders died and it could not be recomputed, or it was released). */
 export class LostResultError extends FlotillaError {
+  /** Always `'LOST'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'LOST';
+  /** Always `'LostResultError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'LostResultError' as const;
+}
+
+/**
+ * `future.result()` (or `await future`) on a handle that was released with `release()`: the cluster no
+ * longer keeps its result for that handle. The message names the key and the fix.
+ */
+export class ReleasedFutureError extends FlotillaError {
+  /** Always `'RELEASED_FUTURE'`: a stable identifier to branch on (it survives the trip from a worker). */
+  override readonly code = 'RELEASED_FUTURE';
+  /** Always `'ReleasedFutureError'`, the class's name (kept on errors rebuilt from the wire). */
+  override name = 'ReleasedFutureError' as const;
+  /** The key of the released future. */
+  readonly key: string;
+  /** The message names `key` and the fix (read the result before `release()`, or submit again). */
+  constructor(key: string, options?: ErrorOptions) {
+    super(`future ${key} was released; its result is no longer kept. Read the result before calling release() (or keep another handle of the same key), or submit the task again for a new future`, options);
+    this.key = key;
+  }
 }
 
 /**
@@ -137,11 +183,13 @@ export class LostResultError extends FlotillaError {
  * message, and `stack` the remote stack (prefixed with where it ran).
  */
 export class TaskError extends FlotillaError {
+  /** Always `'TASK_ERROR'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'TASK_ERROR';
   /** The task key whose function threw, when known. */
   readonly key: string | undefined;
   /** The stack as it was on the worker. */
   readonly remoteStack: string | undefined;
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(message: string, fields: { name: string; key?: string; remoteStack?: string }, options?: ErrorOptions) {
     super(message, options);
     this.name = fields.name;

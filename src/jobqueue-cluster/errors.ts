@@ -6,10 +6,13 @@ import { FlotillaError } from '../errors/base.js';
  * ran out. The scheduler is closed and the credentials removed all the same.
  */
 export class JobCleanupError extends FlotillaError {
+  /** Always `'JOB_CLEANUP'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'JOB_CLEANUP';
+  /** Always `'JobCleanupError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'JobCleanupError' as const;
   /** The jobs still listed, with the batch system's word for their state. */
   readonly jobs: ReadonlyArray<{ readonly jobId: string; readonly native: string | undefined }>;
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(message: string, jobs: ReadonlyArray<{ jobId: string; native: string | undefined }>, options?: ErrorOptions) {
     super(message, options);
     this.jobs = jobs;

@@ -27,7 +27,9 @@ export interface MultiprocessingResult {
  * sets; `result` holds everything known (absent when recombination itself failed before a summary).
  */
 export class MultiprocessingError extends FlotillaError {
+  /** Always `'MULTIPROCESSING'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'MULTIPROCESSING';
+  /** Always `'MultiprocessingError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'MultiprocessingError' as const;
   /** The indices (in `kwargsList`) of the entries that failed, ascending. */
   readonly failedIndices: number[];
@@ -35,6 +37,7 @@ export class MultiprocessingError extends FlotillaError {
   readonly entries: MultiprocessingEntry[];
   /** The full result, when the call got as far as a recombination summary. */
   readonly result: MultiprocessingResult | undefined;
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(
     message: string,
     fields: { failedIndices: number[]; entries: MultiprocessingEntry[]; result?: MultiprocessingResult },
@@ -49,10 +52,13 @@ export class MultiprocessingError extends FlotillaError {
 
 /** A wrapper returned something that is not `{ index, success, file, uuids }` or `[index, success, file, uuids]`, or the wrong index. */
 export class WrapperResultError extends FlotillaError {
+  /** Always `'WRAPPER_RESULT'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'WRAPPER_RESULT';
+  /** Always `'WrapperResultError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'WrapperResultError' as const;
   /** The index of the keyword set whose wrapper returned it. */
   readonly index: number;
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(message: string, fields: { index: number }, options?: ErrorOptions) {
     super(message, options);
     this.index = fields.index;
@@ -61,10 +67,13 @@ export class WrapperResultError extends FlotillaError {
 
 /** A wrapper's output file did not appear within the bounded wait (`fileWait`). */
 export class OutputFileMissingError extends FlotillaError {
+  /** Always `'OUTPUT_FILE_MISSING'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'OUTPUT_FILE_MISSING';
+  /** Always `'OutputFileMissingError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'OutputFileMissingError' as const;
   /** The absolute path waited for. */
   readonly file: string;
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(message: string, fields: { file: string }, options?: ErrorOptions) {
     super(message, options);
     this.file = fields.file;
@@ -73,12 +82,15 @@ export class OutputFileMissingError extends FlotillaError {
 
 /** A part store file has a line that is not a valid part or equivalence record. */
 export class PartStoreFormatError extends FlotillaError {
+  /** Always `'PART_STORE_FORMAT'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'PART_STORE_FORMAT';
+  /** Always `'PartStoreFormatError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'PartStoreFormatError' as const;
   /** The file, when the problem is in a file. */
   readonly file: string | undefined;
   /** The 1-based line number, when the problem is on a line. */
   readonly line: number | undefined;
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(message: string, fields: { file?: string; line?: number } = {}, options?: ErrorOptions) {
     super(message, options);
     this.file = fields.file;
@@ -88,10 +100,13 @@ export class PartStoreFormatError extends FlotillaError {
 
 /** One input could not be recombined (a listed uuid or a reference is missing, or references form a cycle). */
 export class RecombinationError extends FlotillaError {
+  /** Always `'RECOMBINATION'`: a stable identifier to branch on (it survives the trip from a worker). */
   override readonly code = 'RECOMBINATION';
+  /** Always `'RecombinationError'`, the class's name (kept on errors rebuilt from the wire). */
   override name = 'RecombinationError' as const;
   /** The input file concerned, when one is. */
   readonly file: string | undefined;
+  /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
   constructor(message: string, fields: { file?: string } = {}, options?: ErrorOptions) {
     super(message, options);
     this.file = fields.file;

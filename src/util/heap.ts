@@ -30,19 +30,31 @@ export class Heap<T> {
     const last = items.pop()!;
     if (items.length > 0) {
       items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < items.length && this.before(items[l]!, items[best]!)) best = l;
-        if (r < items.length && this.before(items[r]!, items[best]!)) best = r;
-        if (best === i) break;
-        [items[i], items[best]] = [items[best]!, items[i]!];
-        i = best;
-      }
+      this.#siftDown(0);
     }
     return top;
+  }
+
+  /** Keeps only the items `keep` accepts, in one linear pass (Floyd's heap construction). */
+  retain(keep: (item: T) => boolean): void {
+    const items = this.#items.filter(keep);
+    this.#items = items;
+    for (let i = (items.length >> 1) - 1; i >= 0; i--) this.#siftDown(i);
+  }
+
+  #siftDown(start: number): void {
+    const items = this.#items;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let best = i;
+      if (l < items.length && this.before(items[l]!, items[best]!)) best = l;
+      if (r < items.length && this.before(items[r]!, items[best]!)) best = r;
+      if (best === i) return;
+      [items[i], items[best]] = [items[best]!, items[i]!];
+      i = best;
+    }
   }
 
   /** Removes every item matching `predicate` (linear; for rare cancellations). */

@@ -4,7 +4,7 @@
  * cluster is needed; the `@ts-expect-error` lines fail the type check if the wrong type is accepted.
  */
 import { describe, expectTypeOf, it } from 'vitest';
-import { Client, Future, wait, type WaitResult } from '../../src/index.js';
+import { AsCompleted, asCompleted, Client, Future, wait, type WaitResult } from '../../src/index.js';
 
 describe('futures of mixed result types', () => {
   it('wait([futureOfVoid, futureOfNumber]) compiles and keeps the union of results', () => {
@@ -27,6 +27,24 @@ describe('futures of mixed result types', () => {
       expectTypeOf(client.gather(ofText)).resolves.toEqualTypeOf<string>();
       // @ts-expect-error a gathered string is not a number
       expectTypeOf(client.gather(ofText)).resolves.toEqualTypeOf<number>();
+    };
+    expectTypeOf(check).toBeFunction();
+  });
+});
+
+describe('asCompleted over futures of mixed result types', () => {
+  it('yields each future with the union of their results', () => {
+    const check = (ofVoid: Future<void>, ofNumber: Future<number>): void => {
+      expectTypeOf(asCompleted([ofVoid, ofNumber])).toEqualTypeOf<AsCompleted<void | number, Future<void> | Future<number>>>();
+      expectTypeOf(asCompleted([ofNumber])).toEqualTypeOf<AsCompleted<number, Future<number>>>();
+      expectTypeOf(asCompleted([ofVoid, ofNumber], { withResults: true })).toEqualTypeOf<
+        AsCompleted<void | number, [Future<void> | Future<number>, void | number | Error]>
+      >();
+      expectTypeOf(asCompleted([ofNumber], { withResults: true })).toEqualTypeOf<AsCompleted<number, [Future<number>, number | Error]>>();
+      // @ts-expect-error the results of mixed futures are not narrowed to one of them
+      expectTypeOf(asCompleted([ofVoid, ofNumber], { withResults: true })).toEqualTypeOf<AsCompleted<number, [Future<number>, number | Error]>>();
+      // @ts-expect-error asCompleted takes futures, not plain values
+      void asCompleted([1, 2]);
     };
     expectTypeOf(check).toBeFunction();
   });

@@ -40,13 +40,34 @@ describe('scheduler state machine', () => {
   });
 
   it('assigns a dependent at once to the worker computing its inputs (no scheduler round trip on a chain)', () => {
-    const { state, client } = setup(2);
+    const { state, client, ws } = setup(2);
+    // Tasks of group f are known to be short, so a worker may hold many of them.
+    state.submit(client, [spec('warm')]);
+    state.taskFinished(state.tasks.get('warm')!.processingOn!, [report('warm', 1, 5)]);
+    state.takeOutgoing();
     state.submit(client, [spec('a'), spec('b', ['a']), spec('c', ['a', 'b'])]);
     expect(['a', 'b', 'c'].every((k) => state.tasks.get(k)!.state === 'processing')).toBe(true);
     const worker = state.tasks.get('a')!.processingOn!;
     expect(state.tasks.get('b')!.processingOn).toBe(worker);
     expect(state.tasks.get('c')!.processingOn).toBe(worker);
     expect(computeKeys(state, worker.peer)).toEqual(['a', 'b', 'c']);
+    expect(ws).toContain(worker);
+  });
+
+  it('sends a chain ahead only as deep as the worker\'s capacity, and the next link as each one finishes', () => {
+    const { state, client, ws } = setup(1);
+    const w = ws[0]!;
+    // A group never seen finish: a worker of one thread holds two of its tasks at most.
+    const chain = ['l0', 'l1', 'l2', 'l3'];
+    state.submit(client, chain.map((key, i) => spec(key, i === 0 ? [] : [chain[i - 1]!], { group: 'g' })));
+    expect(computeKeys(state, w.peer)).toEqual(['l0', 'l1']);
+    expect(state.tasks.get('l2')!.state).toBe('waiting');
+    state.taskFinished(w, [report('l0', 8, 200_000)]);
+    expect(computeKeys(state, w.peer)).toEqual(['l2']);
+    state.taskFinished(w, [report('l1', 8, 200_000)]);
+    expect(computeKeys(state, w.peer)).toEqual(['l3']);
+    for (const key of ['l2', 'l3']) state.taskFinished(w, [report(key, 8, 200_000)]);
+    expect(state.tasks.get('l3')!.state).toBe('memory');
   });
 
   it('recomputes results held only by a worker that died, and reschedules its running tasks', () => {
@@ -86,13 +107,17 @@ describe('scheduler state machine', () => {
     state.removeWorker(holder.peer, 'killed');
     expect(state.tasks.get('x')!.processingOn).toBe(spare);
     expect(state.tasks.get('a')!.processingOn).toBe(spare);
-    expect(state.tasks.get('b')!.processingOn).toBe(spare);
+    // The spare worker holds x and a: b waits for room there (see the capacity bound), not on w.
+    expect(state.tasks.get('b')!.state).toBe('waiting');
     const out = state.takeOutgoing();
     const toW = out.filter((o) => o.peer === w.peer).map((o) => o.message);
     expect(toW).toEqual([{ op: 'peer-gone', address: holder.info.address, reason: 'killed' }, { op: 'cancel-compute', keys: ['a', 'b'] }]);
     const toSpare = out.filter((o) => o.peer === spare.peer && o.message.op === 'compute');
-    expect(toSpare.flatMap((o) => (o.message as { tasks: Array<{ key: string }> }).tasks.map((t) => t.key))).toEqual(['x', 'a', 'b']);
-    for (const key of ['x', 'a', 'b']) state.taskFinished(spare, [report(key, 8, 1)]);
+    expect(toSpare.flatMap((o) => (o.message as { tasks: Array<{ key: string }> }).tasks.map((t) => t.key))).toEqual(['x', 'a']);
+    state.taskFinished(spare, [report('x', 8, 1)]);
+    expect(state.tasks.get('b')!.processingOn).toBe(spare);
+    expect(computeKeys(state, spare.peer)).toEqual(['b']);
+    for (const key of ['a', 'b']) state.taskFinished(spare, [report(key, 8, 1)]);
     expect(state.tasks.get('b')!.state).toBe('memory');
   });
 

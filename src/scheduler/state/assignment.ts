@@ -1,6 +1,6 @@
 /**
- * Where a task runs. Policy only: restrictions first, then the worker already holding most of the task's
- * input bytes, then the least loaded; and how many tasks a worker may hold at once.
+ * Where a task runs. Policy only: restrictions first, then the worker where it would start soonest
+ * (the work queued there plus fetching the inputs it lacks); and how many tasks a worker may hold at once.
  */
 import type { TaskRecord, WorkerRecord } from './types.js';
 
@@ -21,6 +21,11 @@ export class DurationStats {
 /** Work a worker is given ahead of time, in microseconds of expected run time per thread. */
 const TARGET_BACKLOG_MICROS = 20_000;
 const MAX_TASKS_PER_THREAD = 500;
+
+/** Tasks a worker holds against its capacity: those sent to it, less those that gave up their thread. */
+export function heldBy(worker: WorkerRecord): number {
+  return worker.processing.size - worker.longRunning.size;
+}
 
 /**
  * How many tasks of `group` a worker may hold (running plus queued on it). Unknown durations get two per
@@ -94,14 +99,47 @@ function isPreferred(task: TaskRecord, worker: WorkerRecord): boolean {
   return r.workers.some((w) => w === worker.id || w === info.name || w === info.host || w === info.address);
 }
 
+/** Expected run time of a task of a group never seen finish (Dask uses the same default). */
+export const UNKNOWN_DURATION_MICROS = 500_000;
+/** Assumed bandwidth between workers, in bytes per second (Dask's default). */
+const BANDWIDTH_BYTES_PER_SECOND = 100e6;
+/** Fixed cost of fetching one input from another worker: a request and its reply between two processes. */
+const FETCH_MICROS = 500;
+
+/** How long a task of `group` is expected to run, in microseconds. */
+export function expectedMicros(group: string, stats: DurationStats): number {
+  return stats.mean(group) ?? UNKNOWN_DURATION_MICROS;
+}
+
 /**
- * Picks a worker among `candidates` (already filtered for capacity). Returns undefined when none fits.
- * The rotation counter spreads ties over workers instead of piling them on the first.
+ * When `task` would start on `worker`, in microseconds from now: the work queued there per thread (its
+ * held tasks, each taken to last `durationMicros`, as the task's own group is the best guess there is), plus
+ * fetching the inputs it does not hold (or is not computing already). Like Dask's `worker_objective`, with
+ * a fixed cost per fetched input on top of the bytes: a tiny input on another worker is still a round trip.
  */
-export function decideWorker(task: TaskRecord, candidates: readonly WorkerRecord[], rotation: number): WorkerRecord | undefined {
+export function startEstimate(task: TaskRecord, worker: WorkerRecord, durationMicros: number): { micros: number; missing: number } {
+  let missing = 0;
+  let fetches = 0;
+  for (const dep of task.deps) {
+    if (dep.holders.has(worker) || dep.processingOn === worker) continue;
+    missing += Math.max(1, dep.nbytes);
+    fetches++;
+  }
+  const queued = (heldBy(worker) / Math.max(1, worker.info.nthreads)) * durationMicros;
+  return { micros: queued + fetches * FETCH_MICROS + (missing / BANDWIDTH_BYTES_PER_SECOND) * 1e6, missing };
+}
+
+/**
+ * Picks a worker among `candidates` (already filtered for capacity), or undefined when none fits:
+ * a worker the task prefers (loose restrictions) first, then the one where it starts soonest (see
+ * startEstimate), then the one that lacks fewer input bytes. Locality is a cost, not a rule: a task
+ * follows its inputs only while waiting there is not longer than fetching them. The rotation counter
+ * spreads exact ties over workers instead of piling them on the first.
+ */
+export function decideWorker(task: TaskRecord, candidates: readonly WorkerRecord[], rotation: number, durationMicros = UNKNOWN_DURATION_MICROS): WorkerRecord | undefined {
   let best: WorkerRecord | undefined;
+  let bestStart = Infinity;
   let bestMissing = Infinity;
-  let bestLoad = Infinity;
   let bestPreferred = false;
   const list = candidates;
   const n = list.length;
@@ -109,19 +147,17 @@ export function decideWorker(task: TaskRecord, candidates: readonly WorkerRecord
     const worker = list[(k + rotation) % n]!;
     if (worker.status !== 'running' || !satisfiesRestrictions(task, worker)) continue;
     const preferred = isPreferred(task, worker);
-    let missing = 0;
-    for (const dep of task.deps) {
-      if (!dep.holders.has(worker) && dep.processingOn !== worker) missing += Math.max(1, dep.nbytes);
-    }
-    const load = worker.processing.size / Math.max(1, worker.info.nthreads);
+    if (best !== undefined && bestPreferred && !preferred) continue;
+    const { micros, missing } = startEstimate(task, worker, durationMicros);
     const better =
       best === undefined ||
       (preferred && !bestPreferred) ||
-      (preferred === bestPreferred && (missing < bestMissing || (missing === bestMissing && load < bestLoad)));
+      micros < bestStart ||
+      (micros === bestStart && missing < bestMissing);
     if (better) {
       best = worker;
+      bestStart = micros;
       bestMissing = missing;
-      bestLoad = load;
       bestPreferred = preferred;
     }
   }

@@ -7,7 +7,7 @@
 import { InvalidTransitionError } from '../../errors/index.js';
 import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, SchedulerToClient, SchedulerToWorker, TaskSpec } from '../../protocol/messages.js';
 import { ActorRouter, isActorTask, isActorCall, type ActorEngine } from './actor-router.js';
-import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
+import { DurationStats, decideWorker, expectedMicros, heldBy, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { MessageMerger } from './message-merger.js';
 import { emptyList } from '../../util/empty.js';
@@ -65,6 +65,13 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   readonly slices: SliceStats;
   #seq = 0;
   #rotation = 0;
+  /**
+   * Early assignments recommended but maybe not applied yet, per worker: tryEarlyAssign counts them
+   * against the worker's capacity, as a recommendation reaches `processing` only when the drain gets to
+   * it. Cleared once the drain has emptied the recommendations (every one applied, replaced or stale);
+   * until then an applied one counts twice, which only errs on the side of sending fewer ahead.
+   */
+  readonly #earlyPromised = new Map<WorkerRecord, number>();
   #stimulus = '';
   readonly #validate: boolean;
   readonly #transitionLimit: number;
@@ -170,12 +177,16 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     // are visited too, and a task recommended again after its turn is appended again. Taking entries
     // from the front with a fresh iterator each time would rescan deleted slots and turn this quadratic.
     const recommendations = this.#recommendations;
-    if (recommendations.size === 0) return;
+    if (recommendations.size === 0) {
+      this.#earlyPromised.clear();
+      return;
+    }
     const entries = (this.#recommendationCursor ??= recommendations.entries());
     while (this.#spent < this.#budget) {
       const next = entries.next();
       if (next.done) {
         this.#recommendationCursor = undefined;
+        this.#earlyPromised.clear();
         return;
       }
       const [task, recommendation] = next.value;
@@ -281,7 +292,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     // What each worker held when this pass began: a worker is topped up only once it has run down to
     // its refill mark (see refillMark), and then filled to capacity in one go.
     for (const w of running) this.#pruneLongRunning(w);
-    const heldAtStart = running.map((w) => w.processing.size - w.longRunning.size);
+    const heldAtStart = running.map(heldBy);
     // One array for the whole pass: this loop runs once per task assigned.
     const candidates: WorkerRecord[] = [];
     while (this.ready.size > 0) {
@@ -297,7 +308,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
         const w = running[i]!;
         const capacity = workerCapacity(w, t.group, this.stats);
         // A task that outranks what a worker holds does not wait for the refill mark.
-        if (w.processing.size - w.longRunning.size < capacity && (heldAtStart[i]! <= refillMark(capacity) || t.priority > w.lowestPriority)) candidates.push(w);
+        if (heldBy(w) < capacity && (heldAtStart[i]! <= refillMark(capacity) || t.priority > w.lowestPriority)) candidates.push(w);
       }
       if (candidates.length === 0) {
         const room = this.#displaceFor(t, running);
@@ -308,7 +319,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
         // Every worker is full for this group; other groups may still fit, but order matters more.
         break;
       }
-      const worker = decideWorker(t, candidates, this.#rotation++);
+      const worker = decideWorker(t, candidates, this.#rotation++, expectedMicros(t.group, this.stats));
       if (!worker) {
         blocked.push(t);
         const reason = this.unrunnable.explainOnce(t, running);
@@ -318,7 +329,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       this.transition(t, 'processing', { worker });
       assigned = true;
     }
-    for (const t of blocked) this.ready.push(t);
+    // Last first, so the first one blocked is at the front of the turns again.
+    for (let i = blocked.length - 1; i >= 0; i--) this.ready.putBack(blocked[i]!);
     return assigned && this.#recommendations.size > 0;
   }
 
@@ -363,6 +375,11 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     this.outgoing.queueItem('worker', worker.peer, 'compute', order);
   }
 
+  /**
+   * A waiting task whose every missing input runs on one worker goes there at once, to run behind them
+   * without a scheduler round trip, while that worker has room for it (workerCapacity): past that bound
+   * it waits here, and once its inputs are done it is queued and goes wherever it would start soonest.
+   */
   tryEarlyAssign(task: TaskRecord): void {
     if (task.state !== 'waiting' || task.waitingOn.size === 0 || isActorTask(task)) return;
     let target: WorkerRecord | undefined;
@@ -372,6 +389,9 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       target = dep.processingOn;
     }
     if (!target || target.status !== 'running' || !satisfiesRestrictions(task, target, true)) return;
+    const promised = this.#earlyPromised.get(target) ?? 0;
+    if (heldBy(target) + promised >= workerCapacity(target, task.group, this.stats)) return;
+    this.#earlyPromised.set(target, promised + 1);
     this.recommend(task, 'processing', { worker: target });
   }
 

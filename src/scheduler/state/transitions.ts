@@ -32,7 +32,7 @@ export interface TransitionContext {
   sendCompute(task: TaskRecord, worker: WorkerRecord): void;
   /** A task of an actor is queued: the actor router sends it, in submission order (see actor-router.ts). */
   queuedActorTask(task: TaskRecord): void;
-  /** Assigns a waiting task at once to the worker computing all its missing inputs, if there is one. */
+  /** Assigns a waiting task at once to the worker computing all its missing inputs, if there is one with room. */
   tryEarlyAssign(task: TaskRecord): void;
   /** True while a client wants the task or a pending dependent needs its result. */
   isNeeded(task: TaskRecord): boolean;
@@ -216,7 +216,14 @@ const releasedToMemory: Handler = (ctx, task, args) => {
 
 /** `task`, an input of `dependent`, is in memory: the dependent is queued once it waits on nothing else. */
 function inputReady(ctx: TransitionContext, task: TaskRecord, dependent: TaskRecord): void {
-  if (!dependent.waitingOn.delete(task) || dependent.state !== 'waiting') return;
+  if (!dependent.waitingOn.delete(task)) return;
+  if (dependent.state === 'processing') {
+    // It was sent ahead to run behind `task`, and this worker now has room: the next link of the
+    // chain, held back by the worker's capacity (see tryEarlyAssign), may follow it there.
+    for (const next of dependent.dependents) if (next.state === 'waiting') ctx.tryEarlyAssign(next);
+    return;
+  }
+  if (dependent.state !== 'waiting') return;
   if (dependent.waitingOn.size === 0) ctx.recommend(dependent, 'queued');
   else ctx.tryEarlyAssign(dependent);
 }
