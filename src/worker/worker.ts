@@ -165,7 +165,15 @@ export class WorkerNode {
   }
 
   async #start(): Promise<void> {
-    this.#address = await this.#bindDataService();
+    try {
+      this.#address = await this.#bindDataService();
+    } catch (error) {
+      // The link to the scheduler can fail (a refused handshake, say) while the data service binds; the
+      // close that follows ends the bind. That failure, kept in `failure`, is the one to report.
+      if (this.#closing) return;
+      throw error;
+    }
+    if (this.#closing) return;
     this.#peerServer.start(
       (peer, raw) => this.#onPeerRequest(peer, raw),
       (peer, error) => this.#warnings.warn('undecodable peer request', `undecodable request from ${printable(peer)}: ${(error as Error).message}`),

@@ -13,6 +13,7 @@ import { Client } from '../../src/index.js';
 import { SchedulerServer } from '../../src/scheduler/server.js';
 import { WorkerNode } from '../../src/worker/worker.js';
 import { distFile } from '../../src/util/package-paths.js';
+import { joinBody } from '../../src/transport/small-frames.js';
 
 const cleanup: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -131,8 +132,9 @@ describe('no eviction cascade', () => {
     let routing: Buffer | undefined;
     let heartbeats = 0;
     const seen = (async () => {
-      for await (const [id, body] of fake) {
+      for await (const [id, ...frames] of fake) {
         routing = id;
+        const [body] = joinBody(frames);
         const ops = (unpack(body!) as Array<{ op: string }>).map((m) => m.op);
         for (const op of ops) if (op === 'register') registers.push(Date.now());
         if (registers.length === 1 && ops.includes('register')) {
@@ -156,11 +158,11 @@ describe('no eviction cascade', () => {
     ghost.connect(server.address);
     cleanup.push(() => ghost.close());
     for (let i = 0; i < 10; i++) await ghost.send(pack([{ op: 'heartbeat', executing: [], memory: 1, queued: 0 }]));
-    const [first] = await ghost.receive();
+    const [first] = joinBody(await ghost.receive());
     expect((unpack(first!) as Array<{ op: string }>).map((m) => m.op)).toEqual(['unknown-worker']);
     // The next answer the ghost gets is to its hello: nothing else was queued before it.
     await ghost.send(pack([{ op: 'hello', clientId: 'g', version: 't' }]));
-    const [next] = await ghost.receive();
+    const [next] = joinBody(await ghost.receive());
     expect((unpack(next!) as Array<{ op: string }>).map((m) => m.op)).toEqual(['welcome']);
   });
 });

@@ -7,6 +7,8 @@ import * as zmq from 'zeromq';
 import { pack, unpack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SchedulerServer } from '../../src/scheduler/server.js';
+import { joinBody } from '../../src/transport/small-frames.js';
+import { WARNING_WINDOW_MS } from '../../src/util/warning-summary.js';
 
 const open: Array<{ close(): unknown }> = [];
 afterEach(async () => {
@@ -29,7 +31,8 @@ function dealer(address: string, routingId: string): zmq.Dealer {
 }
 
 async function nextBatch(socket: zmq.Dealer): Promise<Array<{ op: string } & Record<string, unknown>>> {
-  const [body] = await socket.receive();
+  // Bodies of a few hundred bytes arrive split into pieces (src/transport/small-frames.ts).
+  const [body] = joinBody(await socket.receive());
   return unpack(body!) as Array<{ op: string } & Record<string, unknown>>;
 }
 
@@ -96,11 +99,15 @@ describe('a scheduler under malformed messages', () => {
     await nextBatch(vandal);
     const before = process.memoryUsage().rss;
     const bad = pack(Array.from({ length: 1_000 }, (_, i) => ({ op: i % 2 ? 'no-such-op' : 'submit', tasks: 'x' })));
+    const started = Date.now();
     for (let i = 0; i < 100; i++) await vandal.send(bad);
     await vandal.send(pack([{ op: 'info', id: 1 }]));
     for (let i = 0; i < 200; i++) if ((await nextBatch(vandal)).some((m) => m.op === 'info-reply')) break;
     const burst = lines.length;
-    expect(burst).toBeLessThanOrEqual(4);
+    // Two kinds (unknown op, malformed submit), each at most a first line and a summary per window: a
+    // burst that a busy machine stretches over several windows may write a few more, never thousands.
+    const windows = Math.max(1, Math.ceil((Date.now() - started) / WARNING_WINDOW_MS));
+    expect(burst).toBeLessThanOrEqual(2 * 2 * windows);
     expect(lines.some((l) => /unknown op "no-such-op"/.test(l))).toBe(true);
     const after = process.memoryUsage().rss;
     console.log(`100k bad messages: ${burst} warning lines, rss ${Math.round(before / 1e6)} -> ${Math.round(after / 1e6)} MB`);
