@@ -61,4 +61,9 @@ describe('examples run and print what they promise', () => {
     expect(output).toMatch(/2 models, each built once, served 20 \+ 20 batches; class 1 predicted (\d+) times \(local model: \1\)/);
     expect(output).toContain('fragile counted 1, 2; the crashing call failed with ActorLostError; restarted, it counts 1 again');
   }, 60_000);
+  it('profile.ts names the hottest function of the task group', async () => {
+    const { code, output } = await runExample('examples/profile.js');
+    expect(code).toBe(0);
+    expect(output).toMatch(/hottest function: stepParticles/);
+  }, 60_000);
 });
