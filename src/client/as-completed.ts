@@ -4,7 +4,7 @@
  * generator, because `yield` in an async generator would await the (awaitable) future and yield its value.
  */
 import { FlotillaError } from '../errors/index.js';
-import { Future } from './future.js';
+import { Future, futureState } from './future.js';
 import type { FutureValue } from './wait.js';
 
 /** Options of {@link asCompleted}: what each step of the iteration yields. */
@@ -55,7 +55,7 @@ export class AsCompleted<T = unknown, Y = Future<T>> implements AsyncIterableIte
     if (!(future instanceof Future)) throw new FlotillaError(`asCompleted.add expects a Future, got ${typeof future}`);
     if (this.#stopped) return;
     this.#pending++;
-    future.state.whenDone(() => {
+    futureState(future).whenDone(() => {
       this.#pending--;
       this.#ready.push(future);
       this.#wake?.();

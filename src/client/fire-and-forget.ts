@@ -1,7 +1,7 @@
 /** `fireAndForget(futures)`: Dask's `fire_and_forget`, for futures of any client. */
 import { FlotillaError } from '../errors/index.js';
 import { ClientCore } from './client-core.js';
-import { Future } from './future.js';
+import { Future, futureOwner } from './future.js';
 
 /**
  * Lets the tasks behind `futures` (a future, or an iterable of them) run to completion even when the
@@ -15,10 +15,11 @@ export function fireAndForget(futures: Future<unknown> | Iterable<Future<unknown
   const list = futures instanceof Future ? [futures] : [...futures];
   const byClient = new Map<ClientCore, Future<unknown>[]>();
   for (const future of list) {
-    if (!(future instanceof Future) || !(future.owner instanceof ClientCore)) {
+    const owner = future instanceof Future ? futureOwner(future) : undefined;
+    if (!(owner instanceof ClientCore)) {
       throw new FlotillaError(`fireAndForget takes futures returned by a client (submit, map, scatter), got ${String(future)}`);
     }
-    byClient.set(future.owner, [...(byClient.get(future.owner) ?? []), future]);
+    byClient.set(owner, [...(byClient.get(owner) ?? []), future]);
   }
   for (const [core, own] of byClient) core.fireAndForget(own.map((f) => f.key));
 }

@@ -31,6 +31,19 @@ function keepAlive(object: unknown): void {
   void object;
 }
 
+let readState: (future: Future<unknown>) => FutureState;
+let readOwner: (future: Future<unknown>) => FutureOwner;
+
+/** The state a handle shares with the other handles of its key (for the client's own modules). */
+export function futureState(future: Future<unknown>): FutureState {
+  return readState(future);
+}
+
+/** The client a handle belongs to (for the client's own modules). */
+export function futureOwner(future: Future<unknown>): FutureOwner {
+  return readOwner(future);
+}
+
 /**
  * A handle on one task's result, made by `Client.submit`, `map` and `scatter`. `await future` is
  * `future.result()`. Handles of the same key share one state; the cluster keeps the result until every
@@ -47,29 +60,36 @@ function keepAlive(object: unknown): void {
  */
 export class Future<T = unknown> implements PromiseLike<T> {
   #released = false;
+  readonly #state: FutureState;
+  readonly #owner: FutureOwner;
+
+  static {
+    // The client's modules read a handle's shared state through these, not through public members.
+    readState = (future) => future.#state;
+    readOwner = (future) => future.#owner;
+  }
 
   /** @internal Created by `Client.submit`, `map` and `scatter`. */
-  constructor(
-    /** @internal */ readonly state: FutureState,
-    /** @internal */ readonly owner: FutureOwner,
-  ) {
+  constructor(state: FutureState, owner: FutureOwner) {
+    this.#state = state;
+    this.#owner = owner;
     state.refs++;
     owner.trackHandle(this as Future<unknown>, state);
   }
 
   /** The task key: `<function name>-<hash of function and arguments>` for pure calls. */
   get key(): string {
-    return this.state.key;
+    return this.#state.key;
   }
 
   /** Where the task is: `pending`, `finished`, `error`, `cancelled` or `lost`. */
   get status(): FutureStatus {
-    return this.state.status;
+    return this.#state.status;
   }
 
   /** True once the status is no longer `pending`. */
   done(): boolean {
-    return this.state.isDone;
+    return this.#state.isDone;
   }
 
   /**
@@ -81,7 +101,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#released) return Promise.reject(new ReleasedFutureError(this.key));
     // `await client.submit(...)` leaves no other reference to this handle: without this one, the garbage
     // collector could release the key on the cluster while the caller is still waiting for it.
-    return (this.owner.resultOf(this.state, options) as Promise<T>).finally(() => keepAlive(this));
+    return (this.#owner.resultOf(this.#state, options) as Promise<T>).finally(() => keepAlive(this));
   }
 
   /** The task's error, or undefined when it succeeded. Waits for the task. */
@@ -99,22 +119,22 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * get CancelledError at once, then the scheduler is told.
    */
   cancel(options: { force?: boolean } = {}): Promise<void> {
-    return this.owner.cancelKeys([this.key], options.force ?? false);
+    return this.#owner.cancelKeys([this.key], options.force ?? false);
   }
 
   /** Runs the task again if it erred (see `Client.retry`); the future is pending again at once. */
   retry(): Promise<void> {
-    return this.owner.retryKeys([this.key]);
+    return this.#owner.retryKeys([this.key]);
   }
 
   /** Drops this handle's hold on the result; when no handle holds a key, the cluster frees it. Idempotent. */
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.owner.releaseHandle(this.state, this);
+    this.#owner.releaseHandle(this.#state, this);
   }
 
-  /** @internal */
+  /** Whether this handle was released ({@link Future.release} or garbage collection): its result can no longer be read through it. */
   get released(): boolean {
     return this.#released;
   }
@@ -135,6 +155,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** What `console.log(future)` and a notebook cell print: `Future { key, status, type | error }`. */
   [inspectCustom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
-    return inspectSummary('Future', futureFields(this.state, this.#released), depth, options, inspectFn, true);
+    return inspectSummary('Future', futureFields(this.#state, this.#released), depth, options, inspectFn, true);
   }
 }

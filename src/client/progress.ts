@@ -5,6 +5,7 @@
 import type { Future } from './future.js';
 import { allDone } from './future-state.js';
 import { ProgressLog, type ProgressLogOptions } from './progress-log.js';
+import { futureState } from './future.js';
 
 /** Options of {@link progress} and `client.progress`. */
 export interface ProgressOptions extends ProgressLogOptions {
@@ -51,7 +52,7 @@ export async function progress(futures: Future<unknown>[], options: ProgressOpti
     draw();
     timer = setInterval(draw, 100);
     try {
-      await allDone(futures.map((f) => f.state));
+      await allDone(futures.map((f) => futureState(f)));
     } finally {
       clearInterval(timer);
       timer = undefined;
@@ -60,7 +61,7 @@ export async function progress(futures: Future<unknown>[], options: ProgressOpti
     return;
   }
   const log = new ProgressLog(total, (text) => stream.write(`${text}\n`), options);
-  const states = futures.map((f) => f.state);
+  const states = futures.map((f) => futureState(f));
   const pending = states.filter((state) => !state.isDone);
   log.start(total - pending.length, states.filter((state) => state.isDone && state.status !== 'finished').length);
   for (const state of pending) state.whenDone(() => log.settled(state.status !== 'finished'));

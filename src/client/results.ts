@@ -11,6 +11,7 @@ import { decodeWire } from './remote-session.js';
 import type { Session } from './session.js';
 import { SKIP, collectFutures, replaceFutures } from './structure.js';
 import { bounded } from './waiting.js';
+import { futureState } from './future.js';
 
 /** The shape `gather` returns: futures replaced by their results. */
 export type Gathered<T> = T extends Future<infer R>
@@ -39,16 +40,16 @@ export async function readResult(state: FutureState, session: Session, options?:
 /** `client.gather`: the results of the futures inside `futures`, in the same shape, fetched in one request where needed. */
 export async function gatherResults<T>(futures: T, table: FutureTable, session: Session, options: { errors?: 'raise' | 'skip' } & WaitOptions): Promise<Gathered<T>> {
   const all = collectFutures(futures);
-  await bounded(allDone(all.map((f) => f.state)), options, () => {
+  await bounded(allDone(all.map((f) => futureState(f))), options, () => {
     const pending = all.filter((f) => !f.done()).length;
     return `gather timed out after ${options.timeoutMs} ms with ${pending} of ${all.length} futures still pending`;
   });
   const errorsMode = options.errors ?? 'raise';
   if (errorsMode === 'raise') {
     const failed = all.find((f) => f.status !== 'finished');
-    if (failed) throw failed.state.error ?? new FlotillaError(`${failed.key} ended with status ${failed.status}`);
+    if (failed) throw futureState(failed).error ?? new FlotillaError(`${failed.key} ended with status ${failed.status}`);
   }
-  const missing = all.filter((f) => f.status === 'finished' && !f.state.hasValue && !f.state.wire).map((f) => f.key);
+  const missing = all.filter((f) => f.status === 'finished' && !futureState(f).hasValue && !futureState(f).wire).map((f) => f.key);
   if (missing.length) {
     const fetched = await session.fetch([...new Set(missing)]);
     for (const [key, value] of fetched) {
@@ -61,10 +62,10 @@ export async function gatherResults<T>(futures: T, table: FutureTable, session: 
   }
   const values = new Map<FutureState, unknown>();
   for (const future of all) {
-    if (future.status !== 'finished' || values.has(future.state)) continue;
-    values.set(future.state, await valueOf(future.state, session));
+    if (future.status !== 'finished' || values.has(futureState(future))) continue;
+    values.set(futureState(future), await valueOf(futureState(future), session));
   }
-  return replaceFutures(futures, (f) => (values.has(f.state) ? values.get(f.state) : SKIP)) as Gathered<T>;
+  return replaceFutures(futures, (f) => (values.has(futureState(f)) ? values.get(futureState(f)) : SKIP)) as Gathered<T>;
 }
 
 async function valueOf(state: FutureState, session: Session): Promise<unknown> {

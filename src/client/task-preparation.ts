@@ -9,7 +9,7 @@ import { CancelledError, ConfigurationError, FlotillaError } from '../errors/ind
 import { digest, digestIsOneShot } from '../util/digest.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
 import { encodeValue, type EncodedValue } from '../serialize/value-codec.js';
-import { Future, type FutureOwner } from './future.js';
+import { Future, type FutureOwner, futureOwner } from './future.js';
 import type { ScatterOptions, SubmitOptions } from './options.js';
 import type { PreparedTask } from './session.js';
 import { isPlainObject } from './structure.js';
@@ -34,7 +34,7 @@ export function prepareTask(
     argumentsOf: what,
     externalRef: (value) => {
       if (!(value instanceof Future)) return undefined;
-      if (value.owner !== owner) throw new FlotillaError(`argument of ${what} holds future ${value.key} of another client; gather it first or use futures of this client`);
+      if (futureOwner(value) !== owner) throw new FlotillaError(`argument of ${what} holds future ${value.key} of another client; gather it first or use futures of this client`);
       if (value.released) throw new FlotillaError(`argument of ${what} holds future ${value.key}, which was released; keep the future until its dependents are submitted`);
       if (value.status === 'cancelled') {
         throw new CancelledError(`argument of ${what} holds future ${value.key}, which was cancelled; submit its task again to compute it anew, then pass the new future`, { keys: [value.key] });

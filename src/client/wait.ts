@@ -1,5 +1,5 @@
 /** `wait(futures)`: waits until all (or the first) of the futures are done, within a time limit. */
-import { Future } from './future.js';
+import { Future, futureState } from './future.js';
 import { bounded } from './waiting.js';
 import { allDone } from './future-state.js';
 
@@ -44,8 +44,8 @@ export async function wait(futures: Iterable<Future<unknown>>, options: WaitForF
   const list = [...futures];
   const returnWhen = options.returnWhen ?? 'ALL_COMPLETED';
   const condition: Promise<unknown> = returnWhen === 'ALL_COMPLETED'
-    ? allDone(list.map((f) => f.state))
-    : list.length === 0 ? Promise.resolve() : Promise.race(list.map((f) => f.state.done));
+    ? allDone(list.map((f) => futureState(f)))
+    : list.length === 0 ? Promise.resolve() : Promise.race(list.map((f) => futureState(f).done));
   await bounded(condition, options, () => {
     const done = list.filter((f) => f.done()).length;
     return `wait(${returnWhen}) timed out after ${options.timeoutMs} ms with ${done} of ${list.length} futures done`;

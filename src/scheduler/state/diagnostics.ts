@@ -6,11 +6,17 @@
 import type { ReadyQueue } from './ready-queue.js';
 import { NO_TASKS, NO_WORKERS, PENDING_STATES, type TaskRecord, type TaskStateName } from './types.js';
 
+/** One transition of a task, as `scheduler.view.story(key)` lists them (distributed's `story`). */
 export interface StoryEntry {
+  /** The task's key. */
   key: string;
+  /** The state it left. */
   from: TaskStateName;
+  /** The state it entered. */
   to: TaskStateName;
+  /** What caused the transition (a message op or an internal stimulus, e.g. `task-finished`). */
   stimulus: string;
+  /** When, in milliseconds since the epoch. */
   time: number;
 }
 

@@ -2,6 +2,10 @@
 import { emptyList } from '../../util/empty.js';
 import type { SchedulerToClient, SchedulerToWorker, TaskSpec, WireError, WireValue, WorkerRegistration } from '../../protocol/messages.js';
 
+/**
+ * The states of a task on the scheduler, Dask's names: the transitions between them are the table in
+ * `transitions.ts`.
+ */
 export type TaskStateName =
   | 'released'
   | 'waiting'
