@@ -2,8 +2,7 @@
  * `client.profile`: checks the options, asks the scheduler for the workers' samples, merges them into
  * one tree, and writes the `.cpuprofile` file when asked.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ConfigurationError, FlotillaError, TimeoutError } from '../errors/index.js';
 import type { ProfileQuery, SchedulerToClient } from '../protocol/messages.js';
 import { toCpuProfile } from '../profile/cpuprofile.js';
@@ -11,6 +10,7 @@ import type { ProfileOptions } from '../profile/options.js';
 import { mergeProfiles, type ProfileTree } from '../profile/tree.js';
 import { channelOf } from './cluster-requests.js';
 import type { Session } from './session.js';
+import { writeAtomically } from '../util/write-atomically.js';
 
 type ProfileReply = Extract<SchedulerToClient, { op: 'profile-reply' }>;
 
@@ -76,14 +76,3 @@ export async function profileCluster(session: Session, options: ProfileOptions):
   return tree;
 }
 
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-}

@@ -3,13 +3,13 @@
  * (task stream, progress per group, worker memory and task states over time) into one HTML file that
  * opens in a browser without a server, like Dask's `performance_report`.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ConfigurationError } from '../errors/index.js';
 import type { WorkerSummary } from '../protocol/messages.js';
 import type { TaskRun } from '../scheduler/server.js';
 import { reportPageHtml } from './page/report-page.js';
 import { packReport, type InfoSample } from './report-data.js';
+import { writeAtomically } from '../util/write-atomically.js';
 
 /** The two client calls a report needs (a `Client` has both). */
 export interface ReportClient {
@@ -135,18 +135,6 @@ class InfoSampler {
     const kept = this.samples.filter((_, i) => i % 2 === 0);
     this.samples.splice(0, this.samples.length, ...kept);
     this.#interval *= 2;
-  }
-}
-
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
   }
 }
 

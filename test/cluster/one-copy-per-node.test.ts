@@ -23,13 +23,16 @@ describe('one copy per node', () => {
     const single = await benchNodeCopies({ megabytes: 80 });
     expect(single.workers).toBe(1);
     expect(single.threadsPerWorker).toBe(availableParallelism());
-    // One copy, held in the worker (a few MB of buffers and code on top); two copies would be ≥ 2.
+    // One copy, held in the worker, plus buffers and code on top (tens of MB when the machine is busy and
+    // garbage waits to be collected); two copies would be ≥ 2.
     expect(single.nodeAddedHeldRatio).toBeGreaterThan(0.9);
-    expect(single.nodeAddedHeldRatio).toBeLessThan(1.5);
-    expect(single.nodeAddedPeakRatio).toBeLessThan(1.5);
+    expect(single.nodeAddedHeldRatio).toBeLessThan(1.6);
+    expect(single.nodeAddedPeakRatio).toBeLessThan(1.6);
     const two = await benchNodeCopies({ megabytes: 80, cluster: { nWorkers: 2, threadsPerWorker: 1 } });
     expect(two.workers).toBe(2);
     expect(two.nodeAddedHeldRatio).toBeGreaterThan(1.8);
+    // The second process holds a second copy: the difference is about one array, whatever the overheads.
+    expect(two.nodeAddedHeldRatio - single.nodeAddedHeldRatio).toBeGreaterThan(0.6);
   });
 
   it('hands every task thread the same memory: a broadcast value and a large result are SharedArrayBuffer views', async () => {

@@ -73,6 +73,7 @@ describe('report data', () => {
     expect(data.groups).toEqual(['a', 'b']);
     expect(data.runs).toEqual({
       key: ['a-1', 'b-1'], group: [0, 1], worker: [0, 1], thread: [0, 1], start: [1, 5.5], stop: [3, 7.25], erred: [0, 1], nbytes: [8, 0],
+      transfer: [0, 0], source: ['', ''], destination: ['', ''],
     });
     expect(data.samples).toEqual({ time: [10], tasks: [{ memory: 1 }], memory: [[20, 30]] });
   });
