@@ -5,6 +5,8 @@
 export { Client, ClientView, UPLOAD_LIMIT_BYTES } from './client/client.js';
 export type { Gathered, Resolvable, ScatterOptions } from './client/client.js';
 export { Future } from './client/future.js';
+export type { ActorControls, ActorHandle, ActorMethod, ActorOptions } from './actors/types.js';
+export type { ActorConstructor } from './client/submit-actor.js';
 export { fireAndForget } from './client/fire-and-forget.js';
 export { getClient, secede } from './client/worker-client.js';
 export { Lock, Event, Queue, Variable } from './coordination/primitives.js';
@@ -25,7 +27,9 @@ export { defaultWorkerSplit } from './util/worker-split.js';
 export type { LocalClusterOptions } from './cluster/local-cluster-options.js';
 export type { ClusterHandle } from './cluster/cluster-handle.js';
 export { SchedulerServer } from './scheduler/server.js';
-export type { TaskRun, SchedulerEvents } from './scheduler/server.js';
+export type {
+  TaskRun, SchedulerEvents, SchedulerView, TaskView, WorkerView, ConnectedClientView, GroupProgress, StoryEntry, TaskStateName,
+} from './scheduler/server.js';
 export type { TransitionEvent } from './scheduler/events.js';
 export type { SchedulerOptions } from './scheduler/options.js';
 export { WorkerNode } from './worker/worker.js';

@@ -23,6 +23,8 @@ import type { ConnectOptions, ScatterOptions, ViewOptions } from './options.js';
 import { progress as drawProgress, type ProgressOptions } from './progress.js';
 import { gatherResults, type Gathered } from './results.js';
 import { prepareScatter } from './task-preparation.js';
+import { submitActor, type ActorConstructor } from './submit-actor.js';
+import type { ActorHandle, ActorOptions } from '../actors/types.js';
 
 export { UPLOAD_LIMIT_BYTES } from './cluster-operations.js';
 export { ClientView } from './client-view.js';
@@ -118,6 +120,26 @@ export class Client {
   map<T extends unknown[], R>(fn: (...args: T) => R, ...iterables: MapIterables<T>): Future<Awaited<R>>[] {
     return this.#core.mapWith({}, fn as AnyFn, iterables as Iterable<unknown>[]) as Future<Awaited<R>>[];
   }
+  /**
+   * Creates an actor: an instance of `cls`, constructed with `args` on one worker, where it stays on a
+   * thread of its own. Its methods, called through the returned handle, run there one at a time in the
+   * order called (async ones concurrently only up to `maxConcurrency`), and return futures. The class
+   * travels as functions do (its source, with what it reads and imports). The constructor's arguments
+   * come as an array, so that they are never mistaken for the options.
+   * @throws FunctionShippingError when `cls` is not a class or reads what cannot travel.
+   * @throws ConfigurationError for a bad option (named, with what is allowed).
+   * @example
+   * ```ts
+   * const counter = client.submitActor(Counter, [10], { maxRestarts: 1 });
+   * await counter.increment(2); // 12
+   * await counter.n;            // 12
+   * counter.release();
+   * ```
+   */
+  submitActor<C extends ActorConstructor>(cls: C, args?: ConstructorParameters<C>, options: ActorOptions = {}): ActorHandle<InstanceType<C>> {
+    return submitActor(this.#core, cls, (args ?? []) as unknown[], options);
+  }
+
 
   /**
    * A view whose `submit`, `map` and `run` use these options.

@@ -167,6 +167,10 @@ export class RemoteSession implements Session {
           key: task.key, fn: task.fn.hash, args: toWireValue(task.encoded), deps: distinctKeys(task.encoded.refs),
           priority: o.priority ?? 0, retries: o.retries ?? 0, group: task.fn.name,
         };
+        if (task.actor) {
+          spec.actor = task.actor;
+          if (task.actor.kind !== 'create') spec.deps = distinctKeys([task.actor.actor, ...task.encoded.refs]);
+        }
         if (o.workers || o.resources) {
           spec.restrictions = {
             ...(o.workers ? { workers: o.workers, allowOtherWorkers: o.allowOtherWorkers ?? false } : {}),

@@ -12,6 +12,8 @@ export interface PreparedTask {
   args: unknown[];
   encoded: EncodedValue;
   options: SubmitOptions;
+  /** Set for an actor's tasks (src/actors/): a call depends on its actor besides its arguments' futures. */
+  actor?: import('../protocol/messages.js').ActorTaskPart;
 }
 
 /** Callbacks from a session to the client, one per kind of news about a key. */

@@ -50,7 +50,7 @@ export async function startDashboard(scheduler: SchedulerServer, options: Dashbo
   const meter = new FiguresMeter();
   const jobs = jobsReader(options.jobs, log);
   const state = (): DashboardState => {
-    const byGroup = scheduler.state.progressByGroup();
+    const byGroup = scheduler.view.progressByGroup();
     let done = 0;
     for (const entry of Object.values(byGroup)) done += entry.finished + entry.erred;
     const time = Date.now();
@@ -60,8 +60,8 @@ export async function startDashboard(scheduler: SchedulerServer, options: Dashbo
       schedulerAddress: scheduler.address,
       workers: workerRows(scheduler.workerSummaries(), jobList),
       groups: groupProgress(byGroup),
-      tasksByState: scheduler.state.countsByState(),
-      figures: meter.sample(time, done, scheduler.counters.messagesIn + scheduler.counters.messagesOut),
+      tasksByState: scheduler.view.countsByState(),
+      figures: meter.sample(time, done, scheduler.view.messagesIn + scheduler.view.messagesOut),
       jobs: [...jobList],
     };
   };
@@ -82,8 +82,7 @@ export async function startDashboard(scheduler: SchedulerServer, options: Dashbo
         send(response, 400, 'text/plain; charset=utf-8', `since must be milliseconds since the epoch, got ${JSON.stringify(url.searchParams.get('since'))}\n`);
         return;
       }
-      scheduler.taskStream.start();
-      sendJson(response, scheduler.taskStream.since(since));
+      sendJson(response, scheduler.taskRuns(since));
     },
     '/health': (_url, response) => send(response, 200, 'text/plain; charset=utf-8', 'ok\n'),
   };

@@ -56,7 +56,7 @@ export class LiveFeed {
     this.#pages.add(response);
     response.on('close', () => this.#remove(response));
     const since = Date.now() - this.options.historyMs;
-    const snapshot: DashboardUpdate = { ...this.options.state(), runs: this.scheduler.taskStream.since(since), runsDropped: 0 };
+    const snapshot: DashboardUpdate = { ...this.options.state(), runs: this.scheduler.taskRuns(since), runsDropped: 0 };
     // `retry` tells EventSource how soon to reconnect after the server goes away, in milliseconds.
     this.#write(response, `retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
   }
@@ -74,8 +74,7 @@ export class LiveFeed {
   }
 
   #start(): void {
-    // The scheduler's ring buffer gives a new page its history; it keeps recording afterwards (cheap).
-    this.scheduler.taskStream.start();
+    // The scheduler's ring buffer gives a new page its history (`taskRuns` starts it); it keeps recording afterwards (cheap).
     this.scheduler.on('task-run', this.#onRun);
     this.meter.start();
     this.#timer = setInterval(() => this.#tick(), this.options.intervalMs);

@@ -1,6 +1,7 @@
 import { FlotillaError } from './base.js';
 
 export { FlotillaError };
+export { ActorLostError } from './actor-lost.js';
 
 /** A future, a wait or a whole operation was cancelled (by `cancel()`, an `AbortSignal`, or a cancelled dependency). */
 export class CancelledError extends FlotillaError {

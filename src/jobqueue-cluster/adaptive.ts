@@ -4,7 +4,7 @@
  * found too many jobs, and only retires jobs whose workers are idle, so it never fights itself, even
  * when one job runs several worker processes.
  */
-import type { SchedulerState } from '../scheduler/state/scheduler-state.js';
+import type { SchedulerView } from '../scheduler/scheduler-view.js';
 import type { ResolvedAdaptOptions } from './options.js';
 
 /** Expected run time of a task whose group has not finished a task yet, in seconds (as Dask assumes). */
@@ -23,7 +23,7 @@ export interface Workload {
 }
 
 /** Reads the pending work from the scheduler's state (called from the scheduler's own process). */
-export function readWorkload(state: Pick<SchedulerState, 'tasks' | 'workers' | 'stats'>): Workload {
+export function readWorkload(state: Pick<SchedulerView, 'tasks' | 'workers' | 'durations'>): Workload {
   let pendingTasks = 0;
   let unplacedTasks = 0;
   let pendingMicros = 0;
@@ -31,7 +31,7 @@ export function readWorkload(state: Pick<SchedulerState, 'tasks' | 'workers' | '
     if (task.state !== 'waiting' && task.state !== 'queued' && task.state !== 'processing') continue;
     pendingTasks += 1;
     if (task.state !== 'processing') unplacedTasks += 1;
-    pendingMicros += state.stats.mean(task.group) ?? UNKNOWN_TASK_SECONDS * 1e6;
+    pendingMicros += state.durations.mean(task.group) ?? UNKNOWN_TASK_SECONDS * 1e6;
   }
   let freeThreads = 0;
   for (const worker of state.workers.values()) {

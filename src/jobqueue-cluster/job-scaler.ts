@@ -185,7 +185,7 @@ export class JobScaler {
     await this.#serialized(async () => {
       if (this.#context.closing() || this.#adaptive !== adaptive || !adaptive.active) return;
       const counted = this.#context.jobs.countedJobIds().length;
-      const target = adaptiveJobTarget(readWorkload(scheduler.state), counted, this.#context.jobOptions, options);
+      const target = adaptiveJobTarget(readWorkload(scheduler.view), counted, this.#context.jobOptions, options);
       const decision = hysteresis.decide(target, counted);
       if (decision.action === 'hold') return;
       this.#targetJobs = decision.jobs;
@@ -283,7 +283,7 @@ export class JobScaler {
     const scheduler = this.#context.scheduler();
     return jobIds.map((jobId) => {
       const job = jobs.get(jobId);
-      const records = (job?.workers ?? []).map((name) => scheduler?.state.workerByName(name)).filter((r) => r !== undefined);
+      const records = (job?.workers ?? []).map((name) => scheduler?.view.workerByName(name)).filter((r) => r !== undefined);
       return {
         jobId,
         connectedEver: (job?.workersSeen ?? 0) > 0,

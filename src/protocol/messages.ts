@@ -36,6 +36,22 @@ export interface Restrictions {
   resources?: Record<string, number>;
 }
 
+/**
+ * What makes a task part of an actor (see src/actors/): the task that constructs it (`create`), a method
+ * call on it (`call`) or the read of one of its attributes (`get`).
+ */
+export interface ActorTaskPart {
+  /** The actor's key: the key of its `create` task. */
+  actor: TaskKey;
+  kind: 'create' | 'call' | 'get';
+  /** The class name (`create`), the method called (`call`) or the attribute read (`get`). */
+  name: string;
+  /** `create`: async method calls that may run at once on the actor. */
+  maxConcurrency?: number;
+  /** `create`: times the constructor runs again on another worker when the actor's worker dies. */
+  maxRestarts?: number;
+}
+
 export interface TaskSpec {
   key: TaskKey;
   /** Hash of the function's module source (sent once with a `functions` message). */
@@ -48,6 +64,8 @@ export interface TaskSpec {
   /** Task group, for statistics and the dashboard: the function's name. */
   group: string;
   restrictions?: Restrictions;
+  /** Set for the tasks of an actor: they run on the actor's own thread, in the order submitted. */
+  actor?: ActorTaskPart;
 }
 
 export interface FunctionSource {
@@ -251,7 +269,9 @@ export type WorkerToScheduler =
   /** These running tasks gave up their thread (secede): they no longer count against its threads. */
   | { op: 'long-running'; keys: TaskKey[] }
   /** The worker dropped every task and result and replaced its task threads (answer to `restart`). */
-  | { op: 'restarted'; id: number };
+  | { op: 'restarted'; id: number }
+  /** The thread of actor `key` ended on this live worker (a crash in a method): the actor is gone here. */
+  | { op: 'actor-lost'; key: TaskKey; reason: string };
 
 // ---------------------------------------------------------------- scheduler → worker
 export interface ComputeOrder {
@@ -261,6 +281,8 @@ export interface ComputeOrder {
   deps: DepLocation[];
   priority: number;
   resources?: Record<string, number>;
+  /** Set for the tasks of an actor (see TaskSpec.actor). */
+  actor?: ActorTaskPart;
 }
 
 export type SchedulerToWorker =

@@ -9,7 +9,7 @@
  */
 import { ProtocolError } from '../errors/index.js';
 import type {
-  ClientToScheduler, ComputeOrder, CoordinationRequest, DepLocation, FinishedItem, FunctionSource, PeerReply, PeerRequest, Restrictions,
+  ActorTaskPart, ClientToScheduler, ComputeOrder, CoordinationRequest, DepLocation, FinishedItem, FunctionSource, PeerReply, PeerRequest, Restrictions,
   SchedulerToClient, SchedulerToWorker, TaskFinishedReport, TaskRunRecord, TaskSpec, WireError, WireValue,
   WorkerRegistration, WorkerSummary, WorkerToScheduler,
 } from './messages.js';
@@ -35,8 +35,11 @@ const wireError: Field<WireError> = obj<WireError>({
 });
 const numbers = rec(num);
 const restrictions = obj<Restrictions>({ workers: opt(keys), allowOtherWorkers: opt(bool), resources: opt(numbers) });
+const actorPart = obj<ActorTaskPart>({
+  actor: str, kind: oneOf('create', 'call', 'get'), name: str, maxConcurrency: opt(num), maxRestarts: opt(num),
+});
 const taskSpec = obj<TaskSpec>({
-  key: str, fn: str, args: wireValue, deps: keys, priority: num, retries: num, group: str, restrictions: opt(restrictions),
+  key: str, fn: str, args: wireValue, deps: keys, priority: num, retries: num, group: str, restrictions: opt(restrictions), actor: opt(actorPart),
 });
 const functionSource = obj<FunctionSource>({ hash: str, name: str, source: str });
 const finishedItem = obj<FinishedItem>({ key: str, nbytes: num, value: opt(wireValue) });
@@ -55,7 +58,7 @@ const finishedReport = obj<TaskFinishedReport>({
 });
 const depLocation = obj<DepLocation>({ key: str, holders: keys, local: bool });
 const computeOrder = obj<ComputeOrder>({
-  key: str, fn: str, args: wireValue, deps: arr(depLocation), priority: num, resources: opt(numbers),
+  key: str, fn: str, args: wireValue, deps: arr(depLocation), priority: num, resources: opt(numbers), actor: opt(actorPart),
 });
 const values = rec(wireValue);
 const coordinationRequest = obj<CoordinationRequest>({
@@ -108,6 +111,7 @@ export const workerToSchedulerSchema = {
   'retire-me': { reason: str },
   'long-running': { keys },
   restarted: { id: num },
+  'actor-lost': { key: str, reason: str },
 } satisfies MessageSchemas<WorkerToScheduler>;
 
 export const schedulerToClientSchema = {

@@ -1,6 +1,6 @@
 /** Errors across the wire: serialised as `{ name, code, message, stack, fields }`, rebuilt as the same class. */
 import {
-  CancelledError, FlotillaError, KilledWorkerError, LostResultError, TaskError, TimeoutError,
+  ActorLostError, CancelledError, FlotillaError, KilledWorkerError, LostResultError, TaskError, TimeoutError,
   SerializationError, FunctionShippingError,
 } from '../errors/index.js';
 import type { WireError } from './messages.js';
@@ -10,6 +10,7 @@ export function toWireError(error: unknown, key?: string): WireError {
     const wire: WireError = { name: error.name, message: error.message, stack: error.stack };
     if (error instanceof FlotillaError) wire.code = error.code;
     if (error instanceof KilledWorkerError) wire.fields = { key: error.key, workers: error.workers };
+    if (error instanceof ActorLostError) wire.fields = { actor: error.actor };
     if (key !== undefined) wire.key = key;
     return wire;
   }
@@ -25,6 +26,7 @@ export function fromWireError(wire: WireError): Error {
     case 'LOST': error = new LostResultError(wire.message); break;
     case 'SERIALIZATION': error = new SerializationError(wire.message); break;
     case 'FUNCTION_SHIPPING': error = new FunctionShippingError(wire.message); break;
+    case 'ACTOR_LOST': error = new ActorLostError(wire.message, { actor: typeof wire.fields?.actor === 'string' ? wire.fields.actor : '' }); break;
     case 'KILLED_WORKER': {
       const fields = wire.fields ?? {};
       error = new KilledWorkerError(wire.message, {

@@ -33,6 +33,7 @@ import type { SchedulerOptions } from './options.js';
 import { registrationProblem } from './registration.js';
 import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
+import { schedulerView, type SchedulerView } from './scheduler-view.js';
 import { forwardTransitions } from './transition-feed.js';
 import { SchedulerState } from './state/scheduler-state.js';
 import type { ClientRecord, WorkerRecord } from './state/types.js';
@@ -40,6 +41,7 @@ import { workerHandlers } from './worker-handlers.js';
 import { WorkerRequests, type RequestIo } from './worker-requests.js';
 
 export type { SchedulerOptions, SchedulerEvents, TaskRun };
+export type { ConnectedClientView, GroupProgress, SchedulerView, StoryEntry, TaskStateName, TaskView, WorkerView } from './scheduler-view.js';
 
 const WORKER_OPS = new Set(Object.keys(workerToSchedulerSchema));
 
@@ -69,8 +71,12 @@ const firstMessageSchema = {
 export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   /** This scheduler's id: `scheduler-<short random id>`. */
   readonly id = `scheduler-${shortId()}`;
-  /** @internal The task and worker state machine (no sockets; for diagnostics and tests). */
-  readonly state: SchedulerState;
+  /**
+   * The scheduler's tasks, workers and clients, read-only and live (as Dask's `scheduler.tasks`,
+   * `scheduler.workers`, `scheduler.clients`), with counts, stories and an invariant check.
+   */
+  readonly view: SchedulerView;
+  readonly #state: SchedulerState;
   /** This scheduler's logger (`scheduler`). */
   readonly log = new Logger('scheduler');
   #endpoint: RouterEndpoint<SchedulerMessage>;
@@ -80,10 +86,13 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #timers: NodeJS.Timeout[] = [];
   /** The status page's URL while a dashboard serves this scheduler; told to every client that connects. */
   dashboardLink: string | undefined;
-  /** Cumulative counts, for rates on the dashboard. */
-  readonly counters = { messagesIn: 0, messagesOut: 0 };
+  readonly #counters = { messagesIn: 0, messagesOut: 0 };
   /** Recent task runs; records once someone asks for them (dashboard, getTaskStream). */
-  readonly taskStream = new TaskStreamRecorder(this);
+  readonly #taskStream = new TaskStreamRecorder(this);
+  /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
+  readonly #holders: Holders;
+  /** Named Locks, Events, Queues, Variables and published datasets. */
+  readonly #coordination: Coordination;
   #closed = false;
   #localLinks = new Map<string, LocalLink>();
   /** How often workers send heartbeats and liveness is checked, in milliseconds. @defaultValue 500 */
@@ -97,8 +106,9 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   private constructor(options: SchedulerOptions) {
     super();
-    this.state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate, transitionLimit: options.transitionLimit });
-    forwardTransitions(this, this.state);
+    this.#state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate, transitionLimit: options.transitionLimit });
+    forwardTransitions(this, this.#state);
+    this.view = schedulerView(this.#state, this.#counters);
     this.heartbeatMs = options.heartbeatMs ?? 500;
     this.#workerTtlMs = options.workerTtlMs ?? 10_000;
     this.#clientTtlMs = options.clientTtlMs ?? 60_000;
@@ -107,20 +117,20 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       send: (peer, message) => this.#send(peer, message),
       flush: () => this.#flush(),
     };
-    this.#requests = new WorkerRequests(this.state, io);
-    this.holders = new Holders(this.state);
-    this.coordination = new Coordination({ ...io, state: this.state, holders: this.holders });
+    this.#requests = new WorkerRequests(this.#state, io);
+    this.#holders = new Holders(this.#state);
+    this.#coordination = new Coordination({ ...io, state: this.#state, holders: this.#holders });
     this.#context = {
       ...io,
-      state: this.state,
+      state: this.#state,
       log: this.log,
-      holders: this.holders,
+      holders: this.#holders,
       requests: this.#requests,
       control: this.#control,
-      coordination: this.coordination,
-      taskStream: this.taskStream,
+      coordination: this.#coordination,
+      taskStream: this.#taskStream,
       events: this,
-      welcome: () => this.welcome(),
+      welcome: () => this.#welcome(),
       workerSummaries: () => this.workerSummaries(),
       registerWorker: (peer, info, now) => this.#registerWorker(peer, info, now),
       removeWorker: (peer, reason, graceful) => this.#removeWorker(peer, reason, graceful),
@@ -150,17 +160,17 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   /** Workers registered now. */
   get workerCount(): number {
-    return this.state.workers.size;
+    return this.#state.workers.size;
   }
 
   /** One {@link WorkerSummary} per registered worker, now. */
   workerSummaries(): WorkerSummary[] {
-    return [...this.state.workers.values()].map(summarize);
+    return [...this.#state.workers.values()].map(summarize);
   }
 
   /** A cluster saw its worker process exit: remove it now rather than after the heartbeat time-out. */
   removeWorkerByName(name: string, reason: string): void {
-    const worker = this.state.workerByName(name);
+    const worker = this.#state.workerByName(name);
     if (worker) this.#removeWorker(worker.peer, reason);
   }
 
@@ -172,10 +182,14 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     await retireWorkers(this.#context, names, reason);
   }
 
-  /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
-  readonly holders: Holders;
-  /** Named Locks, Events, Queues, Variables and published datasets. */
-  readonly coordination: Coordination;
+  /**
+   * Task runs that stopped at or after `since` (ms since the epoch), oldest first, from a bounded ring
+   * buffer. The scheduler records runs from the first call on (as for `client.getTaskStream()`).
+   */
+  taskRuns(since = 0): TaskRun[] {
+    this.#taskStream.start();
+    return this.#taskStream.since(since);
+  }
 
   /**
    * Tells every worker to close, sends pending frees, stops the timers and closes the socket. Calling it
@@ -183,7 +197,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    for (const worker of this.state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
+    for (const worker of this.#state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
     this.#frees.flushAll();
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
@@ -193,10 +207,10 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #onBatch(peer: string, raw: unknown): void {
     if (this.#closed) return;
-    if (Array.isArray(raw)) this.counters.messagesIn += raw.length;
+    if (Array.isArray(raw)) this.#counters.messagesIn += raw.length;
     const now = Date.now();
-    const worker = this.state.workers.get(peer);
-    const client = worker ? undefined : this.state.clients.get(peer);
+    const worker = this.#state.workers.get(peer);
+    const client = worker ? undefined : this.#state.clients.get(peer);
     if (worker) {
       this.#serve<WorkerToScheduler>(peer, raw, workerToSchedulerSchema, 'worker', worker, this.#workerTable(worker), now);
     } else if (client) {
@@ -241,7 +255,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   }
 
   /** What a client is told when it says hello: who we are, how many workers, and the dashboard's link. */
-  welcome(): Extract<SchedulerToClient, { op: 'welcome' }> {
+  #welcome(): Extract<SchedulerToClient, { op: 'welcome' }> {
     const message: Extract<SchedulerToClient, { op: 'welcome' }> = { op: 'welcome', schedulerId: this.id, workers: this.#workersTakingTasks() };
     if (this.dashboardLink !== undefined) message.dashboardLink = this.dashboardLink;
     return message;
@@ -270,8 +284,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       return;
     }
     if (message.op === 'hello') {
-      this.state.addClient(peer, message.clientId, now);
-      this.#send(peer, this.welcome());
+      this.#state.addClient(peer, message.clientId, now);
+      this.#send(peer, this.#welcome());
     } else {
       this.#notices.forget(peer);
       this.#registerWorker(peer, message.worker, now);
@@ -284,7 +298,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #peerDisconnected(peer: string): void {
     if (this.#closed) return;
     this.#notices.forget(peer);
-    if (this.state.workers.has(peer)) this.#removeWorker(peer, 'its connection closed (the worker process exited or its network went away)');
+    if (this.#state.workers.has(peer)) this.#removeWorker(peer, 'its connection closed (the worker process exited or its network went away)');
   }
 
   #registerWorker(peer: string, info: WorkerRegistration, now: number): void {
@@ -294,7 +308,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.#send(peer, { op: 'register-refused', reason: problem, retry: false });
       return;
     }
-    const previous = this.state.workerByName(info.name);
+    const previous = this.#state.workerByName(info.name);
     if (previous && previous.peer !== peer) {
       // Never evict a live worker for a newcomer: the newcomer retries for a while, and gets in once the
       // old one is removed (it left, died and was noticed, or timed out).
@@ -310,13 +324,13 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.#send(peer, { op: 'registered', schedulerId: this.id, heartbeatMs: this.heartbeatMs });
       return;
     }
-    const sameConnection = this.state.workers.get(peer);
+    const sameConnection = this.#state.workers.get(peer);
     if (sameConnection) this.#removeWorker(peer, `registered again on the same connection as ${JSON.stringify(info.name)}`);
-    const worker = this.state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
+    const worker = this.#state.addWorker(peer, { ...info, resources: info.resources ?? {} }, now);
     this.#send(peer, { op: 'registered', schedulerId: this.id, heartbeatMs: this.heartbeatMs });
     this.#requests.workerJoined(worker);
     this.log.info(`worker ${worker.id} joined from ${info.address} with ${info.nthreads} threads`);
-    this.state.fill();
+    this.#state.fill();
     this.emit('worker-added', summarize(worker));
   }
 
@@ -326,23 +340,23 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #checkLiveness(): void {
     const now = Date.now();
     this.#notices.prune(now);
-    for (const worker of [...this.state.workers.values()]) {
+    for (const worker of [...this.#state.workers.values()]) {
       if (now - worker.lastSeen > this.#workerTtlMs) {
         this.#removeWorker(worker.peer, `no heartbeat for ${Math.round((now - worker.lastSeen) / 1000)} s (worker TTL ${this.#workerTtlMs} ms)`);
       }
     }
-    for (const client of [...this.state.clients.values()]) {
+    for (const client of [...this.#state.clients.values()]) {
       if (now - client.lastSeen > this.#clientTtlMs) {
         this.log.warn(`client ${client.id} silent for ${this.#clientTtlMs} ms: releasing its futures`);
-        this.coordination.clientLeft(client);
-        this.state.removeClient(client.peer);
+        this.#coordination.clientLeft(client);
+        this.#state.removeClient(client.peer);
       }
     }
     this.#flush();
   }
 
   #removeWorker(peer: string, reason: string, graceful = false): void {
-    const worker = this.state.removeWorker(peer, reason, graceful);
+    const worker = this.#state.removeWorker(peer, reason, graceful);
     if (!worker) return;
     this.#frees.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
@@ -364,12 +378,12 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     const count = this.#workersTakingTasks();
     if (count === this.#announcedWorkers) return;
     this.#announcedWorkers = count;
-    for (const client of this.state.clients.values()) this.#send(client.peer, { op: 'workers-changed', count });
+    for (const client of this.#state.clients.values()) this.#send(client.peer, { op: 'workers-changed', count });
   }
 
   #workersTakingTasks(): number {
     let count = 0;
-    for (const worker of this.state.workers.values()) if (worker.status === 'running') count++;
+    for (const worker of this.#state.workers.values()) if (worker.status === 'running') count++;
     return count;
   }
 
@@ -377,15 +391,15 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#announceWorkerCount();
     // Letting go of settled fire-and-forget keys queues frees, never news for a holder: two rounds at most.
     for (let round = 0; round < 2; round++) {
-      for (const out of this.state.takeOutgoing()) {
-        if (!this.holders.intercept(out.peer, out.message)) this.#send(out.peer, out.message);
+      for (const out of this.#state.takeOutgoing()) {
+        if (!this.#holders.intercept(out.peer, out.message)) this.#send(out.peer, out.message);
       }
-      if (!this.holders.settle()) return;
+      if (!this.#holders.settle()) return;
     }
   }
 
   #send(peer: string, message: SchedulerMessage): void {
-    this.counters.messagesOut++;
+    this.#counters.messagesOut++;
     const local = this.#localLinks.get(peer);
     if (local) {
       local.deliver(message);

@@ -51,5 +51,6 @@ export function workerHandlers(core: SchedulerContext, worker: WorkerRecord): Ha
     'retire-me': (m) => void retireWorker(core, worker, m.reason),
     'long-running': (m) => core.state.longRunning(worker, m.keys),
     restarted: (m) => core.control.restarted(m.id, worker.peer),
+    'actor-lost': (m) => core.state.actorLost(worker, m.key, m.reason),
   };
 }

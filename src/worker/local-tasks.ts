@@ -74,6 +74,15 @@ export class LocalTasks {
     this.#state.threadLost(tasks, reason);
   }
 
+  onActorThreadEnded(actor: string, tasks: ThreadTask[], reason: string): void {
+    this.#state.actorThreadEnded(actor, tasks, reason);
+  }
+
+  /** The scheduler freed these keys: an actor among them ends. */
+  freed(keys: string[]): void {
+    for (const key of keys) this.#state.freed(key);
+  }
+
   /** Drops every task (cancelling those on threads), as when the scheduler forgot this worker. */
   reset(): void {
     this.#state.reset();

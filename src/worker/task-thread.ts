@@ -9,6 +9,7 @@ import { decodeValue, encodeValue, encodedSize } from '../serialize/value-codec.
 import { describeTaskFailure } from '../serialize/reference-error.js';
 import { toWireError } from '../protocol/wire-error.js';
 import type { OriginRow } from '../serialize/function-module.js';
+import { runActorTask } from './actor-instances.js';
 import { installFunctionRuntime, mapStack } from './function-runtime.js';
 import type { WireError } from '../protocol/messages.js';
 import { stopWatchingHandshakes } from '../transport/handshake-watch.js';
@@ -120,7 +121,7 @@ async function execute(task: ThreadTask): Promise<ThreadResult> {
       if (!deps.has(key)) throw new Error(`input ${key} did not arrive with task ${task.key}`);
       return deps.get(key);
     } }) as unknown[];
-    let result = fn(...args);
+    let result = task.actor ? runActorTask(task.actor, fn, args) : fn(...args);
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') result = await result;
     const encoded = encodeValue(result, { label: `the result of task ${task.key}` });
     const value: StoredValue = { body: encoded.body, frames: encoded.frames };

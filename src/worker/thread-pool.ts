@@ -1,7 +1,9 @@
 /**
  * The worker's task threads. Sends each thread a short queue of tasks (deep for sub-millisecond tasks,
  * one at a time for long ones), receives results, and replaces a thread that was terminated to cancel
- * a running task or that crashed. Knows nothing about the scheduler.
+ * a running task or that crashed. Also runs one extra thread per actor hosted here (see
+ * `openActorThread`): it takes only that actor's tasks and is not replaced when it ends. Knows nothing
+ * about the scheduler.
  */
 import { SHARE_ENV, Worker as Thread } from 'node:worker_threads';
 import { distFile } from '../util/package-paths.js';
@@ -19,6 +21,8 @@ export interface PoolCallbacks {
   onRequeue(task: ThreadTask): void;
   /** A running task gave up its thread (secede): the thread takes the next task while it goes on. */
   onSeceded(task: ThreadTask): void;
+  /** The thread of actor `actor` ended (crash, restart, cancelled construction) with `tasks` unfinished on it. */
+  onActorThreadEnded(actor: string, tasks: ThreadTask[], reason: string): void;
 }
 
 interface ThreadSlot {
@@ -28,6 +32,8 @@ interface ThreadSlot {
   /** Tasks that seceded: still running on this thread, no longer occupying it. */
   seceded: Map<number, ThreadTask>;
   alive: boolean;
+  /** The actor this thread hosts (an extra thread, see `openActorThread`). */
+  actor?: string;
   /** Set once a task opened sockets on this thread (getClient): resolves when they are closed. */
   socketsClosed?: Promise<void>;
   onSocketsClosed?: () => void;
@@ -51,6 +57,9 @@ const PINNED_QUEUE_LIMIT = 4_096;
 
 export class ThreadPool {
   readonly #slots: ThreadSlot[] = [];
+  /** Actors' threads by index (indices from `size` on, never reused). */
+  readonly #actorSlots = new Map<number, ThreadSlot>();
+  #nextActorIndex: number;
   readonly #entry = distFile('src/worker/task-thread.js');
   #runs = new Map<number, PendingRun>();
   #nextRun = 1;
@@ -61,11 +70,13 @@ export class ThreadPool {
   /** `threadData` goes to every thread's workerData (how tasks reach the scheduler for getClient). */
   constructor(readonly size: number, private readonly name: string, private readonly callbacks: PoolCallbacks, private readonly threadData: object = {}) {
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn(i));
+    this.#nextActorIndex = size;
   }
 
-  #spawn(index: number): ThreadSlot {
-    const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { ...this.threadData, name: `${this.name}/thread-${index}`, index }, stdout: false, stderr: false });
-    const slot: ThreadSlot = { index, thread, queue: [], seceded: new Map(), alive: true };
+  #spawn(index: number, actor?: string): ThreadSlot {
+    const name = actor === undefined ? `${this.name}/thread-${index}` : `${this.name}/actor-${index}`;
+    const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { ...this.threadData, name, index }, stdout: false, stderr: false });
+    const slot: ThreadSlot = { index, thread, queue: [], seceded: new Map(), alive: true, ...(actor === undefined ? {} : { actor }) };
     thread.on('message', (message: ThreadToMain) => this.#onMessage(slot, message));
     // A replacement thread (after a crash or a cancelled task) gets the worker's setups first.
     for (const setup of this.#setups?.values() ?? []) thread.postMessage({ t: 'setup', id: 0, fnUrl: setup.fnUrl, args: setup.args } satisfies MainToThread);
@@ -100,9 +111,45 @@ export class ThreadPool {
   /** Thread index each queued task went to. */
   readonly placement = new Map<number, number>();
 
+  /**
+   * Starts a thread of its own for actor `actor` (setups run there first) and returns its index, for
+   * `dispatchTo`. It takes no other task, and is not replaced when it ends.
+   */
+  openActorThread(actor: string): number {
+    const index = this.#nextActorIndex++;
+    this.#actorSlots.set(index, this.#spawn(index, actor));
+    return index;
+  }
+
+  /** Ends an actor's thread (the actor was released); what it was running is dropped. */
+  closeActorThread(index: number): void {
+    const slot = this.#actorSlots.get(index);
+    if (!slot) return;
+    this.#retireActorSlot(slot);
+  }
+
+  #retireActorSlot(slot: ThreadSlot): ThreadTask[] {
+    this.#actorSlots.delete(slot.index);
+    slot.alive = false;
+    const lost = [...slot.queue, ...slot.seceded.values()];
+    slot.queue = [];
+    slot.seceded.clear();
+    for (const task of lost) this.placement.delete(task.id);
+    this.#abandonRuns(slot, 'its actor ended');
+    slot.thread.removeAllListeners('exit');
+    slot.thread.removeAllListeners('error');
+    void this.#end(slot);
+    return lost;
+  }
+
+  /** Every thread: the task threads, then the actors'. */
+  #everySlot(): ThreadSlot[] {
+    return this.#actorSlots.size === 0 ? this.#slots : [...this.#slots, ...this.#actorSlots.values()];
+  }
+
   /** Appends tasks to one thread's queue, behind the inputs they take from it. False when it is full or gone. */
   dispatchTo(index: number, tasks: ThreadTask[]): boolean {
-    const slot = this.#slots[index];
+    const slot = this.#slots[index] ?? this.#actorSlots.get(index);
     if (!slot || !slot.alive || slot.queue.length + tasks.length > PINNED_QUEUE_LIMIT) return false;
     for (const task of tasks) {
       slot.queue.push(task);
@@ -140,7 +187,11 @@ export class ThreadPool {
 
   /** Stops a task: drops it from its thread's queue, or ends the thread that is running it. */
   cancel(taskId: number): void {
-    for (const slot of this.#slots) {
+    for (const slot of this.#everySlot()) {
+      if (slot.actor !== undefined) {
+        this.#cancelOnActor(slot, taskId);
+        continue;
+      }
       if (slot.seceded.delete(taskId)) {
         // A seceded task may wait forever (a queue, an event): end its thread; the thread's other tasks run again elsewhere.
         const requeue = [...slot.queue, ...slot.seceded.values()];
@@ -169,10 +220,29 @@ export class ThreadPool {
     }
   }
 
+  /**
+   * On an actor's thread a queued task is dropped, and a running call is left to finish (ending the
+   * thread would end the actor); a construction that is cancelled ends the thread.
+   */
+  #cancelOnActor(slot: ThreadSlot, taskId: number): void {
+    const position = slot.queue.findIndex((t) => t.id === taskId);
+    if (position < 0) return;
+    const task = slot.queue[position]!;
+    if (position === 0 && task.actor?.kind === 'create') {
+      const lost = this.#retireActorSlot(slot);
+      this.callbacks.onActorThreadEnded(slot.actor!, lost.filter((t) => t.id !== taskId), 'its construction was cancelled');
+      return;
+    }
+    if (position === 0) return;
+    slot.queue.splice(position, 1);
+    this.placement.delete(taskId);
+    this.#post(slot, { t: 'drop', ids: [taskId] });
+  }
+
   /** Runs `fnUrl` on every thread (client.run): its effects reach later tasks on each thread. */
   runOnAll(fnUrl: string, args: StoredValue, kind: 'run' | 'setup' = 'run'): Promise<RunResult[]> {
     const id = this.#nextRun++;
-    const alive = this.#slots.filter((s) => s.alive);
+    const alive = this.#everySlot().filter((s) => s.alive);
     return new Promise((resolve) => {
       if (alive.length === 0) return resolve([]);
       this.#runs.set(id, { waiting: new Set(alive), results: [], done: resolve });
@@ -204,7 +274,7 @@ export class ThreadPool {
 
   executingTasks(): ThreadTask[] {
     const out: ThreadTask[] = [];
-    for (const slot of this.#slots) {
+    for (const slot of this.#everySlot()) {
       if (!slot.alive) continue;
       if (slot.queue.length > 0) out.push(slot.queue[0]!);
       for (const task of slot.seceded.values()) out.push(task);
@@ -214,6 +284,7 @@ export class ThreadPool {
 
   /** client.restart: every thread is replaced (fresh globals and module caches); their tasks are dropped. */
   restart(): void {
+    for (const slot of [...this.#actorSlots.values()]) this.callbacks.onActorThreadEnded(slot.actor!, this.#retireActorSlot(slot), 'the worker restarted');
     for (const slot of [...this.#slots]) {
       if (!slot.alive) continue;
       for (const task of slot.queue) this.placement.delete(task.id);
@@ -276,6 +347,10 @@ export class ThreadPool {
 
   #onExit(slot: ThreadSlot, reason: string): void {
     if (!slot.alive || this.#closed) return;
+    if (slot.actor !== undefined) {
+      this.callbacks.onActorThreadEnded(slot.actor, this.#retireActorSlot(slot), reason);
+      return;
+    }
     const lost = [...slot.queue, ...slot.seceded.values()];
     slot.queue = [];
     slot.seceded.clear();
@@ -284,11 +359,16 @@ export class ThreadPool {
     if (lost.length) this.callbacks.onThreadLost(lost, reason);
   }
 
-  #replace(slot: ThreadSlot, reason: string): void {
-    slot.alive = false;
+  /** Runs waiting for a thread that ends get its failure as their answer. */
+  #abandonRuns(slot: ThreadSlot, reason: string): void {
     for (const [id, run] of [...this.#runs]) {
       if (run.waiting.has(slot)) this.#answerRun(id, slot, { ok: false, error: { name: 'WorkerThreadError', message: `a task thread ended before it finished: ${reason}` } });
     }
+  }
+
+  #replace(slot: ThreadSlot, reason: string): void {
+    slot.alive = false;
+    this.#abandonRuns(slot, reason);
     slot.thread.removeAllListeners('exit');
     slot.thread.removeAllListeners('error');
     void this.#end(slot);
@@ -298,7 +378,7 @@ export class ThreadPool {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#slots.map((slot) => {
+    await Promise.all(this.#everySlot().map((slot) => {
       slot.alive = false;
       return this.#end(slot);
     }));

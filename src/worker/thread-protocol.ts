@@ -1,5 +1,5 @@
 /** Messages between a worker's main thread and its task threads (postMessage, structured clone). */
-import type { WireError } from '../protocol/messages.js';
+import type { ActorTaskPart, WireError } from '../protocol/messages.js';
 
 /** A value as held on a worker: msgpack body plus raw binary frames (SharedArrayBuffer-backed when scattered). */
 export interface StoredValue {
@@ -17,6 +17,8 @@ export interface ThreadTask {
   deps: Array<[string, StoredValue | null]>;
   /** Keep the decoded result for dependents that may follow on this thread. */
   keep: boolean;
+  /** Set for an actor's tasks: `fnUrl` is the actor's class (see worker/actor-instances.ts). */
+  actor?: ActorTaskPart;
 }
 
 export type MainToThread =

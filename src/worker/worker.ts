@@ -122,6 +122,7 @@ export class WorkerNode {
         this.#tasks.onResult(task, result);
       },
       onThreadLost: (tasks, reason) => this.#tasks.onThreadLost(tasks, reason),
+      onActorThreadEnded: (actor, tasks, reason) => this.#tasks.onActorThreadEnded(actor, tasks, reason),
       onLog: (level, text, key) => this.log.raw(`[${this.name}]${key ? ` [${key}]` : ''} ${text}`, level === 'error' || level === 'warn' ? 'warn' : 'info'),
       onStarted: (task) => this.#starts.started(task.key, task.fnUrl),
       onRequeue: (task) => this.#tasks.onRequeue(task),
@@ -260,7 +261,10 @@ export class WorkerNode {
     functions: (m) => this.#files.addFunctions(m.fns),
     compute: (m) => { for (const order of m.tasks) this.#tasks.accept(order); },
     'cancel-compute': (m) => { for (const key of m.keys) this.#tasks.cancel(key); },
-    'free-keys': (m) => { for (const key of m.keys) this.#data.delete(key); },
+    'free-keys': (m) => {
+      for (const key of m.keys) this.#data.delete(key);
+      this.#tasks.freed(m.keys);
+    },
     'peer-gone': (m) => this.#peers.abandon(m.address, m.reason),
     'store-data': (m) => {
       const nbytes = m.values.map((value, i) => this.#tasks.storeValue(m.keys[i]!, fromWire(value, true)));

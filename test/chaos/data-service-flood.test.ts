@@ -21,7 +21,7 @@ describe('chaos: malformed frames at a worker’s data service', () => {
     const seed = Number(process.env.FLOTILLA_CHAOS_SEED ?? Date.now() % 1_000_000);
     const random = seededRandom(seed);
     await withCluster({ nWorkers: 2, threadsPerWorker: 1 }, async ({ client, cluster }) => {
-      const [first, second] = [...cluster.scheduler.state.workers.values()];
+      const [first, second] = [...cluster.scheduler.view.workers.values()];
       const victim = first!.info;
       // A result held by the flooded worker, fetched later by the other one: its data service must still answer.
       const held = client.with({ workers: [victim.name] }).submit((n: number) => new Uint8Array(n).fill(7), 64 * 1024);
@@ -40,7 +40,7 @@ describe('chaos: malformed frames at a worker’s data service', () => {
       const sum = client.with({ workers: [second!.info.name] }).submit((bytes: Uint8Array) => bytes.reduce((s, b) => s + b, 0), held);
       expect(await sum).toBe(7 * 64 * 1024);
       expect(isAlive(victim.pid)).toBe(true);
-      expect(cluster.scheduler.state.workerByName(victim.name)?.info.pid).toBe(victim.pid);
+      expect(cluster.scheduler.view.workerByName(victim.name)?.info.pid).toBe(victim.pid);
       const grown = rss(victim.pid) - before;
       report('worker-data-service-garbage', { seed, messages: sent, rssGrowthMB: Math.round(grown / 1e5) / 10 });
       expect(grown).toBeLessThan(WORKER_RSS_BOUND);

@@ -40,18 +40,18 @@ describe('chaos: kill -9 of random workers', () => {
         // (or at once, if they all are: then it kills a worker holding results that the final task needs).
         const share = Math.floor(((kill + 1) * all.length) / (KILLS + 2));
         await waitUntil(() => all.filter((f) => f.done()).length >= share || all.every((f) => f.done()), `${share} tasks done`, 60_000);
-        const names = cluster.scheduler.state.workers.size;
+        const names = cluster.scheduler.view.workers.size;
         expect(names).toBe(3);
         const pids = cluster.workerPids;
         const victim = pids[Math.floor(random() * pids.length)]!;
-        const workerName = [...cluster.scheduler.state.workers.values()].find((w) => w.info.pid === victim)?.info.name;
+        const workerName = [...cluster.scheduler.view.workers.values()].find((w) => w.info.pid === victim)?.info.name;
         const killedAt = performance.now();
         process.kill(victim, 'SIGKILL');
         await waitUntil(() => !isAlive(victim), `worker ${victim} is gone`);
         await waitUntil(() => workerName !== undefined && (removedAt.get(workerName) ?? 0) >= killedAt, `the scheduler removed ${workerName}`);
         detectionMs.push((removedAt.get(workerName!) as number) - killedAt);
         await client.waitForWorkers(3, { timeoutMs: 20_000 }); // the LocalCluster starts a replacement
-        await waitUntil(() => cluster.scheduler.state.workers.size === 3, 'three workers again');
+        await waitUntil(() => cluster.scheduler.view.workers.size === 3, 'three workers again');
       }
 
       // The final task is submitted after the kills, so it needs results that may have died with a worker.
@@ -99,7 +99,7 @@ async function untilStalled<T>(promise: Promise<T>, ms: number, stuck: () => str
 
 /** The tasks not in memory: state, worker, its status, and where their inputs are; and the last steps of their stories. */
 function describeStuck(cluster: LocalCluster): string {
-  const state = cluster.scheduler.state;
+  const state = cluster.scheduler.view;
   const lines: string[] = [];
   for (const task of state.tasks.values()) {
     if (task.state === 'memory') continue;

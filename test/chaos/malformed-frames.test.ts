@@ -75,7 +75,7 @@ describe('chaos: malformed frames and messages', () => {
     await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client, cluster }) => {
       expect(await client.submit((x: number) => x + 1, 1)).toBe(2);
       const before = settledMemory(gc);
-      const tasksBefore = JSON.stringify(cluster.scheduler.state.countsByState());
+      const tasksBefore = JSON.stringify(cluster.scheduler.view.countsByState());
       const hello = [pack([{ op: 'hello', clientId: 'vandal', version: '1' }])];
       const messages = (function* () {
         yield hello;
@@ -89,8 +89,8 @@ describe('chaos: malformed frames and messages', () => {
       expect(errors, 'no message got past validation to fail in a handler').toEqual([]);
       expect(sent).toBe(2_001);
       expect(cluster.scheduler.workerCount).toBe(1);
-      cluster.scheduler.state.validate();
-      await waitUntil(() => JSON.stringify(cluster.scheduler.state.countsByState()) === tasksBefore, 'the scheduler holds what it held before');
+      cluster.scheduler.view.validate();
+      await waitUntil(() => JSON.stringify(cluster.scheduler.view.countsByState()) === tasksBefore, 'the scheduler holds what it held before');
       const grown = settledMemory(gc) - before;
       report('scheduler-client-garbage', { seed, messages: sent, heapGrowthMB: Math.round(grown / 1e5) / 10 });
       expect(grown).toBeLessThan(SCHEDULER_MEMORY_BOUND);

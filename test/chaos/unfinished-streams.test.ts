@@ -51,7 +51,7 @@ describe('chaos: streams that never complete', () => {
     const seed = Number(process.env.FLOTILLA_CHAOS_SEED ?? Date.now() % 1_000_000);
     const random = seededRandom(seed);
     await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client, cluster }) => {
-      const [worker] = [...cluster.scheduler.state.workers.values()];
+      const [worker] = [...cluster.scheduler.view.workers.values()];
       const { pid, address } = worker!.info;
       expect(await client.submit((x: number) => x + 1, 1)).toBe(2);
       const rss = (): number => residentBytes(pid, (path) => readFileSync(path, 'utf8'));

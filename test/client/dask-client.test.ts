@@ -46,7 +46,7 @@ describe("Dask's Client semantics", () => {
         const x = client.submit(waitForFile, gate.path, 1);
         const y = other.submit(waitForFile, gate.path, 1);
         expect(x.key).toBe(y.key);
-        const scheduler = cluster.scheduler.state;
+        const scheduler = cluster.scheduler.view;
         await waitUntil(() => scheduler.tasks.get(x.key)?.wantedBy.size === 2, 'both clients hold the key');
         await client.cancel([x]);
         expect(x.status).toBe('cancelled');
@@ -72,7 +72,7 @@ describe("Dask's Client semantics", () => {
       } finally {
         await other.close();
       }
-      cluster.scheduler.state.validate();
+      cluster.scheduler.view.validate();
     });
   });
 
@@ -86,7 +86,7 @@ describe("Dask's Client semantics", () => {
       await expect(x).rejects.toBeInstanceOf(CancelledError);
       expect(() => client.submit(inc, x)).toThrow(CancelledError);
       expect(() => client.submit(inc, x)).toThrow('submit its task again');
-      await waitUntil(() => cluster.scheduler.state.tasks.get(x.key)?.state !== 'memory', 'the scheduler dropped the result');
+      await waitUntil(() => cluster.scheduler.view.tasks.get(x.key)?.state !== 'memory', 'the scheduler dropped the result');
       // The fix the error names works: submitting the task again computes it anew.
       const again = client.submit(inc, 1);
       expect(again.key).toBe(x.key);

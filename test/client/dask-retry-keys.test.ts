@@ -33,7 +33,7 @@ describe("Dask's Client API: retry, map keys, dashboard link", () => {
       expect(await y).toBe(2);
       expect(x.status).toBe('finished');
       expect(await x).toBe(1);
-      expect(cluster.scheduler.state.tasks.get(x.key)!.state).toBe('memory');
+      expect(cluster.scheduler.view.tasks.get(x.key)!.state).toBe('memory');
 
       // client.retry over a list: erred ones run again, finished ones are left alone.
       const later = tempFlag();
@@ -72,13 +72,13 @@ describe("Dask's Client API: retry, map keys, dashboard link", () => {
       const futures = client.with({ key: ['first', 'second', 'third'] }).map(inc, [1, 2, 3]);
       expect(futures.map((f) => f.key)).toEqual(['first', 'second', 'third']);
       expect(await client.gather(futures)).toEqual([2, 3, 4]);
-      expect(cluster.scheduler.state.tasks.get('second')?.state).toBe('memory');
+      expect(cluster.scheduler.view.tasks.get('second')?.state).toBe('memory');
       expect(() => client.with({ key: ['a', 'b'] }).map(inc, [1, 2, 3])).toThrow('map got 2 keys for 3 elements');
       expect(() => client.with({ key: ['a', 'a'] }).map(inc, [1, 2])).toThrow(ConfigurationError);
       expect(() => client.with({ key: ['a', ''] }).map(inc, [1, 2])).toThrow('every key must be a non-empty string');
       expect(() => client.with({ key: ['a'] }).submit(inc, 1)).toThrow('a list of keys is for map');
       for (const future of futures) future.release();
-      await waitUntil(() => cluster.scheduler.state.tasks.size === 0, 'the released keys are forgotten');
+      await waitUntil(() => cluster.scheduler.view.tasks.size === 0, 'the released keys are forgotten');
     });
   });
 

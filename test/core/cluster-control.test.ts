@@ -53,7 +53,7 @@ describe('client.restart', () => {
       const other = await Client.connect(cluster);
       try {
         const theirs = other.submit(() => new Promise(() => {}));
-        await waitUntil(() => cluster.scheduler.state.countsByState().processing === 1, 'the task runs');
+        await waitUntil(() => cluster.scheduler.view.countsByState().processing === 1, 'the task runs');
         await client.restart();
         await expect(theirs.result({ timeoutMs: 10_000 })).rejects.toBeInstanceOf(CancelledError);
       } finally {
@@ -170,7 +170,7 @@ describe('fireAndForget', () => {
       writeFileSync(gate, '');
       await waitUntil(() => existsSync(out), 'the forgotten task wrote its file');
       expect(readFileSync(out, 'utf8')).toBe('5');
-      await waitUntil(() => cluster.scheduler.state.tasks.size === 0, 'the scheduler let the results go');
+      await waitUntil(() => cluster.scheduler.view.tasks.size === 0, 'the scheduler let the results go');
     });
   });
 

@@ -94,7 +94,7 @@ describe('releasing results', () => {
       const kept = client.submit((x: number) => x, 1);
       const released = client.submit((x: number) => x, 2);
       await client.gather([kept, released]);
-      const tasks = cluster.scheduler.state.tasks;
+      const tasks = cluster.scheduler.view.tasks;
       expect(tasks.has(released.key)).toBe(true);
       released.release();
       await waitUntil(() => !tasks.has(released.key), 'the released key is forgotten');

@@ -27,10 +27,10 @@ function workerProcess(address: string, name: string): ChildProcess {
 
 /** Resolves once the scheduler has received `n` more messages (an idle worker sends only heartbeats). */
 function messagesArrive(server: SchedulerServer, n: number): Promise<void> {
-  const start = server.counters.messagesIn;
+  const start = server.view.messagesIn;
   return new Promise((resolve) => {
     const check = setInterval(() => {
-      if (server.counters.messagesIn - start < n) return;
+      if (server.view.messagesIn - start < n) return;
       clearInterval(check);
       resolve();
     }, 10);
@@ -69,7 +69,7 @@ describe('a worker that dies', () => {
     // Wait for the task to start on a worker.
     const running = await new Promise<string>((resolve) => {
       const check = setInterval(() => {
-        const task = server.state.tasks.get(future.key);
+        const task = server.view.tasks.get(future.key);
         if (task?.processingOn && task.processingOn.executing.size > 0) {
           clearInterval(check);
           resolve(task.processingOn.info.name);

@@ -45,7 +45,7 @@ describe('getClient inside a task', () => {
         const inner = await connect();
         return inner.submit(() => new Promise(() => {})).result();
       }, PACKAGE);
-      await waitUntil(() => cluster.scheduler.state.countsByState().processing === 2, 'the task and its subtask run');
+      await waitUntil(() => cluster.scheduler.view.countsByState().processing === 2, 'the task and its subtask run');
       await client.restart();
       expect(waiting.status).toBe('cancelled');
       expect(await client.submit((x: number) => x + 1, 1)).toBe(2);

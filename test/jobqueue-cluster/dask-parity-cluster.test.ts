@@ -73,7 +73,7 @@ describe('7 and 8. interfaces, and the restarter inside each job', () => {
       expect(cluster.schedulerAddress).toMatch(/^tcp:\/\/127\.0\.0\.1:/);
       const [job] = [...cluster.jobs.values()];
       const name = job!.workers.find((w) => w.endsWith('-0'))!;
-      const record = () => cluster.scheduler.state.workerByName(name);
+      const record = () => cluster.scheduler.view.workerByName(name);
       expect(record()?.info.address).toMatch(/^tcp:\/\/127\.0\.0\.1:/);
 
       const removals: string[] = [];

@@ -14,7 +14,7 @@ import {
 import { resolveAdaptOptions, resolveClusterOptions } from '../../src/jobqueue-cluster/options.js';
 import { schedulerListenAddress } from '../../src/jobqueue-cluster/scheduler-host.js';
 import { jobsForRequest, pickJobsToRetire, type RetirementCandidate } from '../../src/jobqueue-cluster/scaling.js';
-import type { SchedulerState } from '../../src/scheduler/state/scheduler-state.js';
+import type { SchedulerView } from '../../src/scheduler/scheduler-view.js';
 
 const job = { processes: 2, cores: 4, memoryBytes: 8e9 };
 
@@ -112,8 +112,8 @@ describe('the adaptive target', () => {
         ['w2', worker(2, 2)],
         ['w3', worker(8, 0, 'closing')],
       ]),
-      stats: { mean: (group: string) => (group === 'slow' ? 2_000_000 : undefined) },
-    } as unknown as Pick<SchedulerState, 'tasks' | 'workers' | 'stats'>;
+      durations: { mean: (group: string) => (group === 'slow' ? 2_000_000 : undefined) },
+    } as unknown as Pick<SchedulerView, 'tasks' | 'workers' | 'durations'>;
     expect(readWorkload(state)).toEqual({ pendingTasks: 3, unplacedTasks: 2, pendingWorkSeconds: 4 + UNKNOWN_TASK_SECONDS, freeThreads: 3 });
   });
 

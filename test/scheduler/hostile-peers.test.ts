@@ -49,7 +49,7 @@ describe('a scheduler under malformed messages', () => {
     const [refusal] = await nextBatch(client);
     expect(refusal!.op).toBe('error');
     expect((refusal!.error as { message: string }).message).toMatch(/op `submit`: field tasks\[1\]\.restrictions\.workers should be an array, got number/);
-    expect(server.state.tasks.size).toBe(0);
+    expect(server.view.tasks.size).toBe(0);
 
     const errors: string[] = [];
     server.log.addSink((line, level) => { if (level === 'error') errors.push(line); });
@@ -64,13 +64,13 @@ describe('a scheduler under malformed messages', () => {
       { op: 'release', keys: [{ toString: 'k' }] },
     ];
     for (const message of bad) await client.send(pack([message]));
-    expect(server.state.tasks.size).toBe(0);
+    expect(server.view.tasks.size).toBe(0);
 
     await client.send(pack([{ op: 'submit', tasks: [task('good')] }]));
     await client.send(pack([{ op: 'info', id: 9 }]));
     let info: Record<string, unknown> | undefined;
     for (let i = 0; i < 10 && !info; i++) info = (await nextBatch(client)).find((m) => m.op === 'info-reply');
-    expect(server.state.tasks.has('good')).toBe(true);
+    expect(server.view.tasks.has('good')).toBe(true);
     expect(errors).toEqual([]);
   });
 

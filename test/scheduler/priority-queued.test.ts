@@ -26,7 +26,7 @@ type Stamp = { label: string; at: string };
 async function runOrder({ client, cluster }: ClusterContext, body: (client: Client) => Promise<Future<Stamp>[]>): Promise<string[]> {
   const gate = tempFlag();
   const holder = client.submit(holdUntilFile, gate.path);
-  const state = cluster.scheduler.state;
+  const state = cluster.scheduler.view;
   await waitUntil(() => [...state.workers.values()].some((w) => w.executing.has(holder.key)), 'the holder runs on the worker');
   const futures = await body(client);
   gate.set();
@@ -37,7 +37,7 @@ async function runOrder({ client, cluster }: ClusterContext, body: (client: Clie
 
 /** Waits until `futures` are on the scheduler's books, in a state that leads to a worker running them. */
 async function onTheBooks({ cluster }: ClusterContext, futures: Future<unknown>[], states: string[]): Promise<void> {
-  const tasks = cluster.scheduler.state.tasks;
+  const tasks = cluster.scheduler.view.tasks;
   await waitUntil(() => futures.every((f) => states.includes(tasks.get(f.key)?.state ?? '')), `the tasks are ${states.join(' or ')}`);
 }
 

@@ -84,10 +84,10 @@ describe('a secured scheduler', () => {
     expect(otherServer.message).toContain("the server's public key in this security file is not the key of the server");
     // Said at once, not after the time-out.
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(scheduler.state.clients.size).toBe(0);
+    expect(scheduler.view.clients.size).toBe(0);
 
     const client = await Client.connect(scheduler.address, { timeoutMs: 10_000, security: keyFile('client.json', keys) });
-    expect(scheduler.state.clients.size).toBe(1);
+    expect(scheduler.view.clients.size).toBe(1);
     await client.close();
   });
 

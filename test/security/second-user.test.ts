@@ -110,7 +110,7 @@ describe.skipIf(skipReason !== '')(`a second local user (${skipReason || 'create
       // The worker's data service also requires the cluster's keys (CURVE, ZAP-checked).
       expect(workerAddress).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
       expect(found.peer).toBe('AuthenticationError');
-      expect(cluster.scheduler.state.clients.size).toBe(0);
+      expect(cluster.scheduler.view.clients.size).toBe(0);
     } finally {
       await cluster.close();
     }

@@ -112,7 +112,7 @@ export async function withCluster(options: WithClusterOptions, body: (ctx: Clust
     } finally {
       clearTimeout(timer);
     }
-    cluster.scheduler.state.validate();
+    cluster.scheduler.view.validate();
   } catch (error) {
     failure = error;
   } finally {

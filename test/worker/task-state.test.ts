@@ -54,6 +54,17 @@ class RecordingThreads implements TaskThreads {
     this.log.push(['cancel', [...this.sent.values()].find((t) => t.id === taskId)!.key]);
   }
 
+  #actorThreads = 0;
+  openActorThread(actor: string): number {
+    const index = 100 + this.#actorThreads++;
+    this.log.push(['openActorThread', actor, index]);
+    return index;
+  }
+
+  closeActorThread(index: number): void {
+    this.log.push(['closeActorThread', index]);
+  }
+
   #place(index: number, tasks: ThreadTask[]): void {
     this.room -= tasks.length;
     for (const task of tasks) {
@@ -359,5 +370,50 @@ describe('worker task state', () => {
     state.accept(order('g2', [], { resources: { GPU: 1 } }));
     state.pump();
     expect(take()).toEqual([['dispatch', ['g2']]]);
+  });
+
+  describe('actors', () => {
+    const actorOrder = (key: string, kind: 'create' | 'call', deps: Array<string | DepLocation> = []) =>
+      order(key, deps, { actor: { actor: 'A', kind, name: kind === 'create' ? 'Counter' : 'inc' } });
+
+    it('constructs an actor on a thread of its own and sends its calls there in arrival order; a call still fetching holds back the later ones', () => {
+      const { state, data, take, succeed } = setup();
+      state.accept(actorOrder('A', 'create'));
+      expect(take()).toEqual([['openActorThread', 'A', 100], ['dispatchTo', 100, ['A']]]);
+      succeed('A');
+      take();
+      expect(data.has('A')).toBe(true);
+      state.accept(actorOrder('c1', 'call', ['A', { key: 'far', holders: ['tcp://h:1'], local: false }]));
+      state.accept(actorOrder('c2', 'call', ['A']));
+      state.pump();
+      // c2 is ready but waits behind c1, which waits for its input.
+      expect(take()).toEqual([['fetch', 'c1', { 'tcp://h:1': ['far'] }, []]]);
+      state.inputFetched('far', toWire(bytes(1)));
+      expect(take()).toEqual([['dispatchTo', 100, ['c1']], ['dispatchTo', 100, ['c2']]]);
+    });
+
+    it('fails the calls of an actor whose thread ended with ActorLostError, and tells the scheduler', () => {
+      const { state, threads, take, succeed } = setup();
+      state.accept(actorOrder('A', 'create'));
+      succeed('A');
+      state.accept(actorOrder('c1', 'call', ['A']));
+      take();
+      state.actorThreadEnded('A', [threads.sent.get('c1')!], 'thread crashed');
+      const sent = take().filter((entry) => entry[0] === 'send').map((entry) => entry[1] as { op: string; key: string; error?: { code?: string } });
+      expect(sent.map((m) => [m.op, m.key, m.error?.code])).toEqual([['actor-lost', 'A', undefined], ['task-erred', 'c1', 'ACTOR_LOST']]);
+      state.accept(actorOrder('c2', 'call', ['A']));
+      const late = take().find((entry) => entry[0] === 'send')![1] as { op: string; error: { message: string } };
+      expect(late.op).toBe('task-erred');
+      expect(late.error.message).toContain('its thread ended (thread crashed)');
+    });
+
+    it('ends the actor thread when the scheduler frees the actor', () => {
+      const { state, take, succeed } = setup();
+      state.accept(actorOrder('A', 'create'));
+      succeed('A');
+      take();
+      state.freed('A');
+      expect(take()).toEqual([['closeActorThread', 100]]);
+    });
   });
 });

@@ -27,6 +27,7 @@ export function submitTasks(engine: TransitionEngine, client: ClientRecord, spec
       client.wants.add(task);
     }
     for (const task of created) {
+      if (task.spec!.actor) engine.actors.submitted(task);
       for (const depKey of task.spec!.deps) {
         const dep = engine.tasks.get(depKey);
         if (!dep) {

@@ -6,6 +6,7 @@
  */
 import { InvalidTransitionError } from '../../errors/index.js';
 import type { ComputeOrder, DepLocation, FinishedItem, FunctionSource, SchedulerToClient, SchedulerToWorker, TaskSpec } from '../../protocol/messages.js';
+import { ActorRouter, isActorTask, isActorCall, type ActorEngine } from './actor-router.js';
 import { DurationStats, decideWorker, refillMark, satisfiesRestrictions, taskToDisplace, workerCapacity } from './assignment.js';
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { MessageMerger } from './message-merger.js';
@@ -16,7 +17,7 @@ import { findHandler, type TransitionArgs, type TransitionContext } from './tran
 import type { TransitionEvent } from '../events.js';
 import { newTask, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 
-export class TransitionEngine implements TransitionContext {
+export class TransitionEngine implements TransitionContext, ActorEngine {
   readonly tasks = new Map<string, TaskRecord>();
   readonly workers = new Map<string, WorkerRecord>();
   readonly functions = new Map<string, FunctionSource>();
@@ -25,6 +26,8 @@ export class TransitionEngine implements TransitionContext {
   readonly outgoing = new MessageMerger();
   readonly story = new TransitionStory();
   readonly unrunnable = new UnrunnableReports();
+  /** Actors, and their calls in submission order (see actor-router.ts). */
+  readonly actors = new ActorRouter();
   transitionCount = 0;
 
   #recommendations = new Map<TaskRecord, { to: TaskStateName; args: TransitionArgs }>();
@@ -78,7 +81,9 @@ export class TransitionEngine implements TransitionContext {
     body();
     for (;;) {
       this.#drainRecommendations();
-      if (!this.#assignReady()) break;
+      const assigned = this.#assignReady();
+      const routed = this.actors.assign(this) && this.#recommendations.size > 0;
+      if (!assigned && !routed) break;
     }
     if (this.#validate) checkInvariants(this.tasks.values(), this.ready);
   }
@@ -208,12 +213,14 @@ export class TransitionEngine implements TransitionContext {
       deps.push({ key: dep.key, holders: [...dep.holders].map((w) => w.info.address), local: dep.processingOn === worker || dep.holders.has(worker) });
     }
     const order: ComputeOrder = { key: task.key, fn: spec.fn, args: spec.args, deps, priority: task.priority };
-    if (spec.restrictions?.resources) order.resources = spec.restrictions.resources;
+    // An actor's resources choose its worker; its tasks run on its own thread and hold none there.
+    if (spec.restrictions?.resources && !spec.actor) order.resources = spec.restrictions.resources;
+    if (spec.actor) order.actor = spec.actor;
     this.outgoing.queueItem('worker', worker.peer, 'compute', order);
   }
 
   tryEarlyAssign(task: TaskRecord): void {
-    if (task.state !== 'waiting' || task.waitingOn.size === 0) return;
+    if (task.state !== 'waiting' || task.waitingOn.size === 0 || isActorTask(task)) return;
     let target: WorkerRecord | undefined;
     for (const dep of task.waitingOn) {
       if (dep.state !== 'processing' || !dep.processingOn) return;
@@ -226,6 +233,8 @@ export class TransitionEngine implements TransitionContext {
 
   isNeeded(task: TaskRecord): boolean {
     if (task.wantedBy.size > 0) return true;
+    // A call runs for its effect on the actor even when nobody keeps its future.
+    if (PENDING_STATES.has(task.state) && isActorCall(task)) return true;
     for (const dependent of task.dependents) if (PENDING_STATES.has(dependent.state)) return true;
     return false;
   }
@@ -250,7 +259,18 @@ export class TransitionEngine implements TransitionContext {
     }
   }
 
+  queuedActorTask(task: TaskRecord): void {
+    this.ready.hold(task);
+    this.actors.queued(task);
+  }
+
+  noWorker(task: TaskRecord, running: readonly WorkerRecord[]): void {
+    const reason = this.unrunnable.explainOnce(task, running);
+    if (reason) for (const client of clientsWaitingOn(task)) this.toClient(client, { op: 'no-worker', key: task.key, reason });
+  }
+
   forget(task: TaskRecord): void {
+    if (task.spec?.actor?.kind === 'create') this.actors.forgotten(task);
     this.tasks.delete(task.key);
     for (const client of task.wantedBy) client.wants.delete(task);
     task.wantedBy.clear();

@@ -24,6 +24,14 @@ export class ReadyQueue {
     this.#heap.push(task);
   }
 
+  /**
+   * Counts a queued task that is assigned elsewhere (an actor's, see actor-router.ts): `has` and
+   * `delete` know it, `pop` never returns it.
+   */
+  hold(task: TaskRecord): void {
+    this.#members.add(task);
+  }
+
   /** Removal is lazy: the task is skipped when it reaches the top. */
   delete(task: TaskRecord): void {
     this.#members.delete(task);

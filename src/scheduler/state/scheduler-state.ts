@@ -134,6 +134,12 @@ export class SchedulerState {
     this.#engine.run(`long-running-${worker.id}`, () => markLongRunning(worker, keys, this.tasks));
   }
 
+  /** The thread of actor `key` ended on `worker`: the actor restarts elsewhere or fails (see actor-router.ts). */
+  actorLost(worker: WorkerRecord, key: string, reason: string): void {
+    const engine = this.#engine;
+    engine.run(`actor-lost-${worker.id}`, () => engine.actors.threadLost(engine, worker, key, reason));
+  }
+
   /** Scattered data: the values already sit on `holders`. */
   addData(client: ClientRecord, keys: string[], nbytes: number[], holders: WorkerRecord[]): void {
     addScatteredData(this.#engine, client, keys, nbytes, holders);

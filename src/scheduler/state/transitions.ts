@@ -28,6 +28,8 @@ export interface TransitionContext {
   keyToWorker(worker: WorkerRecord, op: 'free-keys' | 'cancel-compute', key: string): void;
   /** Sends the compute order (and the function source the worker lacks). */
   sendCompute(task: TaskRecord, worker: WorkerRecord): void;
+  /** A task of an actor is queued: the actor router sends it, in submission order (see actor-router.ts). */
+  queuedActorTask(task: TaskRecord): void;
   /** Assigns a waiting task at once to the worker computing all its missing inputs, if there is one. */
   tryEarlyAssign(task: TaskRecord): void;
   /** True while a client wants the task or a pending dependent needs its result. */
@@ -154,7 +156,14 @@ const releasedToWaiting: Handler = (ctx, task) => {
 };
 
 const waitingToQueued: Handler = (ctx, task) => {
-  ctx.ready.push(task);
+  if (task.spec?.actor) ctx.queuedActorTask(task);
+  else ctx.ready.push(task);
+};
+
+/** An actor lost with no restarts left (actor-router.ts): its result, the actor's marker, goes too. */
+const memoryToErred: Handler = (ctx, task, args) => {
+  dropData(ctx, task);
+  toErred(ctx, task, args);
 };
 
 const toProcessing: Handler = (ctx, task, args) => {
@@ -240,6 +249,7 @@ export const TRANSITIONS = {
   'memory->released': toReleased,
   'memory->lost': memoryToLost,
   'memory->cancelled': toCancelled,
+  'memory->erred': memoryToErred,
   'memory->forgotten': toForgotten,
   'erred->released': toReleased,
   'erred->forgotten': toForgotten,

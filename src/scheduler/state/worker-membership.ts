@@ -4,6 +4,7 @@
  * only it held is recomputed or lost, and a task that keeps killing workers is blamed.
  */
 import type { WireError, WorkerRegistration } from '../../protocol/messages.js';
+import { isActorCall, isActorTask } from './actor-router.js';
 import type { TransitionEngine } from './engine.js';
 import type { TaskRecord, WorkerRecord } from './types.js';
 
@@ -59,6 +60,7 @@ export function removeWorker(
   engine.unrunnable.workersChanged();
   engine.run(`remove-worker-${worker.id}`, () => {
     for (const other of engine.workers.values()) engine.toWorker(other, { op: 'peer-gone', address: worker.info.address, reason });
+    const actorTasks = [...worker.processing].filter(isActorTask);
     const blamed = graceful ? new Set<TaskRecord>() : tasksRunningAtDeath(worker);
     for (const task of [...worker.processing]) {
       worker.processing.delete(task);
@@ -76,7 +78,8 @@ export function removeWorker(
       task.holders.delete(worker);
       worker.hasWhat.delete(task);
       if (task.holders.size > 0 || task.state !== 'memory') continue;
-      if (!task.spec) {
+      // Scattered data, and what an actor's call returned (running it again would change the actor), cannot be recomputed.
+      if (!task.spec || isActorCall(task)) {
         engine.recommend(task, 'lost', { reason: `its only holder, worker ${worker.id}, left (${reason})` });
         continue;
       }
@@ -85,6 +88,7 @@ export function removeWorker(
         if (dependent.state === 'processing' && dependent.processingOn !== worker) engine.recommend(dependent, 'released');
       }
     }
+    engine.actors.workerLost(engine, worker, actorTasks, reason);
   });
   return worker;
 }

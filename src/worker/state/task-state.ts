@@ -15,6 +15,7 @@
 import type { ComputeOrder, TaskFinishedReport, WireError, WireValue } from '../../protocol/messages.js';
 import { toWireError } from '../../protocol/wire-error.js';
 import { Heap } from '../../util/heap.js';
+import { HostedActors } from './hosted-actors.js';
 import { ResourceLedger } from './resource-ledger.js';
 import { fromWire, toWire, type StoredData } from '../stored-data.js';
 import type { StoredValue, ThreadOutcome, ThreadTask } from '../thread-protocol.js';
@@ -38,6 +39,8 @@ export class WorkerTaskState {
   readonly #now: () => number;
   #nextId = 1;
   #reports: TaskFinishedReport[] = [];
+  /** The actors living here; their tasks skip the ready queue (see hosted-actors.ts). */
+  readonly #actors: HostedActors;
 
   constructor(
     private readonly data: StoredData,
@@ -49,6 +52,12 @@ export class WorkerTaskState {
     this.#resources = new ResourceLedger(options.offeredResources);
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
+    this.#actors = new HostedActors(threads, {
+      dispatch: (task, index) => this.#dispatchActorTask(task, index),
+      fail: (task, error) => this.#fail(task, error, 0),
+      holds: (task) => this.#tasks.get(task.order.key) === task,
+      send: (message) => this.effects.send(message),
+    });
   }
 
   /** Tasks accepted and not yet finished, failed or cancelled. */
@@ -61,6 +70,7 @@ export class WorkerTaskState {
     if (this.#tasks.has(order.key)) return;
     const task: LocalTask = { id: this.#nextId++, order, missing: new Set(), state: 'waiting', transferMs: 0 };
     this.#tasks.set(order.key, task);
+    if (order.actor) this.#actors.accepted(task);
     let toFetch: Map<string, string[]> | undefined;
     for (const dep of order.deps) {
       if (this.data.has(dep.key)) continue;
@@ -75,7 +85,7 @@ export class WorkerTaskState {
 
   /** A task whose missing inputs all run on one thread follows them there (see #chainBehind). */
   #pinBehindInputs(task: LocalTask): void {
-    if (task.order.resources) return;
+    if (task.order.resources || task.order.actor) return;
     let slot: number | undefined;
     for (const key of task.missing) {
       const producer = this.#tasks.get(key);
@@ -151,7 +161,43 @@ export class WorkerTaskState {
 
   #makeReady(task: LocalTask): void {
     task.state = 'ready';
-    this.#ready.push(task);
+    if (task.order.actor) this.#actors.ready(task);
+    else this.#ready.push(task);
+  }
+
+  /** Sends an actor's task to the actor's thread; false when the thread is gone. */
+  #dispatchActorTask(task: LocalTask, index: number): boolean {
+    let url: string;
+    try {
+      url = this.modules.functionUrl(task.order.fn);
+    } catch (error) {
+      this.#fail(task, toWireError(error, task.order.key), 0);
+      return true;
+    }
+    const threadTask = this.#threadTask(task, url);
+    task.state = 'dispatched';
+    this.#byThreadId.set(task.id, task);
+    if (this.threads.dispatchTo(index, [threadTask])) return true;
+    this.#byThreadId.delete(task.id);
+    task.state = 'ready';
+    return false;
+  }
+
+  /** The scheduler freed `key` here; when it is an actor living here, the actor ends. */
+  freed(key: string): void {
+    this.#actors.freed(key);
+  }
+
+  /** An actor's thread ended with `threadTasks` unfinished on it: they fail with ActorLostError. */
+  actorThreadEnded(actor: string, threadTasks: ThreadTask[], reason: string): void {
+    this.#actors.threadEnded(actor, reason);
+    for (const threadTask of threadTasks) {
+      const task = this.#byThreadId.get(threadTask.id);
+      if (!task) continue;
+      this.#byThreadId.delete(threadTask.id);
+      this.#fail(task, this.#actors.lostError(actor, task.order.key), 0);
+    }
+    this.effects.pumpSoon();
   }
 
   /** The scheduler no longer wants a task: forget it, and stop it if a thread has it. */
@@ -213,6 +259,7 @@ export class WorkerTaskState {
       args: fromWire(task.order.args, false),
       deps: task.order.deps.map((d) => [d.key, this.data.get(d.key) ?? null] as [string, StoredValue | null]),
       keep: this.#waiters.has(task.order.key),
+      ...(task.order.actor ? { actor: task.order.actor } : {}),
     };
   }
 
@@ -324,6 +371,7 @@ export class WorkerTaskState {
 
   /** Drops every task (cancelling those on threads), as when the scheduler forgot this worker. */
   reset(): void {
+    this.#actors.reset();
     for (const task of this.#tasks.values()) if (task.state === 'dispatched') this.threads.cancel(task.id);
     this.#tasks.clear();
     this.#byThreadId.clear();

@@ -18,6 +18,10 @@ export interface TaskThreads {
   dispatchTo(index: number, tasks: ThreadTask[]): boolean;
   /** Stops a thread task, queued or running. */
   cancel(taskId: number): void;
+  /** Starts a thread of its own for an actor; returns its index for `dispatchTo`. */
+  openActorThread(actor: string): number;
+  /** Ends an actor's thread. */
+  closeActorThread(index: number): void;
 }
 
 /** Where task functions' modules are. `LocalFiles` is one. */
@@ -27,7 +31,7 @@ export interface FunctionModules {
 }
 
 /** Messages the state sends to the scheduler as they arise (completion reports go in batches instead). */
-export type TaskStateMessage = Extract<WorkerToScheduler, { op: 'task-erred' | 'missing-data' }>;
+export type TaskStateMessage = Extract<WorkerToScheduler, { op: 'task-erred' | 'missing-data' | 'actor-lost' }>;
 
 /** What the state has the worker do besides running threads. */
 export interface TaskEffects {

@@ -1,0 +1,211 @@
+/**
+ * Actors on the scheduler. An actor is the task that constructs it (`create`): it is placed on one
+ * worker like any task (restrictions, resources), and from then on it lives there, on a thread of its
+ * own. Its method calls and attribute reads are tasks too, so their futures are ordinary futures (other
+ * tasks may take them as inputs), but they skip the ready queue: this router sends them to the actor's
+ * worker strictly in the order they were submitted. A call whose inputs are not ready holds back the
+ * calls behind it. Calls and the actor itself count as long-running (they use the actor's thread, not
+ * the worker's task threads), so they never fill a worker's task capacity.
+ *
+ * When the actor's worker dies (or its thread does), calls sent there fail with ActorLostError; the
+ * actor is constructed again on another worker while it has restarts left (`maxRestarts`), else it
+ * fails, and so do the calls waiting for it.
+ *
+ * Pure state like the rest of `state/`: it decides through the engine's transitions and owns no I/O.
+ */
+import type { WireError } from '../../protocol/messages.js';
+import { decideWorker } from './assignment.js';
+import type { TransitionArgs } from './transitions.js';
+import type { TaskRecord, TaskStateName, WorkerRecord } from './types.js';
+
+/** What the router needs from the transition engine. */
+export interface ActorEngine {
+  readonly workers: ReadonlyMap<string, WorkerRecord>;
+  transition(task: TaskRecord, to: TaskStateName, args: TransitionArgs): void;
+  recommend(task: TaskRecord, to: TaskStateName, args?: TransitionArgs): void;
+  /** No running worker may take `task`: tell the clients waiting on it (once per kind of reason). */
+  noWorker(task: TaskRecord, running: readonly WorkerRecord[]): void;
+}
+
+interface ActorRecord {
+  /** The task that constructs the actor; its key is the actor's key. */
+  readonly task: TaskRecord;
+  /** Where the actor was constructed (set when its `create` task is sent there). */
+  worker: WorkerRecord | undefined;
+  restartsLeft: number;
+  /** Calls submitted and not yet sent to the actor's worker, oldest first, from `head` on. */
+  calls: TaskRecord[];
+  head: number;
+  /** The calls in `calls` from `head` on. */
+  readonly inLine: Set<TaskRecord>;
+}
+
+/** True for the tasks of an actor: its construction, its calls and attribute reads. */
+export function isActorTask(task: TaskRecord): boolean {
+  return task.spec?.actor !== undefined;
+}
+
+/** True for an actor's calls and attribute reads (not its construction). */
+export function isActorCall(task: TaskRecord): boolean {
+  const part = task.spec?.actor;
+  return part !== undefined && part.kind !== 'create';
+}
+
+/** Calls left behind a sent one before the array of calls is compacted. */
+const COMPACT_AFTER = 1_024;
+
+export class ActorRouter {
+  readonly #actors = new Map<string, ActorRecord>();
+  /** Actors with a `create` task to place or calls to send. */
+  readonly #pending = new Set<ActorRecord>();
+  #rotation = 0;
+
+  /** Actors known now (for tests and diagnostics). */
+  get size(): number {
+    return this.#actors.size;
+  }
+
+  /** A task of an actor entered the graph: a new actor, or a call to queue behind the earlier ones. */
+  submitted(task: TaskRecord): void {
+    const part = task.spec!.actor!;
+    if (part.kind === 'create') {
+      if (!this.#actors.has(task.key)) {
+        this.#actors.set(task.key, { task, worker: undefined, restartsLeft: Math.max(0, part.maxRestarts ?? 0), calls: [], head: 0, inLine: new Set() });
+      }
+      return;
+    }
+    // An unknown actor: the call fails on its missing input (submitTasks says so).
+    const actor = this.#actors.get(part.actor);
+    if (!actor) return;
+    actor.calls.push(task);
+    actor.inLine.add(task);
+    this.#pending.add(actor);
+  }
+
+  /** A task of an actor is queued (its inputs are ready): it waits here for its turn, not in the ready queue. */
+  queued(task: TaskRecord): void {
+    const actor = this.#actors.get(task.spec!.actor!.actor);
+    if (!actor) return;
+    // A call run again (client.retry) goes to the back of the line.
+    if (task !== actor.task && !actor.inLine.has(task)) {
+      actor.calls.push(task);
+      actor.inLine.add(task);
+    }
+    this.#pending.add(actor);
+  }
+
+  /** The actor's `create` task was forgotten: the actor is gone (its worker was told to free it). */
+  forgotten(task: TaskRecord): void {
+    const actor = this.#actors.get(task.key);
+    if (actor?.task !== task) return;
+    this.#actors.delete(task.key);
+    this.#pending.delete(actor);
+  }
+
+  /**
+   * Places queued actors and sends queued calls to their actors' workers, in submission order. Returns
+   * true when it moved any task (the engine then runs the recommendations that made).
+   */
+  assign(engine: ActorEngine): boolean {
+    let moved = false;
+    for (const actor of this.#pending) {
+      const create = actor.task;
+      if (create.state === 'forgotten') {
+        this.#pending.delete(actor);
+        continue;
+      }
+      if (create.state === 'queued') {
+        moved = this.#place(engine, actor) || moved;
+        continue;
+      }
+      const worker = actor.worker;
+      // Calls wait while the actor is being constructed (or constructed again).
+      if (create.state !== 'memory' || !worker || worker.status !== 'running') continue;
+      while (actor.head < actor.calls.length) {
+        const call = actor.calls[actor.head]!;
+        // Keeps the order: the calls behind one whose inputs are not ready wait for it.
+        if (call.state === 'waiting' || call.state === 'released') break;
+        actor.head++;
+        actor.inLine.delete(call);
+        if (call.state !== 'queued') continue; // erred, cancelled or forgotten before its turn
+        engine.transition(call, 'processing', { worker });
+        worker.longRunning.add(call.key);
+        moved = true;
+      }
+      if (actor.head === actor.calls.length) {
+        actor.calls = [];
+        actor.head = 0;
+        this.#pending.delete(actor);
+      } else if (actor.head > COMPACT_AFTER) {
+        actor.calls = actor.calls.slice(actor.head);
+        actor.head = 0;
+      }
+    }
+    return moved;
+  }
+
+  /** Sends a queued `create` task to the running worker with the fewest actors that may run it. */
+  #place(engine: ActorEngine, actor: ActorRecord): boolean {
+    const running = [...engine.workers.values()].filter((w) => w.status === 'running');
+    const actorsOn = new Map<WorkerRecord, number>();
+    for (const other of this.#actors.values()) if (other.worker) actorsOn.set(other.worker, (actorsOn.get(other.worker) ?? 0) + 1);
+    const fewest = Math.min(...running.map((w) => actorsOn.get(w) ?? 0));
+    const least = running.filter((w) => (actorsOn.get(w) ?? 0) === fewest);
+    const worker = decideWorker(actor.task, least, this.#rotation) ?? decideWorker(actor.task, running, this.#rotation);
+    this.#rotation++;
+    if (!worker) {
+      engine.noWorker(actor.task, running);
+      return false;
+    }
+    engine.transition(actor.task, 'processing', { worker });
+    worker.longRunning.add(actor.task.key);
+    actor.worker = worker;
+    return true;
+  }
+
+  /**
+   * `worker` left or died. `processing` is what was running on it when it did (its actor tasks among
+   * them): those calls fail, and each actor that lived there restarts or fails. Runs after the
+   * membership's own recommendations for the worker's tasks, and overrides them for actor tasks.
+   */
+  workerLost(engine: ActorEngine, worker: WorkerRecord, processing: readonly TaskRecord[], reason: string): void {
+    const why = `its worker ${worker.id} left (${reason})`;
+    for (const task of processing) {
+      const part = task.spec?.actor;
+      if (!part || part.kind === 'create' || task.state !== 'processing') continue;
+      engine.recommend(task, 'erred', { error: lostError(part.actor, `${task.key} did not finish: actor ${part.actor} is lost: ${why}`) });
+    }
+    for (const actor of this.#actors.values()) if (actor.worker === worker) this.#lose(engine, actor, why);
+  }
+
+  /** The thread of actor `key` ended on `worker`, which lives on: the actor is gone there. */
+  threadLost(engine: ActorEngine, worker: WorkerRecord, key: string, reason: string): void {
+    const actor = this.#actors.get(key);
+    if (!actor || actor.worker !== worker) return;
+    this.#lose(engine, actor, `its thread on worker ${worker.id} ended (${reason})`);
+  }
+
+  /** The actor is gone from its worker: it is constructed again elsewhere, or fails (and so do calls waiting for it). */
+  #lose(engine: ActorEngine, actor: ActorRecord, why: string): void {
+    actor.worker = undefined;
+    const create = actor.task;
+    if (create.state !== 'memory' && create.state !== 'processing') return;
+    if (actor.restartsLeft > 0) {
+      actor.restartsLeft--;
+      engine.recommend(create, 'released');
+      this.#pending.add(actor);
+      return;
+    }
+    const restarts = create.spec?.actor?.maxRestarts ?? 0;
+    engine.recommend(create, 'erred', {
+      error: lostError(create.key,
+        `actor ${create.key} is lost: ${why}; ${restarts === 0 ? 'it may not be restarted (maxRestarts: 0)' : `it was restarted ${restarts} time(s), its maxRestarts`}. ` +
+        'Calls made on it fail. Create a new actor, or give submitActor a higher maxRestarts to construct it again on another worker (its state then starts anew).'),
+    });
+  }
+}
+
+/** An ActorLostError as it travels. */
+function lostError(actor: string, message: string): WireError {
+  return { name: 'ActorLostError', code: 'ACTOR_LOST', message, key: actor, fields: { actor } };
+}
