@@ -10,7 +10,7 @@ export type SelectableId = WorkloadId | TeamBench['id'];
  * Everything `--only` accepts. Each workload brings its raw zeromq.js baseline along (targets.ts
  * RAW_BASELINE_OF), in alternating rounds.
  */
-export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'clusterStart', 'codec', 'recombination', 'objectStore', 'functionCapture'];
+export const SELECTABLE: readonly SelectableId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'actorRoundTrip', 'clusterStart', 'codec', 'recombination', 'objectStore', 'functionCapture', 'nodeCopies'];
 
 /** The most rounds `--rounds` accepts (each round of every workload costs seconds). */
 export const MAX_ROUNDS = 10;
@@ -27,6 +27,8 @@ export interface BenchArgs {
   /** Alternating rounds (raw, flotilla) per workload. @defaultValue BENCH_ROUNDS */
   rounds: number;
   help: boolean;
+  /** `--scale[=N]`: run only the scale workload, a gated root with N dependents (default 1,000,000). */
+  scale?: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench/run.js [options])
@@ -39,6 +41,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench
                        (each workload alternates with its raw zeromq.js baseline)
   --rounds=<n>         alternating rounds raw, flotilla, raw, flotilla… per workload, best of each
                        side kept (default ${BENCH_ROUNDS}, at most ${MAX_ROUNDS})
+  --scale[=N]          run only the scale workload (by hand, not in CI): a gated root with N dependents
+                       (default 1000000) submitted, drained, released, then N cancelled at once
   --help               show this text
 
 Without --json the table goes to stderr and the JSON to stdout, so 'npm run bench > bench.json' keeps both apart.`;
@@ -61,10 +65,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--only': args.only = parseOnly(value()); break;
       case '--rounds': args.rounds = parseRounds(value()); break;
       case '--help': case '-h': args.help = true; break;
-      default: throw new Error(`unknown option ${JSON.stringify(arg)}; valid options: --json, --compare-dask, --python=<path>, --only=<ids>, --rounds=<n>, --help`);
+      case '--scale': args.scale = parseScale(inline); break;
+      default: throw new Error(`unknown option ${JSON.stringify(arg)}; valid options: --json, --compare-dask, --python=<path>, --only=<ids>, --rounds=<n>, --scale[=N], --help`);
     }
   }
   return args;
+}
+
+function parseScale(value: string | undefined): number {
+  if (value === undefined) return 1_000_000;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--scale takes a whole number of dependents, e.g. --scale=300000; got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function parseOnly(list: string): SelectableId[] {

@@ -14,7 +14,7 @@ import { emptyResult, type WorkloadId, type WorkloadResult, type WorkloadStatus 
 export const DEFAULT_PYTHON = '/usr/bin/python3';
 
 /** The Dask workloads: flotilla's, plus the no-op map with Dask's best setting for small tasks. */
-export type DaskWorkloadId = Exclude<WorkloadId, 'scatterGather'> | 'noopMapTuned';
+export type DaskWorkloadId = Exclude<WorkloadId, 'scatterGather' | 'actorRoundTrip'> | 'noopMapTuned';
 
 /** This file compiles to dist/bench/; the Python script stays in the source tree. */
 const SCRIPT = fileURLToPath(new URL('../../bench/dask/workloads.py', import.meta.url));

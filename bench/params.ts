@@ -33,10 +33,17 @@ export const WORKLOAD_PARAMS: Record<WorkloadId, WorkloadParams> = {
     limits: { maxRepetitions: 500, minRepetitions: 100, budgetSeconds: 8, timeLimitSeconds: 90 },
     daskLimits: { maxRepetitions: 1_000, minRepetitions: 100, budgetSeconds: 40, timeLimitSeconds: 90 },
   },
+  actorRoundTrip: {
+    tasks: 0,
+    warmup: 100,
+    limits: { maxRepetitions: 500, minRepetitions: 100, budgetSeconds: 8, timeLimitSeconds: 90 },
+    daskLimits: { maxRepetitions: 0, minRepetitions: 0, budgetSeconds: 0, timeLimitSeconds: 0 },
+  },
   clusterStart: {
     tasks: 0,
     warmup: 0,
-    limits: { maxRepetitions: 5, minRepetitions: 3, budgetSeconds: 20, timeLimitSeconds: 90 },
+    // The time limit also covers the 1…16-worker sweep against bare node processes (workloads/cluster-start.ts).
+    limits: { maxRepetitions: 5, minRepetitions: 3, budgetSeconds: 20, timeLimitSeconds: 180 },
     daskLimits: { maxRepetitions: 5, minRepetitions: 3, budgetSeconds: 30, timeLimitSeconds: 120 },
   },
   scatterGather: {

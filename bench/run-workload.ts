@@ -9,6 +9,7 @@ import { remainingMs, withTimeLimit } from './limits.js';
 import { SCATTER_GATHER_BYTES } from './params.js';
 import { bestOfRounds, passResult, runRawPass, type RoundPass } from './raw-baseline.js';
 import { RAW_BASELINE_OF } from './targets.js';
+import { measureActorRoundTrip } from './workloads/actor-round-trip.js';
 import { measureClusterStart } from './workloads/cluster-start.js';
 import { measureLadder } from './workloads/ladder.js';
 import { measureNoopMap } from './workloads/noop-map.js';
@@ -24,6 +25,7 @@ function measureRound(id: Exclude<WorkloadId, 'clusterStart'>, client: Client, p
     case 'noopMap': return measureNoopMap(client, tasks, warmup, limits, deadline);
     case 'ladder': return measureLadder(client, tasks, warmup, limits, deadline);
     case 'roundTrip': return measureRoundTrip(client, warmup, limits, deadline);
+    case 'actorRoundTrip': return measureActorRoundTrip(client, warmup, limits, deadline);
     case 'run': return measureRunLatency(client, BENCH_CLUSTER.nWorkers, warmup, limits);
     case 'scatterGather': return measureScatterGather(client, SCATTER_GATHER_BYTES, warmup, limits.maxRepetitions);
   }

@@ -13,13 +13,14 @@ import { probeDask, runDaskWorkload, stopAllDask, type DaskWorkloadId } from './
 import { BENCH_CLUSTER, closeAllBenchClusters } from './flotilla-cluster.js';
 import { WORKLOAD_PARAMS } from './params.js';
 import { buildFigures, compactForJson, renderTable, type BenchReport, type DaskSection } from './report.js';
+import { renderScaleReport, runScaleBench } from './scale/scale.js';
 import { runFlotillaWorkload, summarize } from './run-workload.js';
 import { HAS_DASK_TWIN } from './targets.js';
 import { killAllRawZmqEchoes } from './workloads/raw-zmq-echo.js';
 import { runTeamBench, TEAM_BENCHES } from './workloads/team-benches.js';
 import type { WorkloadId } from './workload-types.js';
 
-const CLUSTER_WORKLOADS: readonly WorkloadId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'clusterStart'];
+const CLUSTER_WORKLOADS: readonly WorkloadId[] = ['noopMap', 'ladder', 'roundTrip', 'run', 'scatterGather', 'actorRoundTrip', 'clusterStart'];
 
 async function bench(args: BenchArgs, log: (line: string) => void): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
@@ -102,6 +103,12 @@ async function main(): Promise<number> {
   }
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.scale !== undefined) {
+    const report = await runScaleBench(args.scale, (line) => void process.stderr.write(`${line}\n`));
+    process.stderr.write(`\n${renderScaleReport(report)}\n\n--- JSON (stdout) ---\n`);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
   closeEverythingOnSignal();

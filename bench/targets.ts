@@ -27,7 +27,7 @@ export interface FigureRow {
   label: string;
   workload: WorkloadId;
   metric: string;
-  unit: 'tasks/s' | 'ms' | 's' | 'MB/s';
+  unit: 'tasks/s' | 'ms' | 's' | 'MB/s' | 'MB';
   /** Which direction is better, for the figure and for its ratio. */
   better: 'higher' | 'lower';
   raw?: RawSide;
@@ -46,6 +46,7 @@ export const RAW_BASELINE_OF: Readonly<Record<WorkloadId, BaselineId | undefined
   roundTrip: 'rawZmqRoundTrip',
   run: 'rawZmqRoundTrip',
   scatterGather: 'rawZmqBulk',
+  actorRoundTrip: 'rawZmqRoundTrip',
   clusterStart: undefined,
 };
 
@@ -62,12 +63,17 @@ export const FIGURE_ROWS: readonly FigureRow[] = [
   { id: 'runP99', label: 'client.run on all workers, p99', workload: 'run', metric: 'p99Ms', unit: 'ms', better: 'lower', raw: RAW_P99 },
   { id: 'scatter', label: 'scatter of 100 MiB to a worker', workload: 'scatterGather', metric: 'scatterMBps', unit: 'MB/s', better: 'higher', raw: { metric: 'scatterMBps', unit: 'MB/s', ratio: 'quotient' }, goal: 0.9 },
   { id: 'gather', label: 'gather of 100 MiB from a worker', workload: 'scatterGather', metric: 'gatherMBps', unit: 'MB/s', better: 'higher', raw: { metric: 'gatherMBps', unit: 'MB/s', ratio: 'quotient' }, goal: 0.9 },
+  { id: 'actorRoundTripMedian', label: 'actor method call round trip, median', workload: 'actorRoundTrip', metric: 'medianMs', unit: 'ms', better: 'lower', raw: RAW_MEDIAN, goal: 1.5 },
+  { id: 'actorRoundTripP99', label: 'actor method call round trip, p99', workload: 'actorRoundTrip', metric: 'p99Ms', unit: 'ms', better: 'lower', raw: RAW_P99 },
+  { id: 'actorCallsPerSecond', label: 'calls/s to one actor, 2k in flight', workload: 'actorRoundTrip', metric: 'callsPerSecond', unit: 'tasks/s', better: 'higher', raw: { metric: 'medianMs', unit: 'ms', ratio: 'perRawRoundTrip' } },
   { id: 'clusterStart', label: 'LocalCluster start to 2 workers', workload: 'clusterStart', metric: 'medianSeconds', unit: 's', better: 'lower', target: 0.3 },
+  { id: 'clusterStart16', label: 'LocalCluster start to 16 workers', workload: 'clusterStart', metric: 'ready16Seconds', unit: 's', better: 'lower', target: 1.2 },
+  { id: 'idleWorkerRss', label: 'idle worker, resident memory', workload: 'clusterStart', metric: 'idleWorkerRssMB', unit: 'MB', better: 'lower', target: 60 },
 ];
 
 /** Workloads with a Dask twin in bench/dask/workloads.py. */
 export const HAS_DASK_TWIN: Readonly<Record<WorkloadId, boolean>> = {
-  noopMap: true, ladder: true, roundTrip: true, run: true, clusterStart: true, scatterGather: false,
+  noopMap: true, ladder: true, roundTrip: true, run: true, clusterStart: true, scatterGather: false, actorRoundTrip: false,
 };
 
 /** The row's ratio of `flotilla` to `raw`; undefined when either is missing or not a positive finite number. */

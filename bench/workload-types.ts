@@ -4,8 +4,8 @@
  */
 import type { RepetitionLimits } from './limits.js';
 
-/** The cluster workloads, named the same on both sides (`--workload <id>` for the Python script; scatterGather has no Dask twin). */
-export type WorkloadId = 'noopMap' | 'ladder' | 'roundTrip' | 'clusterStart' | 'run' | 'scatterGather';
+/** The cluster workloads, named the same on both sides (`--workload <id>` for the Python script; scatterGather and actorRoundTrip have no Dask twin). */
+export type WorkloadId = 'noopMap' | 'ladder' | 'roundTrip' | 'clusterStart' | 'run' | 'scatterGather' | 'actorRoundTrip';
 
 /** Reference measurements taken in the same run that are not flotilla (no Dask twin either). */
 export type BaselineId = 'rawZmqRoundTrip' | 'rawZmqThroughput' | 'rawZmqBulk';

@@ -2,10 +2,12 @@
  * The object store: an 800 MB Float64Array scattered once to every worker (broadcast), held there in a
  * SharedArrayBuffer that every task thread reads without copying; 8 tasks compute mean and standard
  * deviation of slices, checked against a local computation, and each worker's peak memory is printed.
+ * It asks for 2 worker processes to show that each holds one copy; the default LocalCluster is one
+ * process per node with a thread per core (`defaultWorkerSplit()`), so the node holds one copy in all.
  *
  * Run:  npm run build && node dist/examples/object-store.js [megabytes]   (default 800)
  */
-import { Client, LocalCluster } from 'flotilla';
+import { Client, LocalCluster, defaultWorkerSplit, processesForCores } from 'flotilla';
 
 const megabytes = Number(process.argv[2] ?? 800);
 const length = Math.floor((megabytes * 1024 * 1024) / 8);
@@ -29,6 +31,8 @@ async function peakRss(): Promise<number> {
   return Number(kb) * 1024;
 }
 
+const split = defaultWorkerSplit();
+console.log(`default split here: ${split.nWorkers} worker process × ${split.threadsPerWorker} threads (one copy per node); Dask would split 64 cores into ${processesForCores(64)} processes`);
 const cluster = new LocalCluster({ nWorkers: 2, threadsPerWorker: 2 });
 const client = await Client.connect(cluster);
 try {

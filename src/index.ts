@@ -23,7 +23,7 @@ export { progress } from './client/progress.js';
 export type { ProgressOptions } from './client/progress.js';
 export type { ConnectOptions, ExecutionMode, RunOptions, SubmitOptions, ViewOptions } from './client/options.js';
 export { LocalCluster, type LocalClusterStatus } from './cluster/local-cluster.js';
-export { defaultWorkerSplit } from './util/worker-split.js';
+export { defaultWorkerSplit, processesForCores } from './util/worker-split.js';
 export type { LocalClusterOptions } from './cluster/local-cluster-options.js';
 export type { ClusterHandle } from './cluster/cluster-handle.js';
 export { SchedulerServer } from './scheduler/server.js';
@@ -56,6 +56,8 @@ export type {
   AnyJobOptions, BatchSystem, JobOutputFiles, JobQueueOptions, JobScriptParts, JobState, JobStatusReport, OptionKind, OptionSpec,
   ResolveContext, ResolvedJobOptions, SchedulerOptions as JobSchedulerOptions, SystemOptionSchema,
 } from './jobqueue/index.js';
+export { topFunctions } from './profile/index.js';
+export type { FunctionShare, ProfileNode, ProfileOptions, ProfileTree } from './profile/index.js';
 export { startDashboard, performanceReport, parseDashboardAddress, DEFAULT_DASHBOARD_PORT } from './dashboard/index.js';
 export type { Dashboard, DashboardOptions } from './dashboard/index.js';
 export * from './errors/index.js';

@@ -12,7 +12,7 @@ import { emptyResult, type WorkloadResult } from '../workload-types.js';
 /** A team micro-benchmark: which module, which export, and how to call it. */
 export interface TeamBench {
   /** Key in the JSON and label in the table. */
-  id: 'codec' | 'recombination' | 'objectStore' | 'functionCapture';
+  id: 'codec' | 'recombination' | 'objectStore' | 'functionCapture' | 'nodeCopies';
   /** Path of the compiled module, relative to dist/ (e.g. `src/serialize/bench.js`). */
   modulePath: string;
   exportName: string;
@@ -27,6 +27,8 @@ export const TEAM_BENCHES: readonly TeamBench[] = [
   { id: 'functionCapture', modulePath: 'src/serialize/capture-bench.js', exportName: 'benchFunctionCapture', timeLimitSeconds: 60 },
   { id: 'recombination', modulePath: 'src/multiprocessing/bench.js', exportName: 'benchRecombination', argument: { tasks: 10_000 }, timeLimitSeconds: 300 },
   { id: 'objectStore', modulePath: 'bench/object-store.js', exportName: 'benchObjectStore', argument: { megabytes: 800 }, timeLimitSeconds: 240 },
+  // The whole node's added memory for an 800 MB broadcast on the default LocalCluster (target ≤ 1.1 × the array).
+  { id: 'nodeCopies', modulePath: 'bench/node-copies.js', exportName: 'benchNodeCopies', argument: { megabytes: 800 }, timeLimitSeconds: 240 },
 ];
 
 /** Calls one team benchmark and keeps every top-level finite number it returned as a metric. */

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { inspect, InspectOptionsStylized } from 'node:util';
 import type { ActorTaskPart } from '../protocol/messages.js';
-import { FlotillaError } from '../errors/index.js';
+import { CancelledError, FlotillaError } from '../errors/index.js';
 import type { Future, FutureOwner } from '../client/future.js';
 import type { PreparedTask } from '../client/session.js';
 import { prepareTask } from '../client/task-preparation.js';
@@ -83,6 +83,9 @@ function handleProxy(port: ActorPort, cls: ActorClass, key: string, constructed:
     const what = kind === 'call' ? `${cls.name}.${name}()` : `${cls.name}.${name}`;
     port.checkOpen(what);
     if (released) throw new FlotillaError(`${what} on actor ${key}, which was released; keep the handle (and do not call release()) while you use the actor, or create a new one`);
+    if (constructed.status === 'cancelled') {
+      throw new CancelledError(`${what} on actor ${key}, which was cancelled (by client.restart() or by cancelling actor.constructed); create a new actor`, { keys: [key] });
+    }
     const callable = kind === 'call'
       ? (...callArgs: unknown[]) => (local.object![name] as (...a: unknown[]) => unknown).apply(local.object, callArgs)
       : () => local.object![name];

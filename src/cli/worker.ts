@@ -3,7 +3,7 @@
  * flotilla-worker <tcp://scheduler:port> [--nthreads T] [--name NAME] [--memory-limit BYTES|'4 GB']
  *   [--local-directory DIR] [--death-timeout SECONDS] [--nworkers K] [--lifetime SECONDS]
  *   [--lifetime-stagger SECONDS] [--job-id ID] [--security-file FILE | --no-security] [--resources GPU=1,…] [--host HOST]
- *   [--interface NAME] [--restarts N]
+ *   [--interface NAME] [--restarts N] [--profile-interval MS]
  *
  * What batch job scripts and LocalCluster run. With --nworkers K it starts K worker processes named
  * NAME-0 … NAME-(K-1) and exits when they all have. --interface listens on that interface's IPv4
@@ -24,7 +24,7 @@ import { superviseWorkers, REFUSED_EXIT_CODE } from './restarter.js';
 import { readCredentialsFile } from '../transport/security.js';
 import { WorkerNode } from '../worker/worker.js';
 
-const usage = 'usage: flotilla-worker <tcp://host:port> [--nthreads T] [--name NAME] [--memory-limit BYTES] [--local-directory DIR] [--death-timeout S] [--nworkers K] [--lifetime S] [--lifetime-stagger S] [--job-id ID] [--security-file FILE | --no-security] [--resources NAME=N,...] [--host HOST] [--interface NAME] [--restarts N]';
+const usage = 'usage: flotilla-worker <tcp://host:port> [--nthreads T] [--name NAME] [--memory-limit BYTES] [--local-directory DIR] [--death-timeout S] [--nworkers K] [--lifetime S] [--lifetime-stagger S] [--job-id ID] [--security-file FILE | --no-security] [--resources NAME=N,...] [--host HOST] [--interface NAME] [--restarts N] [--profile-interval MS]';
 
 function fail(message: string): never {
   process.stderr.write(`flotilla-worker: ${message}\n${usage}\n`);
@@ -58,7 +58,7 @@ try {
       'local-directory': { type: 'string' }, 'death-timeout': { type: 'string' }, nworkers: { type: 'string' },
       lifetime: { type: 'string' }, 'lifetime-stagger': { type: 'string' }, 'job-id': { type: 'string' },
       'security-file': { type: 'string' }, 'no-security': { type: 'boolean' }, resources: { type: 'string' }, host: { type: 'string' },
-      interface: { type: 'string' }, restarts: { type: 'string' },
+      interface: { type: 'string' }, restarts: { type: 'string' }, 'profile-interval': { type: 'string' },
       'exit-with-parent': { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
@@ -145,6 +145,7 @@ if (nworkers > 1 || restarts > 0) {
     jobId: str('job-id') || undefined,
     security,
     lifetimeMs,
+    ...(str('profile-interval') === undefined ? {} : { profileIntervalMs: number('profile-interval', str('profile-interval'), 0) }),
   }));
   if (stopReason) void worker.close(stopReason);
   // Started by a LocalCluster: when the parent dies (even by SIGKILL) the IPC channel closes.

@@ -21,6 +21,9 @@ import { getDataset, listDatasets, publishDataset, unpublishDataset } from './da
 import { Future, type WaitOptions } from './future.js';
 import type { ConnectOptions, ScatterOptions, ViewOptions } from './options.js';
 import { progress as drawProgress, type ProgressOptions } from './progress.js';
+import { profileCluster } from './profile.js';
+import type { ProfileOptions } from '../profile/options.js';
+import type { ProfileTree } from '../profile/tree.js';
 import { gatherResults, type Gathered } from './results.js';
 import { prepareScatter } from './task-preparation.js';
 import { submitActor, type ActorConstructor } from './submit-actor.js';
@@ -264,6 +267,21 @@ export class Client {
    */
   getTaskStream(options: { since?: number } = {}): Promise<TaskRunRecord[]> {
     return this.#core.session.taskStream(options.since ?? 0);
+  }
+
+  /**
+   * Where the task threads spent their time: the workers' stack samples (every 10 ms by default) merged
+   * into one call tree of function, file and line with sample counts, as Dask's `Client.profile`.
+   * Filter by time (`start`, `stop`), by task (`key`: the samples taken while it ran) or task `group`,
+   * and by `workers`; `filename` also writes a `.cpuprofile` for Chrome DevTools or speedscope.
+   * @throws ConfigurationError for a bad option; FlotillaError when no worker has samples (profiling off everywhere).
+   * @example
+   * const tree = await client.profile({ group: 'simulate', filename: 'simulate.cpuprofile' });
+   * console.log(topFunctions(tree, 3));
+   */
+  profile(options: ProfileOptions = {}): Promise<ProfileTree> {
+    this.#core.checkOpen('profile');
+    return profileCluster(this.#core.session, options);
   }
 
   /** Shows progress on stderr until the futures are done: a bar on a terminal, otherwise log lines at each tenth of the work (see `ProgressOptions`). */

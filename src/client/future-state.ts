@@ -2,6 +2,7 @@
  * What the client knows about one task key. Every `Future` handle for the key shares this record, so a
  * pure key submitted twice resolves both handles at once.
  */
+import { CancelledError } from '../errors/index.js';
 import type { WireValue } from '../protocol/messages.js';
 
 /**
@@ -26,7 +27,9 @@ export class FutureState {
   status: FutureStatus = 'pending';
   /** Handles alive for this key; at zero the client releases the key on the scheduler. */
   refs = 0;
-  error: Error | undefined;
+  #error: Error | undefined;
+  /** Why it was cancelled, until the CancelledError is asked for: a million cancels build no error up front. */
+  #cancelMessage: string | undefined;
   /** A small result that came with the completion report, decoded on first use. */
   wire: WireValue | undefined;
   value: unknown;
@@ -40,6 +43,19 @@ export class FutureState {
   #done: Promise<void> | undefined;
 
   constructor(readonly key: string) {}
+
+  /** Why the task failed, was cancelled or was lost (undefined while pending or finished). */
+  get error(): Error | undefined {
+    if (this.#error === undefined && this.#cancelMessage !== undefined) {
+      this.#error = new CancelledError(this.#cancelMessage, { keys: [this.key] });
+    }
+    return this.#error;
+  }
+
+  set error(error: Error | undefined) {
+    this.#error = error;
+    this.#cancelMessage = undefined;
+  }
 
   /** Resolves (never rejects) when the status leaves `pending`; made on first use. */
   get done(): Promise<void> {
@@ -76,7 +92,7 @@ export class FutureState {
       return;
     }
     this.status = status;
-    this.error = fields.error;
+    this.#error = fields.error;
     this.wire = fields.wire;
     if (fields.hasValue) {
       this.value = fields.value;
@@ -96,15 +112,19 @@ export class FutureState {
   /**
    * The key was cancelled (by this client, or on the cluster for every client): whatever its status was,
    * it is now `cancelled` and a value it held is dropped, since the cluster no longer keeps the result
-   * for this client (as in Dask).
+   * for this client (as in Dask). Its CancelledError, with `message`, is made when first asked for; a key
+   * already cancelled keeps the first reason.
    */
-  markCancelled(error: Error): void {
+  markCancelled(message: string): void {
+    if (this.status === 'cancelled') return;
     if (this.status === 'pending') {
-      this.settle('cancelled', { error });
+      this.#cancelMessage = message;
+      this.settle('cancelled');
       return;
     }
     this.status = 'cancelled';
-    this.error = error;
+    this.error = undefined;
+    this.#cancelMessage = message;
     this.wire = undefined;
     this.value = undefined;
     this.hasValue = false;

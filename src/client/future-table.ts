@@ -27,7 +27,7 @@ export class FutureTable {
     return {
       finished: (key, nbytes, fields) => this.#states.get(key)?.settle('finished', fields, nbytes),
       erred: (key, error) => this.#states.get(key)?.settle('error', { error }),
-      cancelled: (key, reason) => this.#states.get(key)?.markCancelled(new CancelledError(`${key} was cancelled: ${reason}`, { keys: [key] })),
+      cancelled: (key, reason) => this.#states.get(key)?.markCancelled(`${key} was cancelled: ${reason}`),
       retried: (key) => {
         const state = this.#states.get(key);
         if (state?.status === 'error') state.reset();
@@ -68,13 +68,13 @@ export class FutureTable {
    */
   cancel(keys: readonly string[]): void {
     for (const key of keys) {
-      this.#states.get(key)?.markCancelled(new CancelledError(`${key} was cancelled by this client`, { keys: [key] }));
+      this.#states.get(key)?.markCancelled(`${key} was cancelled by this client`);
     }
   }
 
   /** client.restart: every key is cancelled, finished ones too (the cluster forgot them all). */
   cancelEverything(reason: string): void {
-    for (const state of this.#states.values()) state.markCancelled(new CancelledError(`${state.key} was cancelled: ${reason}`, { keys: [state.key] }));
+    for (const state of this.#states.values()) state.markCancelled(`${state.key} was cancelled: ${reason}`);
   }
 
   /** The erred ones among `keys`, made pending again for a retry (returned so the session can ask for it). */

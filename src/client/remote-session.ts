@@ -1,6 +1,6 @@
 /**
  * A client's link to a scheduler over ZeroMQ. Submissions and releases are queued in order and leave
- * as one batch per turn of the event loop; results of finished tasks arrive with the completion report
+ * as one batch per turn of the event loop (big ones in chunks, see outbox.ts); results of finished tasks arrive with the completion report
  * when small, or are fetched straight from the worker holding them.
  */
 import { AuthenticationError, FlotillaError, TimeoutError } from '../errors/index.js';
@@ -18,6 +18,7 @@ import { shortId } from '../util/ids.js';
 import { emptyList } from '../util/empty.js';
 import { Logger } from '../util/logger.js';
 import { WarningSummary } from '../util/warning-summary.js';
+import { Outbox } from './outbox.js';
 import type { ControlChannel, PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
 import { NO_FIELDS } from './future-state.js';
 
@@ -55,8 +56,8 @@ export class RemoteSession implements Session {
   #peers: PeerPool;
   #workers = 0;
   #sentFunctions = new Set<string>();
-  #queue: ClientToScheduler[] = [];
-  #flushScheduled = false;
+  /** What goes to the scheduler, in order, merged and in chunks (see outbox.ts). */
+  readonly #outbox = new Outbox((message) => this.#link.send(message), () => this.#link.drained?.() ?? Promise.resolve());
   #nextId = 1;
   #pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   #closed = false;
@@ -128,26 +129,7 @@ export class RemoteSession implements Session {
   };
 
   #send(message: ClientToScheduler): void {
-    this.#queue.push(message);
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    queueMicrotask(() => this.#flush());
-  }
-
-  #flush(): void {
-    this.#flushScheduled = false;
-    const queue = this.#queue;
-    this.#queue = [];
-    let submit: TaskSpec[] | undefined;
-    for (const message of queue) {
-      if (message.op === 'submit') {
-        if (submit) submit.push(...message.tasks);
-        else this.#link.send({ op: 'submit', tasks: (submit = [...message.tasks]) });
-        continue;
-      }
-      submit = undefined;
-      this.#link.send(message);
-    }
+    this.#outbox.push(message);
   }
 
   #ensureFunction(fn: ShippedFunction): void {
@@ -305,7 +287,9 @@ export class RemoteSession implements Session {
       for (const item of m.items) this.listener.finished(item.key, item.nbytes, item.value ? { wire: item.value } : NO_FIELDS);
     },
     'task-erred': (m) => this.listener.erred(m.key, fromWireError(m.error)),
-    'task-cancelled': (m) => this.listener.cancelled(m.key, m.reason),
+    'task-cancelled': (m) => {
+      for (const key of m.keys) this.listener.cancelled(key, m.reason);
+    },
     'task-lost': (m) => this.listener.lost(m.key, m.reason),
     'task-retried': (m) => {
       for (const key of m.keys) this.listener.retried(key);
@@ -321,6 +305,7 @@ export class RemoteSession implements Session {
     'worker-logs-reply': (m) => this.#reply(m),
     'control-reply': (m) => this.#reply(m),
     'coordinate-reply': (m) => this.#reply(m),
+    'profile-reply': (m) => this.#reply(m),
     'workers-changed': (m) => {
       this.#workers = m.count;
       this.listener.workersChanged(m.count);
@@ -341,7 +326,7 @@ export class RemoteSession implements Session {
     this.#pending.clear();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#warnings.close();
-    this.#flush();
+    this.#outbox.drainAll();
     this.#link.send({ op: 'goodbye' });
     await this.#link.close({ flush: true });
     await this.#peers.close();

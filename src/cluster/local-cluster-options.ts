@@ -1,6 +1,10 @@
 /** Options of `LocalCluster` (also accepted by `Client.connect()` when it starts one). */
 export interface LocalClusterOptions {
-  /** Worker processes (or in-process workers with `processes: false`). @defaultValue as Dask: a few workers that together use every core */
+  /**
+   * Worker processes (or in-process workers with `processes: false`). One process holds one copy of
+   * each stored value for all its threads; more processes isolate tasks from each other (a crash, a
+   * global) at one copy per process. @defaultValue 1 (with a task thread per core), or cores / threadsPerWorker
+   */
   nWorkers?: number;
   /** Task threads per worker. @defaultValue cores / nWorkers, at least 1 */
   threadsPerWorker?: number;
@@ -27,6 +31,11 @@ export interface LocalClusterOptions {
   resources?: Record<string, number>;
   /** Exit a worker that cannot reach the scheduler for this long, in seconds. @defaultValue 60 */
   deathTimeout?: number;
+  /**
+   * Time between two samples of a task thread's stack for `client.profile`, in milliseconds; 0 turns
+   * the profiler off. @defaultValue 10
+   */
+  profileIntervalMs?: number;
   /**
    * Where the status page listens: a port (`8787`), `':8787'`, or `'host:port'`; `false` turns it off.
    * When the port is taken it moves to a free one and says so. @defaultValue 8787

@@ -338,6 +338,7 @@ export class LocalCluster implements ClusterHandle {
         scheduler: scheduler.address, name: slot.name, nthreads: this.#options.threadsPerWorker,
         memoryLimit: this.#memoryLimit, deathTimeoutMs: this.#options.deathTimeout * 1000, resources: this.#options.resources,
         security: this.#security,
+        ...(this.#options.profileIntervalMs === undefined ? {} : { profileIntervalMs: this.#options.profileIntervalMs }),
       });
       return;
     }
@@ -346,6 +347,7 @@ export class LocalCluster implements ClusterHandle {
       '--memory-limit', String(this.#memoryLimit), '--death-timeout', String(this.#options.deathTimeout), '--exit-with-parent',
     ];
     if (this.#securityFile) args.push('--security-file', this.#securityFile);
+    if (this.#options.profileIntervalMs !== undefined) args.push('--profile-interval', String(this.#options.profileIntervalMs));
     if (this.#options.resources) args.push('--resources', Object.entries(this.#options.resources).map(([k, v]) => `${k}=${v}`).join(','));
     // FLOTILLA_WORKER_NODE_OPTIONS passes flags to the worker processes' node (e.g. --cpu-prof for profiling).
     const nodeFlags = (process.env.FLOTILLA_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);

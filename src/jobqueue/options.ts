@@ -48,8 +48,10 @@ export interface JobQueueOptions {
    * Worker processes per job. One job runs one worker command that starts this many worker
    * processes (`--nworkers`), each with `floor(cores / processes)` threads. Scaling down always
    * removes whole jobs.
-   * @defaultValue `cores` when `cores` ≤ 4, else the smallest divisor of `cores` that is ≥ √cores
-   * (6 → 3, 8 → 4, 12 → 4, 24 → 6, 32 → 8, 36 → 6), as dask-jobqueue does.
+   * One process holds one copy of a stored value for all its threads; several processes isolate
+   * tasks from each other's crashes and globals, at one copy of each broadcast per process.
+   * @defaultValue 1: one process with `cores` task threads (dask-jobqueue splits into about √cores
+   * processes because of Python's GIL; `processesForCores(cores)` gives that split)
    */
   processes?: number;
 

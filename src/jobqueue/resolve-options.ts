@@ -12,7 +12,7 @@ import type { OptionValue } from './option-schema.js';
 import type { JobQueueOptions, SchedulerOptions } from './options.js';
 import type { OptionSource, ResolvedJobOptions, ResolvedSharedOptions } from './resolved-options.js';
 import { parseBytes, parseWalltime } from './units.js';
-import { processesForCores } from '../util/worker-split.js';
+import { DEFAULT_PROCESSES_PER_NODE } from '../util/worker-split.js';
 
 export type { OptionSource, ResolvedJobOptions } from './resolved-options.js';
 
@@ -120,7 +120,7 @@ export function resolveJobOptions<O extends JobQueueOptions>(
   if (memoryBytes <= 0) {
     throw new ConfigurationError(`memory must be more than 0 bytes, got ${JSON.stringify(memoryValue)}. Example: '16 GB'.`);
   }
-  const processes = withDefault('processes', num('processes'), processesForCores(cores));
+  const processes = withDefault('processes', num('processes'), Math.min(DEFAULT_PROCESSES_PER_NODE, cores));
   if (processes > cores) {
     throw new ConfigurationError(
       `processes (${processes}) is more than cores (${cores}): each worker process needs at least one core. ` +

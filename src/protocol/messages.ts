@@ -165,7 +165,40 @@ export type ClientToScheduler =
   /** A coordination operation; answered with `coordinate-reply`. */
   | { op: 'coordinate'; id: number; request: CoordinationRequest }
   /** This client now holds futures of these keys (from a coordination value): tell it where each stands. */
-  | { op: 'want-keys'; keys: TaskKey[] };
+  | { op: 'want-keys'; keys: TaskKey[] }
+  /** The task threads' samples (`client.profile`) of every worker, or of `workers`; answered with `profile-reply`. */
+  | { op: 'profile'; id: number; query: ProfileQuery; workers?: string[] };
+
+/** Which samples `client.profile` asks the workers for. Times in milliseconds since the epoch. */
+export interface ProfileQuery {
+  /** Samples taken at or after this time (absent: from the oldest kept). */
+  start?: number;
+  /** Samples taken at or before this time (absent: until now). */
+  stop?: number;
+  /** Only samples taken while one of these tasks ran on the sampled thread. */
+  keys?: TaskKey[];
+  /** Only samples taken while a task of this group (its function's name) ran. */
+  group?: string;
+  /** Also send every sample's time and stack (for a `.cpuprofile` file). */
+  timeline: boolean;
+}
+
+/**
+ * One worker's samples as they travel, in column form: the call stacks seen form a tree of nodes, each
+ * naming a frame (function, script, line); `self` counts the samples whose innermost frame was that node.
+ */
+export interface ProfileData {
+  /** The sampling interval, in milliseconds. */
+  intervalMs: number;
+  /** The time span the samples were taken in (ms since the epoch); both 0 when there are none. */
+  start: number;
+  stop: number;
+  frames: { name: string[]; url: string[]; line: number[]; column: number[] };
+  /** `parent` is the index of the parent node, -1 for a child of the root. */
+  nodes: { parent: number[]; frame: number[]; self: number[] };
+  /** With `timeline`: each sample's time (ms since the epoch) and node, in time order. */
+  samples?: { time: number[]; node: number[] };
+}
 
 /** One task run (see `client.getTaskStream`). Times in milliseconds since the epoch. */
 export interface TaskRunRecord {
@@ -202,7 +235,8 @@ export type SchedulerToClient =
   | { op: 'welcome'; schedulerId: string; workers: number; dashboardLink?: string }
   | { op: 'task-finished'; items: FinishedItem[] }
   | { op: 'task-erred'; key: TaskKey; error: WireError }
-  | { op: 'task-cancelled'; key: TaskKey; reason: string }
+  /** These keys were cancelled, all for `reason` (merged: a million cancels are a few messages). */
+  | { op: 'task-cancelled'; keys: TaskKey[]; reason: string }
   | { op: 'task-lost'; key: TaskKey; reason: string }
   /** These erred keys run again (`client.retry`): their futures are pending again. */
   | { op: 'task-retried'; keys: TaskKey[] }
@@ -221,6 +255,8 @@ export type SchedulerToClient =
   | { op: 'control-reply'; id: number; done: string[]; error?: WireError }
   /** The answer to `coordinate`: whether it succeeded (acquired, set, in time), and what it returns. */
   | { op: 'coordinate-reply'; id: number; ok: boolean; value?: WireValue; names?: string[]; count?: number; error?: WireError }
+  /** The answer to `profile`: each worker's samples, or why it has none (profiling off, no answer). */
+  | { op: 'profile-reply'; id: number; profiles: Record<string, ProfileData>; errors: Record<string, WireError> }
   | { op: 'error'; error: WireError };
 
 // ---------------------------------------------------------------- worker → scheduler
@@ -271,7 +307,10 @@ export type WorkerToScheduler =
   /** The worker dropped every task and result and replaced its task threads (answer to `restart`). */
   | { op: 'restarted'; id: number }
   /** The thread of actor `key` ended on this live worker (a crash in a method): the actor is gone here. */
-  | { op: 'actor-lost'; key: TaskKey; reason: string };
+  | { op: 'actor-lost'; key: TaskKey; reason: string }
+
+  /** The answer to `get-profile`: the samples asked for, or why there are none (`error`). */
+  | { op: 'profile-data'; id: number; profile?: ProfileData; error?: WireError };
 
 // ---------------------------------------------------------------- scheduler → worker
 export interface ComputeOrder {
@@ -308,6 +347,8 @@ export type SchedulerToWorker =
   | { op: 'unknown-worker' }
   /** The worker at `address` left or died: fetches from it fail now rather than at their time-out. */
   | { op: 'peer-gone'; address: string; reason: string }
+  /** Send the task threads' samples that match `query` (answer: `profile-data`). */
+  | { op: 'get-profile'; id: number; query: ProfileQuery }
   | { op: 'close'; reason: string };
 
 // ---------------------------------------------------------------- peer data service (client or worker → worker)

@@ -9,7 +9,7 @@
  */
 import { ProtocolError } from '../errors/index.js';
 import type {
-  ActorTaskPart, ClientToScheduler, ComputeOrder, CoordinationRequest, DepLocation, FinishedItem, FunctionSource, PeerReply, PeerRequest, Restrictions,
+  ActorTaskPart, ClientToScheduler, ComputeOrder, ProfileData, ProfileQuery, CoordinationRequest, DepLocation, FinishedItem, FunctionSource, PeerReply, PeerRequest, Restrictions,
   SchedulerToClient, SchedulerToWorker, TaskFinishedReport, TaskRunRecord, TaskSpec, WireError, WireValue,
   WorkerRegistration, WorkerSummary, WorkerToScheduler,
 } from './messages.js';
@@ -65,6 +65,14 @@ const coordinationRequest = obj<CoordinationRequest>({
   kind: oneOf('lock', 'event', 'queue', 'variable', 'dataset'), name: str, action: str, value: opt(wireValue), keys: opt(keys),
   timeoutMs: opt(num), lease: opt(str), maxsize: opt(num), override: opt(bool),
 });
+const numberList = arr(num);
+const profileQuery = obj<ProfileQuery>({ start: opt(num), stop: opt(num), keys: opt(keys), group: opt(str), timeline: bool });
+const profileData = obj<ProfileData>({
+  intervalMs: num, start: num, stop: num,
+  frames: obj<ProfileData['frames']>({ name: keys, url: keys, line: numberList, column: numberList }),
+  nodes: obj<ProfileData['nodes']>({ parent: numberList, frame: numberList, self: numberList }),
+  samples: opt(obj<NonNullable<ProfileData['samples']>>({ time: numberList, node: numberList })),
+});
 
 // ---------------------------------------------------------------- one schema per direction
 export const clientToSchedulerSchema = {
@@ -93,6 +101,7 @@ export const clientToSchedulerSchema = {
   rebalance: { id: num, keys: opt(keys), workers: opt(keys) },
   coordinate: { id: num, request: coordinationRequest },
   'want-keys': { keys },
+  profile: { id: num, query: profileQuery, workers: opt(keys) },
 } satisfies MessageSchemas<ClientToScheduler>;
 
 export const workerToSchedulerSchema = {
@@ -112,13 +121,14 @@ export const workerToSchedulerSchema = {
   'long-running': { keys },
   restarted: { id: num },
   'actor-lost': { key: str, reason: str },
+  'profile-data': { id: num, profile: opt(profileData), error: opt(wireError) },
 } satisfies MessageSchemas<WorkerToScheduler>;
 
 export const schedulerToClientSchema = {
   welcome: { schedulerId: str, workers: num, dashboardLink: opt(str) },
   'task-finished': { items: arr(finishedItem) },
   'task-erred': { key: str, error: wireError },
-  'task-cancelled': { key: str, reason: str },
+  'task-cancelled': { keys, reason: str },
   'task-lost': { key: str, reason: str },
   'task-retried': { keys },
   'no-worker': { key: str, reason: str },
@@ -134,6 +144,7 @@ export const schedulerToClientSchema = {
   'control-reply': { id: num, done: keys, error: opt(wireError) },
   'coordinate-reply': { id: num, ok: bool, value: opt(wireValue), names: opt(keys), count: opt(num), error: opt(wireError) },
   error: { error: wireError },
+  'profile-reply': { id: num, profiles: rec(profileData), errors: rec(wireError) },
 } satisfies MessageSchemas<SchedulerToClient>;
 
 export const schedulerToWorkerSchema = {
@@ -156,6 +167,7 @@ export const schedulerToWorkerSchema = {
   'unknown-worker': {},
   'peer-gone': { address: str, reason: str },
   close: { reason: str },
+  'get-profile': { id: num, query: profileQuery },
 } satisfies MessageSchemas<SchedulerToWorker>;
 
 export const peerRequestSchema = { 'get-data': { id: num, keys } } satisfies MessageSchemas<PeerRequest>;

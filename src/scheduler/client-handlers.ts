@@ -43,5 +43,9 @@ export function clientHandlers(core: SchedulerContext, client: ClientRecord): Ha
     rebalance: (m) => void core.control.rebalance(core, client, m),
     coordinate: (m) => core.coordination.handle(client, m.id, m.request),
     'want-keys': (m) => core.state.wantKeys(client, m.keys),
+    profile: (m) => void core.profiles.collect(requests.targets(m.workers), m.query).then((collected) => {
+      core.send(client.peer, { op: 'profile-reply', id: m.id, ...collected });
+      core.flush();
+    }),
   };
 }

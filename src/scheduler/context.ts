@@ -10,6 +10,7 @@ import type { SchedulerEmitter } from './events.js';
 import type { Holders } from './holders.js';
 import type { SchedulerState } from './state/scheduler-state.js';
 import type { ClientRecord } from './state/types.js';
+import type { ProfileRequests } from './profile-requests.js';
 import type { TaskStreamRecorder } from './task-stream.js';
 import type { RequestIo, WorkerRequests } from './worker-requests.js';
 
@@ -46,6 +47,8 @@ export interface SchedulerContext extends RequestIo {
   readonly control: ClusterControlPort;
   readonly coordination: CoordinationPort;
   readonly taskStream: TaskStreamRecorder;
+  /** `client.profile`: samples asked of workers. */
+  readonly profiles: ProfileRequests;
   /** The scheduler's events (task runs, retired workers). */
   readonly events: SchedulerEmitter;
   /** What a client is told when it says hello. */

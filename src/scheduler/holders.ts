@@ -51,8 +51,9 @@ export class Holders {
   intercept(peer: string, message: object): boolean {
     if (!peer.startsWith(PREFIX)) return false;
     if (peer !== PREFIX + FIRE_AND_FORGET) return true;
-    const m = message as { op: string; key?: string; items?: Array<{ key: string }> };
+    const m = message as { op: string; key?: string; keys?: string[]; items?: Array<{ key: string }> };
     if (m.op === 'task-finished') for (const item of m.items ?? []) this.#settled.push(item.key);
+    else if (m.op === 'task-cancelled') for (const key of m.keys ?? []) this.#settled.push(key);
     else if (SETTLED_OPS.has(m.op) && m.key !== undefined) this.#settled.push(m.key);
     return true;
   }

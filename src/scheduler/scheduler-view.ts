@@ -6,9 +6,10 @@
 import type { WireError, WorkerRegistration } from '../protocol/messages.js';
 import type { StoryEntry } from './state/diagnostics.js';
 import type { SchedulerState } from './state/scheduler-state.js';
+import type { SliceSummary } from './state/slice-stats.js';
 import type { TaskStateName } from './state/types.js';
 
-export type { StoryEntry, TaskStateName };
+export type { SliceSummary, StoryEntry, TaskStateName };
 
 /** One task as the scheduler keeps it (Dask's `TaskState`), read-only. */
 export interface TaskView {
@@ -109,6 +110,13 @@ export interface SchedulerView {
   readonly messagesIn: number;
   /** Messages sent so far. */
   readonly messagesOut: number;
+  /**
+   * True while big stimuli (a submit, cancel or release of many keys, a root freeing many dependents) still
+   * have work left for later turns of the event loop: the scheduler takes them in slices.
+   */
+  readonly hasPendingWork: boolean;
+  /** What the slicing did since the start: largest slices, how often work was left for a later turn. */
+  slices(): SliceSummary;
   /** The registered worker of that name. */
   workerByName(name: string): WorkerView | undefined;
   /** How many tasks are in each state now (states with none are left out). */
@@ -138,6 +146,10 @@ export function schedulerView(state: SchedulerState, counters: { readonly messag
     get messagesOut() {
       return counters.messagesOut;
     },
+    get hasPendingWork() {
+      return state.hasPendingWork;
+    },
+    slices: () => state.slices.summary(),
     workerByName: (name) => state.workerByName(name),
     countsByState: () => state.countsByState(),
     progressByGroup: () => state.progressByGroup(),

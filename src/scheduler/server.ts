@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
 import type {
-  HandlerTable, ClientToScheduler, SchedulerMessage, SchedulerToClient, WorkerRegistration, WorkerSummary,
+  HandlerTable, ClientToScheduler, ProfileQuery, SchedulerMessage, SchedulerToClient, WorkerRegistration, WorkerSummary,
   WorkerToScheduler,
 } from '../protocol/messages.js';
 import {
@@ -35,7 +35,10 @@ import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
 import { schedulerView, type SchedulerView } from './scheduler-view.js';
 import { forwardTransitions } from './transition-feed.js';
+import { ProfileRequests, type CollectedProfiles } from './profile-requests.js';
 import { SchedulerState } from './state/scheduler-state.js';
+import { SLICE_STEPS } from './state/slice-stats.js';
+import { SliceRunner } from './slicing.js';
 import type { ClientRecord, WorkerRecord } from './state/types.js';
 import { workerHandlers } from './worker-handlers.js';
 import { WorkerRequests, type RequestIo } from './worker-requests.js';
@@ -93,6 +96,8 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #holders: Holders;
   /** Named Locks, Events, Queues, Variables and published datasets. */
   readonly #coordination: Coordination;
+  /** Samples asked of workers (`client.profile`, the dashboard's flame graph). */
+  readonly #profiles: ProfileRequests;
   #closed = false;
   #localLinks = new Map<string, LocalLink>();
   /** How often workers send heartbeats and liveness is checked, in milliseconds. @defaultValue 500 */
@@ -102,11 +107,14 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #requests: WorkerRequests;
   readonly #context: SchedulerContext;
   readonly #control = new ClusterControl();
+  /** Big stimuli go on over later turns; a client's messages wait behind its keys not yet taken in. */
+  readonly #slices: SliceRunner;
   readonly #frees = new LazyFrees((peer, message) => this.#endpoint.send(peer, message));
 
   private constructor(options: SchedulerOptions) {
     super();
-    this.#state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate, transitionLimit: options.transitionLimit });
+    this.#state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate, transitionLimit: options.transitionLimit, stepsPerTurn: SLICE_STEPS });
+    this.#slices = new SliceRunner(this.#state, () => this.#flush());
     forwardTransitions(this, this.#state);
     this.view = schedulerView(this.#state, this.#counters);
     this.heartbeatMs = options.heartbeatMs ?? 500;
@@ -118,6 +126,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       flush: () => this.#flush(),
     };
     this.#requests = new WorkerRequests(this.#state, io);
+    this.#profiles = new ProfileRequests(io);
     this.#holders = new Holders(this.#state);
     this.#coordination = new Coordination({ ...io, state: this.#state, holders: this.#holders });
     this.#context = {
@@ -129,6 +138,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       control: this.#control,
       coordination: this.#coordination,
       taskStream: this.#taskStream,
+      profiles: this.#profiles,
       events: this,
       welcome: () => this.#welcome(),
       workerSummaries: () => this.workerSummaries(),
@@ -192,6 +202,14 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   }
 
   /**
+   * The task threads' stack samples that match `query`, from the running workers (all, or those named
+   * by id, name, address or host), as `client.profile` gets them; the dashboard's flame graph reads this.
+   */
+  profile(query: ProfileQuery, workers?: string[]): Promise<CollectedProfiles> {
+    return this.#profiles.collect(this.#requests.targets(workers), query);
+  }
+
+  /**
    * Tells every worker to close, sends pending frees, stops the timers and closes the socket. Calling it
    * again does nothing.
    */
@@ -200,6 +218,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     for (const worker of this.#state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
     this.#frees.flushAll();
     this.#closed = true;
+    this.#slices.close();
     for (const timer of this.#timers) clearInterval(timer);
     this.#notices.close();
     await this.#endpoint.close();
@@ -207,6 +226,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   #onBatch(peer: string, raw: unknown): void {
     if (this.#closed) return;
+    const began = performance.now();
     if (Array.isArray(raw)) this.#counters.messagesIn += raw.length;
     const now = Date.now();
     const worker = this.#state.workers.get(peer);
@@ -219,6 +239,9 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.#fromUnknownPeer(peer, raw, now);
     }
     this.#flush();
+    this.#slices.schedule();
+    const took = performance.now() - began;
+    if (took > this.#state.slices.longestBatchMs) this.#state.slices.longestBatchMs = took;
   }
 
   /** Validates a known peer's batch in full, then hands each valid message to its handler. */
@@ -230,11 +253,19 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#notices.refused(peer, errors, role === 'client');
     for (const message of messages) {
       record.lastSeen = now;
-      try {
-        (table[message.op as M['op']] as (m: M) => void)(message);
-      } catch (error) {
-        this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
+      if (role === 'client' && this.#slices.mustHold(record as ClientRecord)) {
+        this.#slices.hold(record as ClientRecord, () => this.#handle(peer, table, message));
+        continue;
       }
+      this.#handle(peer, table, message);
+    }
+  }
+
+  #handle<M extends { op: string }>(peer: string, table: HandlerTable<M>, message: M): void {
+    try {
+      (table[message.op as M['op']] as (m: M) => void)(message);
+    } catch (error) {
+      this.log.error(`failed handling ${message.op} from ${printable(peer)}: ${(error as Error).stack}`);
     }
   }
 
@@ -349,6 +380,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       if (now - client.lastSeen > this.#clientTtlMs) {
         this.log.warn(`client ${client.id} silent for ${this.#clientTtlMs} ms: releasing its futures`);
         this.#coordination.clientLeft(client);
+        this.#slices.forget(client);
         this.#state.removeClient(client.peer);
       }
     }
@@ -361,6 +393,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#frees.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     this.#requests.workerLeft(peer);
+    this.#profiles.workerLeft(peer);
     this.#control.workerLeft(peer);
     this.#flush();
     this.emit('worker-removed', summarize(worker), reason);

@@ -52,5 +52,6 @@ export function workerHandlers(core: SchedulerContext, worker: WorkerRecord): Ha
     'long-running': (m) => core.state.longRunning(worker, m.keys),
     restarted: (m) => core.control.restarted(m.id, worker.peer),
     'actor-lost': (m) => core.state.actorLost(worker, m.key, m.reason),
+    'profile-data': (m) => core.profiles.answered(m.id, worker.peer, { profile: m.profile, error: m.error }),
   };
 }

@@ -16,6 +16,7 @@ import type { MessageLink } from './local-link.js';
 import { clientCurveOptions, serverCurveOptions } from './security.js';
 import { watchHandshake } from './handshake-watch.js';
 import type { AuthenticationError } from '../errors/index.js';
+import { TurnPause } from './turn-pause.js';
 
 export interface InboundHandler {
   (peer: string, raw: unknown): void;
@@ -153,7 +154,10 @@ export class RouterEndpoint<Out extends object> {
   start(onMessage: InboundHandler, onDecodeFailure: DecodeFailureHandler, onDisconnect: (peer: string) => void = () => {}): void {
     this.#onDecodeFailure = onDecodeFailure;
     this.#loop = (async () => {
+      const pause = new TurnPause();
       for await (const [routing, ...received] of this.#socket) {
+        const paused = pause.now();
+        if (paused) await paused;
         const peer = routing!.toString('latin1');
         if (isDisconnectNotice(received)) {
           this.#reassemblers.delete(peer);
@@ -263,7 +267,10 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
   start(onMessage: (raw: unknown) => void, onDecodeFailure: (error: unknown) => void): void {
     this.#onDecodeFailure = onDecodeFailure;
     this.#loop = (async () => {
+      const pause = new TurnPause();
       for await (const received of this.#socket) {
+        const paused = pause.now();
+        if (paused) await paused;
         let raw: unknown;
         try {
           const frames = this.#reassembler.accept(received);
@@ -286,6 +293,11 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Resolves when every message sent so far has been handed to ZeroMQ. */
+  drained(): Promise<void> {
+    return this.#sendQueue.drained();
   }
 
   /**

@@ -8,6 +8,8 @@ export interface MessageLink<Out extends object = object> {
   start(onMessage: (raw: unknown) => void, onDecodeFailure: (error: unknown) => void): void;
   close(options?: { flush?: boolean }): Promise<void>;
   readonly closed: boolean;
+  /** Resolves when what was sent so far has left this process (links with a send queue). */
+  drained?(): Promise<void>;
 }
 
 export class LocalLink<Up extends object = object, Down extends object = object> implements MessageLink<Up> {

@@ -1,12 +1,20 @@
 /**
- * Dask's split of cores into worker processes, shared by `LocalCluster` (cores of this machine) and the
- * job-queue clusters (cores of one job).
+ * How cores are split into worker processes by default, shared by `LocalCluster` (cores of this
+ * machine) and the job-queue clusters (cores of one job): one process per node, with a task thread
+ * per core. Node's task threads do not share a lock the way Python threads share the GIL, so Dask's
+ * reason for several processes per node does not hold, and one process holds one copy of a broadcast
+ * for the whole node. Dask's split stays available as {@link processesForCores}.
  */
 import { availableParallelism } from 'node:os';
 
+/** Worker processes per node (or per job) when none is asked for. */
+export const DEFAULT_PROCESSES_PER_NODE = 1;
+
 /**
- * How many worker processes `cores` cores are split into: up to 4 cores, one process per core; above,
- * the smallest divisor of `cores` that is at least √cores (so threads ≤ processes, and every core is used).
+ * Dask's split of `cores` into worker processes (what `dask-jobqueue` and Dask's `LocalCluster` do,
+ * because of Python's GIL): up to 4 cores, one process per core; above, the smallest divisor of
+ * `cores` that is at least √cores. flotilla's default is {@link DEFAULT_PROCESSES_PER_NODE}; pass this
+ * as `processes` (job-queue clusters) or `nWorkers` (LocalCluster) to get Dask's shape.
  * @example processesForCores(8) // 4 (4 processes × 2 threads)
  */
 export function processesForCores(cores: number): number {
@@ -18,11 +26,10 @@ export function processesForCores(cores: number): number {
 }
 
 /**
- * Splits the cores as Dask does ({@link processesForCores}): up to 4 cores one worker each; beyond that,
- * workers of several threads.
- * @example defaultWorkerSplit(8) // { nWorkers: 4, threadsPerWorker: 2 }
+ * The default shape of a LocalCluster: one worker process with one task thread per core, so the
+ * threads share one copy of every stored value (see the README's object-store section).
+ * @example defaultWorkerSplit(8) // { nWorkers: 1, threadsPerWorker: 8 }
  */
 export function defaultWorkerSplit(cores = availableParallelism()): { nWorkers: number; threadsPerWorker: number } {
-  const nWorkers = processesForCores(cores);
-  return { nWorkers, threadsPerWorker: cores <= 4 ? 1 : cores / nWorkers };
+  return { nWorkers: DEFAULT_PROCESSES_PER_NODE, threadsPerWorker: Math.max(1, Math.floor(cores / DEFAULT_PROCESSES_PER_NODE)) };
 }

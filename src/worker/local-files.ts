@@ -11,6 +11,7 @@ import { isArchive, unpackArchive } from './archives.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FunctionSource } from '../protocol/messages.js';
+import { safeFunctionName } from '../util/function-file-name.js';
 
 export class LocalFiles {
   #version = 0;
@@ -30,6 +31,11 @@ export class LocalFiles {
     for (const fn of fns) this.#functions.set(fn.hash, fn);
   }
 
+  /** The source of a function sent to this worker. */
+  functionSource(hash: string): FunctionSource | undefined {
+    return this.#functions.get(hash);
+  }
+
   hasFunction(hash: string): boolean {
     return this.#functions.has(hash);
   }
@@ -41,7 +47,7 @@ export class LocalFiles {
     if (known) return known;
     const fn = this.#functions.get(hash);
     if (!fn) throw new Error(`function ${hash} was never sent to this worker`);
-    const safeName = fn.name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40) || 'anonymous';
+    const safeName = safeFunctionName(fn.name);
     const path = join(this.#versionDir(), `fn-${safeName}-${hash}.mjs`);
     if (!existsSync(path)) writeFileSync(path, fn.source);
     const url = pathToFileURL(path).href;

@@ -27,6 +27,11 @@ export interface WorkerOptions {
   lifetimeMs?: number;
   /** Keep the local directory on exit (debugging). @defaultValue false */
   keepLocalDirectory?: boolean;
+  /**
+   * Time between two samples of a task thread's stack for `client.profile`, in milliseconds; 0 turns
+   * profiling off. @defaultValue 10
+   */
+  profileIntervalMs?: number;
   /** What one peer may make this worker hold at the wire (largest frame, reassembly bytes and time); see `WireLimits`. */
   limits?: Partial<WireLimits>;
 }

@@ -58,14 +58,20 @@ export function toWire(value: StoredValue): WireValue {
 
 /** `share`: copy large frames into SharedArrayBuffers so every task thread reads the same memory. */
 export function fromWire(value: WireValue, share: boolean): StoredValue {
-  return {
-    body: value.body,
-    frames: value.frames.map((f) => {
-      const bytes = f.bytes;
-      if (!share || bytes.byteLength < SHARE_FRAME_BYTES || bytes.buffer instanceof SharedArrayBuffer) return bytes;
-      const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
-      shared.set(bytes);
-      return shared;
-    }),
-  };
+  const frames = value.frames.map((f) => f.bytes);
+  return { body: value.body, frames: share ? shareLargeFrames(frames) : frames };
+}
+
+/**
+ * Frames of at least 64 KiB not yet in a SharedArrayBuffer are copied into one (others are kept as they
+ * are): handed to a task thread, such a frame is shared, not cloned, so the threads of a worker read one
+ * copy. A task thread calls it on its large results, in place of the copy `postMessage` would make.
+ */
+export function shareLargeFrames(frames: Uint8Array[]): Uint8Array[] {
+  return frames.map((bytes) => {
+    if (bytes.byteLength < SHARE_FRAME_BYTES || bytes.buffer instanceof SharedArrayBuffer) return bytes;
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+    shared.set(bytes);
+    return shared;
+  });
 }

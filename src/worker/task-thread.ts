@@ -11,6 +11,7 @@ import { toWireError } from '../protocol/wire-error.js';
 import type { OriginRow } from '../serialize/function-module.js';
 import { runActorTask } from './actor-instances.js';
 import { installFunctionRuntime, mapStack } from './function-runtime.js';
+import { shareLargeFrames } from './stored-data.js';
 import type { WireError } from '../protocol/messages.js';
 import { stopWatchingHandshakes } from '../transport/handshake-watch.js';
 import { setWorkerClientInfo, taskContext, threadSockets, type TaskContext, type WorkerClientInfo } from './task-context.js';
@@ -124,7 +125,8 @@ async function execute(task: ThreadTask): Promise<ThreadResult> {
     let result = task.actor ? runActorTask(task.actor, fn, args) : fn(...args);
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') result = await result;
     const encoded = encodeValue(result, { label: `the result of task ${task.key}` });
-    const value: StoredValue = { body: encoded.body, frames: encoded.frames };
+    // Large frames go back in SharedArrayBuffers: the worker keeps one copy that every thread reads.
+    const value: StoredValue = { body: encoded.body, frames: shareLargeFrames(encoded.frames) };
     const nbytes = encodedSize(value);
     if (task.keep) remember(task.key, value, nbytes);
     return { id: task.id, ok: true, value, nbytes, duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };

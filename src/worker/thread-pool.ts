@@ -27,7 +27,10 @@ export interface PoolCallbacks {
 
 interface ThreadSlot {
   index: number;
-  thread: Thread;
+  /** Started on the slot's first message (a task, a run), so an idle worker holds no thread it has not used. */
+  thread: Thread | undefined;
+  /** The thread's name (its workerData), kept for a lazy start. */
+  name: string;
   queue: ThreadTask[];
   /** Tasks that seceded: still running on this thread, no longer occupying it. */
   seceded: Map<number, ThreadTask>;
@@ -73,16 +76,29 @@ export class ThreadPool {
     this.#nextActorIndex = size;
   }
 
+  /**
+   * A slot for a task thread (started when it is first sent something) or an actor's thread (started now).
+   * A task thread costs about 10 MB and tens of milliseconds of CPU to start; an idle worker (and a cluster
+   * starting many workers on few cores) is spared them until there is work, as Python's thread pools do.
+   */
   #spawn(index: number, actor?: string): ThreadSlot {
     const name = actor === undefined ? `${this.name}/thread-${index}` : `${this.name}/actor-${index}`;
-    const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { ...this.threadData, name, index }, stdout: false, stderr: false });
-    const slot: ThreadSlot = { index, thread, queue: [], seceded: new Map(), alive: true, ...(actor === undefined ? {} : { actor }) };
+    const slot: ThreadSlot = { index, thread: undefined, name, queue: [], seceded: new Map(), alive: true, ...(actor === undefined ? {} : { actor }) };
+    if (actor !== undefined) this.#start(slot);
+    return slot;
+  }
+
+  /** The slot's thread, started if it was not yet. */
+  #start(slot: ThreadSlot): Thread {
+    if (slot.thread) return slot.thread;
+    const thread = new Thread(this.#entry, { env: SHARE_ENV, workerData: { ...this.threadData, name: slot.name, index: slot.index }, stdout: false, stderr: false });
+    slot.thread = thread;
     thread.on('message', (message: ThreadToMain) => this.#onMessage(slot, message));
-    // A replacement thread (after a crash or a cancelled task) gets the worker's setups first.
+    // A thread started late, or a replacement (after a crash or a cancelled task), gets the worker's setups first.
     for (const setup of this.#setups?.values() ?? []) thread.postMessage({ t: 'setup', id: 0, fnUrl: setup.fnUrl, args: setup.args } satisfies MainToThread);
     thread.on('error', (error) => this.#onExit(slot, `thread crashed: ${error.stack ?? error.message}`));
     thread.on('exit', (code) => this.#onExit(slot, `thread exited with code ${code}`));
-    return slot;
+    return thread;
   }
 
   /** How many more tasks may be sent to threads now. */
@@ -136,8 +152,8 @@ export class ThreadPool {
     slot.seceded.clear();
     for (const task of lost) this.placement.delete(task.id);
     this.#abandonRuns(slot, 'its actor ended');
-    slot.thread.removeAllListeners('exit');
-    slot.thread.removeAllListeners('error');
+    slot.thread?.removeAllListeners('exit');
+    slot.thread?.removeAllListeners('error');
     void this.#end(slot);
     return lost;
   }
@@ -264,12 +280,19 @@ export class ThreadPool {
   readonly #setups = new Map<string, { fnUrl: string; args: StoredValue }>();
 
   addSetup(name: string, fnUrl: string, args: StoredValue): Promise<RunResult[]> {
+    // Threads not started yet start now, with the setups known so far; the new one then runs once on each.
+    for (const slot of this.#everySlot()) if (slot.alive) this.#start(slot);
     this.#setups.set(name, { fnUrl, args });
     return this.runOnAll(fnUrl, args, 'setup');
   }
 
   removeSetup(name: string): void {
     this.#setups.delete(name);
+  }
+
+  /** The index of the task thread with this `threadId` (for the profiler), or undefined. */
+  threadIndexOf(threadId: number): number | undefined {
+    return this.#slots.find((slot) => slot.alive && slot.thread.threadId === threadId)?.index;
   }
 
   executingTasks(): ThreadTask[] {
@@ -296,7 +319,7 @@ export class ThreadPool {
 
 
   #post(slot: ThreadSlot, message: MainToThread): void {
-    slot.thread.postMessage(message);
+    this.#start(slot).postMessage(message);
   }
 
   #onMessage(slot: ThreadSlot, message: ThreadToMain): void {
@@ -369,8 +392,8 @@ export class ThreadPool {
   #replace(slot: ThreadSlot, reason: string): void {
     slot.alive = false;
     this.#abandonRuns(slot, reason);
-    slot.thread.removeAllListeners('exit');
-    slot.thread.removeAllListeners('error');
+    slot.thread?.removeAllListeners('exit');
+    slot.thread?.removeAllListeners('error');
     void this.#end(slot);
     if (this.#closed) return;
     this.#slots[slot.index] = this.#spawn(slot.index);
@@ -390,11 +413,11 @@ export class ThreadPool {
    */
   async #end(slot: ThreadSlot): Promise<void> {
     if (slot.socketsClosed) {
-      slot.thread.postMessage({ t: 'close-sockets' } satisfies MainToThread);
+      slot.thread?.postMessage({ t: 'close-sockets' } satisfies MainToThread);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([slot.socketsClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, SOCKET_CLOSE_MS)))]);
       clearTimeout(timer);
     }
-    await slot.thread.terminate();
+    await slot.thread?.terminate();
   }
 }

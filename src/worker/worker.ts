@@ -25,6 +25,7 @@ import type { WorkerOptions } from './options.js';
 import { StartNotices } from './start-notices.js';
 import { fromWire, StoredData, toWire } from './stored-data.js';
 import { ThreadPool } from './thread-pool.js';
+import { checkProfileInterval, WorkerProfiling } from './profiling.js';
 
 export type { WorkerOptions };
 
@@ -65,6 +66,7 @@ export class WorkerNode {
   #address = '';
   readonly #data = new StoredData();
   readonly #tasks: LocalTasks;
+  readonly #profiling: WorkerProfiling;
   #lastHeard = Date.now();
   #timers: NodeJS.Timeout[] = [];
   /** The heartbeat timer; its interval is the scheduler's `heartbeatMs`, told on registration. */
@@ -87,6 +89,7 @@ export class WorkerNode {
   #refusedSince: number | undefined;
 
   private constructor(readonly options: WorkerOptions) {
+    checkProfileInterval(options.profileIntervalMs);
     this.name = options.name ?? `${hostname()}-${process.pid}`;
     this.log = new Logger(`worker ${this.name}`);
     this.#warnings = new WarningSummary((line) => this.log.warn(line));
@@ -118,19 +121,24 @@ export class WorkerNode {
     this.#peers = new PeerPool(this.log, peerSecurity, largeData);
     this.#pool = new ThreadPool(Math.max(1, options.nthreads ?? 1), this.name, {
       onResult: (task, result) => {
+        this.#profiling.ended(task, result);
         this.#starts.ended(task.key, task.fnUrl);
         this.#tasks.onResult(task, result);
       },
       onThreadLost: (tasks, reason) => this.#tasks.onThreadLost(tasks, reason),
       onActorThreadEnded: (actor, tasks, reason) => this.#tasks.onActorThreadEnded(actor, tasks, reason),
       onLog: (level, text, key) => this.log.raw(`[${this.name}]${key ? ` [${key}]` : ''} ${text}`, level === 'error' || level === 'warn' ? 'warn' : 'info'),
-      onStarted: (task) => this.#starts.started(task.key, task.fnUrl),
+      onStarted: (task) => {
+        this.#profiling.started(task);
+        this.#starts.started(task.key, task.fnUrl);
+      },
       onRequeue: (task) => this.#tasks.onRequeue(task),
       onSeceded: (task) => {
         this.#link.send({ op: 'long-running', keys: [task.key] });
         queueMicrotask(() => this.#tasks.pump());
       },
     }, { client: { scheduler: options.scheduler, workerName: this.name, ...(options.security ? { security: options.security } : {}) } });
+    this.#profiling = new WorkerProfiling(options.profileIntervalMs ?? DEFAULT_PROFILE_INTERVAL_MS, this.#pool, this.#files, (line) => this.log.warn(line));
     this.#tasks = new LocalTasks(this.#data, this.#pool, this.#files, this.#peers, this.#link, this.log, options.resources ?? {});
     this.#starts = new StartNotices(
       (keys) => this.#link.send({ op: 'started', keys }),
@@ -304,6 +312,7 @@ export class WorkerNode {
       this.#register();
     },
     close: (m) => void this.close(`asked to close by the scheduler: ${m.reason}`),
+    'get-profile': (m) => void this.#profiling.answer(m.id, m.query).then((reply) => this.#link.send(reply)),
   };
 
   /**
@@ -387,6 +396,7 @@ export class WorkerNode {
       await this.#link.close({ flush: true });
       await this.#peerServer.close();
       await this.#peers.close();
+      this.#profiling.close();
       await this.#pool.close();
       await new Promise<void>((done) => this.#logStream.end(done));
       if (!this.options.keepLocalDirectory) this.#files.remove();
@@ -396,6 +406,8 @@ export class WorkerNode {
   }
 }
 
+/** Task threads are sampled every 10 ms unless `profileIntervalMs` says otherwise (0: off). */
+export const DEFAULT_PROFILE_INTERVAL_MS = 10;
 /** The heartbeat interval until the scheduler says its own, and the range a scheduler's value is kept in. */
 const DEFAULT_HEARTBEAT_MS = 500;
 const MIN_HEARTBEAT_MS = 10;

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ActorLostError, FlotillaError, Future } from '../../src/index.js';
+import { ActorLostError, CancelledError, FlotillaError, Future } from '../../src/index.js';
 import { readdirSync } from 'node:fs';
 import { waitUntil, withCluster } from '../support/with-cluster.js';
 
@@ -42,6 +42,12 @@ describe('actors', () => {
       // A call's future is an input to an ordinary task.
       const doubled = client.submit((x: number) => x * 2, counter.increment(5));
       expect(await doubled).toBe(50);
+      // A call whose argument is not ready yet holds back the calls made after it.
+      const later = client.submit(async (x: number) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return x;
+      }, 100);
+      expect(await client.gather([counter.increment(later), counter.increment(1)])).toEqual([125, 126]);
       counter.release();
       expect(() => counter.increment()).toThrow(FlotillaError);
     });
@@ -52,7 +58,7 @@ describe('actors', () => {
     const vm = await import('node:vm');
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
-    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client, cluster, waitForState }) => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client, waitForState }) => {
       const [worker] = (await client.schedulerInfo()).workers;
       const before = osThreads(worker!.pid);
       const counter = client.submitActor(Counter, [0]);
@@ -75,10 +81,173 @@ describe('actors', () => {
         keyOfDropped = dropped.actorKey;
         await dropped.increment();
       })();
-      await waitUntil(() => {
-        gc();
-        return !cluster.scheduler.state.tasks.has(keyOfDropped);
-      }, 'the collected actor is forgotten');
+      const collecting = setInterval(gc, 20);
+      try {
+        await waitForState(keyOfDropped, 'forgotten');
+      } finally {
+        clearInterval(collecting);
+      }
     });
+  }, 60_000);
+});
+
+class Holder {
+  count = 0;
+  bump(): number {
+    return ++this.count;
+  }
+  /** Never returns: a call that is running when its worker dies. */
+  async hang(): Promise<void> {
+    await new Promise(() => {});
+  }
+}
+
+class Gate {
+  arrived = 0;
+  active = 0;
+  mostActive = 0;
+  /** Resolves once `n` calls of it are in at once: only possible when they run concurrently. */
+  async meet(n: number): Promise<number> {
+    this.arrived++;
+    this.active++;
+    this.mostActive = Math.max(this.mostActive, this.active);
+    for (let turns = 0; this.arrived < n && turns < 100_000; turns++) await new Promise((resolve) => setImmediate(resolve));
+    this.active--;
+    return this.arrived;
+  }
+  /** Ends the actor's thread (process.exit in a worker thread ends that thread only). */
+  crash(): void {
+    process.exit(3);
+  }
+}
+
+describe('actor options', () => {
+  it('maxConcurrency lets async calls overlap up to the limit; without it they run one at a time; workers places the actor', async () => {
+    await withCluster({ nWorkers: 2, threadsPerWorker: 1 }, async ({ client }) => {
+      const target = (await client.schedulerInfo()).workers[1]!;
+      const concurrent = client.submitActor(Gate, [], { maxConcurrency: 3, workers: [target.name] });
+      expect(await client.gather([concurrent.meet(3), concurrent.meet(3), concurrent.meet(3)])).toEqual([3, 3, 3]);
+      expect(await concurrent.mostActive).toBe(3);
+      const holders = await client.whoHas([concurrent.constructed]);
+      expect(holders[concurrent.actorKey]).toEqual([target.address]);
+
+      const serial = client.submitActor(Gate);
+      // Each call alone: the first returns when 1 has arrived, the next sees 2 …
+      expect(await client.gather([serial.meet(1), serial.meet(2), serial.meet(3)])).toEqual([1, 2, 3]);
+      expect(await serial.mostActive).toBe(1);
+    });
+  }, 60_000);
+
+  it('a crash of the actor thread on a live worker fails the call with ActorLostError, and the actor is lost', async () => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client }) => {
+      const gate = client.submitActor(Gate);
+      await gate.constructed;
+      await expect(gate.crash()).rejects.toBeInstanceOf(ActorLostError);
+      await expect(gate.meet(1)).rejects.toThrow(/is lost: its thread on worker .* ended/);
+      // The worker itself lives on.
+      expect(await client.submit((x: number) => x + 1, 1)).toBe(2);
+    });
+  }, 60_000);
+
+  it('client.restart() cancels actors: a later call throws CancelledError naming the fix', async () => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client }) => {
+      const gate = client.submitActor(Gate);
+      expect(await gate.meet(1)).toBe(1);
+      await client.restart();
+      expect(gate.constructed.status).toBe('cancelled');
+      expect(() => gate.meet(1)).toThrow(CancelledError);
+      expect(() => gate.meet(1)).toThrow(/create a new actor/);
+      expect(await client.submitActor(Gate).meet(1)).toBe(1);
+    });
+  }, 60_000);
+
+  it('refuses bad input with errors that say what to do', async () => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client }) => {
+      expect(() => client.submitActor((() => 1) as unknown as typeof Gate)).toThrow(/expects a class/);
+      expect(() => client.submitActor(Gate, [], { maxConcurency: 2 } as never)).toThrow(/unknown option "maxConcurency"/);
+      expect(() => client.submitActor(Gate, [], { maxRestarts: -1 })).toThrow(/maxRestarts must be a whole number/);
+      expect(() => client.submitActor(Gate, 5 as never)).toThrow(/constructor's arguments as an array/);
+      class Releasing {
+        release(): void {}
+      }
+      expect(() => client.submitActor(Releasing)).toThrow(/member named `release`/);
+      const gate = client.submitActor(Gate);
+      expect(() => {
+        (gate as unknown as Record<string, number>).arrived = 1;
+      }).toThrow(/add a method that sets it/);
+      // A name the class does not have reads as a missing attribute would in JavaScript.
+      expect(await (gate as unknown as Record<string, Future<unknown>>).nothing).toBeUndefined();
+    });
+  }, 60_000);
+});
+
+describe('actors when their worker dies', () => {
+  /** The pid of the worker holding the actor. */
+  async function pidOf(client: import('../../src/index.js').Client, handle: { constructed: Future<null> }): Promise<number> {
+    const holders = await client.whoHas([handle.constructed]);
+    const address = holders[handle.constructed.key]![0];
+    const worker = (await client.schedulerInfo()).workers.find((w) => w.address === address);
+    return worker!.pid;
+  }
+
+  it('fails running and later calls with ActorLostError when maxRestarts is 0; with maxRestarts the constructor runs again elsewhere and state starts anew', async () => {
+    await withCluster({ nWorkers: 2, threadsPerWorker: 1, deadlineMs: 90_000 }, async ({ client, waitForState, waitForWorkerState }) => {
+      const lone = client.submitActor(Holder);
+      const restartable = client.submitActor(Holder, [], { maxRestarts: 1 });
+      expect(await client.gather([lone.bump(), lone.bump(), restartable.bump(), restartable.bump()])).toEqual([1, 2, 1, 2]);
+      const lonePid = await pidOf(client, lone);
+      const restartablePid = await pidOf(client, restartable);
+      // The two actors go to different workers (the fewest actors first).
+      expect(lonePid).not.toBe(restartablePid);
+
+      const running = lone.hang();
+      await waitForState(running, 'processing');
+      const workerName = (await client.schedulerInfo()).workers.find((w) => w.pid === lonePid)!.name;
+      process.kill(lonePid, 'SIGKILL');
+      await waitForWorkerState(workerName, 'removed');
+      await expect(running).rejects.toBeInstanceOf(ActorLostError);
+      await expect(lone.bump()).rejects.toBeInstanceOf(ActorLostError);
+      await expect(lone.constructed).rejects.toThrow(/actor Holder-[\w-]+ is lost: its worker .* left .*maxRestarts: 0/);
+
+      const interrupted = restartable.hang();
+      await waitForState(interrupted, 'processing');
+      const otherName = (await client.schedulerInfo()).workers.find((w) => w.pid === restartablePid)!.name;
+      process.kill(restartablePid, 'SIGKILL');
+      await waitForWorkerState(otherName, 'removed');
+      await expect(interrupted).rejects.toBeInstanceOf(ActorLostError);
+      // Constructed again on another worker: its count starts from the constructor again.
+      expect(await restartable.bump()).toBe(1);
+      expect(await pidOf(client, restartable)).not.toBe(restartablePid);
+    });
+  }, 120_000);
+
+  it('retiring the worker of an actor restarts it elsewhere (maxRestarts) while the results of its calls move', async () => {
+    await withCluster({ nWorkers: 2, threadsPerWorker: 1 }, async ({ client }) => {
+      const actor = client.submitActor(Holder, [], { maxRestarts: 1 });
+      const first = actor.bump();
+      expect(await client.gather([first, actor.bump()])).toEqual([1, 2]);
+      const pid = await pidOf(client, actor);
+      const name = (await client.schedulerInfo()).workers.find((w) => w.pid === pid)!.name;
+      await client.retireWorkers([name]);
+      expect(await actor.bump()).toBe(1);
+      expect(await pidOf(client, actor)).not.toBe(pid);
+      // A finished call's result was copied before the worker left.
+      expect(await client.submit((x: number) => x * 10, first)).toBe(10);
+    });
+  }, 60_000);
+});
+
+describe('actors in the other execution modes', () => {
+  it.each(['sync', 'threads'] as const)('%s mode: the same calls give the same results', async (mode) => {
+    const client = await (await import('../../src/index.js')).Client.connect({ mode, nWorkers: 1, threadsPerWorker: 1, dashboardAddress: false });
+    try {
+      const counter = client.submitActor(Counter, [10]);
+      expect(await client.gather([counter.increment(), counter.increment(2)])).toEqual([11, 13]);
+      expect(await counter.n).toBe(13);
+      expect(await client.submit((x: number) => x * 2, counter.increment(1))).toBe(28);
+      counter.release();
+    } finally {
+      await client.close();
+    }
   }, 60_000);
 });

@@ -45,9 +45,10 @@ describe('ratioOf and the goals', () => {
     expect(ratioOf(roundTrip, 0.4, Number.POSITIVE_INFINITY)).toBeUndefined();
   });
 
-  it('has the goals of issue 18', () => {
+  it('has the goals of issues 17 and 18', () => {
     expect(Object.fromEntries(FIGURE_ROWS.filter((r) => r.goal !== undefined).map((r) => [r.id, `${r.better} ${r.goal}`]))).toEqual({
       noopMap: 'higher 1', ladder: 'higher 1.5', roundTripMedian: 'lower 1.5', runMedian: 'lower 1.5', scatter: 'higher 0.9', gather: 'higher 0.9',
+      actorRoundTripMedian: 'lower 1.5',
     });
   });
 });

@@ -19,6 +19,7 @@ describe('examples run and print what they promise', () => {
     const { code, output } = await runExample('examples/object-store.js', ['64']);
     expect(code, output).toBe(0);
     expect(output).toMatch(/array: 64 MB/);
+    expect(output).toMatch(/default split here: 1 worker process × \d+ threads \(one copy per node\); Dask would split 64 cores into 8 processes/);
     expect(output).toMatch(/8 tasks in [\d.]+ s: mean ([-\d.]+) std ([\d.]+); local: mean \1 std \2/);
     expect(output.match(/local-\d: peak RSS \d+ MB = [\d.]+ × the array/g)).toHaveLength(2);
   }, 60_000);
@@ -50,5 +51,14 @@ describe('examples run and print what they promise', () => {
     expect(output).toContain('after retry: [100,200]');
     expect(output).toContain('cancelled here: cancelled; the other client still gets 42');
     expect(output).toContain('dashboard (told by the scheduler): same link as the cluster');
+  }, 60_000);
+
+  it('actors: a streaming prefix counter and an expensive model, as in Ray\'s stateful workloads', async () => {
+    const { code, output } = await runExample('examples/actors.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain('streamed 200 documents to 2 counters (100 + 100 each); prefix counts match a local count: true');
+    expect(output).toContain('most frequent prefix: flo × 1092');
+    expect(output).toMatch(/2 models, each built once, served 20 \+ 20 batches; class 1 predicted (\d+) times \(local model: \1\)/);
+    expect(output).toContain('fragile counted 1, 2; the crashing call failed with ActorLostError; restarted, it counts 1 again');
   }, 60_000);
 });

@@ -45,10 +45,10 @@ const fullCommand = (idVariable: string, lifetime = '--lifetime 3300 --lifetime-
   `--memory-limit 14000000000 --nworkers 2 --death-timeout 120 --local-directory "$TMPDIR/flotilla" ${lifetime}` +
   `--job-id "$${idVariable}" --security-file /shared/keys/cluster-1.json --resources GPU=1 --note 'it'\\''s a test'`;
 const skipsCommand = (idVariable: string, lifetime = '--lifetime 1620 --lifetime-stagger 90 ') =>
-  `${NODE} ${CLI} ${ADDRESS} --name custom-worker --nthreads 1 --memory-limit 2147483648 --nworkers 4 ` +
+  `${NODE} ${CLI} ${ADDRESS} --name custom-worker --nthreads 4 --memory-limit 8589934592 --nworkers 1 ` +
   `--death-timeout 60 ${lifetime}--job-id "$${idVariable}"`;
 const templateCommand = (name: string, idVariable: string, lifetime = '--lifetime 1620 --lifetime-stagger 90 ') =>
-  `${NODE} ${CLI} ${ADDRESS} --name "${name}-$${idVariable}" --nthreads 1 --memory-limit 2000000000 --nworkers 2 ` +
+  `${NODE} ${CLI} ${ADDRESS} --name "${name}-$${idVariable}" --nthreads 2 --memory-limit 4000000000 --nworkers 1 ` +
   `--death-timeout 60 ${lifetime}--job-id "$${idVariable}"`;
 
 export interface AdapterCase {
@@ -79,7 +79,7 @@ const PBS_CASE: AdapterCase = {
 #PBS -o ${LOG}/
 #PBS -e ${LOG}/
 
-${NODE} ${CLI} ${ADDRESS} --name "PBSCluster-$PBS_JOBID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$PBS_JOBID"
+${NODE} ${CLI} ${ADDRESS} --name "PBSCluster-$PBS_JOBID" --nthreads 8 --memory-limit 16000000000 --nworkers 1 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$PBS_JOBID"
 `,
       full: `#!/usr/bin/env bash
 
@@ -107,7 +107,7 @@ echo "worker exited with $?"
 ${skipsCommand('PBS_JOBID')}
 `,
       template: `#!/usr/bin/env bash
-# flotilla-worker for PBSCluster: 2 cores in 2 x 1 threads, 3815MB (4000000000 bytes), walltime 00:30:00
+# flotilla-worker for PBSCluster: 2 cores in 1 x 2 threads, 3815MB (4000000000 bytes), walltime 00:30:00
 #PBS -N flotilla-worker
 #PBS -l select=1:ncpus=2:mem=3815MB
 #PBS -l walltime=00:30:00
@@ -157,7 +157,7 @@ export const CASES: AdapterCase[] = [
 #SBATCH --mem=15G
 #SBATCH -t 00:30:00
 
-${NODE} ${CLI} ${ADDRESS} --name "SLURMCluster-$SLURM_JOB_ID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$SLURM_JOB_ID"
+${NODE} ${CLI} ${ADDRESS} --name "SLURMCluster-$SLURM_JOB_ID" --nthreads 8 --memory-limit 16000000000 --nworkers 1 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$SLURM_JOB_ID"
 `,
       full: `#!/usr/bin/env bash
 
@@ -191,7 +191,7 @@ echo "worker exited with $?"
 ${skipsCommand('SLURM_JOB_ID')}
 `,
       template: `#!/usr/bin/env bash
-# flotilla-worker for SLURMCluster: 2 cores in 2 x 1 threads, 4G (4000000000 bytes), walltime 00:30:00
+# flotilla-worker for SLURMCluster: 2 cores in 1 x 2 threads, 4G (4000000000 bytes), walltime 00:30:00
 #SBATCH -J flotilla-worker
 #SBATCH -e ${LOG}/flotilla-worker-%j.err
 #SBATCH -o ${LOG}/flotilla-worker-%j.out
@@ -236,7 +236,7 @@ cd "$HOME" && ${templateCommand('SLURMCluster', 'SLURM_JOB_ID')}
 #$ -cwd
 #$ -S /bin/bash
 
-${NODE} ${CLI} ${ADDRESS} --name "SGECluster-$JOB_ID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$JOB_ID"
+${NODE} ${CLI} ${ADDRESS} --name "SGECluster-$JOB_ID" --nthreads 8 --memory-limit 16000000000 --nworkers 1 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$JOB_ID"
 `,
       full: `#!/usr/bin/env bash
 
@@ -267,7 +267,7 @@ echo "worker exited with $?"
 ${skipsCommand('JOB_ID')}
 `,
       template: `#!/usr/bin/env bash
-# flotilla-worker for SGECluster: 2 cores in 2 x 1 threads, 3815M (4000000000 bytes), walltime 00:30:00
+# flotilla-worker for SGECluster: 2 cores in 1 x 2 threads, 3815M (4000000000 bytes), walltime 00:30:00
 #$ -N flotilla-worker
 #$ -l h_rt=00:30:00
 #$ -o ${LOG}/flotilla-worker-$JOB_ID.out
@@ -341,7 +341,7 @@ cd "$HOME" && ${templateCommand('SGECluster', 'JOB_ID')}
 #BSUB -M 16000MB
 #BSUB -W 00:30
 
-${NODE} ${CLI} ${ADDRESS} --name "LSFCluster-$LSB_JOBID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$LSB_JOBID"
+${NODE} ${CLI} ${ADDRESS} --name "LSFCluster-$LSB_JOBID" --nthreads 8 --memory-limit 16000000000 --nworkers 1 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$LSB_JOBID"
 `,
       full: `#!/usr/bin/env bash
 
@@ -373,7 +373,7 @@ echo "worker exited with $?"
 ${skipsCommand('LSB_JOBID')}
 `,
       template: `#!/usr/bin/env bash
-# flotilla-worker for LSFCluster: 2 cores in 2 x 1 threads, 4000MB (4000000000 bytes), walltime 00:30
+# flotilla-worker for LSFCluster: 2 cores in 1 x 2 threads, 4000MB (4000000000 bytes), walltime 00:30
 #BSUB -J flotilla-worker
 #BSUB -o ${LOG}/flotilla-worker-%J.out
 #BSUB -e ${LOG}/flotilla-worker-%J.err
@@ -408,7 +408,7 @@ cd "$HOME" && ${templateCommand('LSFCluster', 'LSB_JOBID')}
     expected: {
       basic: `#!/usr/bin/env bash
 
-${NODE} ${CLI} ${ADDRESS} --name "LocalJobCluster-$FLOTILLA_LOCAL_JOB_ID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --job-id "$FLOTILLA_LOCAL_JOB_ID"
+${NODE} ${CLI} ${ADDRESS} --name "LocalJobCluster-$FLOTILLA_LOCAL_JOB_ID" --nthreads 8 --memory-limit 16000000000 --nworkers 1 --death-timeout 60 --job-id "$FLOTILLA_LOCAL_JOB_ID"
 `,
       full: `#!/usr/bin/env bash
 
@@ -424,7 +424,7 @@ echo "worker exited with $?"
 ${skipsCommand('FLOTILLA_LOCAL_JOB_ID', '')}
 `,
       template: `#!/usr/bin/env bash
-# flotilla-worker for LocalJobCluster: 2 cores in 2 x 1 threads, 4000000000 (4000000000 bytes), walltime 
+# flotilla-worker for LocalJobCluster: 2 cores in 1 x 2 threads, 4000000000 (4000000000 bytes), walltime 
 cd "$HOME" && ${templateCommand('LocalJobCluster', 'FLOTILLA_LOCAL_JOB_ID', '')}
 # job id in $FLOTILLA_LOCAL_JOB_ID = $FLOTILLA_LOCAL_JOB_ID, logs in ${LOG}, queue ''
 `,
@@ -459,7 +459,7 @@ Log = ${LOG}/flotilla-worker-$(ClusterId).log
 Stream_Output = True
 Stream_Error = True
 
-Arguments = "-c '${NODE} ${CLI} ${ADDRESS} --name ""HTCondorCluster-$FLOTILLA_HTCONDOR_JOB_ID"" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --job-id ""$FLOTILLA_HTCONDOR_JOB_ID""'"
+Arguments = "-c '${NODE} ${CLI} ${ADDRESS} --name ""HTCondorCluster-$FLOTILLA_HTCONDOR_JOB_ID"" --nthreads 8 --memory-limit 16000000000 --nworkers 1 --death-timeout 60 --job-id ""$FLOTILLA_HTCONDOR_JOB_ID""'"
 Executable = /bin/sh
 
 Queue
@@ -495,13 +495,13 @@ Stream_Output = True
 +ProjectName = "physics"
 requirements = (OpSysAndVer == "CentOS7")
 
-Arguments = "-c '${NODE} ${CLI} ${ADDRESS} --name custom-worker --nthreads 1 --memory-limit 2147483648 --nworkers 4 --death-timeout 60 --job-id ""$FLOTILLA_HTCONDOR_JOB_ID""'"
+Arguments = "-c '${NODE} ${CLI} ${ADDRESS} --name custom-worker --nthreads 4 --memory-limit 8589934592 --nworkers 1 --death-timeout 60 --job-id ""$FLOTILLA_HTCONDOR_JOB_ID""'"
 Executable = /bin/sh
 
 Queue
 `,
       template: `#!/usr/bin/env condor_submit
-# flotilla-worker for HTCondorCluster: 2 cores in 2 x 1 threads, 3815 (4000000000 bytes), walltime 
+# flotilla-worker for HTCondorCluster: 2 cores in 1 x 2 threads, 3815 (4000000000 bytes), walltime 
 batch_name = flotilla-worker
 RequestCpus = 2
 RequestMemory = 3815
@@ -511,7 +511,7 @@ Error = ${LOG}/flotilla-worker-$(ClusterId).$(ProcId).err
 Log = ${LOG}/flotilla-worker-$(ClusterId).log
 Stream_Output = True
 Stream_Error = True
-cd "$HOME" && ${NODE} ${CLI} ${ADDRESS} --name "HTCondorCluster-$FLOTILLA_HTCONDOR_JOB_ID" --nthreads 1 --memory-limit 2000000000 --nworkers 2 --death-timeout 60 --job-id "$FLOTILLA_HTCONDOR_JOB_ID"
+cd "$HOME" && ${NODE} ${CLI} ${ADDRESS} --name "HTCondorCluster-$FLOTILLA_HTCONDOR_JOB_ID" --nthreads 2 --memory-limit 4000000000 --nworkers 1 --death-timeout 60 --job-id "$FLOTILLA_HTCONDOR_JOB_ID"
 # job id in $FLOTILLA_HTCONDOR_JOB_ID = $FLOTILLA_HTCONDOR_JOB_ID, logs in ${LOG}, queue ''
 `,
     },
@@ -537,7 +537,7 @@ cd "$HOME" && ${NODE} ${CLI} ${ADDRESS} --name "HTCondorCluster-$FLOTILLA_HTCOND
 #OAR -O ${LOG}/flotilla-worker-%jobid%.out
 #OAR -E ${LOG}/flotilla-worker-%jobid%.err
 
-${NODE} ${CLI} ${ADDRESS} --name "OARCluster-$OAR_JOB_ID" --nthreads 2 --memory-limit 4000000000 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$OAR_JOB_ID"
+${NODE} ${CLI} ${ADDRESS} --name "OARCluster-$OAR_JOB_ID" --nthreads 8 --memory-limit 16000000000 --nworkers 1 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$OAR_JOB_ID"
 `,
       full: `#!/usr/bin/env bash
 
@@ -561,15 +561,15 @@ echo "worker exited with $?"
 #OAR -t besteffort
 #OAR -l /nodes=1/core=4,walltime=00:10:00
 
-${NODE} ${CLI} ${ADDRESS} --name custom-worker --nthreads 1 --memory-limit 2147483648 --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$OAR_JOB_ID"
+${NODE} ${CLI} ${ADDRESS} --name custom-worker --nthreads 4 --memory-limit 8589934592 --nworkers 1 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$OAR_JOB_ID"
 `,
       template: `#!/usr/bin/env bash
-# flotilla-worker for OARCluster: 2 cores in 2 x 1 threads, 3815 (4000000000 bytes), walltime 00:30:00
+# flotilla-worker for OARCluster: 2 cores in 1 x 2 threads, 3815 (4000000000 bytes), walltime 00:30:00
 #OAR -n flotilla-worker
 #OAR -l /nodes=1/core=2,walltime=00:30:00
 #OAR -O ${LOG}/flotilla-worker-%jobid%.out
 #OAR -E ${LOG}/flotilla-worker-%jobid%.err
-cd "$HOME" && ${NODE} ${CLI} ${ADDRESS} --name "OARCluster-$OAR_JOB_ID" --nthreads 1 --memory-limit 2000000000 --nworkers 2 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$OAR_JOB_ID"
+cd "$HOME" && ${NODE} ${CLI} ${ADDRESS} --name "OARCluster-$OAR_JOB_ID" --nthreads 2 --memory-limit 4000000000 --nworkers 1 --death-timeout 60 --lifetime 1620 --lifetime-stagger 90 --job-id "$OAR_JOB_ID"
 # job id in $OAR_JOB_ID = $OAR_JOB_ID, logs in ${LOG}, queue ''
 `,
     },

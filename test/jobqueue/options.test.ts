@@ -28,12 +28,15 @@ describe('required options', () => {
 describe('processes and threads', () => {
   test.each([
     [1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, 3], [7, 7], [8, 4], [12, 4], [24, 6], [32, 8], [36, 6],
-  ])('%d cores default to %d processes', (cores, processes) => {
+  ])('Dask splits %d cores into %d processes (processesForCores); flotilla defaults to one process per job', (cores, processes) => {
     expect(processesForCores(cores)).toBe(processes);
     const job = resolveIsolated(slurm, { cores, memory: '1 GB' });
-    expect(job.processes).toBe(processes);
-    expect(job.threadsPerProcess).toBe(cores / processes);
+    expect(job.processes).toBe(1);
+    expect(job.threadsPerProcess).toBe(cores);
+    expect(job.memoryPerProcessBytes).toBe(1e9);
     expect(job.sources.processes).toBe('default');
+    const asDask = resolveIsolated(slurm, { cores, memory: '1 GB', processes: processesForCores(cores) });
+    expect([asDask.processes, asDask.threadsPerProcess, asDask.sources.processes]).toEqual([processes, Math.floor(cores / processes), 'constructor']);
   });
 
   test('threads are floored: 6 cores in 4 processes run 1 thread each', () => {

@@ -52,7 +52,7 @@ export function wantKeys(engine: TransitionEngine, client: ClientRecord, keys: s
       client.wants.add(task);
       if (task.state === 'memory') engine.finishedToClient(client, { key, nbytes: task.nbytes });
       else if (task.state === 'erred' && task.error) engine.toClient(client, { op: 'task-erred', key, error: task.error });
-      else if (task.state === 'cancelled') engine.toClient(client, { op: 'task-cancelled', key, reason: task.reason ?? 'cancelled' });
+      else if (task.state === 'cancelled') engine.cancelledToClient(client, key, task.reason ?? 'cancelled');
       else if (task.state === 'lost') engine.toClient(client, { op: 'task-lost', key, reason: task.reason ?? 'lost' });
     }
   });

@@ -4,7 +4,7 @@
  * transition engine.
  */
 import type { ReadyQueue } from './ready-queue.js';
-import { NO_TASKS, type TaskRecord, type TaskStateName } from './types.js';
+import { NO_TASKS, NO_WORKERS, PENDING_STATES, type TaskRecord, type TaskStateName } from './types.js';
 
 export interface StoryEntry {
   key: string;
@@ -53,6 +53,7 @@ export class TransitionStory {
 
 /** Checks the invariants; throws an Error naming the first broken one. */
 export function checkInvariants(tasks: Iterable<TaskRecord>, ready: ReadyQueue): void {
+  if (NO_WORKERS.size > 0) throw new Error(`invalid scheduler state: the shared empty holder set holds ${NO_WORKERS.size} workers (something added to it without addHolder())`);
   if (NO_TASKS.size > 0) throw new Error(`invalid scheduler state: the shared empty task set holds ${NO_TASKS.size} tasks (something added to it without link())`);
   for (const task of tasks) {
     const fail = (what: string) => {
@@ -69,6 +70,9 @@ export function checkInvariants(tasks: Iterable<TaskRecord>, ready: ReadyQueue):
     if (task.state !== 'memory' && task.holders.size > 0) fail('has holders outside memory');
     for (const holder of task.holders) if (holder.status === 'removed') fail(`held by removed worker ${holder.id}`);
     if (task.state === 'queued' && !ready.has(task)) fail('queued but not in the ready queue');
+    let pendingDependents = 0;
+    for (const dependent of task.dependents) if (PENDING_STATES.has(dependent.state)) pendingDependents++;
+    if (pendingDependents !== task.pendingDependents) fail(`counts ${task.pendingDependents} pending dependents, has ${pendingDependents}`);
     if (task.state === 'waiting') {
       for (const dep of task.waitingOn) if (dep.state === 'memory') fail(`waits on ${dep.key} which is in memory`);
     }

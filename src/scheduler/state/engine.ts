@@ -12,10 +12,31 @@ import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { MessageMerger } from './message-merger.js';
 import { emptyList } from '../../util/empty.js';
 import { ReadyQueue } from './ready-queue.js';
+import type { SliceStats } from './slice-stats.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
 import type { TransitionEvent } from '../events.js';
 import { newTask, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
+
+/** A recommendation, with the state its task was in and the run that made it (see drainRecommendations). */
+interface Recommendation {
+  to: TaskStateName;
+  args: TransitionArgs;
+  from: TaskStateName;
+  run: number;
+}
+
+/** A fan-out over a task's many dependents, left for later turns (see fanOut). */
+interface FanOut {
+  task: TaskRecord;
+  items: IterableIterator<TaskRecord>;
+  each: (dependent: TaskRecord) => void;
+  whileState: TaskStateName | undefined;
+}
+
+/** Dependents a fan-out visits at once, whatever the budget. */
+const FAN_OUT_AT_ONCE = 4_096;
+const NO_ARGS: TransitionArgs = Object.freeze({});
 
 export class TransitionEngine implements TransitionContext, ActorEngine {
   readonly tasks = new Map<string, TaskRecord>();
@@ -30,7 +51,18 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   readonly actors = new ActorRouter();
   transitionCount = 0;
 
-  #recommendations = new Map<TaskRecord, { to: TaskStateName; args: TransitionArgs }>();
+  #recommendations = new Map<TaskRecord, Recommendation>();
+  #recommendationCursor: IterableIterator<[TaskRecord, Recommendation]> | undefined;
+  /** Fan-outs over many dependents, a budget's worth per turn (see fanOut). */
+  #fanOuts: FanOut[] = [];
+  /** Assignment stopped because the turn's budget ran out, with tasks still ready. */
+  #assignPending = false;
+  /** Steps (transitions) allowed per turn, and spent in this one (see slices.ts). */
+  readonly #budget: number;
+  #spent = 0;
+  /** Counts runs, so a recommendation left by an earlier one can be told apart. */
+  #runId = 0;
+  readonly slices: SliceStats;
   #seq = 0;
   #rotation = 0;
   #stimulus = '';
@@ -39,9 +71,11 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   /** Told of every transition while set (the scheduler's `transition` event); unset, it costs one check. */
   observer: ((event: TransitionEvent) => void) | undefined;
 
-  constructor(validate: boolean, transitionLimit: number) {
+  constructor(validate: boolean, transitionLimit: number, stepsPerTurn: number, slices: SliceStats) {
     this.#validate = validate;
     this.#transitionLimit = transitionLimit;
+    this.#budget = stepsPerTurn;
+    this.slices = slices;
   }
 
   /** Creates a task in `released` and adds it to the graph, numbered in submission order. */
@@ -51,8 +85,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     return task;
   }
 
-  recommend(task: TaskRecord, to: TaskStateName, args: TransitionArgs = {}): void {
-    this.#recommendations.set(task, { to, args });
+  recommend(task: TaskRecord, to: TaskStateName, args: TransitionArgs = NO_ARGS): void {
+    this.#recommendations.set(task, { to, args, from: task.state, run: this.#runId });
   }
 
   isRecommended(task: TaskRecord): boolean {
@@ -71,30 +105,127 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     this.outgoing.queueItem('client', client.peer, 'task-finished', item);
   }
 
+  cancelledToClient(client: ClientRecord, key: string, reason: string): void {
+    this.outgoing.queueCancelled(client.peer, key, reason);
+  }
+
   keyToWorker(worker: WorkerRecord, op: 'free-keys' | 'cancel-compute', key: string): void {
     this.outgoing.queueItem('worker', worker.peer, op, key);
   }
 
-  /** Runs one stimulus: the body queues recommendations, then transitions run until none are left. */
+  /** Runs one stimulus: the body queues recommendations, then transitions run until none are left (see settle). */
   run(stimulus: string, body: () => void): void {
     this.#stimulus = stimulus;
+    this.#runId++;
     body();
+    this.#settle();
+    if (this.#validate && !this.hasPendingWork) checkInvariants(this.tasks.values(), this.ready);
+  }
+
+  /**
+   * True while a stimulus left work for a later turn (see slices.ts): recommendations, fan-outs over
+   * dependents, or assignment the step budget cut short. The server calls {@link continueWork} next turn.
+   */
+  get hasPendingWork(): boolean {
+    return this.#recommendations.size > 0 || this.#fanOuts.length > 0 || this.#assignPending;
+  }
+
+  /** A new turn of the event loop: the step budget is whole again. */
+  newTurn(): void {
+    if (this.#spent > this.slices.largestStepSlice) this.slices.largestStepSlice = this.#spent;
+    this.#spent = 0;
+  }
+
+  /** Goes on with what earlier stimuli left (within this turn's budget). */
+  continueWork(): void {
+    this.run(`${this.#stimulus.replace(/\+$/, '')}+`, () => {});
+  }
+
+  /** Steps left in this turn's budget (Infinity when not slicing). */
+  get budgetLeft(): number {
+    return this.#budget - this.#spent;
+  }
+
+  /**
+   * Runs fan-outs, recommendations and assignment to a fixed point, or until this turn's step budget
+   * is spent; what is left stays queued for {@link continueWork}.
+   */
+  #settle(): void {
     for (;;) {
+      if (this.#fanOuts.length > 0) this.#runFanOuts();
       this.#drainRecommendations();
+      if (this.#spent >= this.#budget) {
+        if (this.hasPendingWork) this.slices.yields++;
+        return;
+      }
+      if (this.#fanOuts.length > 0 || this.#recommendations.size > 0) continue;
       const assigned = this.#assignReady();
       const routed = this.actors.assign(this) && this.#recommendations.size > 0;
       if (!assigned && !routed) break;
     }
-    if (this.#validate) checkInvariants(this.tasks.values(), this.ready);
   }
 
   #drainRecommendations(): void {
-    // A Map iterator is live: recommendations made while draining are visited too, and a task
-    // recommended again after its turn is appended again. Taking entries from the front with a fresh
-    // iterator each time would rescan deleted slots and turn this quadratic.
-    for (const [task, { to, args }] of this.#recommendations) {
-      this.#recommendations.delete(task);
-      this.transition(task, to, args);
+    // One live Map iterator, kept across turns until it runs out: recommendations made while draining
+    // are visited too, and a task recommended again after its turn is appended again. Taking entries
+    // from the front with a fresh iterator each time would rescan deleted slots and turn this quadratic.
+    const recommendations = this.#recommendations;
+    if (recommendations.size === 0) return;
+    const entries = (this.#recommendationCursor ??= recommendations.entries());
+    while (this.#spent < this.#budget) {
+      const next = entries.next();
+      if (next.done) {
+        this.#recommendationCursor = undefined;
+        return;
+      }
+      const [task, recommendation] = next.value;
+      recommendations.delete(task);
+      // Made by a stimulus of an earlier turn, for a task another stimulus has moved since: stale.
+      if (recommendation.run !== this.#runId && recommendation.from !== task.state) continue;
+      this.transition(task, recommendation.to, recommendation.args);
+    }
+  }
+
+  /**
+   * Calls `each` for every dependent of `task`: at once for a few, or a budget's worth per turn for many
+   * (a root finishing frees a million dependents). With `whileState`, a fan-out left for a later turn stops
+   * when `task` has left that state meanwhile (what it was doing no longer holds).
+   */
+  fanOut(task: TaskRecord, each: (dependent: TaskRecord) => void, whileState?: TaskStateName): void {
+    const dependents = task.dependents;
+    if (dependents.size <= FAN_OUT_AT_ONCE || this.#budget === Infinity) {
+      for (const dependent of dependents) each(dependent);
+      this.#spent += dependents.size >> 4;
+      return;
+    }
+    this.#fanOuts.push({ task, items: dependents.values(), each, whileState });
+  }
+
+  #runFanOuts(): void {
+    while (this.#fanOuts.length > 0 && this.#spent < this.#budget) {
+      const fan = this.#fanOuts[0]!;
+      if (fan.whileState !== undefined && fan.task.state !== fan.whileState) {
+        this.#fanOuts.shift();
+        continue;
+      }
+      // A step per 16 dependents: visiting one is a check and maybe a recommendation, far cheaper than a
+      // transition. Never more than the drain can take this turn: a million recommendations queued at
+      // once would be a million objects for the collector.
+      const allowed = Math.min((this.#budget - this.#spent) * 16, this.#budget - this.#recommendations.size);
+      if (allowed <= 0) return;
+      let visited = 0;
+      let finished = false;
+      while (visited < allowed) {
+        const next = fan.items.next();
+        if (next.done) {
+          finished = true;
+          break;
+        }
+        fan.each(next.value);
+        visited++;
+      }
+      this.#spent += Math.ceil(visited / 16);
+      if (finished) this.#fanOuts.shift();
     }
   }
 
@@ -102,6 +233,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   transition(task: TaskRecord, to: TaskStateName, args: TransitionArgs): void {
     const from = task.state;
     if (from === to || from === 'forgotten') return;
+    this.#spent++;
     const count = ++this.transitionCount;
     if (count > this.#transitionLimit) {
       throw new InvalidTransitionError(`more than ${this.#transitionLimit} transitions: a loop? last was ${task.key} ${from}->${to}`);
@@ -109,6 +241,11 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     const handler = findHandler(from, to);
     if (handler) {
       task.state = to;
+      const pending = PENDING_STATES.has(to);
+      if (pending !== PENDING_STATES.has(from) && task.deps.size > 0) {
+        const change = pending ? 1 : -1;
+        for (const dep of task.deps) dep.pendingDependents += change;
+      }
       this.story.record(task.key, from, to, this.#stimulus);
       if (this.observer !== undefined) this.#observe(task.key, from, to, args, count);
       handler(this, task, args);
@@ -134,6 +271,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
 
   /** Moves queued tasks to workers with room, in priority order. Returns true when it recommended anything. */
   #assignReady(): boolean {
+    this.#assignPending = false;
     if (this.ready.size === 0) return false;
     const running = [...this.workers.values()].filter((w) => w.status === 'running');
     if (running.length === 0) return false;
@@ -146,7 +284,13 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     const heldAtStart = running.map((w) => w.processing.size - w.longRunning.size);
     // One array for the whole pass: this loop runs once per task assigned.
     const candidates: WorkerRecord[] = [];
-    while ((task = this.ready.pop())) {
+    while (this.ready.size > 0) {
+      if (this.#spent >= this.#budget) {
+        this.#assignPending = true;
+        break;
+      }
+      task = this.ready.pop();
+      if (!task) break;
       const t = task;
       candidates.length = 0;
       for (let i = 0; i < running.length; i++) {
@@ -232,11 +376,9 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   }
 
   isNeeded(task: TaskRecord): boolean {
-    if (task.wantedBy.size > 0) return true;
+    if (task.wantedBy.size > 0 || task.pendingDependents > 0) return true;
     // A call runs for its effect on the actor even when nobody keeps its future.
-    if (PENDING_STATES.has(task.state) && isActorCall(task)) return true;
-    for (const dependent of task.dependents) if (PENDING_STATES.has(dependent.state)) return true;
-    return false;
+    return PENDING_STATES.has(task.state) && isActorCall(task);
   }
 
   checkRelease(task: TaskRecord): void {

@@ -65,6 +65,18 @@ export class MessageMerger {
     this.#open.set(peer, { op, message: own });
   }
 
+  /** Queues a cancelled key for a client, merged with the keys just before it when cancelled for the same reason. */
+  queueCancelled(peer: string, key: string, reason: string): void {
+    const open = this.#open.get(peer);
+    if (open && open.op === 'task-cancelled' && (open.message as { reason: string }).reason === reason) {
+      (open.message as { keys: string[] }).keys.push(key);
+      return;
+    }
+    const message: SchedulerMessage = { op: 'task-cancelled', keys: [key], reason };
+    this.#outgoing.push(outgoing('client', peer, message));
+    this.#open.set(peer, { op: 'task-cancelled', message });
+  }
+
   /**
    * Queues one item of a mergeable op (`queue(to, peer, { op, [list]: [item] })` without the wrapper):
    * the per-task path (a compute order, a finished key) then allocates only the message it starts.

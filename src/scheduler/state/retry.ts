@@ -39,7 +39,7 @@ function tellState(engine: TransitionEngine, client: ClientRecord, key: string, 
   } else if (task.state === 'memory') {
     engine.finishedToClient(client, { key, nbytes: task.nbytes });
   } else if (task.state === 'cancelled') {
-    engine.toClient(client, { op: 'task-cancelled', key, reason: task.reason ?? 'cancelled' });
+    engine.cancelledToClient(client, key, task.reason ?? 'cancelled');
   } else if (task.state === 'lost' || task.state === 'released' && !task.spec) {
     engine.toClient(client, { op: 'task-lost', key, reason: task.reason ?? 'lost' });
   }

@@ -16,7 +16,9 @@ import { checkInvariants, type StoryEntry } from './diagnostics.js';
 import { TransitionEngine } from './engine.js';
 import type { ReadyQueue } from './ready-queue.js';
 import { retryKeys } from './retry.js';
-import type { ClientRecord, Outgoing, TaskRecord, WorkerRecord } from './types.js';
+import { KeySlices } from './key-slices.js';
+import { SLICE_KEYS, SliceStats } from './slice-stats.js';
+import { addHolder, type ClientRecord, type Outgoing, type TaskRecord, type WorkerRecord } from './types.js';
 import * as membership from './worker-membership.js';
 
 export interface SchedulerStateOptions {
@@ -26,6 +28,12 @@ export interface SchedulerStateOptions {
   validate?: boolean;
   /** Stop with an error after this many transitions (catches loops in tests). */
   transitionLimit?: number;
+  /**
+   * Cut big stimuli into slices (see slice-stats.ts): at most this many steps per turn, the rest left for
+   * {@link SchedulerState.continueWork}. The server sets it; plain calls (tests) run to the end at once.
+   * @defaultValue Infinity
+   */
+  stepsPerTurn?: number;
 }
 
 export class SchedulerState {
@@ -38,12 +46,19 @@ export class SchedulerState {
   /** Tasks finished and erred per group since the start (kept after the tasks are forgotten). */
   readonly groupTotals = new Map<string, { finished: number; erred: number }>();
   readonly allowedFailures: number;
+  /** What the slicing did (largest slices, yields): see slices.ts. */
+  readonly slices = new SliceStats();
 
   readonly #engine: TransitionEngine;
+  readonly #keySlices: KeySlices;
+  readonly #sliced: boolean;
 
   constructor(options: SchedulerStateOptions = {}) {
     this.allowedFailures = options.allowedFailures ?? 3;
-    this.#engine = new TransitionEngine(options.validate ?? false, options.transitionLimit ?? Infinity);
+    const stepsPerTurn = options.stepsPerTurn ?? Infinity;
+    this.#sliced = stepsPerTurn !== Infinity;
+    this.#engine = new TransitionEngine(options.validate ?? false, options.transitionLimit ?? Infinity, stepsPerTurn, this.slices);
+    this.#keySlices = new KeySlices(this.#engine);
     this.tasks = this.#engine.tasks;
     this.workers = this.#engine.workers;
     this.functions = this.#engine.functions;
@@ -79,24 +94,58 @@ export class SchedulerState {
     const client = this.clients.get(peer);
     if (!client) return;
     this.clients.delete(peer);
+    this.#keySlices.dropClient(client);
     dropClientWants(this.#engine, client);
+  }
+
+  /**
+   * True while stimuli left work for later turns: transitions (see engine.ts) or keys of a big submit,
+   * cancel or release not yet taken. The server calls {@link continueWork} once per turn until it is false.
+   */
+  get hasPendingWork(): boolean {
+    return this.#engine.hasPendingWork || this.#keySlices.size > 0;
+  }
+
+  /** True while `client` has keys not yet taken in: what it says next waits (the server holds it back). */
+  busyWith(client: ClientRecord): boolean {
+    return this.#keySlices.busyWith(client);
+  }
+
+  /** A new turn of the event loop: the step budget is whole again. */
+  newTurn(): void {
+    this.#engine.newTurn();
+  }
+
+  /** Goes on with the work left by earlier turns, within this turn's budget: transitions first, then key slices. */
+  continueWork(): void {
+    const engine = this.#engine;
+    if (engine.hasPendingWork) engine.continueWork();
+    while (this.#keySlices.size > 0 && !engine.hasPendingWork && engine.budgetLeft > SLICE_KEYS) {
+      const taken = this.#keySlices.runSlice();
+      if (taken > this.slices.largestKeySlice) this.slices.largestKeySlice = taken;
+    }
   }
 
   registerFunctions(fns: FunctionSource[]): void {
     for (const fn of fns) this.functions.set(fn.hash, fn);
   }
 
+  /** `client` submits tasks; many are taken in slices over several turns when slicing (see continueWork). */
   submit(client: ClientRecord, specs: TaskSpec[]): void {
-    submitTasks(this.#engine, client, specs);
+    if (this.#sliced && this.#keySlices.mustQueue(client, specs.length)) this.#keySlices.submit(client, specs);
+    else submitTasks(this.#engine, client, specs);
   }
 
+  /** `client` lets go of keys (in slices, as submit). */
   release(client: ClientRecord, keys: string[]): void {
-    releaseKeys(this.#engine, client, keys);
+    if (this.#sliced && this.#keySlices.mustQueue(client, keys.length)) this.#keySlices.release(client, keys);
+    else releaseKeys(this.#engine, client, keys);
   }
 
-  /** Cancels keys for `client` (see cancelKeys: others wanting a key keep it unless `force`). */
+  /** Cancels keys for `client` (see cancelKeys: others wanting a key keep it unless `force`); in slices, as submit. */
   cancel(client: ClientRecord, keys: string[], force = false): void {
-    cancelKeys(this.#engine, client, keys, force);
+    if (this.#sliced && this.#keySlices.mustQueue(client, keys.length)) this.#keySlices.cancel(client, keys, force);
+    else cancelKeys(this.#engine, client, keys, force);
   }
 
   /** Runs erred tasks again, with the erred inputs they failed through (see retry.ts). */
@@ -106,6 +155,7 @@ export class SchedulerState {
 
   /** Every task of every client is cancelled (client.restart). */
   cancelEverything(reason: string): void {
+    this.#keySlices.clear();
     cancelEverything(this.#engine, reason);
   }
 
@@ -191,7 +241,7 @@ export class SchedulerState {
         const task = engine.tasks.get(report.key);
         if (!task || task.state !== 'processing' || task.processingOn !== worker) {
           if (task && task.state === 'memory' && !task.holders.has(worker)) {
-            task.holders.add(worker);
+            addHolder(task, worker);
             worker.hasWhat.add(task);
           } else if (!task || !task.holders.has(worker)) {
             engine.toWorker(worker, { op: 'free-keys', keys: [report.key] });

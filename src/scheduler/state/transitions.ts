@@ -5,7 +5,7 @@
  * InvalidTransitionError.
  */
 import type { FinishedItem, SchedulerToClient, SchedulerToWorker, WireError } from '../../protocol/messages.js';
-import { link, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
+import { addHolder, link, NO_WORKERS, PENDING_STATES, type ClientRecord, type TaskRecord, type TaskStateName, type WorkerRecord } from './types.js';
 import type { ReadyQueue } from './ready-queue.js';
 
 export interface TransitionArgs {
@@ -24,6 +24,8 @@ export interface TransitionContext {
   toWorker(worker: WorkerRecord, message: SchedulerToWorker): void;
   /** Tells a client one key finished: merged with the other finished keys going to that client. */
   finishedToClient(client: ClientRecord, item: FinishedItem): void;
+  /** Tells a client one key was cancelled: merged with the next keys cancelled for the same reason. */
+  cancelledToClient(client: ClientRecord, key: string, reason: string): void;
   /** Frees one key on a worker, or cancels it there: merged with others of the same kind to that worker. */
   keyToWorker(worker: WorkerRecord, op: 'free-keys' | 'cancel-compute', key: string): void;
   /** Sends the compute order (and the function source the worker lacks). */
@@ -37,6 +39,11 @@ export interface TransitionContext {
   /** Re-checks whether a task can release its data or be forgotten. */
   checkRelease(task: TaskRecord): void;
   forget(task: TaskRecord): void;
+  /**
+   * Calls `each` for every dependent of `task`, all at once when they are few, or spread over turns when
+   * they are many (see engine.ts); with `whileState`, what is left stops once `task` leaves that state.
+   */
+  fanOut(task: TaskRecord, each: (dependent: TaskRecord) => void, whileState?: TaskStateName): void;
 }
 
 type Handler = (ctx: TransitionContext, task: TaskRecord, args: TransitionArgs) => void;
@@ -55,7 +62,7 @@ function dropData(ctx: TransitionContext, task: TaskRecord): void {
     holder.hasWhat.delete(task);
     if (holder.status !== 'removed') ctx.keyToWorker(holder, 'free-keys', task.key);
   }
-  task.holders.clear();
+  task.holders = NO_WORKERS as Set<WorkerRecord>;
   task.pendingValue = undefined;
 }
 
@@ -64,9 +71,10 @@ function notifyClients(ctx: TransitionContext, task: TaskRecord, message: Schedu
 }
 
 function failDependents(ctx: TransitionContext, task: TaskRecord, to: 'erred' | 'cancelled', args: TransitionArgs): void {
-  for (const dependent of task.dependents) {
+  if (task.dependents.size === 0) return;
+  ctx.fanOut(task, (dependent) => {
     if (PENDING_STATES.has(dependent.state) || dependent.state === 'released') ctx.recommend(dependent, to, args);
-  }
+  }, task.state);
 }
 
 /**
@@ -76,10 +84,10 @@ function failDependents(ctx: TransitionContext, task: TaskRecord, to: 'erred' | 
  */
 function releaseSentAhead(ctx: TransitionContext, task: TaskRecord): void {
   const worker = task.processingOn;
-  if (!worker) return;
-  for (const dependent of task.dependents) {
+  if (!worker || task.dependents.size === 0) return;
+  ctx.fanOut(task, (dependent) => {
     if (dependent.state === 'processing' && dependent.processingOn === worker && dependent.waitingOn.has(task)) ctx.recommend(dependent, 'released');
-  }
+  });
 }
 
 const toReleased: Handler = (ctx, task) => {
@@ -108,7 +116,7 @@ const toCancelled: Handler = (ctx, task, args) => {
   dropData(ctx, task);
   task.waitingOn.clear();
   task.reason = args.reason ?? 'cancelled';
-  notifyClients(ctx, task, { op: 'task-cancelled', key: task.key, reason: task.reason });
+  for (const client of task.wantedBy) ctx.cancelledToClient(client, task.key, task.reason);
   failDependents(ctx, task, 'cancelled', { reason: `its input ${task.key} was cancelled` });
   ctx.checkRelease(task);
 };
@@ -176,25 +184,20 @@ const toProcessing: Handler = (ctx, task, args) => {
   ctx.sendCompute(task, worker);
   // Dependents whose every missing input now runs on this worker can go there at once: a chain of
   // tasks then runs without a scheduler round trip between links.
-  for (const dependent of task.dependents) if (dependent.state === 'waiting') ctx.tryEarlyAssign(dependent);
+  if (task.dependents.size > 0) ctx.fanOut(task, (dependent) => { if (dependent.state === 'waiting') ctx.tryEarlyAssign(dependent); }, 'processing');
 };
 
 const processingToMemory: Handler = (ctx, task, args) => {
   const worker = args.worker!;
   worker.processing.delete(task);
   task.processingOn = undefined;
-  task.holders.add(worker);
+  addHolder(task, worker);
   worker.hasWhat.add(task);
   task.error = undefined;
   const item: FinishedItem = task.pendingValue ? { key: task.key, nbytes: task.nbytes, value: task.pendingValue } : { key: task.key, nbytes: task.nbytes };
   for (const client of task.wantedBy) ctx.finishedToClient(client, item);
   task.pendingValue = undefined;
-  for (const dependent of task.dependents) {
-    if (!dependent.waitingOn.delete(task)) continue;
-    if (dependent.state !== 'waiting') continue;
-    if (dependent.waitingOn.size === 0) ctx.recommend(dependent, 'queued');
-    else ctx.tryEarlyAssign(dependent);
-  }
+  if (task.dependents.size > 0) ctx.fanOut(task, (dependent) => inputReady(ctx, task, dependent), 'memory');
   for (const dep of task.deps) ctx.checkRelease(dep);
   ctx.checkRelease(task);
 };
@@ -203,17 +206,20 @@ const processingToMemory: Handler = (ctx, task, args) => {
 const releasedToMemory: Handler = (ctx, task, args) => {
   for (const holder of args.holders ?? []) {
     if (holder.status === 'removed') continue;
-    task.holders.add(holder);
+    addHolder(task, holder);
     holder.hasWhat.add(task);
   }
   task.error = undefined;
   for (const client of task.wantedBy) ctx.finishedToClient(client, { key: task.key, nbytes: task.nbytes });
-  for (const dependent of task.dependents) {
-    if (!dependent.waitingOn.delete(task) || dependent.state !== 'waiting') continue;
-    if (dependent.waitingOn.size === 0) ctx.recommend(dependent, 'queued');
-    else ctx.tryEarlyAssign(dependent);
-  }
+  if (task.dependents.size > 0) ctx.fanOut(task, (dependent) => inputReady(ctx, task, dependent), 'memory');
 };
+
+/** `task`, an input of `dependent`, is in memory: the dependent is queued once it waits on nothing else. */
+function inputReady(ctx: TransitionContext, task: TaskRecord, dependent: TaskRecord): void {
+  if (!dependent.waitingOn.delete(task) || dependent.state !== 'waiting') return;
+  if (dependent.waitingOn.size === 0) ctx.recommend(dependent, 'queued');
+  else ctx.tryEarlyAssign(dependent);
+}
 
 const memoryToLost: Handler = (ctx, task, args) => {
   dropData(ctx, task);

@@ -1,4 +1,5 @@
 /** The scheduler's records of tasks, workers and clients. Only the transition handlers change `state`. */
+import { emptyList } from '../../util/empty.js';
 import type { SchedulerToClient, SchedulerToWorker, TaskSpec, WireError, WireValue, WorkerRegistration } from '../../protocol/messages.js';
 
 export type TaskStateName =
@@ -26,13 +27,19 @@ export interface TaskRecord {
   dependents: Set<TaskRecord>;
   /** Dependencies not in memory yet (NO_TASKS until it has one; add through `link`). */
   waitingOn: Set<TaskRecord>;
+  /**
+   * Dependents in a pending state (waiting, queued, processing), kept by the engine's `transition`: whether
+   * a result is still needed is then a look at a number, not a scan of a million dependents.
+   */
+  pendingDependents: number;
   processingOn: WorkerRecord | undefined;
-  readonly holders: Set<WorkerRecord>;
+  /** Workers holding its result (NO_WORKERS until one does; add through `addHolder`). */
+  holders: Set<WorkerRecord>;
   readonly wantedBy: Set<ClientRecord>;
   nbytes: number;
   retriesLeft: number;
   /** Workers that died while running this task. */
-  readonly killedOn: string[];
+  killedOn: readonly string[];
   error: WireError | undefined;
   priority: number;
   /** Submission order: first in, first out among equal priorities. */
@@ -82,6 +89,15 @@ export type Outgoing =
  */
 export const NO_TASKS: ReadonlySet<TaskRecord> = new Set<TaskRecord>();
 
+/** The empty holder set of every task without a result: a set per pending task was a tenth of its memory. Never add to it. */
+export const NO_WORKERS: ReadonlySet<WorkerRecord> = new Set<WorkerRecord>();
+
+/** `worker` holds `task`'s result: gives the task its own holder set on the first. */
+export function addHolder(task: TaskRecord, worker: WorkerRecord): void {
+  if (task.holders === NO_WORKERS) task.holders = new Set();
+  task.holders.add(worker);
+}
+
 /** Adds `other` to one of `task`'s task sets, giving the task its own set on the first add. */
 export function link(task: TaskRecord, field: 'deps' | 'dependents' | 'waitingOn', other: TaskRecord): void {
   let set = task[field];
@@ -97,12 +113,13 @@ export function newTask(key: string, spec: TaskSpec | undefined, seq: number): T
     deps: NO_TASKS as Set<TaskRecord>,
     dependents: NO_TASKS as Set<TaskRecord>,
     waitingOn: NO_TASKS as Set<TaskRecord>,
+    pendingDependents: 0,
     processingOn: undefined,
-    holders: new Set(),
+    holders: NO_WORKERS as Set<WorkerRecord>,
     wantedBy: new Set(),
     nbytes: 0,
     retriesLeft: spec?.retries ?? 0,
-    killedOn: [],
+    killedOn: emptyList<string>(),
     error: undefined,
     priority: spec?.priority ?? 0,
     seq,

@@ -6,7 +6,7 @@
 import type { WireError, WorkerRegistration } from '../../protocol/messages.js';
 import { isActorCall, isActorTask } from './actor-router.js';
 import type { TransitionEngine } from './engine.js';
-import type { TaskRecord, WorkerRecord } from './types.js';
+import { addHolder, type TaskRecord, type WorkerRecord } from './types.js';
 
 export function addWorker(engine: TransitionEngine, peer: string, info: WorkerRegistration, now: number): WorkerRecord {
   const worker: WorkerRecord = {
@@ -30,7 +30,10 @@ export function beginRetire(engine: TransitionEngine, worker: WorkerRecord): voi
   engine.run(`retire-${worker.id}`, () => {
     worker.status = 'closing';
     engine.unrunnable.workersChanged();
+    const actorTasks = [...worker.processing].filter(isActorTask);
     for (const task of [...worker.processing]) engine.recommend(task, 'released');
+    // An actor cannot move with the results: it is lost here now (restarted elsewhere, or failed).
+    engine.actors.workerLost(engine, worker, actorTasks, 'it is retiring');
   });
 }
 
@@ -44,7 +47,7 @@ export function addReplicas(engine: TransitionEngine, worker: WorkerRecord, keys
   for (const key of keys) {
     const task = engine.tasks.get(key);
     if (!task || task.state !== 'memory' || worker.status === 'removed') continue;
-    task.holders.add(worker);
+    addHolder(task, worker);
     worker.hasWhat.add(task);
   }
 }
@@ -66,7 +69,7 @@ export function removeWorker(
       worker.processing.delete(task);
       task.processingOn = undefined;
       if (blamed.has(task)) {
-        task.killedOn.push(worker.id);
+        task.killedOn = [...task.killedOn, worker.id];
         if (task.killedOn.length >= allowedFailures) {
           engine.recommend(task, 'erred', { error: killedWorkerError(task, reason) });
           continue;

@@ -1,0 +1,63 @@
+/**
+ * The scheduler's side of the `--scale` bench, in its own process (started by scale.ts with
+ * `--expose-gc`): a LocalCluster of 2 workers × 1 thread whose scheduler lives here, so this process's
+ * heap and event loop are the scheduler's alone. The bench's client connects from the parent process.
+ *
+ * It answers the parent over the IPC channel:
+ * - `{ op: 'heap' }` → `{ heapUsed }` after a full garbage collection;
+ * - `{ op: 'delay-reset' }` → `{}`; `{ op: 'delay' }` → `{ maxMs }`: the longest event-loop turn since the reset;
+ * - `{ op: 'tasks' }` → `{ tasks, idle }`: tasks the scheduler holds now, and whether it has work left for later turns;
+ * - `{ op: 'counts' }` → `{ counts }`: tasks by state (a pass over every task: slow at a million);
+ * - `{ op: 'close' }` → closes the cluster and exits.
+ */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { LocalCluster } from '../../src/index.js';
+import type { HostReply, HostRequest } from './host-protocol.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function send(message: HostReply): void {
+  process.send!(message);
+}
+
+const cluster = new LocalCluster({ nWorkers: 2, threadsPerWorker: 1 });
+await cluster.ready;
+const scheduler = cluster.scheduler;
+// Resolution 10 ms: the figure that matters is the longest block, far above the timer's own jitter.
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+// Garbage collection pauses, to tell a long turn of our own from the collector's.
+let longestGcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
+}).observe({ entryTypes: ['gc'] });
+send({ op: 'ready', address: cluster.schedulerAddress, workerPids: cluster.workerPids });
+
+process.on('message', (raw: HostRequest) => {
+  switch (raw.op) {
+    case 'heap':
+      for (let i = 0; i < 3; i++) gc?.();
+      send({ op: 'heap', heapUsed: process.memoryUsage().heapUsed, gcExposed: gc !== undefined });
+      break;
+    case 'delay-reset':
+      delay.reset();
+      longestGcMs = 0;
+      send({ op: 'delay-reset' });
+      break;
+    case 'delay':
+      send({ op: 'delay', maxMs: delay.max / 1e6, longestGcMs, slices: scheduler.view.slices() });
+      break;
+    case 'tasks':
+      send({ op: 'tasks', tasks: scheduler.view.tasks.size, idle: !scheduler.view.hasPendingWork });
+      break;
+    case 'counts':
+      send({ op: 'counts', counts: scheduler.view.countsByState() });
+      break;
+    case 'close':
+      delay.disable();
+      void cluster.close().finally(() => process.exit(0));
+      break;
+  }
+});
+// The parent went away: do not outlive it.
+process.on('disconnect', () => void cluster.close().finally(() => process.exit(0)));

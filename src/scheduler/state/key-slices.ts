@@ -1,0 +1,85 @@
+/**
+ * Submits, cancels and releases of many keys, taken a slice of keys at a time (see slice-stats.ts), in
+ * the order they arrived. A later one never overtakes an earlier one: a cancel sent while a big submit is
+ * still being taken in applies once every key of that submit is in the graph.
+ */
+import type { TaskSpec } from '../../protocol/messages.js';
+import { cancelKeys, linkParked, releaseKeys, submitTasks } from './client-stimuli.js';
+import type { TransitionEngine } from './engine.js';
+import { SLICE_KEYS } from './slice-stats.js';
+import type { ClientRecord, TaskRecord } from './types.js';
+
+type KeyJob =
+  | { kind: 'submit'; client: ClientRecord; specs: readonly TaskSpec[]; next: number; keys?: Set<string>; parked: TaskRecord[] }
+  | { kind: 'release'; client: ClientRecord; keys: readonly string[]; next: number }
+  | { kind: 'cancel'; client: ClientRecord; keys: readonly string[]; force: boolean; next: number };
+
+/** The queue of sliced key stimuli, first in first out. */
+export class KeySlices {
+  #jobs: KeyJob[] = [];
+
+  constructor(private readonly engine: TransitionEngine) {}
+
+  get size(): number {
+    return this.#jobs.length;
+  }
+
+  /** True while `client` has keys not yet taken: what it says next must wait for them. */
+  busyWith(client: ClientRecord): boolean {
+    for (const job of this.#jobs) if (job.client === client) return true;
+    return false;
+  }
+
+  /** Whether a stimulus of `count` keys from `client` goes through the queue rather than at once. */
+  mustQueue(client: ClientRecord, count: number): boolean {
+    return count > SLICE_KEYS || this.busyWith(client);
+  }
+
+  submit(client: ClientRecord, specs: readonly TaskSpec[]): void {
+    this.#jobs.push({ kind: 'submit', client, specs, next: 0, parked: [] });
+  }
+
+  release(client: ClientRecord, keys: readonly string[]): void {
+    this.#jobs.push({ kind: 'release', client, keys, next: 0 });
+  }
+
+  cancel(client: ClientRecord, keys: readonly string[], force: boolean): void {
+    this.#jobs.push({ kind: 'cancel', client, keys, force, next: 0 });
+  }
+
+  /** A client left: what it still had queued is dropped (its wants are released anyway). */
+  dropClient(client: ClientRecord): void {
+    this.#jobs = this.#jobs.filter((job) => job.client !== client);
+  }
+
+  /** Everything is cancelled (client.restart): what is queued would be cancelled too. */
+  clear(): void {
+    this.#jobs = [];
+  }
+
+  /** Takes one slice of the oldest job. Returns the keys taken. */
+  runSlice(): number {
+    const job = this.#jobs[0];
+    if (!job) return 0;
+    const engine = this.engine;
+    const from = job.next;
+    const total = job.kind === 'submit' ? job.specs.length : job.keys.length;
+    const to = Math.min(total, from + SLICE_KEYS);
+    job.next = to;
+    if (job.kind === 'submit') {
+      const laterInSubmit = (key: string): boolean => {
+        // Built once, only when an input is missing: clients submit inputs before their dependents.
+        job.keys ??= new Set(job.specs.map((s) => s.key));
+        return job.keys.has(key);
+      };
+      submitTasks(engine, job.client, job.specs, from, to, laterInSubmit, job.parked);
+      if (to === total && job.parked.length > 0) linkParked(engine, job.client, job.parked);
+    } else if (job.kind === 'release') {
+      releaseKeys(engine, job.client, job.keys, from, to);
+    } else {
+      cancelKeys(engine, job.client, job.keys, job.force, from, to);
+    }
+    if (to === total) this.#jobs.shift();
+    return to - from;
+  }
+}
