@@ -133,18 +133,18 @@ export interface SchedulerView {
   validate(): void;
 }
 
-/** The view of `state`, with the message counts read from `counters`. */
-export function schedulerView(state: SchedulerState, counters: { readonly messagesIn: number; readonly messagesOut: number }): SchedulerView {
+/** The view of `state`, with the message counts `messagesIn()` and `messagesOut()` give. */
+export function schedulerView(state: SchedulerState, messagesIn: () => number, messagesOut: () => number): SchedulerView {
   return {
     tasks: state.tasks,
     workers: state.workers,
     clients: state.clients,
     durations: { mean: (group) => state.stats.mean(group) },
     get messagesIn() {
-      return counters.messagesIn;
+      return messagesIn();
     },
     get messagesOut() {
-      return counters.messagesOut;
+      return messagesOut();
     },
     get hasPendingWork() {
       return state.hasPendingWork;

@@ -17,7 +17,7 @@ import {
   clientToSchedulerSchema, validateBatch, workerToSchedulerSchema, type MessageSchemas,
 } from '../protocol/validate.js';
 import { RouterEndpoint } from '../transport/endpoints.js';
-import { LocalLink } from '../transport/local-link.js';
+import type { LocalLink } from '../transport/local-link.js';
 import { Logger } from '../util/logger.js';
 import { printable } from '../util/printable.js';
 import { shortId } from '../util/ids.js';
@@ -27,9 +27,10 @@ import type { SchedulerContext } from './context.js';
 import { Coordination } from './coordination.js';
 import type { SchedulerEvents, TaskRun } from './events.js';
 import { Holders } from './holders.js';
-import { LazyFrees } from './lazy-frees.js';
 import { PeerNotices } from './peer-notices.js';
+import { PeerSender } from './peer-sender.js';
 import type { SchedulerOptions } from './options.js';
+import { readFirstMessage } from './first-message.js';
 import { registrationProblem } from './registration.js';
 import { retireWorkers } from './retirement.js';
 import { TaskStreamRecorder } from './task-stream.js';
@@ -41,19 +42,12 @@ import { SLICE_STEPS } from './state/slice-stats.js';
 import { SliceRunner } from './slicing.js';
 import type { ClientRecord, WorkerRecord } from './state/types.js';
 import { workerHandlers } from './worker-handlers.js';
+import { summarize } from './worker-summary.js';
 import { WorkerRequests, type RequestIo } from './worker-requests.js';
 
 export type { SchedulerOptions, SchedulerEvents, TaskRun };
 export type { ConnectedClientView, GroupProgress, SchedulerView, StoryEntry, TaskStateName, TaskView, WorkerView } from './scheduler-view.js';
 
-const WORKER_OPS = new Set(Object.keys(workerToSchedulerSchema));
-
-/** What a peer that is neither a known client nor a known worker may say first. */
-type FirstMessage = Extract<ClientToScheduler, { op: 'hello' }> | Extract<WorkerToScheduler, { op: 'register' }>;
-const firstMessageSchema = {
-  hello: clientToSchedulerSchema.hello,
-  register: workerToSchedulerSchema.register,
-} satisfies MessageSchemas<FirstMessage>;
 
 
 /**
@@ -89,7 +83,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #timers: NodeJS.Timeout[] = [];
   /** The status page's URL while a dashboard serves this scheduler; told to every client that connects. */
   dashboardLink: string | undefined;
-  readonly #counters = { messagesIn: 0, messagesOut: 0 };
+  #messagesIn = 0;
   /** Recent task runs; records once someone asks for them (dashboard, getTaskStream). */
   readonly #taskStream = new TaskStreamRecorder(this);
   /** Holders of keys that no client holds (fire-and-forget, published datasets, coordination values). */
@@ -99,7 +93,6 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   /** Samples asked of workers (`client.profile`, the dashboard's flame graph). */
   readonly #profiles: ProfileRequests;
   #closed = false;
-  #localLinks = new Map<string, LocalLink>();
   /** How often workers send heartbeats and liveness is checked, in milliseconds. @defaultValue 500 */
   readonly heartbeatMs: number;
   readonly #workerTtlMs: number;
@@ -107,16 +100,16 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   readonly #requests: WorkerRequests;
   readonly #context: SchedulerContext;
   readonly #control = new ClusterControl();
+  readonly #sender = new PeerSender((peer, message) => this.#endpoint.send(peer, message));
   /** Big stimuli go on over later turns; a client's messages wait behind its keys not yet taken in. */
   readonly #slices: SliceRunner;
-  readonly #frees = new LazyFrees((peer, message) => this.#endpoint.send(peer, message));
 
   private constructor(options: SchedulerOptions) {
     super();
     this.#state = new SchedulerState({ allowedFailures: options.allowedFailures, validate: options.validate, transitionLimit: options.transitionLimit, stepsPerTurn: SLICE_STEPS });
     this.#slices = new SliceRunner(this.#state, () => this.#flush());
     forwardTransitions(this, this.#state);
-    this.view = schedulerView(this.#state, this.#counters);
+    this.view = schedulerView(this.#state, () => this.#messagesIn, () => this.#sender.sent);
     this.heartbeatMs = options.heartbeatMs ?? 500;
     this.#workerTtlMs = options.workerTtlMs ?? 10_000;
     this.#clientTtlMs = options.clientTtlMs ?? 60_000;
@@ -216,7 +209,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const worker of this.#state.workers.values()) this.#send(worker.peer, { op: 'close', reason: 'scheduler closing' });
-    this.#frees.flushAll();
+    this.#sender.flushAll();
     this.#closed = true;
     this.#slices.close();
     for (const timer of this.#timers) clearInterval(timer);
@@ -227,7 +220,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #onBatch(peer: string, raw: unknown): void {
     if (this.#closed) return;
     const began = performance.now();
-    if (Array.isArray(raw)) this.#counters.messagesIn += raw.length;
+    if (Array.isArray(raw)) this.#messagesIn += raw.length;
     const now = Date.now();
     const worker = this.#state.workers.get(peer);
     const client = worker ? undefined : this.#state.clients.get(peer);
@@ -297,20 +290,18 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
    * that still talks is told `unknown-worker` once, so it registers again once; the rest is dropped.
    */
   #fromUnknownPeer(peer: string, raw: unknown, now: number): void {
-    const items = Array.isArray(raw) ? raw : [raw];
-    const first = items.findIndex((m) => isOp(m, 'hello') || isOp(m, 'register'));
-    if (first < 0) {
-      if (items.some((m) => isOp(m, ...WORKER_OPS))) this.#notices.tellUnknown(peer, now);
+    const reading = readFirstMessage(peer, raw);
+    if (!reading.found) {
+      if (reading.fromWorker) this.#notices.tellUnknown(peer, now);
       else this.#notices.warnings.warn('never said hello', new ProtocolError(`dropped a message from ${printable(peer)}, which never said hello`).message);
       return;
     }
-    const { messages, errors } = validateBatch<FirstMessage>([items[first]], firstMessageSchema, printable(peer));
-    this.#notices.refused(peer, errors, false);
-    const message = messages[0];
+    this.#notices.refused(peer, reading.errors, false);
+    const message = reading.message;
     if (!message) {
       // A would-be worker hears why (at most once a second, as a client hears of its errors) instead of waiting.
-      if (isOp(items[first], 'register') && errors[0] && this.#notices.mayAnswer(peer, now)) {
-        this.#send(peer, { op: 'register-refused', reason: errors[0].message, retry: false });
+      if (reading.register && reading.errors[0] && this.#notices.mayAnswer(peer, now)) {
+        this.#send(peer, { op: 'register-refused', reason: reading.errors[0].message, retry: false });
       }
       return;
     }
@@ -322,7 +313,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       this.#registerWorker(peer, message.worker, now);
     }
     // What came after the first message in the same batch is served now that the peer is known.
-    if (first + 1 < items.length) this.#onBatch(peer, items.slice(first + 1));
+    if (reading.rest.length > 0) this.#onBatch(peer, reading.rest);
   }
 
   /** A peer's connection closed: a worker is removed at once (its process died, or it left). */
@@ -390,7 +381,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   #removeWorker(peer: string, reason: string, graceful = false): void {
     const worker = this.#state.removeWorker(peer, reason, graceful);
     if (!worker) return;
-    this.#frees.forget(peer);
+    this.#sender.forget(peer);
     this.log.info(`worker ${worker.id} removed: ${reason}`);
     this.#requests.workerLeft(peer);
     this.#profiles.workerLeft(peer);
@@ -432,29 +423,12 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
   }
 
   #send(peer: string, message: SchedulerMessage): void {
-    this.#counters.messagesOut++;
-    const local = this.#localLinks.get(peer);
-    if (local) {
-      local.deliver(message);
-      return;
-    }
-    if (message.op === 'free-keys') {
-      this.#frees.hold(peer, message.keys);
-      return;
-    }
-    this.#frees.before(peer);
-    this.#endpoint.send(peer, message);
+    this.#sender.send(peer, message);
   }
 
   /** A link for a client in this same process: messages pass as objects, with no encoding. */
   openLocalLink(routingId: string): LocalLink {
-    const link = new LocalLink(
-      routingId,
-      (peer, batch) => this.#onBatch(peer, batch),
-      (peer) => this.#localLinks.delete(peer),
-    );
-    this.#localLinks.set(routingId, link);
-    return link;
+    return this.#sender.openLocalLink(routingId, (peer, batch) => this.#onBatch(peer, batch));
   }
 
   #sendFailed(peer: string, error: unknown): void {
@@ -468,27 +442,3 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.log.warn(`sending to ${printable(peer)} failed: ${(error as Error).message}`);
   }
 }
-
-function summarize(worker: WorkerRecord): WorkerSummary {
-  return {
-    id: worker.id,
-    name: worker.info.name,
-    host: worker.info.host,
-    address: worker.info.address,
-    nthreads: worker.info.nthreads,
-    memoryLimit: worker.info.memoryLimit,
-    memory: worker.memory,
-    running: worker.executing.size,
-    queued: Math.max(0, worker.processing.size - worker.executing.size),
-    resources: worker.info.resources,
-    pid: worker.info.pid,
-    ...(worker.info.jobId ? { jobId: worker.info.jobId } : {}),
-  };
-}
-
-function isOp(message: unknown, ...ops: string[]): boolean {
-  const op = typeof message === 'object' && message !== null ? (message as { op?: unknown }).op : undefined;
-  return typeof op === 'string' && ops.includes(op);
-}
-
-

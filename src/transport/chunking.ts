@@ -16,6 +16,7 @@
  */
 import { ProtocolError } from '../errors/index.js';
 import { ChunkReclaimer } from './reclaim.js';
+import { joinBody } from './small-frames.js';
 
 export const CHUNK_BYTES = 1024 * 1024;
 export const STREAM_THRESHOLD_BYTES = 4 * 1024 * 1024;
@@ -120,11 +121,12 @@ export class Reassembler {
 
   /**
    * Takes one received message. Returns undefined when it was a chunk (consumed), otherwise the message's
-   * frames with streamed frames put back in place.
+   * frames with a split body joined (small-frames.ts) and streamed frames put back in place.
    * @throws ProtocolError for a chunk that breaks a bound or a message whose streams are missing.
    */
-  accept(frames: Uint8Array[]): Uint8Array[] | undefined {
+  accept(received: Uint8Array[]): Uint8Array[] | undefined {
     this.lastActivity = Date.now();
+    const frames = joinBody(received);
     const first = frames[0];
     if (frames.length === 2 && first && first.byteLength === 24) {
       const magic = readU32(first, 0);

@@ -7,6 +7,7 @@ import * as zmq from 'zeromq';
 import { decodeBatch } from '../protocol/codec.js';
 import { SendQueue } from './send-queue.js';
 import { planSend, Reassembler } from './chunking.js';
+import { splitBody } from './small-frames.js';
 import { resolveLimits, type WireLimits } from './limits.js';
 import { allowClients, forgetDomain } from './zap.js';
 import { randomBytes } from 'node:crypto';
@@ -77,9 +78,9 @@ const streamId = () => nextStream++ % 0xffffffff;
 /** Sends `frames` after `prefix` (a routing id, or nothing), streaming large frames in chunks first. */
 async function sendChunked(send: (frames: Uint8Array[]) => Promise<void>, prefix: Uint8Array[], frames: Uint8Array[]): Promise<void> {
   const plan = planSend(frames, streamId);
-  if (!plan) return send([...prefix, ...frames]);
+  if (!plan) return send([...prefix, ...splitBody(frames)]);
   for (const chunk of plan.chunks) await send([...prefix, ...chunk]);
-  await send([...prefix, ...plan.main]);
+  await send([...prefix, ...splitBody(plan.main)]);
 }
 
 /**

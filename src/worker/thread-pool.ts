@@ -292,7 +292,7 @@ export class ThreadPool {
 
   /** The index of the task thread with this `threadId` (for the profiler), or undefined. */
   threadIndexOf(threadId: number): number | undefined {
-    return this.#slots.find((slot) => slot.alive && slot.thread.threadId === threadId)?.index;
+    return this.#slots.find((slot) => slot.alive && slot.thread?.threadId === threadId)?.index;
   }
 
   executingTasks(): ThreadTask[] {
