@@ -100,11 +100,17 @@ export class Adaptive {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #running: Promise<void> = Promise.resolve();
+  #checks = 0;
 
   /** @internal Created by the cluster's `adapt()`. */
   constructor(options: ResolvedAdaptOptions, private readonly check: () => Promise<void>, private readonly onError: (error: unknown) => void) {
     this.options = options;
     this.#schedule(0);
+  }
+
+  /** Checks run to their end so far (failed ones included): proof that the loop looked, for tests and logs. */
+  get checks(): number {
+    return this.#checks;
   }
 
   /** Whether the loop still runs. */
@@ -124,7 +130,10 @@ export class Adaptive {
     this.#timer = setTimeout(() => {
       this.#running = this.check()
         .catch((error: unknown) => this.onError(error))
-        .finally(() => this.#schedule(this.options.intervalMs));
+        .finally(() => {
+          this.#checks += 1;
+          this.#schedule(this.options.intervalMs);
+        });
     }, delayMs);
     this.#timer.unref();
   }

@@ -82,6 +82,7 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
   readonly #scaler: JobScaler;
   #pollTimer: NodeJS.Timeout | undefined;
   #pollRunning: Promise<void> = Promise.resolve();
+  #statusPolls = 0;
   #dashboard: Dashboard | undefined;
   readonly #dashboardAddress: string | number | false | undefined;
   #closing: Promise<void> | undefined;
@@ -209,6 +210,14 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
     return this.#scaler.unidentifiedSubmissions;
   }
 
+  /**
+   * Status polls run to their end so far: the status command, the job transitions it showed, and the
+   * job count met again afterwards (a failed status command counts too). Proof that the cluster looked.
+   */
+  get statusPolls(): number {
+    return this.#statusPolls;
+  }
+
   /** Workers connected to the scheduler now. */
   get workerCount(): number {
     return this.#scheduler?.workerCount ?? 0;
@@ -314,7 +323,10 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
   #schedulePoll(): void {
     if (this.#closing !== undefined) return;
     this.#pollTimer = setTimeout(() => {
-      this.#pollRunning = this.#pollOnce().finally(() => this.#schedulePoll());
+      this.#pollRunning = this.#pollOnce().finally(() => {
+        this.#statusPolls += 1;
+        this.#schedulePoll();
+      });
     }, this.clusterOptions.statusPollMs);
     this.#pollTimer.unref();
   }

@@ -280,7 +280,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   /** What a client is told when it says hello: who we are, how many workers, and the dashboard's link. */
   #welcome(): Extract<SchedulerToClient, { op: 'welcome' }> {
-    const message: Extract<SchedulerToClient, { op: 'welcome' }> = { op: 'welcome', schedulerId: this.id, workers: this.#state.workers.size };
+    const message: Extract<SchedulerToClient, { op: 'welcome' }> = { op: 'welcome', schedulerId: this.id, workers: this.#workersTakingTasks() };
     if (this.dashboardLink !== undefined) message.dashboardLink = this.dashboardLink;
     return message;
   }
@@ -352,7 +352,6 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#send(peer, { op: 'registered', schedulerId: this.id, heartbeatMs: this.heartbeatMs });
     this.#requests.workerJoined(worker);
     this.log.info(`worker ${worker.id} joined from ${info.address} with ${info.nthreads} threads`);
-    this.#broadcastWorkerCount();
     this.#state.fill();
     this.emit('worker-added', summarize(worker));
   }
@@ -387,18 +386,33 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#requests.workerLeft(peer);
     this.#profiles.workerLeft(peer);
     this.#control.workerLeft(peer);
-    this.#broadcastWorkerCount();
     this.#flush();
     this.emit('worker-removed', summarize(worker), reason);
   }
 
-  #broadcastWorkerCount(): void {
-    for (const client of this.#state.clients.values()) {
-      this.#send(client.peer, { op: 'workers-changed', count: this.#state.workers.size });
-    }
+  /** The worker count clients were last told (a new client hears it in `welcome`). */
+  #announcedWorkers = 0;
+
+  /**
+   * Tells clients the count of workers that take tasks when it changed since they were last told: once
+   * per flush, and without the workers being retired, so that a worker retired as it registers (its job
+   * was retired) is never counted by `client.waitForWorkers`.
+   */
+  #announceWorkerCount(): void {
+    const count = this.#workersTakingTasks();
+    if (count === this.#announcedWorkers) return;
+    this.#announcedWorkers = count;
+    for (const client of this.#state.clients.values()) this.#send(client.peer, { op: 'workers-changed', count });
+  }
+
+  #workersTakingTasks(): number {
+    let count = 0;
+    for (const worker of this.#state.workers.values()) if (worker.status === 'running') count++;
+    return count;
   }
 
   #flush(): void {
+    this.#announceWorkerCount();
     // Letting go of settled fire-and-forget keys queues frees, never news for a holder: two rounds at most.
     for (let round = 0; round < 2; round++) {
       for (const out of this.#state.takeOutgoing()) {

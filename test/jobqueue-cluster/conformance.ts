@@ -85,6 +85,15 @@ export function clusterConformance(name: string, makeCluster: MakeCluster, statu
       });
     };
 
+    /** Waits until the cluster has run `count` more status polls (each followed by a reconcile of its job count). */
+    const morePolls = async (cluster: JobQueueCluster, count: number): Promise<void> => {
+      const target = cluster.statusPolls + count;
+      await waitFor(`${count} more status polls`, () => (cluster.statusPolls >= target ? true : undefined), {
+        timeoutMs: QUEUE_WAIT_MS,
+        describe: () => `${cluster.statusPolls} of ${target} done`,
+      });
+    };
+
     describe('one cluster through its life: scale up, compute, scale down, adapt, close', () => {
       let cluster: JobQueueCluster;
       let client: Client;
@@ -211,8 +220,9 @@ export function clusterConformance(name: string, makeCluster: MakeCluster, statu
         const waiting = client.waitForWorkers(1, { timeoutMs: 300 });
         await expect(waiting).rejects.toBeInstanceOf(TimeoutError);
         await expect(waiting).rejects.toThrow(report);
-        // One failure is the limit here: the cluster does not resubmit a job that cannot start.
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        // One failure is the limit here: the cluster does not resubmit a job that cannot start, however
+        // often it looks again (each poll is followed by a reconcile that would submit one).
+        await morePolls(cluster, 3);
         expect(cluster.jobs.size).toBe(1);
         expect(cluster.describeWorkers()).toContain('not submitting jobs on its own');
       } finally {
@@ -238,7 +248,7 @@ export function clusterConformance(name: string, makeCluster: MakeCluster, statu
           expect(refusal.exitCode).not.toBe(0);
           expect(`${refusal.stdout}\n${refusal.stderr}`).toMatch(traits.refused!.output);
           expect(refusal.message).toContain(refusal.command[0]!);
-          await new Promise((resolve) => setTimeout(resolve, 1_500)); // three status polls
+          await morePolls(cluster, 3); // each poll reconciles the job count: none resubmits the refused job
           expect(cluster.jobs.size).toBe(0);
         } finally {
           await cluster.close();
@@ -262,21 +272,35 @@ export function clusterConformance(name: string, makeCluster: MakeCluster, statu
         expect(await client.gather(tens)).toEqual([10, 20]);
         for (const future of tens) future.release(); // workers holding wanted results are not retired by adapt
 
-        // First removal of each worker of the job. (A retired worker can register again for a moment: a
-        // heartbeat it sent before it saw 'close' gets 'unknown-worker'; the cluster retires it at once.)
-        const removals = new Map<string, number>();
-        cluster.scheduler.on('worker-removed', (worker) => {
-          if (worker.jobId === jobId && !removals.has(worker.name)) removals.set(worker.name, Date.now());
+        // First removal of each worker of the job, and why. (A retired worker can register again for a
+        // moment: a heartbeat it sent before it saw 'close' gets 'unknown-worker'; the cluster retires it at once.)
+        // Each with the turn of the event loop it happened in.
+        const removals = new Map<string, { reason: string; turn: number }>();
+        let turn = 0;
+        let turnEnds = false;
+        cluster.scheduler.on('worker-removed', (worker, reason) => {
+          if (worker.jobId !== jobId || removals.has(worker.name)) return;
+          removals.set(worker.name, { reason, turn });
+          if (turnEnds) return;
+          turnEnds = true;
+          setImmediate(() => {
+            turn += 1;
+            turnEnds = false;
+          });
         });
         const adaptive = cluster.adapt({ minimum: 0, maximum: 4, waitCount: 2, intervalMs: 250 });
         await waitFor('adapt to retire the idle job', () => (cluster.workerCount === 0 && cluster.jobs.get(jobId)?.retired ? true : undefined), {
           timeoutMs: QUEUE_WAIT_MS,
           describe: () => cluster.describeWorkers(),
         });
+        // Both workers of the job at once: retired by adapt in one step (the same turn of the event loop).
+        expect([...removals.keys()].sort()).toEqual([`${cluster.name}-${jobId}-0`, `${cluster.name}-${jobId}-1`]);
         const [first, second] = [...removals.values()];
-        expect(removals.size).toBe(2);
-        expect(second! - first!).toBeLessThan(100); // both workers of the job at once
-        await new Promise((resolve) => setTimeout(resolve, 1_500)); // six adapt checks with no work
+        expect(first).toEqual({ reason: 'retired (adaptive scale-down: job retired)', turn: first!.turn });
+        expect(second).toEqual(first);
+        // Six adapt checks with no work (three times its waitCount) change nothing.
+        const checksBefore = adaptive.checks;
+        await waitFor('six more adapt checks', () => (adaptive.checks >= checksBefore + 6 ? true : undefined), { timeoutMs: QUEUE_WAIT_MS });
         await adaptive.stop();
         expect(cluster.jobs.size).toBe(2); // nothing resubmitted
         expect(cluster.workerCount).toBe(0);

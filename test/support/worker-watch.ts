@@ -37,7 +37,7 @@ export class WorkerWatch {
     if (now?.state === state || (state === 'retired' && now?.retired)) return Promise.resolve();
     return this.#waiters.wait((event) => event.name === name && event.state === state, timeoutMs, () => {
       const record = this.#states.get(name);
-      const known = [...this.#states.keys()].join(', ') || 'none';
+      const known = [...this.#states.keys()].sort().join(', ') || 'none';
       const seen = record ? `it is ${record.state} (${record.history.join(', ')})` : `the scheduler never saw it (workers seen: ${known})`;
       return `timed out after ${timeoutMs} ms waiting for worker ${name} to be ${state}: ${seen}`;
     });
