@@ -37,11 +37,24 @@ describe('performanceReport', () => {
     };
     const half = (x: number) => x / 2;
     const before = Date.now();
-    const result = await performanceReport(client, file, async () => {
+    // The report polls schedulerInfo for its samples: watch its polls, and let the body end only after
+    // three of them, the last with memory from both workers (it comes with their heartbeats).
+    let samplesWithMemory = 0;
+    let enoughSamples!: () => void;
+    const sampled = new Promise<void>((r) => (enoughSamples = r));
+    const watched = {
+      getTaskStream: (options: { since?: number }) => client.getTaskStream(options),
+      schedulerInfo: async () => {
+        const info = await client.schedulerInfo();
+        const bothReported = info.workers.length === 2 && info.workers.every((w) => w.memory > 10_000_000);
+        if (bothReported && ++samplesWithMemory >= 3) enoughSamples();
+        return info;
+      },
+    };
+    const result = await performanceReport(watched, file, async () => {
       const squares = client.map(slowSquare, Array.from({ length: 200 }, (_, i) => i));
       const halves = client.map(half, squares.slice(0, 50));
-      // Long enough for several memory samples (every 250 ms).
-      await new Promise((r) => setTimeout(r, 800));
+      await sampled;
       return { squares: await client.gather(squares), halves: await client.gather(halves), keys: squares.map((f) => f.key) };
     });
     const after = Date.now();
