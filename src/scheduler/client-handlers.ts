@@ -38,10 +38,7 @@ export function clientHandlers(core: SchedulerContext, client: ClientRecord): Ha
       core.send(client.peer, { op: 'task-stream-reply', id: m.id, runs: core.taskStream.since(m.since) });
     },
     heartbeat: () => {},
-    goodbye: () => {
-      core.coordination.clientLeft(client);
-      core.state.removeClient(client.peer);
-    },
+    goodbye: () => core.removeClient(client),
     'fire-and-forget': (m) => core.holders.fireAndForget(m.keys),
     restart: (m) => core.control.restart(core, client, m),
     'retire-workers': (m) => void core.control.retire(core, client, m),
