@@ -48,8 +48,8 @@ export function coreOf(client: object): ClientCore {
 
 /** One client's session and futures. Made by `Client.connect` through {@link ClientCore.open}. */
 export class ClientCore implements FutureOwner, ViewTarget {
-  /** The client's id (a random UUID), as the scheduler knows it. */
-  readonly clientId = randomUUID();
+  /** Used for {@link clientId} when the session has no scheduler to know it (sync mode). */
+  readonly #localId = randomUUID();
   /** The futures of this client, one state per key. */
   readonly futures = new FutureTable();
   readonly #collapseHints = new CollapseHints();
@@ -58,6 +58,11 @@ export class ClientCore implements FutureOwner, ViewTarget {
   #closed = false;
 
   private constructor() {}
+
+  /** The client's id as the scheduler knows it (its task stream names the client `client <id>`). */
+  get clientId(): string {
+    return this.#opened.session.clientId ?? this.#localId;
+  }
 
   /** Opens a session with `open(listener)` and builds the core on it; `facade` (the Client) is registered for {@link coreOf}. */
   static async open(facade: (core: ClientCore) => object, open: (listener: SessionListener) => Promise<OpenedSession>): Promise<ClientCore> {

@@ -78,7 +78,7 @@ export class Client {
     return Client.#latest;
   }
 
-  /** This client's id (a random UUID), as the scheduler and `schedulerInfo()` know it. */
+  /** This client's id (random), as the scheduler knows it; transfers to it in `getTaskStream()` have the destination `client <id>`. */
   get clientId(): string {
     return this.#core.clientId;
   }

@@ -45,6 +45,8 @@ export interface ControlChannel {
 
 export interface Session {
   readonly address: string;
+  /** The id this client said hello with, as the scheduler knows it (absent in sync mode: no scheduler). */
+  readonly clientId?: string;
   /** Absent in sync mode, which has no cluster to act on. */
   readonly control?: ControlChannel;
   /** The scheduler's status page, when it told one. */
