@@ -13,6 +13,7 @@ import { MessageMerger } from './message-merger.js';
 import { emptyList } from '../../util/empty.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { SliceStats } from './slice-stats.js';
+import { StateCounts } from './state-counts.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
 import type { TransitionEvent } from '../events.js';
@@ -49,6 +50,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   readonly unrunnable = new UnrunnableReports();
   /** Actors, and their calls in submission order (see actor-router.ts). */
   readonly actors = new ActorRouter();
+  /** Tasks by state, overall and per group, kept as they move (see state-counts.ts). */
+  readonly counts = new StateCounts();
   transitionCount = 0;
 
   #recommendations = new Map<TaskRecord, Recommendation>();
@@ -89,6 +92,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   createTask(key: string, spec: TaskSpec | undefined): TaskRecord {
     const task = newTask(key, spec, this.#seq++);
     this.tasks.set(key, task);
+    this.counts.added(task);
     return task;
   }
 
@@ -126,7 +130,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     this.#runId++;
     body();
     this.#settle();
-    if (this.#validate && !this.hasPendingWork) checkInvariants(this.tasks.values(), this.ready);
+    if (this.#validate && !this.hasPendingWork) checkInvariants(this.tasks.values(), this.ready, this.counts.byState());
   }
 
   /**
@@ -252,6 +256,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     const handler = findHandler(from, to);
     if (handler) {
       task.state = to;
+      this.counts.moved(task, from, to);
       const pending = PENDING_STATES.has(to);
       if (pending !== PENDING_STATES.has(from) && task.deps.size > 0) {
         const change = pending ? 1 : -1;

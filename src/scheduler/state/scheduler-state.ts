@@ -316,9 +316,9 @@ export class SchedulerState {
   progressByGroup(): Record<string, { states: Record<string, number>; finished: number; erred: number }> {
     const out: Record<string, { states: Record<string, number>; finished: number; erred: number }> = {};
     for (const [group, totals] of this.groupTotals) out[group] = { states: {}, ...totals };
-    for (const task of this.tasks.values()) {
-      const entry = (out[task.group] ??= { states: {}, finished: 0, erred: 0 });
-      entry.states[task.state] = (entry.states[task.state] ?? 0) + 1;
+    for (const [group, states] of this.#engine.counts.byGroup()) {
+      const entry = (out[group] ??= { states: {}, finished: 0, erred: 0 });
+      entry.states = states;
     }
     return out;
   }
@@ -327,14 +327,13 @@ export class SchedulerState {
     return this.#engine.story.of(key);
   }
 
+  /** Tasks by state now (kept as tasks move: no scan of the graph). */
   countsByState(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const task of this.tasks.values()) counts[task.state] = (counts[task.state] ?? 0) + 1;
-    return counts;
+    return this.#engine.counts.byState();
   }
 
   /** Checks the invariants; throws an Error naming the first broken one. */
   validate(): void {
-    checkInvariants(this.tasks.values(), this.ready);
+    checkInvariants(this.tasks.values(), this.ready, this.countsByState());
   }
 }
