@@ -11,6 +11,7 @@ import { DurationStats, decideWorker, expectedMicros, heldBy, refillMark, satisf
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { MessageMerger } from './message-merger.js';
 import { emptyList } from '../../util/empty.js';
+import { ShardedMap, shardOfString } from '../../util/sharded.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { SliceStats } from './slice-stats.js';
 import { StateCounts } from './state-counts.js';
@@ -40,7 +41,8 @@ const FAN_OUT_AT_ONCE = 4_096;
 const NO_ARGS: TransitionArgs = Object.freeze({});
 
 export class TransitionEngine implements TransitionContext, ActorEngine {
-  readonly tasks = new Map<string, TaskRecord>();
+  /** Every task by key, in shards: a native map of a million rehashes whole as it grows (see util/sharded.ts). */
+  readonly tasks: Map<string, TaskRecord> = new ShardedMap<string, TaskRecord>(shardOfString);
   readonly workers = new Map<string, WorkerRecord>();
   readonly functions = new Map<string, FunctionSource>();
   readonly ready = new ReadyQueue();

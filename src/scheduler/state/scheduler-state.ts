@@ -18,7 +18,7 @@ import type { ReadyQueue } from './ready-queue.js';
 import { retryKeys } from './retry.js';
 import { KeySlices } from './key-slices.js';
 import { SLICE_KEYS, SliceStats } from './slice-stats.js';
-import { addHolder, type ClientRecord, type Outgoing, type TaskRecord, type WorkerRecord } from './types.js';
+import { addHolder, bigTaskSet, type ClientRecord, type Outgoing, type TaskRecord, type WorkerRecord } from './types.js';
 import * as membership from './worker-membership.js';
 
 export interface SchedulerStateOptions {
@@ -85,7 +85,7 @@ export class SchedulerState {
   }
 
   addClient(peer: string, id: string, now: number): ClientRecord {
-    const client: ClientRecord = { peer, id, wants: new Set(), lastSeen: now };
+    const client: ClientRecord = { peer, id, wants: bigTaskSet(), lastSeen: now };
     this.clients.set(peer, client);
     return client;
   }

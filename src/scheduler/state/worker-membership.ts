@@ -6,11 +6,11 @@
 import type { WireError, WorkerRegistration } from '../../protocol/messages.js';
 import { isActorCall, isActorTask } from './actor-router.js';
 import type { TransitionEngine } from './engine.js';
-import { addHolder, type TaskRecord, type WorkerRecord } from './types.js';
+import { addHolder, bigTaskSet, type TaskRecord, type WorkerRecord } from './types.js';
 
 export function addWorker(engine: TransitionEngine, peer: string, info: WorkerRegistration, now: number): WorkerRecord {
   const worker: WorkerRecord = {
-    peer, id: info.name, info, processing: new Set(), hasWhat: new Set(), executing: new Set(), longRunning: new Set(), lowestPriority: Infinity,
+    peer, id: info.name, info, processing: new Set(), hasWhat: bigTaskSet(), executing: new Set(), longRunning: new Set(), lowestPriority: Infinity,
     knownFunctions: new Set(), memory: 0, lastSeen: now, status: 'running',
   };
   engine.workers.set(peer, worker);
