@@ -233,8 +233,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     }
     this.#flush();
     this.#slices.schedule();
-    const took = performance.now() - began;
-    if (took > this.#state.slices.longestBatchMs) this.#state.slices.longestBatchMs = took;
+    this.#state.slices.batchTook(performance.now() - began);
   }
 
   /** Validates a known peer's batch in full, then hands each valid message to its handler. */

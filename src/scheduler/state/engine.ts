@@ -13,7 +13,7 @@ import { MessageMerger } from './message-merger.js';
 import { emptyList } from '../../util/empty.js';
 import { ShardedMap, shardOfString } from '../../util/sharded.js';
 import { ReadyQueue } from './ready-queue.js';
-import type { SliceStats } from './slice-stats.js';
+import { SLICE_MS, type SliceStats } from './slice-stats.js';
 import { StateCounts } from './state-counts.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
@@ -65,6 +65,12 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   /** Steps (transitions) allowed per turn, and spent in this one (see slices.ts). */
   readonly #budget: number;
   #spent = 0;
+  /**
+   * When slicing, the time a run may take (performance.now()): steps alone do not bound a turn, as a
+   * step's cost varies tenfold with the machine's load and the collector. Also when this turn ends.
+   */
+  #runEnds = Infinity;
+  #turnEnds = Infinity;
   /** Counts runs, so a recommendation left by an earlier one can be told apart. */
   #runId = 0;
   readonly slices: SliceStats;
@@ -130,6 +136,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   run(stimulus: string, body: () => void): void {
     this.#stimulus = stimulus;
     this.#runId++;
+    if (this.#budget !== Infinity) this.#runEnds = performance.now() + SLICE_MS;
     body();
     this.#settle();
     if (this.#validate && !this.hasPendingWork) checkInvariants(this.tasks.values(), this.ready, this.counts.byState());
@@ -147,6 +154,12 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   newTurn(): void {
     if (this.#spent > this.slices.largestStepSlice) this.slices.largestStepSlice = this.#spent;
     this.#spent = 0;
+    if (this.#budget !== Infinity) this.#turnEnds = performance.now() + SLICE_MS;
+  }
+
+  /** This run's steps or time are spent: what is left waits for a later turn. */
+  #exhausted(): boolean {
+    return this.#spent >= this.#budget || (this.#runEnds !== Infinity && performance.now() >= this.#runEnds);
   }
 
   /** Goes on with what earlier stimuli left (within this turn's budget). */
@@ -154,8 +167,9 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     this.run(`${this.#stimulus.replace(/\+$/, '')}+`, () => {});
   }
 
-  /** Steps left in this turn's budget (Infinity when not slicing). */
+  /** Steps left in this turn's budget (Infinity when not slicing; none once the turn's time is up). */
   get budgetLeft(): number {
+    if (this.#turnEnds !== Infinity && performance.now() >= this.#turnEnds) return 0;
     return this.#budget - this.#spent;
   }
 
@@ -167,7 +181,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     for (;;) {
       if (this.#fanOuts.length > 0) this.#runFanOuts();
       this.#drainRecommendations();
-      if (this.#spent >= this.#budget) {
+      if (this.#exhausted()) {
         if (this.hasPendingWork) this.slices.yields++;
         return;
       }
@@ -188,7 +202,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       return;
     }
     const entries = (this.#recommendationCursor ??= recommendations.entries());
-    while (this.#spent < this.#budget) {
+    while (!this.#exhausted()) {
       const next = entries.next();
       if (next.done) {
         this.#recommendationCursor = undefined;
@@ -219,7 +233,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   }
 
   #runFanOuts(): void {
-    while (this.#fanOuts.length > 0 && this.#spent < this.#budget) {
+    while (this.#fanOuts.length > 0 && !this.#exhausted()) {
       const fan = this.#fanOuts[0]!;
       if (fan.whileState !== undefined && fan.task.state !== fan.whileState) {
         this.#fanOuts.shift();
@@ -228,7 +242,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       // A step per 16 dependents: visiting one is a check and maybe a recommendation, far cheaper than a
       // transition. Never more than the drain can take this turn: a million recommendations queued at
       // once would be a million objects for the collector.
-      const allowed = Math.min((this.#budget - this.#spent) * 16, this.#budget - this.#recommendations.size);
+      const allowed = Math.min((this.#budget - this.#spent) * 16, this.#budget - this.#recommendations.size, FAN_OUT_AT_ONCE);
       if (allowed <= 0) return;
       let visited = 0;
       let finished = false;
@@ -303,7 +317,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     // One array for the whole pass: this loop runs once per task assigned.
     const candidates: WorkerRecord[] = [];
     while (this.ready.size > 0) {
-      if (this.#spent >= this.#budget) {
+      if (this.#exhausted()) {
         this.#assignPending = true;
         break;
       }
