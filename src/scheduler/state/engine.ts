@@ -28,13 +28,15 @@ interface Recommendation {
   run: number;
 }
 
-/** A fan-out over a task's many dependents, left for later turns (see fanOut). */
+/** A fan-out over a task's many dependents, or a sweep over many tasks, left for later turns (see fanOut, sweep). */
 interface FanOut {
-  task: TaskRecord;
-  items: IterableIterator<TaskRecord>;
-  each: (dependent: TaskRecord) => void;
-  whileState: TaskStateName | undefined;
+  items: Iterator<TaskRecord>;
+  each: (task: TaskRecord) => void;
+  /** False once what the fan-out was for no longer holds: the rest is dropped. */
+  live: () => boolean;
 }
+
+const ALWAYS = (): boolean => true;
 
 /** Dependents a fan-out visits at once, whatever the budget. */
 const FAN_OUT_AT_ONCE = 4_096;
@@ -229,13 +231,25 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       this.#spent += dependents.size >> 4;
       return;
     }
-    this.#fanOuts.push({ task, items: dependents.values(), each, whileState });
+    this.#fanOuts.push({ items: dependents.values(), each, live: whileState === undefined ? ALWAYS : () => task.state === whileState });
+  }
+
+  /**
+   * Calls `each` for every task of `items`: at once for a few, or a budget's worth per turn for many (a
+   * worker that held a million results leaving). `items` is iterated live, so deleting from it is safe.
+   */
+  sweep(items: ReadonlySet<TaskRecord>, each: (task: TaskRecord) => void): void {
+    if (items.size <= FAN_OUT_AT_ONCE || this.#budget === Infinity) {
+      for (const task of items) each(task);
+      return;
+    }
+    this.#fanOuts.push({ items: items.values(), each, live: ALWAYS });
   }
 
   #runFanOuts(): void {
     while (this.#fanOuts.length > 0 && !this.#exhausted()) {
       const fan = this.#fanOuts[0]!;
-      if (fan.whileState !== undefined && fan.task.state !== fan.whileState) {
+      if (!fan.live()) {
         this.#fanOuts.shift();
         continue;
       }

@@ -95,7 +95,7 @@ export class SchedulerState {
     if (!client) return;
     this.clients.delete(peer);
     this.#keySlices.dropClient(client);
-    dropClientWants(this.#engine, client);
+    this.dropHolder(client);
   }
 
   /**
@@ -155,8 +155,8 @@ export class SchedulerState {
 
   /** Every task of every client is cancelled (client.restart). */
   cancelEverything(reason: string): void {
-    this.#keySlices.clear();
-    cancelEverything(this.#engine, reason);
+    if (this.#sliced) this.#keySlices.cancelAll(reason);
+    else cancelEverything(this.#engine, reason);
   }
 
   /** A holder with no connection (fire-and-forget, a dataset) wants `keys`; returns the keys it now holds. */
@@ -171,7 +171,9 @@ export class SchedulerState {
 
   /** A holder lets go of everything it held. */
   dropHolder(holder: ClientRecord): void {
-    dropClientWants(this.#engine, holder);
+    // Queued too behind what the holder (or a restart) still has queued: a restart's cancel tells clients first.
+    if (this.#sliced && this.#keySlices.mustQueue(holder, holder.wants.size)) this.#keySlices.dropWants(holder);
+    else dropClientWants(this.#engine, holder);
   }
 
   /** `worker` drops its copies of `keys` where another copy exists; returns the keys dropped. */
