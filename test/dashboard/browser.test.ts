@@ -235,3 +235,113 @@ describe('a performance report in headless Chromium', () => {
     }
   }, 60_000);
 });
+
+/** Spends about `n` loop turns in `spinHot`, a function that calls nothing. */
+function hotTask(n: number): number {
+  function spinHot(count: number): number {
+    let x = 0;
+    for (let i = 0; i < count; i++) x = (x + i * 7) % 1_000_003;
+    return x;
+  }
+  return spinHot(n);
+}
+
+/** The same work in a function of another name. */
+function otherTask(n: number): number {
+  function spinOther(count: number): number {
+    let x = 0;
+    for (let i = 0; i < count; i++) x = (x + i * 5) % 1_000_033;
+    return x;
+  }
+  return spinOther(n);
+}
+
+const TURNS = 30_000_000;
+
+interface FlameBox { name: string; file: string; count: number; width: number; label: string; title: string; index: string; parent: string }
+
+/** The boxes the flame graph in `#flame-graph` drew, as the SVG holds them. */
+async function flameBoxes(page: Page): Promise<FlameBox[]> {
+  return page.evaluate(() => [...document.querySelectorAll<SVGGElement>('#flame-graph g.frame')].map((g) => ({
+    name: g.dataset.name!, file: g.dataset.file!, count: Number(g.dataset.count),
+    width: Number(g.querySelector('rect')!.getAttribute('width')),
+    label: g.querySelector('text')?.textContent ?? '', title: g.querySelector('title')?.textContent ?? '',
+    index: g.dataset.index!, parent: g.dataset.parent!,
+  })));
+}
+
+/** spinHot has a box labelled with its name, wider than each of its siblings and than twice spinOther's. */
+function expectHotDominates(boxes: FlameBox[]): void {
+  const hot = boxes.filter((b) => b.name === 'spinHot');
+  expect(hot).toHaveLength(1);
+  expect(hot[0]!.label).toBe('spinHot');
+  expect(hot[0]!.title).toMatch(/browser\.test\.ts:\d+/);
+  expect(hot[0]!.title).toMatch(/\d+ samples/);
+  const siblings = boxes.filter((b) => b.parent === hot[0]!.parent && b.index !== hot[0]!.index);
+  for (const sibling of siblings) expect(hot[0]!.width).toBeGreaterThan(sibling.width);
+  const other = boxes.find((b) => b.name === 'spinOther');
+  expect(hot[0]!.width).toBeGreaterThan(2 * (other?.width ?? 0));
+  // Nested by call stack: spinHot's caller is hotTask.
+  expect(boxes.find((b) => b.index === hot[0]!.parent)?.name).toBe('hotTask');
+}
+
+describe('the flame graph in headless Chromium', () => {
+  it('the status page draws the merged profile; a task spending its time in spinHot gives it the widest box, and the group filter works', async (ctx) => {
+    requireChromium(ctx);
+    const { client } = started!;
+    const dashboard: Dashboard = (await startDashboard(started!.cluster.scheduler, { address: 0 }))!;
+    try {
+      const { page, errors } = await openPage(dashboard.url);
+      await page.waitForFunction(() => Number(document.body.dataset.profiles) >= 1, undefined, { timeout: 15_000 });
+      await client.gather([...client.map(hotTask, [TURNS, TURNS + 1, TURNS + 2]), client.submit(otherTask, TURNS)]);
+
+      // Each click fetches the profile again (an answer less than half a second old may be reused: a bounded retry).
+      let boxes: FlameBox[] = [];
+      for (let attempt = 0; attempt < 5 && !boxes.some((b) => b.name === 'spinHot'); attempt++) {
+        const before = await page.evaluate(() => Number(document.body.dataset.profiles));
+        await page.click('#profile-refresh');
+        await page.waitForFunction((n) => Number(document.body.dataset.profiles) > n, before, { timeout: 30_000 });
+        boxes = await flameBoxes(page);
+      }
+      expectHotDominates(boxes);
+      expect(await page.evaluate(() => document.getElementById('profile-note')!.textContent)).toMatch(/samples from 2 worker/);
+
+      // Only otherTask's samples: no spinHot box.
+      const before = await page.evaluate(() => Number(document.body.dataset.profiles));
+      await page.selectOption('#profile-group', 'otherTask');
+      await page.waitForFunction((n) => Number(document.body.dataset.profiles) > n, before, { timeout: 30_000 });
+      const filtered = await flameBoxes(page);
+      expect(filtered.some((b) => b.name === 'spinOther')).toBe(true);
+      expect(filtered.some((b) => b.name === 'spinHot')).toBe(false);
+
+      // Clicking a box zooms to it: it then fills the width.
+      await page.click('#flame-graph g.frame[data-name="spinOther"]');
+      const zoomed = (await flameBoxes(page)).find((b) => b.name === 'spinOther')!;
+      const full = await page.evaluate(() => Number(document.querySelector('#flame-graph svg')!.getAttribute('width')));
+      expect(zoomed.width).toBeGreaterThan(full - 2);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await dashboard.close();
+    }
+  }, 120_000);
+
+  it('a performance report draws the profile of its body', async (ctx) => {
+    requireChromium(ctx);
+    const { client } = started!;
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-report-'));
+    try {
+      const file = join(dir, 'report.html');
+      await performanceReport(client, file, () => client.gather([...client.map(hotTask, [TURNS + 3, TURNS + 4, TURNS + 5]), client.submit(otherTask, TURNS + 1)]));
+      const { page, errors } = await openPage(pathToFileURL(file).href);
+      expectHotDominates(await flameBoxes(page));
+      expect(await page.evaluate(() => document.getElementById('profile-note')!.textContent)).toMatch(/samples from 2 worker/);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'report-flame-graph.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
