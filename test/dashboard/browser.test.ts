@@ -272,8 +272,10 @@ async function flameBoxes(page: Page): Promise<FlameBox[]> {
 
 /** spinHot has a box labelled with its name, wider than each of its siblings and than twice spinOther's. */
 function expectHotDominates(boxes: FlameBox[]): void {
-  const hot = boxes.filter((b) => b.name === 'spinHot');
-  expect(hot).toHaveLength(1);
+  // The widest spinHot box (V8 may also report a few samples of it under another caller, e.g. while
+  // hotTask's frame is being replaced by its optimized code).
+  const hot = boxes.filter((b) => b.name === 'spinHot').sort((a, b) => b.width - a.width);
+  expect(hot.length, JSON.stringify(boxes.filter((b) => /spin|Task/.test(b.name)))).toBeGreaterThanOrEqual(1);
   expect(hot[0]!.label).toBe('spinHot');
   expect(hot[0]!.title).toMatch(/browser\.test\.ts:\d+/);
   expect(hot[0]!.title).toMatch(/\d+ samples/);
