@@ -53,6 +53,11 @@ export interface Session {
   readonly dashboardLink: string | undefined;
   workerCount(): number;
   submit(tasks: PreparedTask[]): void;
+  /**
+   * Sends an actor call straight to the worker at `address` (src/actors/direct.ts; remote sessions
+   * only); false when it cannot go that way now. `lost` is called when the route proved stale.
+   */
+  callActor?(task: PreparedTask, address: string, lost: () => void): boolean;
   release(keys: string[]): void;
   /** Runs erred keys again (with the erred inputs they failed through). */
   retry(keys: string[]): void;

@@ -359,6 +359,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
 
   sendCompute(task: TaskRecord, worker: WorkerRecord): void {
     const spec = task.spec!;
+    // A direct actor call is on its worker already (the client sent it there; see actor-router.ts).
+    if (spec.actor?.direct) return;
     if (!worker.knownFunctions.has(spec.fn)) {
       const fn = this.functions.get(spec.fn);
       if (fn) this.toWorker(worker, { op: 'functions', fns: [fn] });

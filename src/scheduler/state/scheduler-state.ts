@@ -257,6 +257,43 @@ export class SchedulerState {
     });
   }
 
+  /**
+   * A client reports the end of direct actor calls it sent to the worker at `address` (actor-router.ts).
+   * Only direct calls recorded on that worker move; other keys are ignored (a client cannot finish tasks).
+   * @returns the worker, when one is at `address`.
+   */
+  directCallsFinished(address: string, reports: TaskFinishedReport[]): WorkerRecord | undefined {
+    const worker = this.#workerAt(address);
+    if (!worker) return undefined;
+    this.taskFinished(worker, reports.filter((r) => this.#isDirectOn(r.key, address)));
+    return worker;
+  }
+
+  /** A client reports that a direct actor call it sent to the worker at `address` failed there. */
+  directCallErred(address: string, key: string, error: WireError): void {
+    const worker = this.#workerAt(address);
+    if (!worker || !this.#isDirectOn(key, address)) return;
+    const task = this.tasks.get(key);
+    if (error.fields?.notRun === true) {
+      // The worker did not take it (its actor is not there): it goes through the actor's line instead.
+      const engine = this.#engine;
+      if (task?.state === 'processing' && task.processingOn === worker) engine.run(`actor-erred-${worker.id}`, () => engine.recommend(task, 'released'));
+      return;
+    }
+    this.taskErred(worker, key, error, 0);
+  }
+
+  #workerAt(address: string): WorkerRecord | undefined {
+    for (const worker of this.workers.values()) if (worker.info.address === address && worker.status !== 'removed') return worker;
+    return undefined;
+  }
+
+  /** A direct call recorded on the worker at `address`, or (finished, erred, forgotten) none at all. */
+  #isDirectOn(key: string, address: string): boolean {
+    const direct = this.tasks.get(key)?.spec?.actor?.direct;
+    return direct === undefined ? !this.tasks.has(key) : direct.worker === address;
+  }
+
   taskErred(worker: WorkerRecord, key: string, error: WireError, duration: number): void {
     const engine = this.#engine;
     engine.run(`erred-${worker.id}`, () => {
