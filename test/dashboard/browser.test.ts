@@ -236,24 +236,22 @@ describe('a performance report in headless Chromium', () => {
   }, 60_000);
 });
 
-/** Spends about `n` loop turns in `spinHot`, a function that calls nothing. */
-function hotTask(n: number): number {
-  function spinHot(count: number): number {
-    let x = 0;
-    for (let i = 0; i < count; i++) x = (x + i * 7) % 1_000_003;
-    return x;
-  }
-  return spinHot(n);
+/**
+ * Spends about `n` loop turns in itself. The loop is in the task function, not in a helper: V8 may
+ * inline a helper into its caller, and then (for code optimized since the profiler last restarted)
+ * counts the helper's samples as the caller's.
+ */
+function spinHot(n: number): number {
+  let x = 0;
+  for (let i = 0; i < n; i++) x = (x + i * 7) % 1_000_003;
+  return x;
 }
 
 /** The same work in a function of another name. */
-function otherTask(n: number): number {
-  function spinOther(count: number): number {
-    let x = 0;
-    for (let i = 0; i < count; i++) x = (x + i * 5) % 1_000_033;
-    return x;
-  }
-  return spinOther(n);
+function spinOther(n: number): number {
+  let x = 0;
+  for (let i = 0; i < n; i++) x = (x + i * 5) % 1_000_033;
+  return x;
 }
 
 const TURNS = 30_000_000;
@@ -270,21 +268,25 @@ async function flameBoxes(page: Page): Promise<FlameBox[]> {
   })));
 }
 
-/** spinHot has a box labelled with its name, wider than each of its siblings and than twice spinOther's. */
+/**
+ * spinHot has a box labelled with its name, nested under the task thread's frames and wider than each
+ * of its siblings; its boxes together are more than twice as wide as spinOther's. (A task function
+ * may be called through more than one path of the task thread's code, so it may have several boxes.)
+ */
 function expectHotDominates(boxes: FlameBox[]): void {
-  // The widest spinHot box (V8 may also report a few samples of it under another caller, e.g. while
-  // hotTask's frame is being replaced by its optimized code).
   const hot = boxes.filter((b) => b.name === 'spinHot').sort((a, b) => b.width - a.width);
-  expect(hot.length, JSON.stringify(boxes.filter((b) => /spin|Task/.test(b.name)))).toBeGreaterThanOrEqual(1);
+  expect(hot.length, JSON.stringify(boxes.filter((b) => b.name.startsWith('spin')))).toBeGreaterThanOrEqual(1);
   expect(hot[0]!.label).toBe('spinHot');
   expect(hot[0]!.title).toMatch(/browser\.test\.ts:\d+/);
   expect(hot[0]!.title).toMatch(/\d+ samples/);
   const siblings = boxes.filter((b) => b.parent === hot[0]!.parent && b.index !== hot[0]!.index);
   for (const sibling of siblings) expect(hot[0]!.width).toBeGreaterThan(sibling.width);
-  const other = boxes.find((b) => b.name === 'spinOther');
-  expect(hot[0]!.width).toBeGreaterThan(2 * (other?.width ?? 0));
-  // Nested by call stack: spinHot's caller is hotTask.
-  expect(boxes.find((b) => b.index === hot[0]!.parent)?.name).toBe('hotTask');
+  const width = (list: FlameBox[]) => list.reduce((sum, b) => sum + b.width, 0);
+  expect(width(hot)).toBeGreaterThan(2 * width(boxes.filter((b) => b.name === 'spinOther')));
+  // Nested by call stack: below the root, under the frames that run a task on its thread.
+  const caller = boxes.find((b) => b.index === hot[0]!.parent)!;
+  expect(caller.name).not.toBe('(all)');
+  expect(caller.width).toBeGreaterThanOrEqual(hot[0]!.width);
 }
 
 describe('the flame graph in headless Chromium', () => {
@@ -295,7 +297,7 @@ describe('the flame graph in headless Chromium', () => {
     try {
       const { page, errors } = await openPage(dashboard.url);
       await page.waitForFunction(() => Number(document.body.dataset.profiles) >= 1, undefined, { timeout: 15_000 });
-      await client.gather([...client.map(hotTask, [TURNS, TURNS + 1, TURNS + 2]), client.submit(otherTask, TURNS)]);
+      await client.gather([...client.map(spinHot, [TURNS, TURNS + 1, TURNS + 2]), client.submit(spinOther, TURNS)]);
 
       // Each click fetches the profile again (an answer less than half a second old may be reused: a bounded retry).
       let boxes: FlameBox[] = [];
@@ -308,13 +310,16 @@ describe('the flame graph in headless Chromium', () => {
       expectHotDominates(boxes);
       expect(await page.evaluate(() => document.getElementById('profile-note')!.textContent)).toMatch(/samples from 2 worker/);
 
-      // Only otherTask's samples: no spinHot box.
+      // Only spinOther's samples.
       const before = await page.evaluate(() => Number(document.body.dataset.profiles));
-      await page.selectOption('#profile-group', 'otherTask');
+      await page.selectOption('#profile-group', 'spinOther');
       await page.waitForFunction((n) => Number(document.body.dataset.profiles) > n, before, { timeout: 30_000 });
       const filtered = await flameBoxes(page);
-      expect(filtered.some((b) => b.name === 'spinOther')).toBe(true);
-      expect(filtered.some((b) => b.name === 'spinHot')).toBe(false);
+      const widthOf = (name: string) => filtered.filter((b) => b.name === name).reduce((sum, b) => sum + b.width, 0);
+      expect(widthOf('spinOther')).toBeGreaterThan(0);
+      // At most a sample or two at the boundary with a spinHot run on the same thread (on a loaded
+      // machine V8's sample times are a few milliseconds off the task's start and end).
+      expect(widthOf('spinHot')).toBeLessThan(widthOf('spinOther') / 5);
 
       // Clicking a box zooms to it: it then fills the width.
       await page.click('#flame-graph g.frame[data-name="spinOther"]');
@@ -334,7 +339,7 @@ describe('the flame graph in headless Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-report-'));
     try {
       const file = join(dir, 'report.html');
-      await performanceReport(client, file, () => client.gather([...client.map(hotTask, [TURNS + 3, TURNS + 4, TURNS + 5]), client.submit(otherTask, TURNS + 1)]));
+      await performanceReport(client, file, () => client.gather([...client.map(spinHot, [TURNS + 3, TURNS + 4, TURNS + 5]), client.submit(spinOther, TURNS + 1)]));
       const { page, errors } = await openPage(pathToFileURL(file).href);
       expectHotDominates(await flameBoxes(page));
       expect(await page.evaluate(() => document.getElementById('profile-note')!.textContent)).toMatch(/samples from 2 worker/);
