@@ -146,6 +146,7 @@ export class WorkerNode {
     this.#direct = new DirectCalls({
       accept: (order, origin) => this.#tasks.acceptDirect(order, origin),
       reply: (peer, message) => this.#peerServer.send(peer, message),
+      free: (key) => this.#data.delete(key),
     });
     this.#tasks = new LocalTasks(this.#data, this.#pool, this.#files, this.#peers, this.#link, this.log, options.resources ?? {},
       (origin, key, outcome) => this.#direct.answer(origin, key, outcome));
@@ -288,6 +289,7 @@ export class WorkerNode {
     'cancel-compute': (m) => { for (const key of m.keys) this.#tasks.cancel(key); },
     'free-keys': (m) => {
       for (const key of m.keys) this.#data.delete(key);
+      this.#direct.forget(m.keys);
       this.#tasks.freed(m.keys);
     },
     'peer-gone': (m) => this.#peers.abandon(m.address, m.reason),
@@ -415,6 +417,8 @@ export class WorkerNode {
       if (request.op === 'actor-call') {
         this.#direct.call(peer, request);
         served = true;
+      } else if (request.op === 'free-direct') {
+        this.#direct.freeDirect(peer, request.keys);
       } else {
         this.#peerServer.send(peer, { op: 'data', id: request.id, ...this.#data.collect(request.keys) });
       }
