@@ -251,6 +251,7 @@ export class Client {
   /**
    * Resolves when at least `n` workers are connected (at once if they already are).
    * @throws TimeoutError saying how many workers are connected (and, for job-queue clusters, how many jobs are queued).
+   * @throws CancelledError when `options.signal` aborts, or when the client is closed while it waits.
    */
   waitForWorkers(n: number, options: WaitOptions = {}): Promise<void> {
     return this.#core.waitForWorkers(n, options);

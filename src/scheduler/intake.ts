@@ -59,8 +59,7 @@ export class Intake {
     }
     this.parts.flush();
     this.parts.slices.schedule();
-    const took = performance.now() - began;
-    if (took > state.slices.longestBatchMs) state.slices.longestBatchMs = took;
+    state.slices.batchTook(performance.now() - began);
   }
 
   /** Validates a known peer's batch in full, then hands each valid message to its handler. */
