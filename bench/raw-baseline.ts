@@ -3,9 +3,9 @@
  * workload they belong to (targets.ts RAW_BASELINE_OF), and how the rounds of either side are combined:
  * the best of each, so one noisy moment on this shared machine does not decide.
  */
-import { RAW_ZMQ_BULK_PARAMS, RAW_ZMQ_PARAMS, RAW_ZMQ_THROUGHPUT_PARAMS, SCATTER_GATHER_BYTES } from './params.js';
+import { RAW_ZMQ_BULK_PARAMS, RAW_ZMQ_HOPS_PARAMS, RAW_ZMQ_PARAMS, RAW_ZMQ_THROUGHPUT_PARAMS, SCATTER_GATHER_BYTES } from './params.js';
 import { measureRawZmqBulk } from './workloads/raw-zmq-bulk.js';
-import { measureRawZmqRoundTrip } from './workloads/raw-zmq-round-trip.js';
+import { measureRawZmqHops, measureRawZmqRoundTrip } from './workloads/raw-zmq-round-trip.js';
 import { measureRawZmqThroughput } from './workloads/raw-zmq-throughput.js';
 import { emptyResult, type BaselineId, type Measurement, type WorkloadResult } from './workload-types.js';
 
@@ -33,6 +33,7 @@ export async function passResult(measure: () => Promise<Measurement>): Promise<W
 export function runRawPass(id: BaselineId): Promise<WorkloadResult> {
   switch (id) {
     case 'rawZmqRoundTrip': return passResult(() => measureRawZmqRoundTrip(RAW_ZMQ_PARAMS.warmup, RAW_ZMQ_PARAMS.limits));
+    case 'rawZmqHops': return passResult(() => measureRawZmqHops(RAW_ZMQ_HOPS_PARAMS.warmup, RAW_ZMQ_HOPS_PARAMS.limits));
     case 'rawZmqThroughput': return passResult(() => measureRawZmqThroughput(RAW_ZMQ_THROUGHPUT_PARAMS));
     case 'rawZmqBulk': return passResult(() => measureRawZmqBulk({ bytes: SCATTER_GATHER_BYTES, ...RAW_ZMQ_BULK_PARAMS }));
   }

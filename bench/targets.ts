@@ -43,7 +43,7 @@ export interface FigureRow {
 export const RAW_BASELINE_OF: Readonly<Record<WorkloadId, BaselineId | undefined>> = {
   noopMap: 'rawZmqThroughput',
   ladder: 'rawZmqRoundTrip',
-  roundTrip: 'rawZmqRoundTrip',
+  roundTrip: 'rawZmqHops',
   run: 'rawZmqRoundTrip',
   scatterGather: 'rawZmqBulk',
   actorRoundTrip: 'rawZmqRoundTrip',
@@ -58,6 +58,9 @@ export const FIGURE_ROWS: readonly FigureRow[] = [
   { id: 'noopMapVsTunedDask', label: '  same, vs Dask worker-saturation=inf', workload: 'noopMap', metric: 'tasksPerSecond', unit: 'tasks/s', better: 'higher', daskWorkload: 'noopMapTuned' },
   { id: 'ladder', label: 'ladder of 10k dependent tasks', workload: 'ladder', metric: 'tasksPerSecond', unit: 'tasks/s', better: 'higher', raw: { metric: 'medianMs', unit: 'ms', ratio: 'perRawRoundTrip' }, goal: 1.5 },
   { id: 'roundTripMedian', label: 'submit→result round trip, median', workload: 'roundTrip', metric: 'medianMs', unit: 'ms', better: 'lower', raw: RAW_MEDIAN, goal: 1.5 },
+  // Floors (no goal): the same median over a raw round trip with as many hops as a task makes.
+  { id: 'roundTripVsThreadHop', label: '  same, ÷ raw + a thread hop', workload: 'roundTrip', metric: 'medianMs', unit: 'ms', better: 'lower', raw: { metric: 'threadHopMedianMs', unit: 'ms', ratio: 'quotient' } },
+  { id: 'roundTripVsRelay', label: '  same, ÷ raw two-hop relay', workload: 'roundTrip', metric: 'medianMs', unit: 'ms', better: 'lower', raw: { metric: 'relayMedianMs', unit: 'ms', ratio: 'quotient' } },
   { id: 'roundTripP99', label: 'submit→result round trip, p99', workload: 'roundTrip', metric: 'p99Ms', unit: 'ms', better: 'lower', raw: RAW_P99 },
   { id: 'runMedian', label: 'client.run on all workers, median', workload: 'run', metric: 'medianMs', unit: 'ms', better: 'lower', raw: RAW_MEDIAN, goal: 1.5 },
   { id: 'runP99', label: 'client.run on all workers, p99', workload: 'run', metric: 'p99Ms', unit: 'ms', better: 'lower', raw: RAW_P99 },

@@ -8,7 +8,7 @@ import type { RepetitionLimits } from './limits.js';
 export type WorkloadId = 'noopMap' | 'ladder' | 'roundTrip' | 'clusterStart' | 'run' | 'scatterGather' | 'actorRoundTrip';
 
 /** Reference measurements taken in the same run that are not flotilla (no Dask twin either). */
-export type BaselineId = 'rawZmqRoundTrip' | 'rawZmqThroughput' | 'rawZmqBulk';
+export type BaselineId = 'rawZmqRoundTrip' | 'rawZmqHops' | 'rawZmqThroughput' | 'rawZmqBulk';
 
 /** What a workload measured, before the runner adds its status and wall time. */
 export interface Measurement {

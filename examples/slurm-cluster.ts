@@ -49,6 +49,18 @@ try {
     for (const job of cluster.jobs.values()) {
       console.log(`job ${job.jobId}: ${job.state} (${job.native ?? '-'}), workers ${job.workers.join(', ') || 'none'}, log ${job.outputFiles.stdout}`);
     }
+
+    // Adaptive scaling (held at two jobs here), checked every 200 ms; the cluster polls squeue meanwhile.
+    const adaptive = cluster.adapt({ minimum: 2, maximum: 2, intervalMs: 200 });
+    const pollsBefore = cluster.statusPolls;
+    for (let i = 0; i < 100 && (adaptive.checks < 2 || cluster.statusPolls === pollsBefore); i++) await new Promise((r) => setTimeout(r, 100));
+    console.log(
+      `adapt: ${adaptive.options.minimumJobs}-${adaptive.options.maximumJobs} jobs, active ${adaptive.active}, ` +
+        `${adaptive.checks >= 2 ? 'checked' : 'NOT checked'}; status polled ${cluster.statusPolls > pollsBefore ? 'again' : 'NEVER'}; ` +
+        `the cluster's: ${cluster.adaptive === adaptive}`,
+    );
+    await adaptive.stop();
+    console.log(`adapt stopped: active ${adaptive.active}, the cluster adapts: ${cluster.adaptive !== undefined}`);
   } finally {
     await client.close();
   }

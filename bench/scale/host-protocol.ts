@@ -7,6 +7,6 @@ export type HostReply =
   | { op: 'ready'; address: string; workerPids: number[] }
   | { op: 'heap'; heapUsed: number; gcExposed: boolean }
   | { op: 'delay-reset' }
-  | { op: 'delay'; maxMs: number; longestGcMs: number; slices: SliceSummary }
+  | { op: 'delay'; maxMs: number; longestGcMs: number; gcByKind: Record<string, number>; slices: SliceSummary }
   | { op: 'tasks'; tasks: number; idle: boolean }
   | { op: 'counts'; counts: Record<string, number> };

@@ -27,9 +27,16 @@ const scheduler = cluster.scheduler;
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 // Garbage collection pauses, to tell a long turn of our own from the collector's.
+// By kind: a young-generation scavenge (minor) or a full mark-compact (major, and its incremental steps).
 let longestGcMs = 0;
+let gcByKind: Record<string, number> = {};
+const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'major', 8: 'incremental', 16: 'weakcb' };
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
+  for (const entry of list.getEntries()) {
+    longestGcMs = Math.max(longestGcMs, entry.duration);
+    const kind = GC_KINDS[((entry as { detail?: { kind?: number } }).detail)?.kind ?? 0] ?? 'other';
+    gcByKind[kind] = Math.max(gcByKind[kind] ?? 0, Math.round(entry.duration));
+  }
 }).observe({ entryTypes: ['gc'] });
 send({ op: 'ready', address: cluster.schedulerAddress, workerPids: cluster.workerPids });
 
@@ -47,10 +54,11 @@ process.on('message', (raw: HostRequest) => {
     case 'delay-reset':
       delay.reset();
       longestGcMs = 0;
+      gcByKind = {};
       send({ op: 'delay-reset' });
       break;
     case 'delay':
-      send({ op: 'delay', maxMs: delay.max / 1e6, longestGcMs, slices: scheduler.view.slices() });
+      send({ op: 'delay', maxMs: delay.max / 1e6, longestGcMs, gcByKind, slices: scheduler.view.slices() });
       break;
     case 'tasks':
       send({ op: 'tasks', tasks: scheduler.view.tasks.size, idle: !scheduler.view.hasPendingWork });

@@ -138,7 +138,7 @@ export async function runScaleBench(n: number, log: (line: string) => void): Pro
     schedulerBlocks[name] = Math.round(delay.maxMs);
     schedulerGc[name] = Math.round(delay.longestGcMs);
     clientBlocks[name] = Math.round(clientDelay.max / 1e6);
-    log(`  ${name}: longest scheduler block ${schedulerBlocks[name]} ms (longest GC pause ${schedulerGc[name]} ms), client ${clientBlocks[name]} ms; ${JSON.stringify(delay.slices)}`);
+    log(`  ${name}: longest scheduler block ${schedulerBlocks[name]} ms (longest GC pause ${schedulerGc[name]} ms, by kind ${JSON.stringify(delay.gcByKind)}), client ${clientBlocks[name]} ms; ${JSON.stringify(delay.slices)}`);
     return value;
   };
   try {

@@ -13,37 +13,14 @@ import { createRequire } from 'node:module';
 import * as zmq from 'zeromq';
 import { remainingMs, withTimeLimit } from '../limits.js';
 import { elapsedMs } from '../stats.js';
+import { echoProgram, type EchoShape } from './raw-zmq-programs.js';
+
+export type { EchoShape };
 
 /** How long the child may take to start and say hello; Node starts slowly on this shared VM. */
 const CHILD_READY_LIMIT_MS = 15_000;
 /** How long the child may take to exit after the stop frame (or after SIGKILL) before we stop waiting. */
 const CHILD_EXIT_GRACE_MS = 2_000;
-
-/** The child's program (CommonJS, as zeromq.js is). `process.argv[1]` is the ROUTER endpoint under `node -e`. */
-function echoProgram(zeromqPath: string): string {
-  return `
-    const zmq = require(${JSON.stringify(zeromqPath)});
-    const endpoint = process.argv[1];
-    if (!endpoint) { process.stderr.write('raw zeromq.js echo: expected the ROUTER endpoint as first argument\\n'); process.exit(2); }
-    process.on('disconnect', () => process.exit(0));
-    (async () => {
-      const dealer = new zmq.Dealer({ linger: 0 });
-      dealer.connect(endpoint);
-      try {
-        await dealer.send('hello');
-        // Bounded by the parent: it sends the stop frame, or kills this process, or goes away.
-        for (;;) {
-          const [frame] = await dealer.receive();
-          if (!frame || frame.length === 0) break;
-          await dealer.send(frame);
-        }
-      } finally {
-        dealer.close();
-      }
-      process.exit(0);
-    })().catch((error) => { process.stderr.write('raw zeromq.js echo: ' + String(error && error.stack || error) + '\\n'); process.exit(1); });
-  `;
-}
 
 /** Echo children alive right now, so a Ctrl-C can kill them (they also exit when this process goes). */
 const liveEchoes = new Set<ChildProcess>();
@@ -63,9 +40,9 @@ interface Echo {
   exited: Promise<string>;
 }
 
-function startEcho(endpoint: string): Echo {
+function startEcho(endpoint: string, shape: EchoShape): Echo {
   const zeromqPath = createRequire(import.meta.url).resolve('zeromq');
-  const child = spawn(process.execPath, ['-e', echoProgram(zeromqPath), endpoint], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, ['-e', echoProgram(shape, zeromqPath), endpoint], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   liveEchoes.add(child);
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -107,6 +84,8 @@ export interface EchoOptions {
   what: string;
   /** Called with the child's pid as soon as it is spawned (tests use it to check the child is gone afterwards). */
   onEchoStarted?: (pid: number) => void;
+  /** What stands behind the ROUTER (raw-zmq-programs.ts). @defaultValue `'direct'` */
+  shape?: EchoShape;
 }
 
 /**
@@ -120,7 +99,7 @@ export async function withRawZmqEcho<T>(options: EchoOptions, body: (session: Ec
   let echo: Echo | undefined;
   try {
     await router.bind('tcp://127.0.0.1:*');
-    echo = startEcho(router.lastEndpoint!);
+    echo = startEcho(router.lastEndpoint!, options.shape ?? 'direct');
     if (echo.child.pid !== undefined) options.onEchoStarted?.(echo.child.pid);
     const readyStart = performance.now();
     const hello = withTimeLimit(router.receive(), Math.min(CHILD_READY_LIMIT_MS, remainingMs(deadline)), 'the raw zeromq.js echo process saying hello');

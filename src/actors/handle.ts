@@ -14,6 +14,7 @@ import type { PreparedTask } from '../client/session.js';
 import { prepareTask } from '../client/task-preparation.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
 import { inspectCustom, inspectSummary } from '../util/inspect-summary.js';
+import { DirectRoute, type DirectPort } from './direct.js';
 import { RESERVED_NAMES, type ActorControls } from './types.js';
 
 /** What a handle needs from its client. */
@@ -23,6 +24,8 @@ export interface ActorPort {
   checkOpen(what: string): void;
   futureFor(key: string): Future<unknown>;
   submitTasks(tasks: PreparedTask[]): void;
+  /** The straight way to the actor's worker, when the session has one (src/actors/direct.ts). */
+  readonly direct: DirectPort;
 }
 
 /** The class an actor is made of, as the handle knows it. */
@@ -78,6 +81,7 @@ export function createActor(port: ActorPort, cls: ActorClass, ctor: Function, ar
 function handleProxy(port: ActorPort, cls: ActorClass, key: string, constructed: Future<null>, local: SyncInstance): object {
   let released = false;
   const callers = new Map<string, (...args: unknown[]) => Future<unknown>>();
+  const route = new DirectRoute(port.direct, key, constructed);
 
   const submit = (kind: 'call' | 'get', name: string, args: unknown[]): Future<unknown> => {
     const what = kind === 'call' ? `${cls.name}.${name}()` : `${cls.name}.${name}`;
@@ -92,7 +96,10 @@ function handleProxy(port: ActorPort, cls: ActorClass, key: string, constructed:
     const task = prepareTask(port.owner, cls.shipped, callable, args, { pure: false }, `${cls.name}.${name}-${randomUUID()}`, what);
     task.actor = { actor: key, kind, name };
     const future = port.futureFor(task.key);
-    port.submitTasks([task]);
+    if (!route.send(task)) {
+      port.submitTasks([task]);
+      route.routed(future);
+    }
     return future;
   };
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClusterHandle } from '../cluster/cluster-handle.js';
 import { coordinate, type CoordinationAnswer, type PlainRequest } from '../coordination/requests.js';
-import { ConfigurationError, FlotillaError } from '../errors/index.js';
+import { CancelledError, ConfigurationError, FlotillaError } from '../errors/index.js';
 import { prepareFunction } from '../serialize/function-source.js';
 import { runOnWorkers } from './cluster-operations.js';
 import { fireAndForgetKeys } from './cluster-requests.js';
@@ -48,16 +48,22 @@ export function coreOf(client: object): ClientCore {
 
 /** One client's session and futures. Made by `Client.connect` through {@link ClientCore.open}. */
 export class ClientCore implements FutureOwner, ViewTarget {
-  /** The client's id (a random UUID), as the scheduler knows it. */
-  readonly clientId = randomUUID();
+  /** Used for {@link clientId} when the session has no scheduler to know it (sync mode). */
+  readonly #localId = randomUUID();
   /** The futures of this client, one state per key. */
   readonly futures = new FutureTable();
   readonly #collapseHints = new CollapseHints();
-  readonly #workerWaiters = new Set<() => void>();
+  /** Pending `waitForWorkers` calls: woken when the worker count changes, failed when the client closes. */
+  readonly #workerWaiters = new Set<{ wake(): void; fail(error: Error): void }>();
   #opened!: OpenedSession;
   #closed = false;
 
   private constructor() {}
+
+  /** The client's id as the scheduler knows it (its task stream names the client `client <id>`). */
+  get clientId(): string {
+    return this.#opened.session.clientId ?? this.#localId;
+  }
 
   /** Opens a session with `open(listener)` and builds the core on it; `facade` (the Client) is registered for {@link coreOf}. */
   static async open(facade: (core: ClientCore) => object, open: (listener: SessionListener) => Promise<OpenedSession>): Promise<ClientCore> {
@@ -166,13 +172,17 @@ export class ClientCore implements FutureOwner, ViewTarget {
   /** See `Client.waitForWorkers`. */
   async waitForWorkers(n: number, options: WaitOptions): Promise<void> {
     if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`waitForWorkers expects a whole number of workers >= 0, got ${String(n)}`);
+    this.checkOpen('waitForWorkers');
     if (this.session.workerCount() >= n) return;
-    let wake!: () => void;
-    const reached = new Promise<void>((resolve) => {
-      wake = () => {
-        if (this.session.workerCount() >= n) resolve();
+    let waiter!: { wake(): void; fail(error: Error): void };
+    const reached = new Promise<void>((resolve, reject) => {
+      waiter = {
+        wake: () => {
+          if (this.session.workerCount() >= n) resolve();
+        },
+        fail: reject,
       };
-      this.#workerWaiters.add(wake);
+      this.#workerWaiters.add(waiter);
     });
     try {
       await bounded(reached, options, () => {
@@ -181,7 +191,7 @@ export class ClientCore implements FutureOwner, ViewTarget {
         return `waitForWorkers(${n}) timed out after ${options.timeoutMs} ms: ${have} worker${have === 1 ? '' : 's'} connected${extra ? `; ${extra}` : ''}`;
       });
     } finally {
-      this.#workerWaiters.delete(wake);
+      this.#workerWaiters.delete(waiter);
     }
   }
 
@@ -190,11 +200,15 @@ export class ClientCore implements FutureOwner, ViewTarget {
     if (this.#closed) return;
     this.#closed = true;
     this.futures.close();
+    for (const waiter of [...this.#workerWaiters]) {
+      const have = this.session.workerCount();
+      waiter.fail(new CancelledError(`waitForWorkers: the client was closed while waiting (${have} worker${have === 1 ? '' : 's'} connected); wait before closing, or pass a signal to stop the wait on purpose`));
+    }
     await this.session.close();
     if (this.#opened.ownedCluster) await this.#opened.ownedCluster.close();
   }
 
   #wakeWorkerWaiters(): void {
-    for (const wake of [...this.#workerWaiters]) wake();
+    for (const waiter of [...this.#workerWaiters]) waiter.wake();
   }
 }

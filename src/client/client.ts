@@ -78,7 +78,7 @@ export class Client {
     return Client.#latest;
   }
 
-  /** This client's id (a random UUID), as the scheduler and `schedulerInfo()` know it. */
+  /** This client's id (random), as the scheduler knows it; transfers to it in `getTaskStream()` have the destination `client <id>`. */
   get clientId(): string {
     return this.#core.clientId;
   }
@@ -251,6 +251,7 @@ export class Client {
   /**
    * Resolves when at least `n` workers are connected (at once if they already are).
    * @throws TimeoutError saying how many workers are connected (and, for job-queue clusters, how many jobs are queued).
+   * @throws CancelledError when `options.signal` aborts, or when the client is closed while it waits.
    */
   waitForWorkers(n: number, options: WaitOptions = {}): Promise<void> {
     return this.#core.waitForWorkers(n, options);

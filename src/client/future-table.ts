@@ -9,10 +9,12 @@ import { CancelledError, LostResultError } from '../errors/index.js';
 import type { Future } from './future.js';
 import { FutureState } from './future-state.js';
 import type { Session, SessionListener } from './session.js';
+import { ShardedMap, shardOfString } from '../util/sharded.js';
 
 /** The states of one client's keys and the handles that hold them. See the module comment. */
 export class FutureTable {
-  readonly #states = new Map<string, FutureState>();
+  /** In shards: a native map of a million keys rehashes whole as a map of that size grows (see util/sharded.ts). */
+  readonly #states: Map<string, FutureState> = new ShardedMap<string, FutureState>(shardOfString);
   readonly #registry = new FinalizationRegistry<FutureState>((state) => this.#dropRef(state));
   #session!: Session;
   #closed = false;

@@ -19,6 +19,7 @@ import { shortId } from '../util/ids.js';
 import { emptyList } from '../util/empty.js';
 import { Logger } from '../util/logger.js';
 import { WarningSummary } from '../util/warning-summary.js';
+import { DirectCalls } from './direct-calls.js';
 import { Outbox } from './outbox.js';
 import type { ControlChannel, PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
 import { NO_FIELDS } from './future-state.js';
@@ -67,6 +68,8 @@ export class RemoteSession implements Session {
   readonly #refused: Promise<AuthenticationError>;
   #connected = false;
   #heartbeat: NodeJS.Timeout | undefined;
+  /** Actor calls sent straight to workers (src/actors/direct.ts). */
+  readonly #direct: DirectCalls;
 
   private constructor(readonly address: string, readonly clientId: string, private readonly listener: SessionListener, security?: CurveCredentials, local?: LocalLinkFactory) {
     const routingId = `client-${clientId}`;
@@ -84,6 +87,7 @@ export class RemoteSession implements Session {
       this.#link = link;
     }
     this.#peers = new PeerPool(this.log, security ? peerCredentials(security) : undefined);
+    this.#direct = new DirectCalls(this.#peers, listener, (message) => this.#outbox.push(message));
   }
 
   /** Connects and waits for the scheduler's welcome; TimeoutError naming the address when nothing answers. */
@@ -130,6 +134,7 @@ export class RemoteSession implements Session {
   };
 
   #send(message: ClientToScheduler): void {
+    this.#direct.flush();
     this.#outbox.push(message);
   }
 
@@ -142,31 +147,38 @@ export class RemoteSession implements Session {
 
   submit(tasks: PreparedTask[]): void {
     for (const task of tasks) this.#ensureFunction(task.fn);
-    this.#send({
-      op: 'submit',
-      tasks: tasks.map((task) => {
-        const o = task.options;
-        const spec: TaskSpec = {
-          key: task.key, fn: task.fn.hash, args: toWireValue(task.encoded), deps: distinctKeys(task.encoded.refs),
-          priority: o.priority ?? 0, retries: o.retries ?? 0, group: task.fn.name,
-        };
-        if (task.actor) {
-          spec.actor = task.actor;
-          if (task.actor.kind !== 'create') spec.deps = distinctKeys([task.actor.actor, ...task.encoded.refs]);
-        }
-        if (o.workers || o.resources) {
-          spec.restrictions = {
-            ...(o.workers ? { workers: o.workers, allowOtherWorkers: o.allowOtherWorkers ?? false } : {}),
-            ...(o.resources ? { resources: o.resources } : {}),
-          };
-        }
-        return spec;
-      }),
-    });
+    this.#send({ op: 'submit', tasks: tasks.map((task) => this.#spec(task)) });
+  }
+
+  callActor(task: PreparedTask, address: string, lost: () => void): boolean {
+    if (this.#closed) return false;
+    this.#ensureFunction(task.fn);
+    return this.#direct.call(this.#spec(task), address, lost);
+  }
+
+  #spec(task: PreparedTask): TaskSpec {
+    const o = task.options;
+    const spec: TaskSpec = {
+      key: task.key, fn: task.fn.hash, args: toWireValue(task.encoded), deps: distinctKeys(task.encoded.refs),
+      priority: o.priority ?? 0, retries: o.retries ?? 0, group: task.fn.name,
+    };
+    if (task.actor) {
+      spec.actor = task.actor;
+      if (task.actor.kind !== 'create') spec.deps = distinctKeys([task.actor.actor, ...task.encoded.refs]);
+    }
+    if (o.workers || o.resources) {
+      spec.restrictions = {
+        ...(o.workers ? { workers: o.workers, allowOtherWorkers: o.allowOtherWorkers ?? false } : {}),
+        ...(o.resources ? { resources: o.resources } : {}),
+      };
+    }
+    return spec;
   }
 
   release(keys: string[]): void {
-    if (keys.length) this.#send({ op: 'release', keys });
+    if (keys.length === 0) return;
+    if (this.#direct.used) this.#direct.later({ op: 'release', keys: [...keys] });
+    else this.#send({ op: 'release', keys });
   }
 
   retry(keys: string[]): void {
@@ -289,11 +301,20 @@ export class RemoteSession implements Session {
       this.#welcome = undefined;
     },
     'task-finished': (m) => {
-      for (const item of m.items) this.listener.finished(item.key, item.nbytes, item.value ? { wire: item.value } : NO_FIELDS);
+      for (const item of m.items) {
+        this.#direct.settledByScheduler(item.key);
+        this.listener.finished(item.key, item.nbytes, item.value ? { wire: item.value } : NO_FIELDS);
+      }
     },
-    'task-erred': (m) => this.listener.erred(m.key, fromWireError(m.error)),
+    'task-erred': (m) => {
+      this.#direct.settledByScheduler(m.key);
+      this.listener.erred(m.key, fromWireError(m.error));
+    },
     'task-cancelled': (m) => {
-      for (const key of m.keys) this.listener.cancelled(key, m.reason);
+      for (const key of m.keys) {
+        this.#direct.settledByScheduler(key);
+        this.listener.cancelled(key, m.reason);
+      }
     },
     'task-lost': (m) => this.listener.lost(m.key, m.reason),
     'task-retried': (m) => {
@@ -331,6 +352,7 @@ export class RemoteSession implements Session {
     this.#pending.clear();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#warnings.close();
+    this.#direct.flush();
     this.#outbox.drainAll();
     this.#link.send({ op: 'goodbye' });
     await this.#link.close({ flush: true });

@@ -45,12 +45,19 @@ export interface ControlChannel {
 
 export interface Session {
   readonly address: string;
+  /** The id this client said hello with, as the scheduler knows it (absent in sync mode: no scheduler). */
+  readonly clientId?: string;
   /** Absent in sync mode, which has no cluster to act on. */
   readonly control?: ControlChannel;
   /** The scheduler's status page, when it told one. */
   readonly dashboardLink: string | undefined;
   workerCount(): number;
   submit(tasks: PreparedTask[]): void;
+  /**
+   * Sends an actor call straight to the worker at `address` (src/actors/direct.ts; remote sessions
+   * only); false when it cannot go that way now. `lost` is called when the route proved stale.
+   */
+  callActor?(task: PreparedTask, address: string, lost: () => void): boolean;
   release(keys: string[]): void;
   /** Runs erred keys again (with the erred inputs they failed through). */
   retry(keys: string[]): void;

@@ -49,6 +49,10 @@ export function submitActor<C extends ActorConstructor>(core: ClientCore, cls: C
     checkOpen: (what) => core.checkOpen(what),
     futureFor: (key) => core.futureFor(key),
     submitTasks: (tasks) => core.session.submit(tasks),
+    direct: {
+      ...(core.session.callActor ? { callActor: (task, address, lost) => core.session.callActor!(task, address, lost) } : {}),
+      whoHas: (keys) => core.session.whoHas(keys),
+    },
   };
   const shipped = prepareClass(cls, { what: 'submitActor' });
   if (!Array.isArray(args)) {

@@ -1,14 +1,10 @@
-import { FlotillaError } from './base.js';
+import { errorClass, FlotillaError } from './base.js';
 
 export { FlotillaError };
 export { ActorLostError } from './actor-lost.js';
 
 /** A future, a wait or a whole operation was cancelled (by `cancel()`, an `AbortSignal`, or a cancelled dependency). */
-export class CancelledError extends FlotillaError {
-  /** Always `'CANCELLED'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'CANCELLED';
-  /** Always `'CancelledError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'CancelledError' as const;
+export class CancelledError extends errorClass('CANCELLED', 'CancelledError') {
   /** The task keys concerned, when known. */
   readonly keys: string[];
   /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
@@ -19,19 +15,10 @@ export class CancelledError extends FlotillaError {
 }
 
 /** A bounded wait ran out of time. The message says what was waited for and what was seen. */
-export class TimeoutError extends FlotillaError {
-  /** Always `'TIMEOUT'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'TIMEOUT';
-  /** Always `'TimeoutError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'TimeoutError' as const;
-}
+export class TimeoutError extends errorClass('TIMEOUT', 'TimeoutError') {}
 
 /** A task was running on `allowedFailures` workers that each died: it is probably what kills them. */
-export class KilledWorkerError extends FlotillaError {
-  /** Always `'KILLED_WORKER'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'KILLED_WORKER';
-  /** Always `'KilledWorkerError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'KilledWorkerError' as const;
+export class KilledWorkerError extends errorClass('KILLED_WORKER', 'KilledWorkerError') {
   /** The task's key. */
   readonly key: string;
   /** The workers that died while running it. */
@@ -45,11 +32,7 @@ export class KilledWorkerError extends FlotillaError {
 }
 
 /** The batch system's submit command failed. Carries the command, its exit code and its output. */
-export class JobSubmissionError extends FlotillaError {
-  /** Always `'JOB_SUBMISSION'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'JOB_SUBMISSION';
-  /** Always `'JobSubmissionError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'JobSubmissionError' as const;
+export class JobSubmissionError extends errorClass('JOB_SUBMISSION', 'JobSubmissionError') {
   /** The submit command and its arguments. */
   readonly command: string[];
   /** Its exit code (null when it was ended by a signal or did not start). */
@@ -77,11 +60,7 @@ export class JobSubmissionError extends FlotillaError {
  * in `env`, a missing file, a crash at start). Carries the last exit code or signal and the end of
  * its stderr.
  */
-export class WorkerStartError extends FlotillaError {
-  /** Always `'WORKER_START'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'WORKER_START';
-  /** Always `'WorkerStartError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'WorkerStartError' as const;
+export class WorkerStartError extends errorClass('WORKER_START', 'WorkerStartError') {
   /** The worker's name. */
   readonly worker: string;
   /** The last process's exit code (null when a signal ended it). */
@@ -101,74 +80,35 @@ export class WorkerStartError extends FlotillaError {
 }
 
 /** A message from a peer could not be decoded or failed validation. Receivers log it and keep serving. */
-export class ProtocolError extends FlotillaError {
-  /** Always `'PROTOCOL'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'PROTOCOL';
-  /** Always `'ProtocolError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'ProtocolError' as const;
-}
+export class ProtocolError extends errorClass('PROTOCOL', 'ProtocolError') {}
 
 /** The scheduler was asked to move a task between two states that have no edge in the transition table. */
-export class InvalidTransitionError extends FlotillaError {
-  /** Always `'INVALID_TRANSITION'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'INVALID_TRANSITION';
-  /** Always `'InvalidTransitionError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'InvalidTransitionError' as const;
-}
+export class InvalidTransitionError extends errorClass('INVALID_TRANSITION', 'InvalidTransitionError') {}
 
 /** A value (an argument or a result) cannot be sent to another process. The message names it and says why. */
-export class SerializationError extends FlotillaError {
-  /** Always `'SERIALIZATION'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'SERIALIZATION';
-  /** Always `'SerializationError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'SerializationError' as const;
-}
+export class SerializationError extends errorClass('SERIALIZATION', 'SerializationError') {}
 
 /** A function cannot be shipped to workers as source text (not a function, native, bound, uses `this`, or reads the caller's variables). */
-export class FunctionShippingError extends FlotillaError {
-  /** Always `'FUNCTION_SHIPPING'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'FUNCTION_SHIPPING';
-  /** Always `'FunctionShippingError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'FunctionShippingError' as const;
-}
+export class FunctionShippingError extends errorClass('FUNCTION_SHIPPING', 'FunctionShippingError') {}
 
 /** An option or argument has a wrong value. The message names it, what was expected and what was received. */
-export class ConfigurationError extends FlotillaError {
-  /** Always `'CONFIGURATION'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'CONFIGURATION';
-  /** Always `'ConfigurationError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'ConfigurationError' as const;
-}
+export class ConfigurationError extends errorClass('CONFIGURATION', 'ConfigurationError') {}
 
 /**
  * A peer refused this one's credentials, or the two disagree on whether to authenticate: the CURVE
  * handshake failed (wrong or missing keys), or the scheduler refused a worker's registration. The
  * message names the address and what to pass instead.
  */
-export class AuthenticationError extends FlotillaError {
-  /** Always `'AUTHENTICATION'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'AUTHENTICATION';
-  /** Always `'AuthenticationError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'AuthenticationError' as const;
-}
+export class AuthenticationError extends errorClass('AUTHENTICATION', 'AuthenticationError') {}
 
 /** The result of a task is gone (its holders died and it could not be recomputed, or it was released). */
-export class LostResultError extends FlotillaError {
-  /** Always `'LOST'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'LOST';
-  /** Always `'LostResultError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'LostResultError' as const;
-}
+export class LostResultError extends errorClass('LOST', 'LostResultError') {}
 
 /**
  * `future.result()` (or `await future`) on a handle that was released with `release()`: the cluster no
  * longer keeps its result for that handle. The message names the key and the fix.
  */
-export class ReleasedFutureError extends FlotillaError {
-  /** Always `'RELEASED_FUTURE'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'RELEASED_FUTURE';
-  /** Always `'ReleasedFutureError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'ReleasedFutureError' as const;
+export class ReleasedFutureError extends errorClass('RELEASED_FUTURE', 'ReleasedFutureError') {
   /** The key of the released future. */
   readonly key: string;
   /** The message names `key` and the fix (read the result before `release()`, or submit again). */
@@ -182,9 +122,7 @@ export class ReleasedFutureError extends FlotillaError {
  * An error thrown by user code on a worker. `name` is the original class name, `message` the original
  * message, and `stack` the remote stack (prefixed with where it ran).
  */
-export class TaskError extends FlotillaError {
-  /** Always `'TASK_ERROR'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'TASK_ERROR';
+export class TaskError extends errorClass<'TASK_ERROR', string>('TASK_ERROR', 'TaskError') {
   /** The task key whose function threw, when known. */
   readonly key: string | undefined;
   /** The stack as it was on the worker. */

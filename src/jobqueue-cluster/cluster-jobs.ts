@@ -1,6 +1,6 @@
 /**
  * A cluster's view of its jobs: the job tracker's states (from the status command and worker
- * registrations), which workers of each job are connected now, and which jobs the cluster retired.
+ * registrations), which workers of each job are connected now, and which jobs and workers were retired.
  * It decides which jobs count towards the cluster's size; it runs no command itself except through
  * the tracker's `poll()`.
  */
@@ -21,6 +21,8 @@ export class ClusterJobs {
   readonly #connected = new Map<string, Set<string>>();
   readonly #jobOfWorker = new Map<string, string>();
   readonly #retired = new Set<string>();
+  /** Workers retired on purpose (client.retireWorkers, or the cluster's own scale down): never replaced. */
+  readonly #retiredWorkers = new Set<string>();
 
   constructor(system: BatchSystem, job: ResolvedJobOptions, options: JobTrackerOptions = {}) {
     this.tracker = new JobTracker(system, job, options);
@@ -46,7 +48,17 @@ export class ClusterJobs {
     if (names === undefined) this.#connected.set(jobId, (names = new Set()));
     names.add(workerName);
     this.#jobOfWorker.set(workerName, jobId);
-    return { transition, retired: this.#retired.has(jobId) };
+    return { transition, retired: this.#retired.has(jobId) || this.#retiredWorkers.has(workerName) };
+  }
+
+  /** A worker was retired on purpose: if it registers again (a heartbeat crossed its 'close'), it is told to leave. */
+  workerRetired(workerName: string): void {
+    this.#retiredWorkers.add(workerName);
+  }
+
+  /** Whether the worker was retired on purpose. */
+  wasRetired(workerName: string): boolean {
+    return this.#retiredWorkers.has(workerName);
   }
 
   /** A worker left the scheduler; returns its job id when it was one of ours. */

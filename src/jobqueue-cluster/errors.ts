@@ -1,15 +1,11 @@
 /** Errors of job-queue clusters beyond those in `src/errors`. */
-import { FlotillaError } from '../errors/base.js';
+import { errorClass } from '../errors/base.js';
 
 /**
  * `close()` cancelled the cluster's jobs, but the batch system still listed some of them when the time
  * ran out. The scheduler is closed and the credentials removed all the same.
  */
-export class JobCleanupError extends FlotillaError {
-  /** Always `'JOB_CLEANUP'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'JOB_CLEANUP';
-  /** Always `'JobCleanupError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'JobCleanupError' as const;
+export class JobCleanupError extends errorClass('JOB_CLEANUP', 'JobCleanupError') {
   /** The jobs still listed, with the batch system's word for their state. */
   readonly jobs: ReadonlyArray<{ readonly jobId: string; readonly native: string | undefined }>;
   /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */

@@ -315,6 +315,8 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
     });
     scheduler.on('worker-added', (worker) => this.#scaler.onWorkerAdded(worker));
     scheduler.on('worker-removed', (worker, reason) => this.#scaler.onWorkerRemoved(worker, reason));
+    // A worker retired on purpose (client.retireWorkers) leaves for good: its job is not replaced.
+    scheduler.on('worker-retired', (name) => this.#scaler.onWorkerRetired(name));
     this.#schedulePoll();
     this.log.info(`scheduler listening at ${scheduler.address}${this.security ? ' (CURVE authentication on)' : ''}`);
     return scheduler;

@@ -153,13 +153,29 @@ export class JobScaler {
     if (retired || this.#context.closing()) this.#context.scheduler()?.retireWorkers([worker.name], `job ${jobId} was retired`);
   }
 
-  /** A worker left the scheduler: when it was the last of a job that was not retired, the job is replaced. */
+  /** A worker was retired on purpose (`client.retireWorkers`, or this cluster's scale down): it is not replaced. */
+  onWorkerRetired(name: string): void {
+    this.#context.jobs.workerRetired(name);
+  }
+
+  /**
+   * A worker left the scheduler. When it was the last of a job that was not retired, the job is
+   * replaced; unless that worker was retired on purpose (through the client): then the job is retired
+   * with it, and the cluster asks for one job less, as if scaled down.
+   */
   onWorkerRemoved(worker: WorkerSummary, reason: string): void {
-    const jobId = this.#context.jobs.workerLeft(worker.name);
+    const { jobs, log } = this.#context;
+    const jobId = jobs.workerLeft(worker.name);
     if (jobId === undefined || this.#context.closing()) return;
-    const job = this.#context.jobs.snapshot().get(jobId);
+    const job = jobs.snapshot().get(jobId);
     if (job === undefined || job.retired || job.workers.length > 0) return;
-    this.#context.log.info(`all workers of job ${jobId} left (${reason})`);
+    if (jobs.wasRetired(worker.name)) {
+      jobs.retire(jobId);
+      this.#targetJobs = Math.max(0, this.#targetJobs - 1);
+      log.info(`job ${jobId} is retired with its last worker ${worker.name} (${reason}); not replaced: the cluster now asks for ${this.#targetJobs} job(s)`);
+      return;
+    }
+    log.info(`all workers of job ${jobId} left (${reason})`);
     void this.reconcile();
   }
 

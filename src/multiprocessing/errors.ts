@@ -1,4 +1,4 @@
-import { FlotillaError } from '../errors/base.js';
+import { errorClass } from '../errors/base.js';
 import type { MultiprocessingEntry } from './types.js';
 import type { RecombineSummary } from './recombiner.js';
 import type { ResumeInfo } from './run-folder.js';
@@ -26,11 +26,7 @@ export interface MultiprocessingResult {
  * `requireSuccess`, or the recombination as a whole failed. `failedIndices` lists the failed keyword
  * sets; `result` holds everything known (absent when recombination itself failed before a summary).
  */
-export class MultiprocessingError extends FlotillaError {
-  /** Always `'MULTIPROCESSING'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'MULTIPROCESSING';
-  /** Always `'MultiprocessingError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'MultiprocessingError' as const;
+export class MultiprocessingError extends errorClass('MULTIPROCESSING', 'MultiprocessingError') {
   /** The indices (in `kwargsList`) of the entries that failed, ascending. */
   readonly failedIndices: number[];
   /** Every entry, in `kwargsList` order. */
@@ -51,11 +47,7 @@ export class MultiprocessingError extends FlotillaError {
 }
 
 /** A wrapper returned something that is not `{ index, success, file, uuids }` or `[index, success, file, uuids]`, or the wrong index. */
-export class WrapperResultError extends FlotillaError {
-  /** Always `'WRAPPER_RESULT'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'WRAPPER_RESULT';
-  /** Always `'WrapperResultError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'WrapperResultError' as const;
+export class WrapperResultError extends errorClass('WRAPPER_RESULT', 'WrapperResultError') {
   /** The index of the keyword set whose wrapper returned it. */
   readonly index: number;
   /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
@@ -66,11 +58,7 @@ export class WrapperResultError extends FlotillaError {
 }
 
 /** A wrapper's output file did not appear within the bounded wait (`fileWait`). */
-export class OutputFileMissingError extends FlotillaError {
-  /** Always `'OUTPUT_FILE_MISSING'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'OUTPUT_FILE_MISSING';
-  /** Always `'OutputFileMissingError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'OutputFileMissingError' as const;
+export class OutputFileMissingError extends errorClass('OUTPUT_FILE_MISSING', 'OutputFileMissingError') {
   /** The absolute path waited for. */
   readonly file: string;
   /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */
@@ -81,11 +69,7 @@ export class OutputFileMissingError extends FlotillaError {
 }
 
 /** A part store file has a line that is not a valid part or equivalence record. */
-export class PartStoreFormatError extends FlotillaError {
-  /** Always `'PART_STORE_FORMAT'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'PART_STORE_FORMAT';
-  /** Always `'PartStoreFormatError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'PartStoreFormatError' as const;
+export class PartStoreFormatError extends errorClass('PART_STORE_FORMAT', 'PartStoreFormatError') {
   /** The file, when the problem is in a file. */
   readonly file: string | undefined;
   /** The 1-based line number, when the problem is on a line. */
@@ -99,11 +83,7 @@ export class PartStoreFormatError extends FlotillaError {
 }
 
 /** One input could not be recombined (a listed uuid or a reference is missing, or references form a cycle). */
-export class RecombinationError extends FlotillaError {
-  /** Always `'RECOMBINATION'`: a stable identifier to branch on (it survives the trip from a worker). */
-  override readonly code = 'RECOMBINATION';
-  /** Always `'RecombinationError'`, the class's name (kept on errors rebuilt from the wire). */
-  override name = 'RecombinationError' as const;
+export class RecombinationError extends errorClass('RECOMBINATION', 'RecombinationError') {
   /** The input file concerned, when one is. */
   readonly file: string | undefined;
   /** Made by flotilla with a message saying what happened and how to fix it; `options.cause` keeps the underlying error. */

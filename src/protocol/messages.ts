@@ -50,6 +50,15 @@ export interface ActorTaskPart {
   maxConcurrency?: number;
   /** `create`: times the constructor runs again on another worker when the actor's worker dies. */
   maxRestarts?: number;
+  /** `call`/`get`: the handle that made it (its calls run in the order it made them). */
+  handle?: string;
+  /**
+   * `call`/`get` sent by the client straight to the actor's worker at address `worker` (src/actors/direct.ts);
+   * `seq` counts the handle's direct calls. The scheduler only records it (the client reports its end).
+   */
+  direct?: { worker: string; seq: number };
+  /** Set by the scheduler on a routed call: the worker runs it only after the handle's direct call `after` arrived. */
+  after?: number;
 }
 
 export interface TaskSpec {
@@ -169,7 +178,11 @@ export type ClientToScheduler =
   /** The task threads' samples (`client.profile`) of every worker, or of `workers`; answered with `profile-reply`. */
   | { op: 'profile'; id: number; query: ProfileQuery; workers?: string[] }
   /** Results this client fetched straight from workers (for the task stream). */
-  | { op: 'transfers'; transfers: TransferReport[] };
+  | { op: 'transfers'; transfers: TransferReport[] }
+  /** Direct actor calls (TaskSpec.actor.direct) that finished on the worker at address `worker`, as its reply said. */
+  | { op: 'actor-done'; worker: string; reports: TaskFinishedReport[] }
+  /** A direct actor call that failed on the worker at address `worker` (or that it refused). */
+  | { op: 'actor-erred'; worker: string; key: TaskKey; error: WireError; duration: number };
 
 /** Which samples `client.profile` asks the workers for. Times in milliseconds since the epoch. */
 export interface ProfileQuery {
@@ -378,8 +391,16 @@ export type SchedulerToWorker =
   | { op: 'close'; reason: string };
 
 // ---------------------------------------------------------------- peer data service (client or worker → worker)
-export type PeerRequest = { op: 'get-data'; id: number; keys: TaskKey[] };
-export type PeerReply = { op: 'data'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] };
+export type PeerRequest =
+  | { op: 'get-data'; id: number; keys: TaskKey[] }
+  /** A call on an actor living on this worker, straight from a client (src/actors/direct.ts). `actor.kind` is `call` or `get`. */
+  | { op: 'actor-call'; id: number; key: TaskKey; fn: string; args: WireValue; actor: ActorTaskPart };
+export type PeerReply =
+  | { op: 'data'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] }
+  /** The end of an `actor-call`: its report (with the value) or its error. */
+  | { op: 'actor-reply'; id: number; key: TaskKey; report?: TaskFinishedReport; error?: WireError }
+  /** A request the worker would not serve (malformed, or over the bound of calls in flight); `id` 0 when it had none. */
+  | { op: 'refused'; id: number; error: WireError };
 
 /** Everything the scheduler's socket sends: to clients and to workers. */
 export type SchedulerMessage = SchedulerToClient | SchedulerToWorker;

@@ -37,6 +37,7 @@ const numbers = rec(num);
 const restrictions = obj<Restrictions>({ workers: opt(keys), allowOtherWorkers: opt(bool), resources: opt(numbers) });
 const actorPart = obj<ActorTaskPart>({
   actor: str, kind: oneOf('create', 'call', 'get'), name: str, maxConcurrency: opt(num), maxRestarts: opt(num),
+  handle: opt(str), direct: opt(obj<{ worker: string; seq: number }>({ worker: str, seq: num })), after: opt(num),
 });
 const taskSpec = obj<TaskSpec>({
   key: str, fn: str, args: wireValue, deps: keys, priority: num, retries: num, group: str, restrictions: opt(restrictions), actor: opt(actorPart),
@@ -105,6 +106,8 @@ export const clientToSchedulerSchema = {
   'want-keys': { keys },
   profile: { id: num, query: profileQuery, workers: opt(keys) },
   transfers: { transfers: arr(transferReport) },
+  'actor-done': { worker: str, reports: arr(finishedReport) },
+  'actor-erred': { worker: str, key: str, error: wireError, duration: num },
 } satisfies MessageSchemas<ClientToScheduler>;
 
 export const workerToSchedulerSchema = {
@@ -174,8 +177,15 @@ export const schedulerToWorkerSchema = {
   'get-profile': { id: num, query: profileQuery },
 } satisfies MessageSchemas<SchedulerToWorker>;
 
-export const peerRequestSchema = { 'get-data': { id: num, keys } } satisfies MessageSchemas<PeerRequest>;
-export const peerReplySchema = { data: { id: num, values, missing: keys } } satisfies MessageSchemas<PeerReply>;
+export const peerRequestSchema = {
+  'get-data': { id: num, keys },
+  'actor-call': { id: num, key: str, fn: str, args: wireValue, actor: actorPart },
+} satisfies MessageSchemas<PeerRequest>;
+export const peerReplySchema = {
+  data: { id: num, values, missing: keys },
+  'actor-reply': { id: num, key: str, report: opt(finishedReport), error: opt(wireError) },
+  refused: { id: num, error: wireError },
+} satisfies MessageSchemas<PeerReply>;
 
 // ---------------------------------------------------------------- checking a batch
 type AnySchemas = Record<string, Record<string, Field<unknown>>>;

@@ -38,10 +38,18 @@ export function clientHandlers(core: SchedulerContext, client: ClientRecord): Ha
       core.send(client.peer, { op: 'task-stream-reply', id: m.id, runs: core.taskStream.since(m.since) });
     },
     heartbeat: () => {},
-    goodbye: () => {
-      core.coordination.clientLeft(client);
-      core.state.removeClient(client.peer);
+    'actor-done': (m) => {
+      const worker = core.state.directCallsFinished(m.worker, m.reports);
+      if (!worker || core.events.listenerCount('task-run') === 0) return;
+      for (const r of m.reports) {
+        core.events.emit('task-run', {
+          key: r.key, group: core.state.tasks.get(r.key)?.group ?? 'unknown', worker: worker.id, thread: r.thread,
+          start: r.start, stop: r.start + r.duration / 1000, status: 'memory', nbytes: r.nbytes, transfer: r.transfer,
+        });
+      }
     },
+    'actor-erred': (m) => core.state.directCallErred(m.worker, m.key, m.error),
+    goodbye: () => core.removeClient(client),
     'fire-and-forget': (m) => core.holders.fireAndForget(m.keys),
     restart: (m) => core.control.restart(core, client, m),
     'retire-workers': (m) => void core.control.retire(core, client, m),

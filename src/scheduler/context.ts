@@ -56,4 +56,6 @@ export interface SchedulerContext extends RequestIo {
   workerSummaries(): WorkerSummary[];
   registerWorker(peer: string, info: WorkerRegistration, now: number): void;
   removeWorker(peer: string, reason: string, graceful?: boolean): void;
+  /** A client said goodbye or went silent: its futures, coordination state and held-back messages go. */
+  removeClient(client: ClientRecord): void;
 }

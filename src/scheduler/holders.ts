@@ -5,7 +5,7 @@
  * news the state sends them never reaches a socket: the server hands it here instead.
  */
 import type { SchedulerState } from './state/scheduler-state.js';
-import type { ClientRecord } from './state/types.js';
+import { bigTaskSet, type ClientRecord } from './state/types.js';
 
 /** Routing ids of holders start with a byte no real peer's id has. */
 const PREFIX = '\u0000holder:';
@@ -22,7 +22,7 @@ export class Holders {
   /** The holder named `name`, created on first use. */
   get(name: string): ClientRecord {
     let holder = this.#records.get(name);
-    if (!holder) this.#records.set(name, (holder = { peer: PREFIX + name, id: name, wants: new Set(), lastSeen: Infinity }));
+    if (!holder) this.#records.set(name, (holder = { peer: PREFIX + name, id: name, wants: bigTaskSet(), lastSeen: Infinity }));
     return holder;
   }
 

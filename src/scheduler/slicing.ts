@@ -61,8 +61,7 @@ export class SliceRunner {
     this.state.continueWork();
     this.#release();
     this.flush();
-    const took = performance.now() - began;
-    if (took > this.state.slices.longestTurnMs) this.state.slices.longestTurnMs = took;
+    this.state.slices.turnTook(performance.now() - began);
     if (this.state.hasPendingWork || this.#held.size > 0) {
       this.#scheduled = true;
       setImmediate(() => this.#turn());

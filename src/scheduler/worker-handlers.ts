@@ -7,7 +7,7 @@
 import type { HandlerTable, WorkerToScheduler } from '../protocol/messages.js';
 import { retireWorker } from './retirement.js';
 import type { SchedulerContext } from './context.js';
-import { recordTransfers } from './transfers.js';
+import { recordInlineResults, recordTransfers } from './transfers.js';
 import type { WorkerRecord } from './state/types.js';
 
 export function workerHandlers(core: SchedulerContext, worker: WorkerRecord): HandlerTable<WorkerToScheduler> {
@@ -26,6 +26,7 @@ export function workerHandlers(core: SchedulerContext, worker: WorkerRecord): Ha
             start: r.start, stop: r.start + r.duration / 1000, status: 'memory', nbytes: r.nbytes, transfer: r.transfer,
           });
         }
+        recordInlineResults(core, worker, m.reports);
       }
       core.state.taskFinished(worker, m.reports);
     },

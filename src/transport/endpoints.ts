@@ -159,31 +159,36 @@ export class RouterEndpoint<Out extends object> {
       for await (const [routing, ...received] of this.#socket) {
         const paused = pause.now();
         if (paused) await paused;
-        const peer = routing!.toString('latin1');
-        if (isDisconnectNotice(received)) {
-          this.#reassemblers.delete(peer);
-          onDisconnect(peer);
-          continue;
-        }
-        let raw: unknown;
-        try {
-          let reassembler = this.#reassemblers.get(peer);
-          if (!reassembler) {
-            reassembler = new Reassembler(this.#allocate, this.#reclaim, { maxBytes: this.#limits.maxAssemblyBytes });
-            this.#reassemblers.set(peer, reassembler);
-          }
-          const frames = reassembler.accept(received);
-          if (!frames) continue;
-          raw = decodeBatch(frames);
-        } catch (error) {
-          onDecodeFailure(peer, error);
-          continue;
-        }
-        onMessage(peer, raw);
+        this.#receive(routing!.toString('latin1'), received, onMessage, onDecodeFailure, onDisconnect);
+        pause.handled();
       }
     })().catch((error: unknown) => {
       if (!this.#closed) onDecodeFailure('(socket)', error);
     });
+  }
+
+  /** One received message from `peer`: a disconnect notice, a chunk, or a whole batch handed to `onMessage`. */
+  #receive(peer: string, received: Buffer[], onMessage: InboundHandler, onDecodeFailure: DecodeFailureHandler, onDisconnect: (peer: string) => void): void {
+    if (isDisconnectNotice(received)) {
+      this.#reassemblers.delete(peer);
+      onDisconnect(peer);
+      return;
+    }
+    let raw: unknown;
+    try {
+      let reassembler = this.#reassemblers.get(peer);
+      if (!reassembler) {
+        reassembler = new Reassembler(this.#allocate, this.#reclaim, { maxBytes: this.#limits.maxAssemblyBytes });
+        this.#reassemblers.set(peer, reassembler);
+      }
+      const frames = reassembler.accept(received);
+      if (!frames) return;
+      raw = decodeBatch(frames);
+    } catch (error) {
+      onDecodeFailure(peer, error);
+      return;
+    }
+    onMessage(peer, raw);
   }
 
   send(peer: string, message: Out): void {
@@ -272,20 +277,26 @@ export class DealerLink<Out extends object> implements MessageLink<Out> {
       for await (const received of this.#socket) {
         const paused = pause.now();
         if (paused) await paused;
-        let raw: unknown;
-        try {
-          const frames = this.#reassembler.accept(received);
-          if (!frames) continue;
-          raw = decodeBatch(frames);
-        } catch (error) {
-          onDecodeFailure(error);
-          continue;
-        }
-        onMessage(raw);
+        this.#receive(received, onMessage, onDecodeFailure);
+        pause.handled();
       }
     })().catch((error: unknown) => {
       if (!this.#closed) onDecodeFailure(error);
     });
+  }
+
+  /** One received message: a chunk, or a whole batch handed to `onMessage`. */
+  #receive(received: Buffer[], onMessage: (raw: unknown) => void, onDecodeFailure: (error: unknown) => void): void {
+    let raw: unknown;
+    try {
+      const frames = this.#reassembler.accept(received);
+      if (!frames) return;
+      raw = decodeBatch(frames);
+    } catch (error) {
+      onDecodeFailure(error);
+      return;
+    }
+    onMessage(raw);
   }
 
   send(message: Out): void {

@@ -4,14 +4,24 @@
  */
 import { TimeoutError } from '../errors/index.js';
 import type { PeerReply, PeerRequest, WireValue } from '../protocol/messages.js';
+import { fromWireError } from '../protocol/wire-error.js';
 import { peerReplySchema, validateBatch } from '../protocol/validate.js';
 import { shortId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
 import { DealerLink, type ReceiveOptions } from './endpoints.js';
 import type { CurveCredentials } from './security.js';
 
+/** The answer to an actor call: the worker's reply, or an error when it refused or cannot be reached. */
+export type ActorCallAnswer = Extract<PeerReply, { op: 'actor-reply' }> | Error;
+type ActorCall = Omit<Extract<PeerRequest, { op: 'actor-call' }>, 'id' | 'op'>;
+
+interface PendingCall {
+  readonly address: string;
+  readonly answer: (reply: ActorCallAnswer) => void;
+}
+
 interface Pending {
-  resolve: (reply: PeerReply) => void;
+  resolve: (reply: Extract<PeerReply, { op: 'data' }>) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
   address: string;
@@ -20,6 +30,8 @@ interface Pending {
 export class PeerPool {
   #links = new Map<string, DealerLink<PeerRequest>>();
   #pending = new Map<number, Pending>();
+  /** Actor calls sent and not answered: no timer each (the scheduler reports a lost worker), see `forget`. */
+  #calls = new Map<number, PendingCall>();
   #nextId = 1;
   /** Links made so far: each gets its own routing id, also after an abandoned one was dropped. */
   #linksMade = 0;
@@ -45,6 +57,23 @@ export class PeerPool {
   }
 
   /**
+   * Sends a call to an actor living on the worker at `address` (src/actors/direct.ts); `answer` gets its
+   * reply once, or an error when the worker refused it or is abandoned. Returns the call's id for `forget`.
+   */
+  callActor(address: string, call: ActorCall, answer: (reply: ActorCallAnswer) => void): number {
+    const link = this.#link(address);
+    const id = this.#nextId++;
+    this.#calls.set(id, { address, answer });
+    link.send({ op: 'actor-call', id, ...call });
+    return id;
+  }
+
+  /** Drops the call `id` (its future settled another way): a late reply is ignored. */
+  forget(id: number): void {
+    this.#calls.delete(id);
+  }
+
+  /**
    * The worker at `address` is gone (the scheduler said so): requests waiting on it fail now with
    * `reason` instead of at their time-out, and its link is closed (a later request connects afresh).
    */
@@ -64,6 +93,28 @@ export class PeerPool {
       clearTimeout(pending.timer);
       pending.reject(error);
     }
+    for (const [id, call] of this.#calls) {
+      if (call.address !== address) continue;
+      this.#calls.delete(id);
+      call.answer(error);
+    }
+  }
+
+  #answer(reply: PeerReply): void {
+    if (reply.op !== 'data') {
+      const call = this.#calls.get(reply.id);
+      if (call) {
+        this.#calls.delete(reply.id);
+        call.answer(reply.op === 'refused' ? fromWireError(reply.error) : reply);
+        return;
+      }
+    }
+    const pending = this.#pending.get(reply.id);
+    if (!pending) return;
+    this.#pending.delete(reply.id);
+    clearTimeout(pending.timer);
+    if (reply.op === 'data') pending.resolve(reply);
+    else pending.reject(reply.op === 'refused' ? fromWireError(reply.error) : new Error(`peer answered a data request with ${reply.op}`));
   }
 
   #link(address: string): DealerLink<PeerRequest> {
@@ -77,13 +128,7 @@ export class PeerPool {
       (raw) => {
         const { messages, errors } = validateBatch<PeerReply>(raw, peerReplySchema, address);
         for (const error of errors) this.log.warn(error.message);
-        for (const reply of messages) {
-          const pending = this.#pending.get(reply.id);
-          if (!pending) continue;
-          this.#pending.delete(reply.id);
-          clearTimeout(pending.timer);
-          pending.resolve(reply);
-        }
+        for (const reply of messages) this.#answer(reply);
       },
       (error) => this.log.warn(`undecodable reply from peer ${address}: ${(error as Error).message}`),
     );
@@ -97,6 +142,9 @@ export class PeerPool {
       pending.reject(new Error('peer pool closed'));
     }
     this.#pending.clear();
+    const calls = [...this.#calls.values()];
+    this.#calls.clear();
+    for (const call of calls) call.answer(new Error('peer pool closed'));
     await Promise.all([...this.#links.values()].map((link) => link.close()));
     this.#links.clear();
   }

@@ -8,12 +8,27 @@
 /** Work of one receive loop between two pauses, in milliseconds. */
 const WORK_BETWEEN_PAUSES_MS = 10;
 
-export class TurnPause {
-  #since = performance.now();
+/**
+ * A gap this long between handling one message and receiving the next means the loop waited for it
+ * (its socket was empty): the work since the last pause starts again from there.
+ */
+const IDLE_GAP_MS = 1;
 
-  /** Resolves at once, or after a turn of the event loop when this loop has worked long enough since the last pause. */
+export class TurnPause {
+  /** When the loop's current stretch of work began (the last pause, or the end of its last wait). */
+  #since = performance.now();
+  /** When the loop finished handling its last message. */
+  #handledAt = this.#since;
+
+  /**
+   * Resolves at once, or after a turn of the event loop when this loop has worked long enough since
+   * the last pause. Only work counts: a loop that waited for its message starts a new stretch (a loop
+   * serving one message at a time never pauses; one working through a backlog pauses every
+   * WORK_BETWEEN_PAUSES_MS).
+   */
   now(): Promise<void> | undefined {
     const now = performance.now();
+    if (now - this.#handledAt > IDLE_GAP_MS) this.#since = now;
     if (now - this.#since < WORK_BETWEEN_PAUSES_MS) return undefined;
     return new Promise((resolve) => {
       setImmediate(() => {
@@ -21,5 +36,10 @@ export class TurnPause {
         resolve();
       });
     });
+  }
+
+  /** The message received last is handled (call after each, whatever became of it). */
+  handled(): void {
+    this.#handledAt = performance.now();
   }
 }

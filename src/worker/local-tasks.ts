@@ -6,14 +6,14 @@
  * that the decisions can be tested with plain event sequences, and from the worker's scheduler link and
  * life cycle because this is where a task's hot path runs.
  */
-import type { ComputeOrder, WireValue, WorkerToScheduler } from '../protocol/messages.js';
+import type { ComputeOrder, WireError, WireValue, WorkerToScheduler } from '../protocol/messages.js';
 import { valuesBytes } from '../protocol/wire-size.js';
 import type { DealerLink } from '../transport/endpoints.js';
 import type { PeerPool } from '../transport/peer-pool.js';
 import type { Logger } from '../util/logger.js';
 import type { LocalFiles } from './local-files.js';
 import { WorkerTaskState } from './state/task-state.js';
-import type { FetchRequest, TaskEffects } from './state/types.js';
+import type { DirectOrigin, FetchRequest, TaskEffects } from './state/types.js';
 import type { StoredData } from './stored-data.js';
 import type { ThreadPool } from './thread-pool.js';
 import type { StoredValue, ThreadOutcome, ThreadTask } from './thread-protocol.js';
@@ -30,12 +30,14 @@ export class LocalTasks {
     private readonly link: DealerLink<WorkerToScheduler>,
     private readonly log: Logger,
     offeredResources: Record<string, number>,
+    answerDirect: TaskEffects['answerDirect'],
   ) {
     const effects: TaskEffects = {
       send: (message) => this.link.send(message),
       reportsQueued: () => queueMicrotask(this.#sendReports),
       pumpSoon: () => this.#schedulePump(),
       fetch: (request) => void this.#fetch(request),
+      answerDirect,
     };
     this.#state = new WorkerTaskState(data, pool, files, effects, { offeredResources });
   }
@@ -47,6 +49,13 @@ export class LocalTasks {
 
   accept(order: ComputeOrder): void {
     this.#state.accept(order);
+  }
+
+  /** A client's direct actor call (direct-calls.ts); the error to answer at once when it cannot run here. */
+  acceptDirect(order: ComputeOrder, origin: DirectOrigin): WireError | undefined {
+    const error = this.#state.acceptDirect(order, origin);
+    if (!error) this.#schedulePump();
+    return error;
   }
 
   /** Keeps a value and readies the tasks that waited only for it; returns its size in bytes. */

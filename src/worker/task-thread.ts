@@ -52,20 +52,24 @@ for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
 }
 
 installFunctionRuntime();
-const modules = new Map<string, Promise<(...args: unknown[]) => unknown>>();
+type TaskFunction = (...args: unknown[]) => unknown;
+const modules = new Map<string, Promise<TaskFunction>>();
+/** Functions whose module has loaded, by URL: their tasks start without waiting for a promise. */
+const loaded = new Map<string, TaskFunction>();
 /** Where each loaded function module's pieces came from, for stacks. */
 const originsByUrl = new Map<string, readonly OriginRow[]>();
-function loadFunction(url: string): Promise<(...args: unknown[]) => unknown> {
-  let loaded = modules.get(url);
-  if (!loaded) {
-    loaded = import(url).then((m: { default: unknown; origins?: OriginRow[] }) => {
+function loadFunction(url: string): Promise<TaskFunction> {
+  let loading = modules.get(url);
+  if (!loading) {
+    loading = import(url).then((m: { default: unknown; origins?: OriginRow[] }) => {
       if (typeof m.default !== 'function') throw new TypeError(`module ${url} does not export a function`);
       if (Array.isArray(m.origins)) originsByUrl.set(url, m.origins);
-      return m.default as (...args: unknown[]) => unknown;
+      loaded.set(url, m.default as TaskFunction);
+      return m.default as TaskFunction;
     });
-    modules.set(url, loaded);
+    modules.set(url, loading);
   }
-  return loaded;
+  return loading;
 }
 
 function describeError(error: unknown, key: string | undefined, fnName: string, fnUrl: string): WireError {
@@ -80,14 +84,24 @@ function fnNameOf(url: string): string {
   return match?.[1] ?? 'the task function';
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
 /**
- * Runs a task; resolves with its result, or with undefined as soon as the task secedes (gives up the
- * thread, see task-context.ts): it then goes on beside the thread's next tasks, and its result is
- * posted on its own when it ends.
+ * Runs a task. A task whose function is loaded and returns a plain value is done before this returns
+ * (no promise on the way: the common short task costs no turn of the microtask queue). Otherwise
+ * resolves with its result, or with undefined as soon as the task secedes (gives up the thread, see
+ * task-context.ts): it then goes on beside the thread's next tasks, and its result is posted on its
+ * own when it ends.
  */
-async function runOne(task: ThreadTask): Promise<ThreadResult | undefined> {
-  let released!: () => void;
-  const seceded = new Promise<undefined>((resolve) => (released = () => resolve(undefined)));
+function runOne(task: ThreadTask): ThreadResult | Promise<ThreadResult | undefined> {
+  let finished = false;
+  // A secede before the race below exists (during the synchronous part of the call) is kept here.
+  let secededEarly = false;
+  let released = (): void => {
+    secededEarly = true;
+  };
   const context: TaskContext = {
     key: task.key,
     seceded: false,
@@ -98,32 +112,72 @@ async function runOne(task: ThreadTask): Promise<ThreadResult | undefined> {
       released();
     },
   };
-  let finished = false;
-  const outcome = taskContext.run(context, () => execute(task)).finally(() => (finished = true));
-  const first = await Promise.race([outcome, seceded]);
-  if (first !== undefined) return first;
-  void outcome.then((result) => post({ t: 'results', results: [result] }));
-  return undefined;
+  const outcome = taskContext.run(context, () => execute(task));
+  if (!(outcome instanceof Promise)) {
+    finished = true;
+    // It seceded, then finished at once: its result goes on its own, as for any seceded task.
+    if (context.seceded) {
+      post({ t: 'results', results: [outcome] });
+      return Promise.resolve(undefined);
+    }
+    return outcome;
+  }
+  const ended = outcome.finally(() => (finished = true));
+  const seceded = new Promise<undefined>((resolve) => {
+    released = () => resolve(undefined);
+    if (secededEarly) resolve(undefined);
+  });
+  return Promise.race([ended, seceded]).then((first) => {
+    if (first !== undefined) return first;
+    void ended.then((result) => post({ t: 'results', results: [result] }));
+    return undefined;
+  });
 }
 
-async function execute(task: ThreadTask): Promise<ThreadResult> {
+/** Runs the task's function: at once when its module has loaded, else after loading it. */
+function execute(task: ThreadTask): ThreadResult | Promise<ThreadResult> {
   const start = performance.now();
   const startEpoch = performance.timeOrigin + start;
   currentKey = task.key;
+  const fn = loaded.get(task.fnUrl);
+  if (fn !== undefined) return call(task, fn, start, startEpoch);
+  return loadFunction(task.fnUrl).then(
+    (loadedFn) => call(task, loadedFn, start, startEpoch),
+    (error: unknown) => failed(task, error, start, startEpoch),
+  );
+}
+
+/** Decodes the inputs and arguments, calls `fn`, and encodes what it returns (or awaits it first). */
+function call(task: ThreadTask, fn: TaskFunction, start: number, startEpoch: number): ThreadResult | Promise<ThreadResult> {
+  let result: unknown;
   try {
-    const fn = await loadFunction(task.fnUrl);
     const deps = new Map<string, unknown>();
     for (const [key, value] of task.deps) {
       if (value !== null) deps.set(key, decodeValue(value));
       else if (recent.has(key)) deps.set(key, recent.get(key));
-      else return { id: task.id, requeue: true };
+      else {
+        currentKey = undefined;
+        return { id: task.id, requeue: true };
+      }
     }
     const args = decodeValue(task.args, { resolveRef: (key) => {
       if (!deps.has(key)) throw new Error(`input ${key} did not arrive with task ${task.key}`);
       return deps.get(key);
     } }) as unknown[];
-    let result = task.actor ? runActorTask(task.actor, fn, args) : fn(...args);
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') result = await result;
+    result = task.actor ? runActorTask(task.actor, fn, args) : fn(...args);
+  } catch (error) {
+    return failed(task, error, start, startEpoch);
+  }
+  if (!isThenable(result)) return finish(task, result, start, startEpoch);
+  return Promise.resolve(result).then(
+    (value) => finish(task, value, start, startEpoch),
+    (error: unknown) => failed(task, error, start, startEpoch),
+  );
+}
+
+/** The task's result, encoded for the main thread. */
+function finish(task: ThreadTask, result: unknown, start: number, startEpoch: number): ThreadResult {
+  try {
     const encoded = encodeValue(result, { label: `the result of task ${task.key}` });
     // Large frames go back in SharedArrayBuffers: the worker keeps one copy that every thread reads.
     const value: StoredValue = { body: encoded.body, frames: shareLargeFrames(encoded.frames) };
@@ -131,10 +185,15 @@ async function execute(task: ThreadTask): Promise<ThreadResult> {
     if (task.keep) remember(task.key, value, nbytes);
     return { id: task.id, ok: true, value, nbytes, duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
   } catch (error) {
-    return { id: task.id, ok: false, error: describeError(error, task.key, fnNameOf(task.fnUrl), task.fnUrl), duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
+    return failed(task, error, start, startEpoch);
   } finally {
     currentKey = undefined;
   }
+}
+
+function failed(task: ThreadTask, error: unknown, start: number, startEpoch: number): ThreadResult {
+  currentKey = undefined;
+  return { id: task.id, ok: false, error: describeError(error, task.key, fnNameOf(task.fnUrl), task.fnUrl), duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
 }
 
 function flush(): void {
@@ -155,7 +214,8 @@ async function drain(): Promise<void> {
     while (queue.length > 0) {
       const task = queue.shift()!;
       if (dropped.delete(task.id)) continue;
-      const result = await runOne(task);
+      const outcome = runOne(task);
+      const result = outcome instanceof Promise ? await outcome : outcome;
       if (result) pending.push(result);
       const now = performance.now();
       if (now - lastYield > 1) {

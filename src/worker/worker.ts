@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { HandlerTable, PeerReply, PeerRequest, SchedulerToWorker, WireValue, WorkerToScheduler } from '../protocol/messages.js';
-import { peerRequestSchema, schedulerToWorkerSchema, validateBatch } from '../protocol/validate.js';
+import { checkMessage, MessageProblem, peerRequestSchema, schedulerToWorkerSchema, schemaTable, validateBatch } from '../protocol/validate.js';
 import { toWireError } from '../protocol/wire-error.js';
 import { valuesBytes } from '../protocol/wire-size.js';
 import { DealerLink, RouterEndpoint } from '../transport/endpoints.js';
@@ -21,6 +21,7 @@ import { Logger } from '../util/logger.js';
 import { printable } from '../util/printable.js';
 import { WarningSummary } from '../util/warning-summary.js';
 import { LocalFiles } from './local-files.js';
+import { DirectCalls } from './direct-calls.js';
 import { LocalTasks } from './local-tasks.js';
 import type { WorkerOptions } from './options.js';
 import { StartNotices } from './start-notices.js';
@@ -67,6 +68,8 @@ export class WorkerNode {
   #address = '';
   readonly #data = new StoredData();
   readonly #tasks: LocalTasks;
+  /** Actor calls clients sent straight here (direct-calls.ts). */
+  readonly #direct: DirectCalls;
   readonly #profiling: WorkerProfiling;
   #lastHeard = Date.now();
   #timers: NodeJS.Timeout[] = [];
@@ -140,7 +143,12 @@ export class WorkerNode {
       },
     }, { client: { scheduler: options.scheduler, workerName: this.name, ...(options.security ? { security: options.security } : {}) } });
     this.#profiling = new WorkerProfiling(options.profileIntervalMs ?? DEFAULT_PROFILE_INTERVAL_MS, this.#pool, this.#files, (line) => this.log.warn(line));
-    this.#tasks = new LocalTasks(this.#data, this.#pool, this.#files, this.#peers, this.#link, this.log, options.resources ?? {});
+    this.#direct = new DirectCalls({
+      accept: (order, origin) => this.#tasks.acceptDirect(order, origin),
+      reply: (peer, message) => this.#peerServer.send(peer, message),
+    });
+    this.#tasks = new LocalTasks(this.#data, this.#pool, this.#files, this.#peers, this.#link, this.log, options.resources ?? {},
+      (origin, key, outcome) => this.#direct.answer(origin, key, outcome));
     this.#starts = new StartNotices(
       (keys) => this.#link.send({ op: 'started', keys }),
       () => this.#pool.executingTasks().map((t) => t.key),
@@ -390,9 +398,33 @@ export class WorkerNode {
   }
 
   #onPeerRequest(peer: string, raw: unknown): void {
-    const { messages, errors } = validateBatch<PeerRequest>(raw, peerRequestSchema, `peer ${printable(peer)}`);
-    for (const error of errors) this.#warnings.warn(error.kind, error.message);
-    for (const request of messages) this.#peerServer.send(peer, { op: 'data', id: request.id, ...this.#data.collect(request.keys) });
+    const from = `peer ${printable(peer)}`;
+    if (!Array.isArray(raw)) {
+      this.#refuse(peer, 0, new MessageProblem(`dropped a message from ${from}: the body is not a batch (array) of messages`, 'not a batch'));
+      return;
+    }
+    let served = false;
+    for (const item of raw) {
+      const problem = checkMessage(item, PEER_REQUESTS);
+      if (problem) {
+        // The peer hears why: a client waiting on a direct call would otherwise wait for nothing.
+        this.#refuse(peer, requestId(item), new MessageProblem(`dropped a message from ${from}: ${problem.text}`, problem.kind));
+        continue;
+      }
+      const request = item as PeerRequest;
+      if (request.op === 'actor-call') {
+        this.#direct.call(peer, request);
+        served = true;
+      } else {
+        this.#peerServer.send(peer, { op: 'data', id: request.id, ...this.#data.collect(request.keys) });
+      }
+    }
+    if (served) this.#tasks.pump();
+  }
+
+  #refuse(peer: string, id: number, problem: MessageProblem): void {
+    this.#warnings.warn(problem.kind, problem.message);
+    this.#peerServer.send(peer, { op: 'refused', id, error: toWireError(problem) });
   }
 
   /** Stops the worker: tells the scheduler, ends the threads, closes sockets, removes the local directory. */
@@ -426,6 +458,15 @@ const MIN_HEARTBEAT_MS = 10;
 const MAX_HEARTBEAT_MS = 60_000;
 /** A registration unanswered for this long may be sent again. */
 const REREGISTER_AFTER_MS = 5_000;
+
+/** The requests a worker's data service serves, checked one by one (a bad one is answered `refused`). */
+const PEER_REQUESTS = schemaTable(peerRequestSchema);
+
+/** The id of a bad request, when it has a numeric one (else 0). */
+function requestId(item: unknown): number {
+  const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+  return typeof id === 'number' && Number.isSafeInteger(id) ? id : 0;
+}
 
 /** The directory of an `ipc://` address, else undefined. */
 function ipcDirectory(address: string): string | undefined {

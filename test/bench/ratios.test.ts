@@ -45,6 +45,13 @@ describe('ratioOf and the goals', () => {
     expect(ratioOf(roundTrip, 0.4, Number.POSITIVE_INFINITY)).toBeUndefined();
   });
 
+  it('compares the round trip with the floors of as many hops, without a goal', () => {
+    expect(row('roundTripVsThreadHop').raw?.metric).toBe('threadHopMedianMs');
+    expect(row('roundTripVsRelay').raw?.metric).toBe('relayMedianMs');
+    expect(ratioOf(row('roundTripVsRelay'), 0.6, 0.2)).toBeCloseTo(3, 12);
+    expect(row('roundTripVsRelay').goal).toBeUndefined();
+  });
+
   it('has the goals of issues 17 and 18', () => {
     expect(Object.fromEntries(FIGURE_ROWS.filter((r) => r.goal !== undefined).map((r) => [r.id, `${r.better} ${r.goal}`]))).toEqual({
       noopMap: 'higher 1', ladder: 'higher 1.5', roundTripMedian: 'lower 1.5', runMedian: 'lower 1.5', scatter: 'higher 0.9', gather: 'higher 0.9',

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors/index.js';
 import { measureRawZmqBulk } from '../../bench/workloads/raw-zmq-bulk.js';
-import { measureRawZmqRoundTrip } from '../../bench/workloads/raw-zmq-round-trip.js';
+import { measureRawZmqHops, measureRawZmqRoundTrip } from '../../bench/workloads/raw-zmq-round-trip.js';
 import { measureRawZmqThroughput } from '../../bench/workloads/raw-zmq-throughput.js';
 
 /** True while a process with this pid exists (a zombie counts: it has not been reaped yet). */
@@ -31,6 +31,20 @@ describe('raw zeromq.js baselines, small real runs', () => {
     expect(measurement.samples.length).toBeLessThanOrEqual(300);
     expect(pids).toHaveLength(1);
     expect(exists(pids[0]!)).toBe(false);
+  });
+
+  it('hops: one hop, a thread hop and a two-hop relay each give a finite median, and every child is gone', async () => {
+    const pids: number[] = [];
+    const measurement = await measureRawZmqHops(10, { maxRepetitions: 100, minRepetitions: 30, budgetSeconds: 5, timeLimitSeconds: 30 }, (pid) => pids.push(pid));
+    for (const metric of ['medianMs', 'threadHopMedianMs', 'relayMedianMs']) {
+      expect(measurement.metrics[metric], metric).toBeGreaterThan(0);
+      expect(Number.isFinite(measurement.metrics[metric]), metric).toBe(true);
+    }
+    expect(measurement.detail?.floorRelay).toBeCloseTo(measurement.metrics.relayMedianMs! / measurement.metrics.medianMs!, 9);
+    expect(measurement.detail?.floorThreadHop).toBeCloseTo(measurement.metrics.threadHopMedianMs! / measurement.metrics.medianMs!, 9);
+    // One child per shape (the relay's own echo exits with it: its IPC channel closes).
+    expect(pids).toHaveLength(3);
+    for (const pid of pids) expect(exists(pid)).toBe(false);
   });
 
   it('throughput: positive finite replies per second over a bounded count, and the echo child is gone', async () => {

@@ -49,4 +49,15 @@ describe('client extras', () => {
     expect(() => new LocalCluster({ nWorkers: 1.5 })).toThrow(/nWorkers must be a whole number >= 0, got 1.5/);
     expect(() => new LocalCluster({ nWorkers: 1, dashboardAddress: 'not an address' })).toThrow(ConfigurationError);
   });
+
+  it('closing a client rejects its pending waitForWorkers with CancelledError, and a later call throws', async () => {
+    await withCluster({ nWorkers: 1 }, async ({ cluster }) => {
+      const other = await Client.connect(cluster);
+      const waiting = other.waitForWorkers(5);
+      await other.close();
+      await expect(waiting).rejects.toBeInstanceOf(CancelledError);
+      await expect(waiting).rejects.toThrow('waitForWorkers: the client was closed while waiting (1 worker connected)');
+      await expect(other.waitForWorkers(1)).rejects.toThrow('waitForWorkers on a closed client');
+    });
+  });
 });

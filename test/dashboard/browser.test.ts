@@ -64,6 +64,38 @@ async function openPage(url: string): Promise<{ page: Page; errors: string[] }> 
   return { page, errors };
 }
 
+/**
+ * Reads back, from the canvas pixels, the colour of the middle of the first transfer bar and of the
+ * first task-run bar the task stream drew (from the layout it keeps for its tooltips).
+ */
+async function streamColours(page: Page): Promise<{ transfers: number; transfer: number[] | null; task: number[] | null }> {
+  return page.evaluate(() => {
+    type Run = { start: number; stop: number; kind?: string };
+    const canvas = document.getElementById('task-stream') as HTMLCanvasElement & { _layout?: { t0: number; t1: number; x0: number; width: number; top: number; rowH: number; byRow: Run[][] } };
+    const l = canvas._layout!;
+    const ratio = canvas.width / canvas.clientWidth;
+    const ctx = canvas.getContext('2d')!;
+    const pixel = (want: (run: Run) => boolean): number[] | null => {
+      for (let row = 0; row < l.byRow.length; row++) {
+        for (const run of l.byRow[row]!) {
+          if (!want(run)) continue;
+          const xa = l.x0 + (Math.max(run.start, l.t0) - l.t0) / (l.t1 - l.t0) * l.width;
+          const y = l.top + row * l.rowH + l.rowH / 2;
+          // One device pixel in from the bar's left edge: fully inside a bar at least 2 CSS pixels wide.
+          return [...ctx.getImageData(Math.floor(xa * ratio) + 1, Math.floor(y * ratio), 1, 1).data.slice(0, 3)];
+        }
+      }
+      return null;
+    };
+    return { transfers: Number(canvas.dataset.transfers), transfer: pixel((r) => r.kind === 'transfer'), task: pixel((r) => r.kind !== 'transfer') };
+  });
+}
+
+/** #b5179e, the transfers' colour. */
+const TRANSFER_RGB = [0xb5, 0x17, 0x9e];
+/** The largest difference of one channel between two colours (canvas blending shifts a channel by one or two). */
+const colourDistance = (a: number[] | null, b: number[]) => (a ? Math.max(...a.map((v, i) => Math.abs(v - b[i]!))) : Infinity);
+
 describe('the status page in headless Chromium', () => {
   it('shows two workers, progress reaching 100 % and a task-stream bar per task while 3000 tasks run', async (ctx) => {
     requireChromium(ctx);
@@ -109,7 +141,8 @@ describe('the status page in headless Chromium', () => {
           workers: document.getElementById('workers-body')!.dataset.workerCount,
           workerRows,
           percent: row.dataset.percent, finished: row.dataset.finished, total: row.dataset.total,
-          bars: Number(stream.dataset.bars), erred: Number(stream.dataset.erred), rows: Number(stream.dataset.rows),
+          bars: Number(stream.dataset.bars), erred: Number(stream.dataset.erred),
+          threadRows: (stream as HTMLCanvasElement & { _layout?: { rows: { thread: number }[] } })._layout!.rows.filter((r) => r.thread >= 0).length,
           canvasWidth: (stream as HTMLCanvasElement).width,
           legend: document.getElementById('stream-legend')!.textContent,
           tasksRate: document.getElementById('fig-tasks-rate')!.textContent,
@@ -121,10 +154,18 @@ describe('the status page in headless Chromium', () => {
       expect(seen).toMatchObject({ percent: '100.0', finished: String(n), total: String(n) });
       expect(seen.bars).toBe(n + 5);
       expect(seen.erred).toBe(5);
-      expect(seen.rows).toBe(2);
+      expect(seen.threadRows).toBe(2);
       expect(seen.canvasWidth).toBeGreaterThan(500);
       expect(seen.legend).toContain('shortTask');
       expect(seen.legend).toContain('erred');
+
+      // The small results rode to this client with their completion reports: transfers, drawn in their own colour.
+      const colours = await streamColours(page);
+      expect(colours.transfers).toBeGreaterThan(0);
+      expect(colourDistance(colours.transfer, TRANSFER_RGB)).toBeLessThanOrEqual(4);
+      expect(colours.task).not.toBeNull();
+      expect(colourDistance(colours.task, TRANSFER_RGB)).toBeGreaterThan(40);
+      expect(seen.legend).toContain('transfer');
 
       // Batched: at most about four updates a second, whatever the task rate.
       const before = await page.evaluate(() => Number(document.body.dataset.updates));
@@ -180,6 +221,11 @@ describe('a performance report in headless Chromium', () => {
       expect(seen.groups).toEqual(['reportedTask']);
       expect(seen.percent).toBe('100.0');
       expect(seen.memoryPoints).toBeGreaterThanOrEqual(2 * 2);
+      const colours = await streamColours(page);
+      expect(colours.transfers).toBeGreaterThan(0);
+      expect(colourDistance(colours.transfer, TRANSFER_RGB)).toBeLessThanOrEqual(4);
+      expect(colourDistance(colours.task, TRANSFER_RGB)).toBeGreaterThan(40);
+      expect(await page.evaluate(() => document.getElementById('stream-legend')!.textContent)).toContain('transfer');
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'performance-report.png'), fullPage: true });
       expect(errors).toEqual([]);

@@ -231,6 +231,37 @@ export function clusterConformance(name: string, makeCluster: MakeCluster, statu
       }
     });
 
+    test('a worker retired through the client is not replaced: its job is retired and the cluster asks for one job less', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const cluster = newCluster('client-retire');
+      const client = await Client.connect(cluster);
+      try {
+        await cluster.scale(2);
+        await client.waitForWorkers(2, { timeoutMs: QUEUE_WAIT_MS });
+        const [jobId, job] = [...cluster.jobs][0]!;
+        const worker = job.workers[0]!;
+        expect(await client.retireWorkers([worker])).toEqual([worker]);
+        await waitFor(`job ${jobId} to count as retired`, () => (cluster.jobs.get(jobId)?.retired ? true : undefined), {
+          timeoutMs: QUEUE_WAIT_MS,
+          describe: () => JSON.stringify(cluster.jobs.get(jobId)),
+        });
+        expect(cluster.jobs.get(jobId)!.workers).toEqual([]);
+        // Each poll is followed by a reconcile of the job count: none submits a job in its place.
+        await morePolls(cluster, 3);
+        expect(cluster.jobs.size).toBe(2);
+        expect(cluster.workerCount).toBe(1);
+        expect(cluster.scheduler.workerSummaries().map((summary) => summary.jobId)).not.toContain(jobId);
+        await waitFor(`job ${jobId} to leave the batch system`, () => (traits.listActiveJobIds().includes(jobId) ? undefined : true), {
+          timeoutMs: QUEUE_WAIT_MS,
+          intervalMs: 250,
+        });
+      } finally {
+        await client.close();
+        const address = cluster.scheduler.address;
+        await cluster.close();
+        await expectNothingLeft(cluster, address);
+      }
+    });
+
     test.skipIf(traits.refused === undefined)(
       'a job the batch system refuses rejects scale() with JobSubmissionError, and is not retried',
       { timeout: TEST_TIMEOUT_MS },

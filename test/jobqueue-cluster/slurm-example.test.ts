@@ -25,6 +25,8 @@ describe.skipIf(skipUnless(slurmStatus()))('examples/slurm-cluster on the SLURM 
       expect(output).toContain('#SBATCH -J');
       expect(output).toMatch(/2 workers connected/);
       expect(output).toMatch(/sum of squares below 8000000 ≈ 1\.706666e\+20/);
+      expect(output).toContain("adapt: 2-2 jobs, active true, checked; status polled again; the cluster's: true");
+      expect(output).toContain('adapt stopped: active false, the cluster adapts: false');
       const jobIds = [...output.matchAll(/^job (\d+): /gm)].map((m) => m[1]!);
       expect(jobIds).toHaveLength(2);
       const squeue = spawn('squeue', ['-h', '-j', jobIds.join(','), '-o', '%i %T']);

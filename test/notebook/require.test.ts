@@ -30,12 +30,15 @@ describe('loading flotilla from CommonJS (scripts and notebook kernels)', () => 
         const cluster = new LocalCluster({ nWorkers: 1, threadsPerWorker: 1 });
         const client = await Client.connect(cluster);
         const answer = await client.submit((x) => x * 2, 21);
+        // An error a worker throws comes back as the class both entries share.
+        const error = await client.submit(async () => { throw new (await import('flotilla')).TimeoutError('waited'); }).then(undefined, (e) => e);
         await client.close();
         await cluster.close();
-        console.log(JSON.stringify({ same: imported.Client === flotilla.Client && imported.Future === flotilla.Future, answer }));
+        const sameClass = error instanceof flotilla.TimeoutError && error instanceof imported.TimeoutError && error instanceof flotilla.FlotillaError;
+        console.log(JSON.stringify({ same: imported.Client === flotilla.Client && imported.Future === flotilla.Future, answer, error: [sameClass, error.code, error.name] }));
       })().catch((error) => { console.error(error); process.exitCode = 1; });
     `);
-    expect(JSON.parse(stdout.trim())).toEqual({ same: true, answer: 42 });
+    expect(JSON.parse(stdout.trim())).toEqual({ same: true, answer: 42, error: [true, 'TIMEOUT', 'TimeoutError'] });
     // Node 20.19+ requires an ES module without an experimental-feature warning.
     expect(stderr).not.toMatch(/ExperimentalWarning/);
   });

@@ -27,4 +27,51 @@ describe('transfers in the task stream', () => {
       expect(stream.filter((r) => r.kind === undefined).map((r) => r.key).sort()).toEqual([made.key, summed.key].sort());
     });
   }, 60_000);
+
+  it('records a gather to the client, direct from the worker, with the worker as source and the bytes moved', async () => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client }) => {
+      await client.waitForWorkers(1);
+      const since = Date.now();
+      await client.getTaskStream({ since });
+      const [worker] = (await client.schedulerInfo()).workers.map((w) => w.id);
+      // 1.6 MB: too big to ride with the completion report, so the client fetches it from the worker.
+      const made = client.submit((n: number) => new Float64Array(n).fill(1), N);
+      const before = Date.now();
+      expect((await client.gather(made)).length).toBe(N);
+      const after = Date.now();
+
+      const stream = await client.getTaskStream({ since });
+      const toClient = stream.filter((r) => r.kind === 'transfer' && r.destination === `client ${client.clientId}`);
+      expect(toClient).toHaveLength(1);
+      expect(toClient[0]).toMatchObject({ source: worker, keys: [made.key], worker, thread: -1 });
+      // The bytes that travelled: the array plus a few bytes of framing.
+      expect(toClient[0]!.nbytes).toBeGreaterThanOrEqual(N * 8);
+      expect(toClient[0]!.nbytes).toBeLessThan(N * 8 + 256);
+      expect(toClient[0]!.start).toBeGreaterThanOrEqual(before - 1);
+      expect(toClient[0]!.stop).toBeLessThanOrEqual(after + 1);
+      expect(toClient[0]!.stop).toBeGreaterThanOrEqual(toClient[0]!.start);
+    });
+  }, 60_000);
+
+  it('records small results that ride to the client with their completion report', async () => {
+    await withCluster({ nWorkers: 1, threadsPerWorker: 1 }, async ({ client }) => {
+      await client.waitForWorkers(1);
+      const since = Date.now();
+      await client.getTaskStream({ since });
+      const [worker] = (await client.schedulerInfo()).workers.map((w) => w.id);
+      const small = client.submit((n: number) => new Float64Array(n).fill(2), 1000);
+      expect((await client.gather(small)).length).toBe(1000);
+
+      const stream = await client.getTaskStream({ since });
+      const run = stream.find((r) => r.key === small.key && r.kind === undefined)!;
+      const moves = stream.filter((r) => r.kind === 'transfer' && r.keys?.includes(small.key));
+      expect(moves).toHaveLength(1);
+      expect(moves[0]).toMatchObject({ source: worker, destination: `client ${client.clientId}`, worker, thread: -1 });
+      expect(moves[0]!.nbytes).toBeGreaterThanOrEqual(8000);
+      expect(moves[0]!.nbytes).toBeLessThan(8000 + 256);
+      // From the task's end on the worker to the scheduler forwarding it.
+      expect(moves[0]!.start).toBeCloseTo(run.stop, 0);
+      expect(moves[0]!.stop).toBeGreaterThanOrEqual(moves[0]!.start);
+    });
+  }, 60_000);
 });

@@ -19,6 +19,13 @@ const gated = async (gate: string): Promise<string> => {
 };
 
 describe('withCluster', () => {
+  it('starts the body once every worker has registered', async () => {
+    await withCluster({ nWorkers: 2 }, async ({ client, cluster }) => {
+      expect(client.workerCount).toBe(2);
+      expect(cluster.scheduler.workerCount).toBe(2);
+    });
+  });
+
   it('waitForState resolves on the transition, at once when the task is already there, and names the key on a time-out', async () => {
     await withCluster({ nWorkers: 1 }, async ({ client, waitForState, transitions }) => {
       const gate = join(dir, 'wait-gate');

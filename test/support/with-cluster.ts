@@ -1,9 +1,9 @@
 /**
  * `withCluster`: our gen_cluster. Starts a LocalCluster (scheduler invariants checked after every event)
- * and a Client on loopback with OS-chosen ports, runs the body under a deadline, and always tears down.
- * Fails when the body times out (naming the pending futures and their states), when the scheduler runs
- * more transitions than the test's cap (a transition storm), when the scheduler's state is invalid at
- * the end, or when child processes are left behind. The body waits on transition events with
+ * and a Client on loopback with OS-chosen ports, waits for its workers to register, runs the body under
+ * a deadline, and always tears down. Fails when the body times out (naming the pending futures and
+ * their states), when the scheduler runs more transitions than the test's cap (a transition storm),
+ * when the scheduler's state is invalid at the end, or when child processes are left behind. The body waits on transition events with
  * `waitForState`, never on guessed sleeps.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -39,6 +39,13 @@ export interface WithClusterOptions extends LocalClusterOptions {
    * fails the test at once, naming the keys that moved most. @defaultValue 50000
    */
   transitionCap?: number;
+  /**
+   * Waits until this many workers have registered before the body starts (its deadline starts after).
+   * @defaultValue `nWorkers` (2 unless given)
+   */
+  waitForWorkers?: number;
+  /** How long to wait for them, in milliseconds. @defaultValue 60000 */
+  startTimeoutMs?: number;
 }
 
 /** Live (non-zombie) child processes of this process. */
@@ -80,7 +87,7 @@ export const DEFAULT_TRANSITION_CAP = 50_000;
 
 export async function withCluster(options: WithClusterOptions, body: (ctx: ClusterContext) => Promise<void>): Promise<void> {
   const before = new Set(childPids());
-  const { deadlineMs = 45_000, transitionCap = DEFAULT_TRANSITION_CAP, ...clusterOptions } = options;
+  const { deadlineMs = 45_000, transitionCap = DEFAULT_TRANSITION_CAP, waitForWorkers, startTimeoutMs = 60_000, ...clusterOptions } = options;
   // The watch fails the test at the first transition over the cap. The scheduler itself stops (throws)
   // only well past it, so that a loop that never yields to the event loop ends too, while a test that
   // merely went over the cap still closes on a consistent state.
@@ -96,6 +103,8 @@ export async function withCluster(options: WithClusterOptions, body: (ctx: Clust
     watch = new TransitionWatch(cluster.scheduler, transitionCap);
     workers = new WorkerWatch(cluster.scheduler);
     client = await Client.connect(cluster);
+    // The body starts with every worker registered, so it never races their start.
+    await client.waitForWorkers(waitForWorkers ?? clusterOptions.nWorkers ?? 2, { timeoutMs: startTimeoutMs });
     const context: ClusterContext = {
       client,
       cluster,

@@ -95,6 +95,7 @@ function setup(offeredResources: Record<string, number> = {}) {
       fetches.push(request);
       log.push(['fetch', request.task.order.key, Object.fromEntries(request.byHolder), request.unavailable]);
     },
+    answerDirect: (origin, key, outcome) => log.push(['answerDirect', origin.peer, origin.id, key, 'report' in outcome ? 'report' : (outcome.error.fields?.notRun ? 'notRun' : outcome.error.code)]),
   };
   const modules = {
     functionUrl: (fn: string) => {
@@ -405,6 +406,29 @@ describe('worker task state', () => {
       const late = take().find((entry) => entry[0] === 'send')![1] as { op: string; error: { message: string } };
       expect(late.op).toBe('task-erred');
       expect(late.error.message).toContain('its thread ended (thread crashed)');
+    });
+
+    it('runs direct calls in the line, answers their peer, and parks a routed call behind the direct call it must follow', () => {
+      const { state, take, succeed } = setup();
+      const direct = (key: string, seq: number) => order(key, ['A'], { actor: { actor: 'A', kind: 'call', name: 'inc', handle: 'h', direct: { worker: 'w', seq } } });
+      // An actor not living here: answered at once as not run (the scheduler sends the call where it is).
+      expect(state.acceptDirect(direct('early', 1), { peer: 'p', id: 1 })?.fields?.notRun).toBe(true);
+      state.accept(actorOrder('A', 'create'));
+      succeed('A');
+      take();
+      // The scheduler's call r2 must follow the handle's direct call 2, which has not arrived: parked.
+      state.accept(order('r2', ['A'], { actor: { actor: 'A', kind: 'call', name: 'inc', handle: 'h', after: 2 } }));
+      state.accept(actorOrder('r3', 'call', ['A']));
+      expect(state.acceptDirect(direct('d1', 1), { peer: 'p', id: 1 })).toBeUndefined();
+      expect(take()).toEqual([['dispatchTo', 100, ['d1']]]);
+      expect(state.acceptDirect(direct('d2', 2), { peer: 'p', id: 2 })).toBeUndefined();
+      expect(take()).toEqual([['dispatchTo', 100, ['d2']], ['dispatchTo', 100, ['r2']], ['dispatchTo', 100, ['r3']]]);
+      succeed('d1');
+      expect(take()).toEqual([['answerDirect', 'p', 1, 'd1', 'report'], ['pumpSoon']]);
+      // A key taken already is refused; a direct call the scheduler takes back is answered as not run.
+      expect(state.acceptDirect(direct('d2', 3), { peer: 'p', id: 3 })?.code).toBe('PROTOCOL');
+      state.cancel('d2');
+      expect(take()).toEqual([['answerDirect', 'p', 2, 'd2', 'notRun'], ['cancel', 'd2']]);
     });
 
     it('ends the actor thread when the scheduler frees the actor', () => {

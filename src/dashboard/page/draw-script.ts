@@ -156,8 +156,9 @@ var FlotillaDraw = (function () {
 
   /**
    * The task stream: one row per worker thread (rows: [{worker, thread, label}]), one bar per task run
-   * between t0 and t1 (ms since the epoch), coloured by group; erred runs red with a dark outline.
-   * Sets canvas.dataset.bars / erred / rows / groups and keeps the layout for tooltips.
+   * between t0 and t1 (ms since the epoch), coloured by group; erred runs red with a dark outline;
+   * transfers (kind 'transfer') in their own colour. Sets canvas.dataset.bars (task runs) / transfers /
+   * erred / rows / groups and keeps the layout for tooltips.
    * opts: { fromStart } labels the axis from t0 (reports) instead of back from t1 ("now").
    */
   function drawTaskStream(canvas, runs, rows, t0, t1, opts) {
@@ -207,7 +208,7 @@ var FlotillaDraw = (function () {
         ctx.fillRect(xa, y, w, rowH - 2);
       }
       byRow[row].push(run);
-      bars++;
+      if (run.kind !== 'transfer') bars++;
     }
     timeAxis(ctx, x0, width, top + rows.length * rowH + 2, t0, t1, !!(opts && opts.fromStart));
     canvas.dataset.bars = String(bars);

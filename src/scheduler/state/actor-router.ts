@@ -11,6 +11,12 @@
  * actor is constructed again on another worker while it has restarts left (`maxRestarts`), else it
  * fails, and so do the calls waiting for it.
  *
+ * A call the client sent straight to the actor's worker (`direct`, see src/actors/direct.ts) is only
+ * recorded: it skips the line and is marked processing on that worker at once (no compute order goes
+ * out), or fails with ActorLostError when the actor no longer lives there; the client reports its end.
+ * A call sent through here after a direct call of the same handle carries `after` (the handle's last
+ * direct sequence number on that worker), so the worker runs it behind that call.
+ *
  * Pure state like the rest of `state/`: it decides through the engine's transitions and owns no I/O.
  */
 import type { WireError } from '../../protocol/messages.js';
@@ -38,6 +44,8 @@ interface ActorRecord {
   head: number;
   /** The calls in `calls` from `head` on. */
   readonly inLine: Set<TaskRecord>;
+  /** Handle → its last direct call recorded: the worker's address and the call's sequence number. */
+  readonly lastDirect: Map<string, { worker: string; seq: number }>;
 }
 
 /** True for the tasks of an actor: its construction, its calls and attribute reads. */
@@ -58,6 +66,10 @@ export class ActorRouter {
   readonly #actors = new Map<string, ActorRecord>();
   /** Actors with a `create` task to place or calls to send. */
   readonly #pending = new Set<ActorRecord>();
+  /** Direct calls queued and not recorded as processing yet. */
+  #direct: TaskRecord[] = [];
+  /** Direct calls recorded once: run again (client.retry), they go through the line. */
+  readonly #recorded = new WeakSet<TaskRecord>();
   #rotation = 0;
 
   /** Actors known now (for tests and diagnostics). */
@@ -70,13 +82,19 @@ export class ActorRouter {
     const part = task.spec!.actor!;
     if (part.kind === 'create') {
       if (!this.#actors.has(task.key)) {
-        this.#actors.set(task.key, { task, worker: undefined, restartsLeft: Math.max(0, part.maxRestarts ?? 0), calls: [], head: 0, inLine: new Set() });
+        this.#actors.set(task.key, { task, worker: undefined, restartsLeft: Math.max(0, part.maxRestarts ?? 0), calls: [], head: 0, inLine: new Set(), lastDirect: new Map() });
       }
       return;
     }
     // An unknown actor: the call fails on its missing input (submitTasks says so).
     const actor = this.#actors.get(part.actor);
     if (!actor) return;
+    if (part.direct) {
+      // The client sent it where the actor lived; when it is not there now, it goes through the line
+      // instead (the worker answers the client that it did not take it).
+      if (actor.task.state === 'memory' && actor.worker?.info.address === part.direct.worker) return;
+      delete part.direct;
+    }
     actor.calls.push(task);
     actor.inLine.add(task);
     this.#pending.add(actor);
@@ -84,8 +102,16 @@ export class ActorRouter {
 
   /** A task of an actor is queued (its inputs are ready): it waits here for its turn, not in the ready queue. */
   queued(task: TaskRecord): void {
-    const actor = this.#actors.get(task.spec!.actor!.actor);
+    const part = task.spec!.actor!;
+    const actor = this.#actors.get(part.actor);
     if (!actor) return;
+    if (part.direct) {
+      if (!this.#recorded.has(task)) {
+        this.#direct.push(task);
+        return;
+      }
+      delete part.direct; // run again: through the line like any call
+    }
     // A call run again (client.retry) goes to the back of the line.
     if (task !== actor.task && !actor.inLine.has(task)) {
       actor.calls.push(task);
@@ -107,7 +133,7 @@ export class ActorRouter {
    * true when it moved any task (the engine then runs the recommendations that made).
    */
   assign(engine: ActorEngine): boolean {
-    let moved = false;
+    let moved = this.#direct.length > 0 && this.#recordDirect(engine);
     for (const actor of this.#pending) {
       const create = actor.task;
       if (create.state === 'forgotten') {
@@ -128,6 +154,10 @@ export class ActorRouter {
         actor.head++;
         actor.inLine.delete(call);
         if (call.state !== 'queued') continue; // erred, cancelled or forgotten before its turn
+        const part = call.spec!.actor!;
+        const last = part.handle !== undefined ? actor.lastDirect.get(part.handle) : undefined;
+        if (last && last.worker === worker.info.address) part.after = last.seq;
+        else delete part.after;
         engine.transition(call, 'processing', { worker });
         worker.longRunning.add(call.key);
         moved = true;
@@ -142,6 +172,33 @@ export class ActorRouter {
       }
     }
     return moved;
+  }
+
+  /** Marks the queued direct calls processing on their workers, or fails those whose actor is not there. */
+  #recordDirect(engine: ActorEngine): boolean {
+    const calls = this.#direct;
+    this.#direct = [];
+    for (const call of calls) {
+      if (call.state !== 'queued') continue;
+      const part = call.spec!.actor!;
+      const actor = this.#actors.get(part.actor);
+      const worker = actor?.worker;
+      const direct = part.direct!;
+      this.#recorded.add(call);
+      if (!actor) continue;
+      if (!worker || actor.task.state !== 'memory' || worker.status !== 'running' || worker.info.address !== direct.worker) {
+        // Moved meanwhile: through the line, as in `submitted`.
+        delete part.direct;
+        actor.calls.push(call);
+        actor.inLine.add(call);
+        this.#pending.add(actor);
+        continue;
+      }
+      if (part.handle !== undefined) actor.lastDirect.set(part.handle, { worker: direct.worker, seq: direct.seq });
+      engine.transition(call, 'processing', { worker });
+      worker.longRunning.add(call.key);
+    }
+    return true;
   }
 
   /** Sends a queued `create` task to the running worker with the fewest actors that may run it. */
@@ -188,6 +245,7 @@ export class ActorRouter {
   /** The actor is gone from its worker: it is constructed again elsewhere, or fails (and so do calls waiting for it). */
   #lose(engine: ActorEngine, actor: ActorRecord, why: string): void {
     actor.worker = undefined;
+    actor.lastDirect.clear();
     const create = actor.task;
     if (create.state !== 'memory' && create.state !== 'processing') return;
     if (actor.restartsLeft > 0) {

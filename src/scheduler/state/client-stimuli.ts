@@ -174,10 +174,13 @@ export function addScatteredData(
 /** A client left: it no longer wants anything, so what only it wanted is released. */
 export function dropClientWants(engine: TransitionEngine, client: ClientRecord): void {
   engine.run(`remove-client-${client.id}`, () => {
-    for (const task of client.wants) {
-      task.wantedBy.delete(client);
-      engine.checkRelease(task);
-    }
-    client.wants.clear();
+    for (const task of client.wants) dropWant(engine, client, task);
   });
+}
+
+/** `client` no longer wants `task`: it is released if nothing else needs it. */
+export function dropWant(engine: TransitionEngine, client: ClientRecord, task: TaskRecord): void {
+  task.wantedBy.delete(client);
+  client.wants.delete(task);
+  engine.checkRelease(task);
 }

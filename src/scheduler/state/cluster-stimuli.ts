@@ -5,16 +5,19 @@
  * client stimuli because none of these is one client's graph.
  */
 import type { TransitionEngine } from './engine.js';
-import { PENDING_STATES, type ClientRecord, type WorkerRecord } from './types.js';
+import { PENDING_STATES, type ClientRecord, type TaskRecord, type WorkerRecord } from './types.js';
 
 /** Every task of every client is cancelled with `reason` (client.restart). */
 export function cancelEverything(engine: TransitionEngine, reason: string): void {
   engine.run('restart', () => {
-    for (const task of [...engine.tasks.values()]) {
-      if (task.state === 'cancelled' || task.state === 'forgotten') continue;
-      engine.recommend(task, 'cancelled', { reason });
-    }
+    for (const task of [...engine.tasks.values()]) cancelOne(engine, task, reason);
   });
+}
+
+/** One task of a restart: cancelled unless it already is (or is gone). */
+export function cancelOne(engine: TransitionEngine, task: TaskRecord, reason: string): void {
+  if (task.state === 'cancelled' || task.state === 'forgotten') return;
+  engine.recommend(task, 'cancelled', { reason });
 }
 
 /**

@@ -58,7 +58,8 @@ export class TransitionStory {
 }
 
 /** Checks the invariants; throws an Error naming the first broken one. */
-export function checkInvariants(tasks: Iterable<TaskRecord>, ready: ReadyQueue): void {
+export function checkInvariants(tasks: Iterable<TaskRecord>, ready: ReadyQueue, counted?: Record<string, number>): void {
+  const scanned: Record<string, number> = {};
   if (NO_WORKERS.size > 0) throw new Error(`invalid scheduler state: the shared empty holder set holds ${NO_WORKERS.size} workers (something added to it without addHolder())`);
   if (NO_TASKS.size > 0) throw new Error(`invalid scheduler state: the shared empty task set holds ${NO_TASKS.size} tasks (something added to it without link())`);
   for (const task of tasks) {
@@ -82,5 +83,10 @@ export function checkInvariants(tasks: Iterable<TaskRecord>, ready: ReadyQueue):
     if (task.state === 'waiting') {
       for (const dep of task.waitingOn) if (dep.state === 'memory') fail(`waits on ${dep.key} which is in memory`);
     }
+    scanned[task.state] = (scanned[task.state] ?? 0) + 1;
+  }
+  // The counts kept as tasks move (state-counts.ts) must be what a scan of the graph finds.
+  if (counted && JSON.stringify(Object.entries(counted).sort()) !== JSON.stringify(Object.entries(scanned).sort())) {
+    throw new Error(`invalid scheduler state: tasks counted by state ${JSON.stringify(counted)}, found ${JSON.stringify(scanned)}`);
   }
 }

@@ -11,8 +11,10 @@ import { DurationStats, decideWorker, expectedMicros, heldBy, refillMark, satisf
 import { checkInvariants, TransitionStory } from './diagnostics.js';
 import { MessageMerger } from './message-merger.js';
 import { emptyList } from '../../util/empty.js';
+import { ShardedMap, shardOfString } from '../../util/sharded.js';
 import { ReadyQueue } from './ready-queue.js';
-import type { SliceStats } from './slice-stats.js';
+import { SLICE_MS, type SliceStats } from './slice-stats.js';
+import { StateCounts } from './state-counts.js';
 import { clientsWaitingOn, UnrunnableReports } from './unrunnable.js';
 import { findHandler, type TransitionArgs, type TransitionContext } from './transitions.js';
 import type { TransitionEvent } from '../events.js';
@@ -26,20 +28,23 @@ interface Recommendation {
   run: number;
 }
 
-/** A fan-out over a task's many dependents, left for later turns (see fanOut). */
+/** A fan-out over a task's many dependents, or a sweep over many tasks, left for later turns (see fanOut, sweep). */
 interface FanOut {
-  task: TaskRecord;
-  items: IterableIterator<TaskRecord>;
-  each: (dependent: TaskRecord) => void;
-  whileState: TaskStateName | undefined;
+  items: Iterator<TaskRecord>;
+  each: (task: TaskRecord) => void;
+  /** False once what the fan-out was for no longer holds: the rest is dropped. */
+  live: () => boolean;
 }
+
+const ALWAYS = (): boolean => true;
 
 /** Dependents a fan-out visits at once, whatever the budget. */
 const FAN_OUT_AT_ONCE = 4_096;
 const NO_ARGS: TransitionArgs = Object.freeze({});
 
 export class TransitionEngine implements TransitionContext, ActorEngine {
-  readonly tasks = new Map<string, TaskRecord>();
+  /** Every task by key, in shards: a native map of a million rehashes whole as it grows (see util/sharded.ts). */
+  readonly tasks: Map<string, TaskRecord> = new ShardedMap<string, TaskRecord>(shardOfString);
   readonly workers = new Map<string, WorkerRecord>();
   readonly functions = new Map<string, FunctionSource>();
   readonly ready = new ReadyQueue();
@@ -49,6 +54,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   readonly unrunnable = new UnrunnableReports();
   /** Actors, and their calls in submission order (see actor-router.ts). */
   readonly actors = new ActorRouter();
+  /** Tasks by state, overall and per group, kept as they move (see state-counts.ts). */
+  readonly counts = new StateCounts();
   transitionCount = 0;
 
   #recommendations = new Map<TaskRecord, Recommendation>();
@@ -60,6 +67,12 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   /** Steps (transitions) allowed per turn, and spent in this one (see slices.ts). */
   readonly #budget: number;
   #spent = 0;
+  /**
+   * When slicing, the time a run may take (performance.now()): steps alone do not bound a turn, as a
+   * step's cost varies tenfold with the machine's load and the collector. Also when this turn ends.
+   */
+  #runEnds = Infinity;
+  #turnEnds = Infinity;
   /** Counts runs, so a recommendation left by an earlier one can be told apart. */
   #runId = 0;
   readonly slices: SliceStats;
@@ -89,6 +102,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   createTask(key: string, spec: TaskSpec | undefined): TaskRecord {
     const task = newTask(key, spec, this.#seq++);
     this.tasks.set(key, task);
+    this.counts.added(task);
     return task;
   }
 
@@ -124,9 +138,10 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   run(stimulus: string, body: () => void): void {
     this.#stimulus = stimulus;
     this.#runId++;
+    if (this.#budget !== Infinity) this.#runEnds = performance.now() + SLICE_MS;
     body();
     this.#settle();
-    if (this.#validate && !this.hasPendingWork) checkInvariants(this.tasks.values(), this.ready);
+    if (this.#validate && !this.hasPendingWork) checkInvariants(this.tasks.values(), this.ready, this.counts.byState());
   }
 
   /**
@@ -141,6 +156,12 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   newTurn(): void {
     if (this.#spent > this.slices.largestStepSlice) this.slices.largestStepSlice = this.#spent;
     this.#spent = 0;
+    if (this.#budget !== Infinity) this.#turnEnds = performance.now() + SLICE_MS;
+  }
+
+  /** This run's steps or time are spent: what is left waits for a later turn. */
+  #exhausted(): boolean {
+    return this.#spent >= this.#budget || (this.#runEnds !== Infinity && performance.now() >= this.#runEnds);
   }
 
   /** Goes on with what earlier stimuli left (within this turn's budget). */
@@ -148,8 +169,9 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     this.run(`${this.#stimulus.replace(/\+$/, '')}+`, () => {});
   }
 
-  /** Steps left in this turn's budget (Infinity when not slicing). */
+  /** Steps left in this turn's budget (Infinity when not slicing; none once the turn's time is up). */
   get budgetLeft(): number {
+    if (this.#turnEnds !== Infinity && performance.now() >= this.#turnEnds) return 0;
     return this.#budget - this.#spent;
   }
 
@@ -161,7 +183,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     for (;;) {
       if (this.#fanOuts.length > 0) this.#runFanOuts();
       this.#drainRecommendations();
-      if (this.#spent >= this.#budget) {
+      if (this.#exhausted()) {
         if (this.hasPendingWork) this.slices.yields++;
         return;
       }
@@ -182,7 +204,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       return;
     }
     const entries = (this.#recommendationCursor ??= recommendations.entries());
-    while (this.#spent < this.#budget) {
+    while (!this.#exhausted()) {
       const next = entries.next();
       if (next.done) {
         this.#recommendationCursor = undefined;
@@ -209,20 +231,32 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       this.#spent += dependents.size >> 4;
       return;
     }
-    this.#fanOuts.push({ task, items: dependents.values(), each, whileState });
+    this.#fanOuts.push({ items: dependents.values(), each, live: whileState === undefined ? ALWAYS : () => task.state === whileState });
+  }
+
+  /**
+   * Calls `each` for every task of `items`: at once for a few, or a budget's worth per turn for many (a
+   * worker that held a million results leaving). `items` is iterated live, so deleting from it is safe.
+   */
+  sweep(items: ReadonlySet<TaskRecord>, each: (task: TaskRecord) => void): void {
+    if (items.size <= FAN_OUT_AT_ONCE || this.#budget === Infinity) {
+      for (const task of items) each(task);
+      return;
+    }
+    this.#fanOuts.push({ items: items.values(), each, live: ALWAYS });
   }
 
   #runFanOuts(): void {
-    while (this.#fanOuts.length > 0 && this.#spent < this.#budget) {
+    while (this.#fanOuts.length > 0 && !this.#exhausted()) {
       const fan = this.#fanOuts[0]!;
-      if (fan.whileState !== undefined && fan.task.state !== fan.whileState) {
+      if (!fan.live()) {
         this.#fanOuts.shift();
         continue;
       }
       // A step per 16 dependents: visiting one is a check and maybe a recommendation, far cheaper than a
       // transition. Never more than the drain can take this turn: a million recommendations queued at
       // once would be a million objects for the collector.
-      const allowed = Math.min((this.#budget - this.#spent) * 16, this.#budget - this.#recommendations.size);
+      const allowed = Math.min((this.#budget - this.#spent) * 16, this.#budget - this.#recommendations.size, FAN_OUT_AT_ONCE);
       if (allowed <= 0) return;
       let visited = 0;
       let finished = false;
@@ -252,6 +286,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     const handler = findHandler(from, to);
     if (handler) {
       task.state = to;
+      this.counts.moved(task, from, to);
       const pending = PENDING_STATES.has(to);
       if (pending !== PENDING_STATES.has(from) && task.deps.size > 0) {
         const change = pending ? 1 : -1;
@@ -296,7 +331,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
     // One array for the whole pass: this loop runs once per task assigned.
     const candidates: WorkerRecord[] = [];
     while (this.ready.size > 0) {
-      if (this.#spent >= this.#budget) {
+      if (this.#exhausted()) {
         this.#assignPending = true;
         break;
       }
@@ -359,6 +394,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
 
   sendCompute(task: TaskRecord, worker: WorkerRecord): void {
     const spec = task.spec!;
+    // A direct actor call is on its worker already (the client sent it there; see actor-router.ts).
+    if (spec.actor?.direct) return;
     if (!worker.knownFunctions.has(spec.fn)) {
       const fn = this.functions.get(spec.fn);
       if (fn) this.toWorker(worker, { op: 'functions', fns: [fn] });

@@ -1,10 +1,14 @@
 /**
  * Submits, cancels and releases of many keys, taken a slice of keys at a time (see slice-stats.ts), in
  * the order they arrived. A later one never overtakes an earlier one: a cancel sent while a big submit is
- * still being taken in applies once every key of that submit is in the graph.
+ * still being taken in applies once every key of that submit is in the graph. So are the stimuli that
+ * reach over every task a client wants (it left, or a restart drops what it held) and over every task
+ * (a restart cancels them all): while one of those is under way, the client's messages, or every
+ * client's, wait (see busyWith), so no task submitted after it is caught by it.
  */
 import type { TaskSpec } from '../../protocol/messages.js';
-import { cancelKeys, linkParked, releaseKeys, submitTasks } from './client-stimuli.js';
+import { cancelKeys, dropWant, linkParked, releaseKeys, submitTasks } from './client-stimuli.js';
+import { cancelOne } from './cluster-stimuli.js';
 import type { TransitionEngine } from './engine.js';
 import { SLICE_KEYS } from './slice-stats.js';
 import type { ClientRecord, TaskRecord } from './types.js';
@@ -12,7 +16,9 @@ import type { ClientRecord, TaskRecord } from './types.js';
 type KeyJob =
   | { kind: 'submit'; client: ClientRecord; specs: readonly TaskSpec[]; next: number; keys?: Set<string>; parked: TaskRecord[] }
   | { kind: 'release'; client: ClientRecord; keys: readonly string[]; next: number }
-  | { kind: 'cancel'; client: ClientRecord; keys: readonly string[]; force: boolean; next: number };
+  | { kind: 'cancel'; client: ClientRecord; keys: readonly string[]; force: boolean; next: number }
+  | { kind: 'drop'; client: ClientRecord; items: Iterator<TaskRecord> }
+  | { kind: 'cancel-all'; client: undefined; reason: string; items: Iterator<TaskRecord> };
 
 /** The queue of sliced key stimuli, first in first out. */
 export class KeySlices {
@@ -26,7 +32,7 @@ export class KeySlices {
 
   /** True while `client` has keys not yet taken: what it says next must wait for them. */
   busyWith(client: ClientRecord): boolean {
-    for (const job of this.#jobs) if (job.client === client) return true;
+    for (const job of this.#jobs) if (job.client === client || job.kind === 'cancel-all') return true;
     return false;
   }
 
@@ -49,12 +55,21 @@ export class KeySlices {
 
   /** A client left: what it still had queued is dropped (its wants are released anyway). */
   dropClient(client: ClientRecord): void {
-    this.#jobs = this.#jobs.filter((job) => job.client !== client);
+    this.#jobs = this.#jobs.filter((job) => job.client !== client || job.kind === 'drop');
   }
 
-  /** Everything is cancelled (client.restart): what is queued would be cancelled too. */
-  clear(): void {
-    this.#jobs = [];
+  /** `client` (a client that left, or a holder) lets go of every task it wants, a slice at a time. */
+  dropWants(client: ClientRecord): void {
+    this.#jobs.push({ kind: 'drop', client, items: client.wants.values() });
+  }
+
+  /**
+   * Every task is cancelled (client.restart), a slice at a time: submits, releases and cancels still
+   * queued are dropped (what they would add is cancelled too); what holders let go of stays queued.
+   */
+  cancelAll(reason: string): void {
+    this.#jobs = this.#jobs.filter((job) => job.kind === 'drop');
+    this.#jobs.push({ kind: 'cancel-all', client: undefined, reason, items: this.engine.tasks.values() });
   }
 
   /** Takes one slice of the oldest job. Returns the keys taken. */
@@ -62,6 +77,7 @@ export class KeySlices {
     const job = this.#jobs[0];
     if (!job) return 0;
     const engine = this.engine;
+    if (job.kind === 'drop' || job.kind === 'cancel-all') return this.#sweepSlice(job);
     const from = job.next;
     const total = job.kind === 'submit' ? job.specs.length : job.keys.length;
     const to = Math.min(total, from + SLICE_KEYS);
@@ -81,5 +97,27 @@ export class KeySlices {
     }
     if (to === total) this.#jobs.shift();
     return to - from;
+  }
+
+  /** One slice of a job over a live iterator (see dropWants, cancelAll). */
+  #sweepSlice(job: Extract<KeyJob, { items: Iterator<TaskRecord> }>): number {
+    const engine = this.engine;
+    let taken = 0;
+    let done = false;
+    const client = job.client;
+    engine.run(client ? `remove-client-${client.id}` : 'restart', () => {
+      while (taken < SLICE_KEYS) {
+        const next = job.items.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
+        taken++;
+        if (client) dropWant(engine, client, next.value);
+        else cancelOne(engine, next.value, (job as { reason: string }).reason);
+      }
+    });
+    if (done) this.#jobs.shift();
+    return taken;
   }
 }

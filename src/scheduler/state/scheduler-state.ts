@@ -18,7 +18,7 @@ import type { ReadyQueue } from './ready-queue.js';
 import { retryKeys } from './retry.js';
 import { KeySlices } from './key-slices.js';
 import { SLICE_KEYS, SliceStats } from './slice-stats.js';
-import { addHolder, type ClientRecord, type Outgoing, type TaskRecord, type WorkerRecord } from './types.js';
+import { addHolder, bigTaskSet, type ClientRecord, type Outgoing, type TaskRecord, type WorkerRecord } from './types.js';
 import * as membership from './worker-membership.js';
 
 export interface SchedulerStateOptions {
@@ -85,7 +85,7 @@ export class SchedulerState {
   }
 
   addClient(peer: string, id: string, now: number): ClientRecord {
-    const client: ClientRecord = { peer, id, wants: new Set(), lastSeen: now };
+    const client: ClientRecord = { peer, id, wants: bigTaskSet(), lastSeen: now };
     this.clients.set(peer, client);
     return client;
   }
@@ -95,7 +95,7 @@ export class SchedulerState {
     if (!client) return;
     this.clients.delete(peer);
     this.#keySlices.dropClient(client);
-    dropClientWants(this.#engine, client);
+    this.dropHolder(client);
   }
 
   /**
@@ -155,8 +155,8 @@ export class SchedulerState {
 
   /** Every task of every client is cancelled (client.restart). */
   cancelEverything(reason: string): void {
-    this.#keySlices.clear();
-    cancelEverything(this.#engine, reason);
+    if (this.#sliced) this.#keySlices.cancelAll(reason);
+    else cancelEverything(this.#engine, reason);
   }
 
   /** A holder with no connection (fire-and-forget, a dataset) wants `keys`; returns the keys it now holds. */
@@ -171,7 +171,9 @@ export class SchedulerState {
 
   /** A holder lets go of everything it held. */
   dropHolder(holder: ClientRecord): void {
-    dropClientWants(this.#engine, holder);
+    // Queued too behind what the holder (or a restart) still has queued: a restart's cancel tells clients first.
+    if (this.#sliced && this.#keySlices.mustQueue(holder, holder.wants.size)) this.#keySlices.dropWants(holder);
+    else dropClientWants(this.#engine, holder);
   }
 
   /** `worker` drops its copies of `keys` where another copy exists; returns the keys dropped. */
@@ -257,6 +259,43 @@ export class SchedulerState {
     });
   }
 
+  /**
+   * A client reports the end of direct actor calls it sent to the worker at `address` (actor-router.ts).
+   * Only direct calls recorded on that worker move; other keys are ignored (a client cannot finish tasks).
+   * @returns the worker, when one is at `address`.
+   */
+  directCallsFinished(address: string, reports: TaskFinishedReport[]): WorkerRecord | undefined {
+    const worker = this.#workerAt(address);
+    if (!worker) return undefined;
+    this.taskFinished(worker, reports.filter((r) => this.#isDirectOn(r.key, address)));
+    return worker;
+  }
+
+  /** A client reports that a direct actor call it sent to the worker at `address` failed there. */
+  directCallErred(address: string, key: string, error: WireError): void {
+    const worker = this.#workerAt(address);
+    if (!worker || !this.#isDirectOn(key, address)) return;
+    const task = this.tasks.get(key);
+    if (error.fields?.notRun === true) {
+      // The worker did not take it (its actor is not there): it goes through the actor's line instead.
+      const engine = this.#engine;
+      if (task?.state === 'processing' && task.processingOn === worker) engine.run(`actor-erred-${worker.id}`, () => engine.recommend(task, 'released'));
+      return;
+    }
+    this.taskErred(worker, key, error, 0);
+  }
+
+  #workerAt(address: string): WorkerRecord | undefined {
+    for (const worker of this.workers.values()) if (worker.info.address === address && worker.status !== 'removed') return worker;
+    return undefined;
+  }
+
+  /** A direct call recorded on the worker at `address`, or (finished, erred, forgotten) none at all. */
+  #isDirectOn(key: string, address: string): boolean {
+    const direct = this.tasks.get(key)?.spec?.actor?.direct;
+    return direct === undefined ? !this.tasks.has(key) : direct.worker === address;
+  }
+
   taskErred(worker: WorkerRecord, key: string, error: WireError, duration: number): void {
     const engine = this.#engine;
     engine.run(`erred-${worker.id}`, () => {
@@ -316,9 +355,9 @@ export class SchedulerState {
   progressByGroup(): Record<string, { states: Record<string, number>; finished: number; erred: number }> {
     const out: Record<string, { states: Record<string, number>; finished: number; erred: number }> = {};
     for (const [group, totals] of this.groupTotals) out[group] = { states: {}, ...totals };
-    for (const task of this.tasks.values()) {
-      const entry = (out[task.group] ??= { states: {}, finished: 0, erred: 0 });
-      entry.states[task.state] = (entry.states[task.state] ?? 0) + 1;
+    for (const [group, states] of this.#engine.counts.byGroup()) {
+      const entry = (out[group] ??= { states: {}, finished: 0, erred: 0 });
+      entry.states = states;
     }
     return out;
   }
@@ -327,14 +366,13 @@ export class SchedulerState {
     return this.#engine.story.of(key);
   }
 
+  /** Tasks by state now (kept as tasks move: no scan of the graph). */
   countsByState(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const task of this.tasks.values()) counts[task.state] = (counts[task.state] ?? 0) + 1;
-    return counts;
+    return this.#engine.counts.byState();
   }
 
   /** Checks the invariants; throws an Error naming the first broken one. */
   validate(): void {
-    checkInvariants(this.tasks.values(), this.ready);
+    checkInvariants(this.tasks.values(), this.ready, this.countsByState());
   }
 }

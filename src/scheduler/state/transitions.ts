@@ -195,7 +195,8 @@ const processingToMemory: Handler = (ctx, task, args) => {
   worker.hasWhat.add(task);
   task.error = undefined;
   const item: FinishedItem = task.pendingValue ? { key: task.key, nbytes: task.nbytes, value: task.pendingValue } : { key: task.key, nbytes: task.nbytes };
-  for (const client of task.wantedBy) ctx.finishedToClient(client, item);
+  // The client of a direct actor call had its value from the worker and told us: nothing to tell it.
+  if (!task.spec?.actor?.direct) for (const client of task.wantedBy) ctx.finishedToClient(client, item);
   task.pendingValue = undefined;
   if (task.dependents.size > 0) ctx.fanOut(task, (dependent) => inputReady(ctx, task, dependent), 'memory');
   for (const dep of task.deps) ctx.checkRelease(dep);

@@ -1,5 +1,6 @@
 /** The scheduler's records of tasks, workers and clients. Only the transition handlers change `state`. */
 import { emptyList } from '../../util/empty.js';
+import { ShardedSet } from '../../util/sharded.js';
 import type { SchedulerToClient, SchedulerToWorker, TaskSpec, WireError, WireValue, WorkerRegistration } from '../../protocol/messages.js';
 
 /**
@@ -102,10 +103,23 @@ export function addHolder(task: TaskRecord, worker: WorkerRecord): void {
   task.holders.add(worker);
 }
 
+/** A set of tasks that may grow to a million (a client's wants, a worker's results): cut into shards (see util/sharded.ts). */
+export function bigTaskSet(items?: Iterable<TaskRecord>): Set<TaskRecord> {
+  return new ShardedSet<TaskRecord>(bySeq, items);
+}
+
+function bySeq(task: TaskRecord): number {
+  return task.seq;
+}
+
+/** Past this many, a task's own set is moved into shards: growing a native set rehashes it whole at once. */
+const SHARD_FROM = 16_384;
+
 /** Adds `other` to one of `task`'s task sets, giving the task its own set on the first add. */
 export function link(task: TaskRecord, field: 'deps' | 'dependents' | 'waitingOn', other: TaskRecord): void {
   let set = task[field];
   if (set === NO_TASKS) task[field] = set = new Set();
+  else if (set.size === SHARD_FROM && !(set instanceof ShardedSet)) task[field] = set = bigTaskSet(set);
   set.add(other);
 }
 

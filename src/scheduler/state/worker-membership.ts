@@ -6,11 +6,11 @@
 import type { WireError, WorkerRegistration } from '../../protocol/messages.js';
 import { isActorCall, isActorTask } from './actor-router.js';
 import type { TransitionEngine } from './engine.js';
-import { addHolder, type TaskRecord, type WorkerRecord } from './types.js';
+import { addHolder, bigTaskSet, type TaskRecord, type WorkerRecord } from './types.js';
 
 export function addWorker(engine: TransitionEngine, peer: string, info: WorkerRegistration, now: number): WorkerRecord {
   const worker: WorkerRecord = {
-    peer, id: info.name, info, processing: new Set(), hasWhat: new Set(), executing: new Set(), longRunning: new Set(), lowestPriority: Infinity,
+    peer, id: info.name, info, processing: new Set(), hasWhat: bigTaskSet(), executing: new Set(), longRunning: new Set(), lowestPriority: Infinity,
     knownFunctions: new Set(), memory: 0, lastSeen: now, status: 'running',
   };
   engine.workers.set(peer, worker);
@@ -77,20 +77,23 @@ export function removeWorker(
       }
       engine.recommend(task, 'released');
     }
-    for (const task of [...worker.hasWhat]) {
+    // A worker may hold a million results: they are let go a budget's worth per turn (see engine.sweep).
+    // Until then a result may still name this worker as a holder; a worker sent to fetch it from here
+    // reports the data missing, and the holder is dropped then (SchedulerState.missingData).
+    engine.sweep(worker.hasWhat, (task) => {
       task.holders.delete(worker);
       worker.hasWhat.delete(task);
-      if (task.holders.size > 0 || task.state !== 'memory') continue;
+      if (task.holders.size > 0 || task.state !== 'memory') return;
       // Scattered data, and what an actor's call returned (running it again would change the actor), cannot be recomputed.
       if (!task.spec || isActorCall(task)) {
         engine.recommend(task, 'lost', { reason: `its only holder, worker ${worker.id}, left (${reason})` });
-        continue;
+        return;
       }
       engine.recommend(task, 'released');
-      for (const dependent of task.dependents) {
+      engine.fanOut(task, (dependent) => {
         if (dependent.state === 'processing' && dependent.processingOn !== worker) engine.recommend(dependent, 'released');
-      }
-    }
+      });
+    });
     engine.actors.workerLost(engine, worker, actorTasks, reason);
   });
   return worker;

@@ -19,10 +19,18 @@ import { HostedActors } from './hosted-actors.js';
 import { ResourceLedger } from './resource-ledger.js';
 import { fromWire, toWire, type StoredData } from '../stored-data.js';
 import type { StoredValue, ThreadOutcome, ThreadTask } from '../thread-protocol.js';
-import type { FetchRequest, FunctionModules, LocalTask, TaskEffects, TaskStateOptions, TaskThreads } from './types.js';
+import type { DirectOrigin, FetchRequest, FunctionModules, LocalTask, TaskEffects, TaskStateOptions, TaskThreads } from './types.js';
 
 /** Results up to this size travel with the completion report, so waiting clients get them in one hop. */
 export const INLINE_RESULT_BYTES = 64 * 1024;
+
+/**
+ * Marks the answer to a direct call that did not run here and is the scheduler's to settle (it was not
+ * taken, or taken back): the client then leaves its future to the scheduler's news.
+ */
+function notRun(error: WireError): WireError {
+  return { ...error, fields: { ...error.fields, notRun: true } };
+}
 
 /** Higher priority first; among equals, the task accepted first. */
 function runsBefore(a: LocalTask, b: LocalTask): boolean {
@@ -81,6 +89,24 @@ export class WorkerTaskState {
     if (task.missing.size === 0) this.#makeReady(task);
     else if (toFetch) this.#fetch(task, toFetch);
     else this.#pinBehindInputs(task);
+  }
+
+  /**
+   * A client sent an actor call straight here (src/worker/direct-calls.ts). It joins its actor's line
+   * like a call the scheduler sent; its end is answered to `origin`. Returns the error to answer at once
+   * when it cannot run here (the actor does not live here, or the key is taken).
+   */
+  acceptDirect(order: ComputeOrder, origin: DirectOrigin): WireError | undefined {
+    const actor = order.actor!.actor;
+    if (!this.#actors.hosts(actor) || !this.data.has(actor)) return notRun(this.#actors.lostError(actor, order.key));
+    if (this.#tasks.has(order.key) || this.data.has(order.key)) {
+      return { name: 'ProtocolError', code: 'PROTOCOL', key: order.key, message: `a direct call with key ${order.key}, which this worker already has; give each call a new key` };
+    }
+    const task: LocalTask = { id: this.#nextId++, order, missing: new Set(), state: 'waiting', transferMs: 0, direct: origin };
+    this.#tasks.set(order.key, task);
+    this.#actors.accepted(task);
+    this.#makeReady(task);
+    return undefined;
   }
 
   /** A task whose missing inputs all run on one thread follows them there (see #chainBehind). */
@@ -205,6 +231,8 @@ export class WorkerTaskState {
     const task = this.#tasks.get(key);
     if (!task) return;
     this.#tasks.delete(key);
+    // The scheduler took the call back: it tells the client what became of it.
+    if (task.direct) this.effects.answerDirect(task.direct, key, { error: notRun({ name: 'CancelledError', code: 'CANCELLED', key, message: `${key} was cancelled on the worker` }), duration: 0 });
     for (const dep of task.missing) this.#waiters.get(dep)?.delete(task);
     if (task.state === 'ready') this.#ready.removeWhere((t) => t === task);
     if (task.state === 'dispatched') {
@@ -332,8 +360,14 @@ export class WorkerTaskState {
     if (result.ok) {
       const nbytes = this.storeValue(task.order.key, result.value);
       const report: TaskFinishedReport = { key: task.order.key, nbytes, duration: result.duration, start: result.start, thread: result.thread, transfer: task.transferMs };
-      if (nbytes <= INLINE_RESULT_BYTES) report.value = toWire(result.value);
-      if (this.#reports.push(report) === 1) this.effects.reportsQueued();
+      if (task.direct) {
+        // The client that called waits for the value itself, whatever its size; it tells the scheduler.
+        report.value = toWire(result.value);
+        this.effects.answerDirect(task.direct, task.order.key, { report });
+      } else {
+        if (nbytes <= INLINE_RESULT_BYTES) report.value = toWire(result.value);
+        if (this.#reports.push(report) === 1) this.effects.reportsQueued();
+      }
     } else {
       this.#fail(task, result.error, result.duration, result.start, result.thread);
     }
@@ -349,6 +383,10 @@ export class WorkerTaskState {
 
   #fail(task: LocalTask, error: WireError, duration: number, start = this.#now(), thread = -1): void {
     this.#tasks.delete(task.order.key);
+    if (task.direct) {
+      this.effects.answerDirect(task.direct, task.order.key, { error, duration });
+      return;
+    }
     this.effects.send({ op: 'task-erred', key: task.order.key, error, duration, start, thread });
   }
 
@@ -371,6 +409,9 @@ export class WorkerTaskState {
 
   /** Drops every task (cancelling those on threads), as when the scheduler forgot this worker. */
   reset(): void {
+    for (const task of this.#tasks.values()) {
+      if (task.direct) this.effects.answerDirect(task.direct, task.order.key, { error: notRun(this.#actors.lostError(task.order.actor!.actor, task.order.key)), duration: 0 });
+    }
     this.#actors.reset();
     for (const task of this.#tasks.values()) if (task.state === 'dispatched') this.threads.cancel(task.id);
     this.#tasks.clear();

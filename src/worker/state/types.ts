@@ -3,7 +3,7 @@
  * contracts are apart from the state so that the thread pool, the local files, `LocalTasks` and the
  * tests' recording fakes can see what they must offer without reading the state's decisions.
  */
-import type { ComputeOrder, WorkerToScheduler } from '../../protocol/messages.js';
+import type { ComputeOrder, TaskFinishedReport, WireError, WorkerToScheduler } from '../../protocol/messages.js';
 import type { ThreadTask } from '../thread-protocol.js';
 
 /** What the state asks of and hands to the task threads. `ThreadPool` is one. */
@@ -42,6 +42,14 @@ export interface TaskEffects {
   pumpSoon(): void;
   /** Fetch a task's inputs from peers: pass each value to `inputFetched`, then the outcome to `fetchDone`. */
   fetch(request: FetchRequest): void;
+  /** A direct actor call ended: answer the client that sent it (its report carries the value), not the scheduler. */
+  answerDirect(origin: DirectOrigin, key: string, outcome: { report: TaskFinishedReport } | { error: WireError; duration: number }): void;
+}
+
+/** Who sent a direct actor call (src/worker/direct-calls.ts): the peer's routing id and the call's id. */
+export interface DirectOrigin {
+  readonly peer: string;
+  readonly id: number;
 }
 
 /** The inputs one task needs from peers. */
@@ -72,4 +80,6 @@ export interface LocalTask {
   state: 'waiting' | 'ready' | 'dispatched';
   /** Milliseconds spent fetching inputs from peers. */
   transferMs: number;
+  /** Set for an actor call a client sent straight here: its end is answered to that client. */
+  direct?: DirectOrigin;
 }

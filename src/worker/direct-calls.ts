@@ -1,0 +1,77 @@
+/**
+ * Actor calls that clients send straight to this worker over its data service (the client's direct
+ * path, see src/actors/direct.ts), instead of through the scheduler. This checks each request, holds the
+ * bound on calls in flight per peer and in all (a peer that sends faster than the actor answers is
+ * refused, so it cannot grow this worker's memory without bound), turns the request into a task of the
+ * actor's line (the task state runs it on the actor's thread like a call the scheduler sent), and sends
+ * its end back to the peer that called. The scheduler hears of the call from the client.
+ */
+import type { ComputeOrder, PeerReply, PeerRequest, TaskFinishedReport, WireError } from '../protocol/messages.js';
+import type { DirectOrigin } from './state/types.js';
+
+/** Direct calls one peer may have in flight here; the client sends more through the scheduler. */
+export const MAX_DIRECT_CALLS_PER_PEER = 4_096;
+/** Direct calls in flight here from all peers together. */
+export const MAX_DIRECT_CALLS = 65_536;
+
+type ActorCall = Extract<PeerRequest, { op: 'actor-call' }>;
+
+/** What the direct calls need from the worker: to queue a call, and to answer its peer. */
+export interface DirectCallPort {
+  /** Queues the call on its actor; the error to answer at once when it cannot run here. */
+  accept(order: ComputeOrder, origin: DirectOrigin): WireError | undefined;
+  reply(peer: string, message: PeerReply): void;
+}
+
+function protocolError(message: string): WireError {
+  return { name: 'ProtocolError', code: 'PROTOCOL', message };
+}
+
+export class DirectCalls {
+  readonly #inFlight = new Map<string, number>();
+  #total = 0;
+
+  constructor(private readonly port: DirectCallPort) {}
+
+  /** Calls in flight here now. */
+  get size(): number {
+    return this.#total;
+  }
+
+  /** A checked `actor-call` from `peer`. */
+  call(peer: string, request: ActorCall): void {
+    const count = this.#inFlight.get(peer) ?? 0;
+    if (count >= MAX_DIRECT_CALLS_PER_PEER || this.#total >= MAX_DIRECT_CALLS) {
+      this.port.reply(peer, { op: 'refused', id: request.id, error: protocolError(
+        `refused the direct call ${request.key}: ${count >= MAX_DIRECT_CALLS_PER_PEER ? `this peer has ${count} calls in flight here, the most one peer may (${MAX_DIRECT_CALLS_PER_PEER})` : `${this.#total} direct calls are in flight here, the most this worker takes (${MAX_DIRECT_CALLS})`}; wait for answers before sending more, or send calls through the scheduler`) });
+      return;
+    }
+    const part = request.actor;
+    if (part.kind === 'create' || part.direct === undefined || part.handle === undefined) {
+      this.port.reply(peer, { op: 'refused', id: request.id, error: protocolError(
+        `refused the direct call ${request.key}: a direct call is a \`call\` or \`get\` with \`handle\` and \`direct\` set (actors are constructed through the scheduler), got kind ${JSON.stringify(part.kind)}`) });
+      return;
+    }
+    const order: ComputeOrder = {
+      key: request.key, fn: request.fn, args: request.args, priority: 0,
+      deps: [{ key: part.actor, holders: [], local: true }], actor: { actor: part.actor, kind: part.kind, name: part.name, handle: part.handle, direct: part.direct },
+    };
+    const origin: DirectOrigin = { peer, id: request.id };
+    this.#inFlight.set(peer, count + 1);
+    this.#total++;
+    const error = this.port.accept(order, origin);
+    if (error) this.answer(origin, request.key, { error, duration: 0 });
+  }
+
+  /** A direct call ended (or could not start): answer its peer. */
+  answer(origin: DirectOrigin, key: string, outcome: { report: TaskFinishedReport } | { error: WireError; duration: number }): void {
+    const count = this.#inFlight.get(origin.peer) ?? 0;
+    if (count <= 1) this.#inFlight.delete(origin.peer);
+    else this.#inFlight.set(origin.peer, count - 1);
+    if (count > 0) this.#total--;
+    const reply: PeerReply = 'report' in outcome
+      ? { op: 'actor-reply', id: origin.id, key, report: outcome.report }
+      : { op: 'actor-reply', id: origin.id, key, error: outcome.error };
+    this.port.reply(origin.peer, reply);
+  }
+}
