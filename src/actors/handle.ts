@@ -14,6 +14,8 @@ import type { PreparedTask } from '../client/session.js';
 import { prepareTask } from '../client/task-preparation.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
 import { inspectCustom, inspectSummary } from '../util/inspect-summary.js';
+import { futureState } from '../client/future.js';
+import { CallLine } from './call-line.js';
 import { DirectRoute, type DirectPort } from './direct.js';
 import { RESERVED_NAMES, type ActorControls } from './types.js';
 
@@ -38,6 +40,8 @@ export interface ActorClass {
 /** The local instance in `sync` mode, where the actor's tasks run in the caller. */
 interface SyncInstance {
   object: Record<string | symbol, unknown> | undefined;
+  /** Its calls in call order, `maxConcurrency` async ones at once (see call-line.ts). */
+  line: CallLine | undefined;
 }
 
 /** Names of the methods of `cls` (its prototype chain up to Object.prototype) and of its getters. */
@@ -67,9 +71,10 @@ export function reservedMember(cls: Function): string | undefined {
  */
 export function createActor(port: ActorPort, cls: ActorClass, ctor: Function, args: unknown[], part: Omit<ActorTaskPart, 'actor' | 'kind' | 'name'>, options: PreparedTask['options']): { task: PreparedTask; handle: object } {
   const key = `${cls.name}-${randomUUID()}`;
-  const local: SyncInstance = { object: undefined };
+  const local: SyncInstance = { object: undefined, line: undefined };
   const construct = (...ctorArgs: unknown[]): null => {
     local.object = Reflect.construct(ctor, ctorArgs) as Record<string | symbol, unknown>;
+    local.line = new CallLine(part.maxConcurrency ?? 1);
     return null;
   };
   const task = prepareTask(port.owner, cls.shipped, construct, args, options, key, `submitActor(${cls.name})`);
@@ -90,12 +95,18 @@ function handleProxy(port: ActorPort, cls: ActorClass, key: string, constructed:
     if (constructed.status === 'cancelled') {
       throw new CancelledError(`${what} on actor ${key}, which was cancelled (by client.restart() or by cancelling actor.constructed); create a new actor`, { keys: [key] });
     }
-    const callable = kind === 'call'
-      ? (...callArgs: unknown[]) => (local.object![name] as (...a: unknown[]) => unknown).apply(local.object, callArgs)
+    // In sync mode the instance is here: its calls keep their order and concurrency through its line.
+    const line = local.line;
+    const ticket = line?.ticket() ?? 0;
+    const body = kind === 'call'
+      ? (callArgs: unknown[]) => (local.object![name] as (...a: unknown[]) => unknown).apply(local.object, callArgs)
       : () => local.object![name];
+    const callable = line ? (...callArgs: unknown[]) => line.run(ticket, () => body(callArgs)) : (...callArgs: unknown[]) => body(callArgs);
     const task = prepareTask(port.owner, cls.shipped, callable, args, { pure: false }, `${cls.name}.${name}-${randomUUID()}`, what);
     task.actor = { actor: key, kind, name };
     const future = port.futureFor(task.key);
+    // A call that fails on an input never runs: the calls behind it must not wait for it.
+    if (line) futureState(future).whenDone(() => line.skip(ticket));
     if (!route.send(task)) {
       port.submitTasks([task]);
       route.routed(future);
@@ -129,6 +140,10 @@ function handleProxy(port: ActorPort, cls: ActorClass, key: string, constructed:
       }
       if (property === 'toString') return () => `<Actor ${key}>`;
       return submit('get', property, []);
+    },
+    // Listing a handle's members is how values are walked to be sent: a handle does not travel.
+    ownKeys() {
+      throw new FlotillaError(`actor handle ${key} (Actor<${cls.name}>) cannot be passed into a task or stored in a value sent to the cluster; pass the futures its calls return instead (client.submit(fn, actor.method(x))), or call the actor here and send the results`);
     },
     set(_target, property) {
       throw new FlotillaError(`cannot set ${String(property)} on actor ${key} from the client: the actor's state lives on its worker; add a method that sets it and call that`);

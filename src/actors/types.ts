@@ -9,8 +9,9 @@ export interface ActorOptions {
   /** With `workers`: prefer them, but allow others. @defaultValue false */
   allowOtherWorkers?: boolean;
   /**
-   * Abstract resources the actor's worker must offer, e.g. `{ GPU: 1 }`. They choose the worker; the
-   * actor runs on a thread of its own and does not hold them against that worker's tasks.
+   * Abstract resources the actor's worker must offer, e.g. `{ GPU: 1 }`. They choose the worker, and
+   * the actor holds them there while it lives (as in Dask): tasks that need them go to other workers or
+   * wait until the actor is released or lost. The actor runs on a thread of its own.
    */
   resources?: Record<string, number>;
   /**

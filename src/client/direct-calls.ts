@@ -1,12 +1,17 @@
 /**
  * The client's side of direct actor calls (src/actors/direct.ts): calls sent straight to an actor's
  * worker and not answered yet, the bound on them per worker, the worker's answers (settling the futures),
- * and what the scheduler must hear of each call. Those notices (the call's spec, its end, and releases
- * once direct calls are in use) wait for the next turn of the event loop: under a LocalCluster the
- * scheduler lives in this process, and handling them in this turn would delay the call itself. Any other
- * message to the scheduler sends them first (`flush`), so it sees everything in the order it was made.
+ * and what the scheduler must hear of each call.
+ *
+ * The scheduler hears of direct calls a little later, batched (at most {@link NOTICE_DELAY_MS} later, or
+ * once {@link NOTICE_BATCH} notices wait): each call's spec, then its end, then releases once direct calls
+ * are in use. Any other message to the scheduler sends them first (`flush`), so it sees everything in the
+ * order it was made, and a task that takes a call's future as input always comes after the call. Under
+ * a LocalCluster the scheduler lives in this process: handling these at once would delay the calls, and
+ * a call that ended and was released before its notice left needs no scheduler work at all. The worker
+ * frees its result when told by this client (`free-direct`), as the scheduler would.
  */
-import type { ClientToScheduler, TaskSpec, WireError } from '../protocol/messages.js';
+import type { ClientToScheduler, TaskFinishedReport, TaskSpec, WireError } from '../protocol/messages.js';
 import { fromWireError, toWireError } from '../protocol/wire-error.js';
 import type { ActorCallAnswer, PeerPool } from '../transport/peer-pool.js';
 import { NO_FIELDS } from './future-state.js';
@@ -14,12 +19,24 @@ import type { SessionListener } from './session.js';
 
 /** Direct calls in flight to one worker before more go through the scheduler (a worker takes 4,096 per peer). */
 export const DIRECT_CALLS_PER_WORKER = 4_000;
+/** The longest the scheduler's notices of direct calls wait here, in milliseconds. */
+export const NOTICE_DELAY_MS = 5;
+/** Notices that leave at once when this many wait. */
+export const NOTICE_BATCH = 2_000;
 
 /** A direct call waiting for its worker's answer. */
 interface DirectCall {
   readonly address: string;
   readonly lost: () => void;
   id: number;
+}
+
+/** A direct call the scheduler has not heard of yet, and its end once known. */
+interface Notice {
+  readonly spec: TaskSpec;
+  readonly address: string;
+  done?: TaskFinishedReport;
+  erred?: Extract<ClientToScheduler, { op: 'actor-erred' }>;
 }
 
 /** An error that kept a direct call from its actor, marked as not run (the scheduler settles the call). */
@@ -31,9 +48,14 @@ function notRunError(error: Error, key: string): WireError {
 export class DirectCalls {
   readonly #calls = new Map<string, DirectCall>();
   readonly #perWorker = new Map<string, number>();
+  /** Calls the scheduler has not heard of, in the order made. */
+  #notices = new Map<string, Notice>();
+  /** Other notices (ends of calls it heard of, releases), in order; they go after the calls. */
   #later: ClientToScheduler[] = [];
-  #scheduled = false;
-  /** Set by the first direct call: releases wait for the next turn too. */
+  /** Results released before the scheduler heard of them: freed on their workers. */
+  #frees = new Map<string, string[]>();
+  #timer: NodeJS.Timeout | undefined;
+  /** Set by the first direct call: releases wait with the notices. */
   used = false;
 
   constructor(private readonly peers: PeerPool, private readonly listener: SessionListener, private readonly toScheduler: (message: ClientToScheduler) => void) {}
@@ -42,9 +64,9 @@ export class DirectCalls {
   call(spec: TaskSpec, address: string, lost: () => void): boolean {
     const inFlight = this.#perWorker.get(address) ?? 0;
     if (inFlight >= DIRECT_CALLS_PER_WORKER) return false;
-    // The scheduler hears of the call before any task that takes its future as input.
-    this.later({ op: 'submit', tasks: [spec] });
     this.used = true;
+    this.#notices.set(spec.key, { spec, address });
+    this.#schedule();
     this.#perWorker.set(address, inFlight + 1);
     const call: DirectCall = { address, lost, id: 0 };
     this.#calls.set(spec.key, call);
@@ -61,45 +83,105 @@ export class DirectCalls {
     call.lost();
   }
 
-  /** Queues `message` for the scheduler until the next turn (merged with the one before when alike). */
-  later(message: ClientToScheduler): void {
+  /** The client let go of `keys`: calls that ended before the scheduler heard of them are dropped here. */
+  release(keys: string[]): void {
+    const rest: string[] = [];
+    for (const key of keys) {
+      const notice = this.#notices.get(key);
+      if (notice && (notice.done || (notice.erred && notice.erred.error.fields?.notRun !== true))) {
+        this.#notices.delete(key);
+        if (notice.done) {
+          const frees = this.#frees.get(notice.address);
+          if (frees) frees.push(key);
+          else this.#frees.set(notice.address, [key]);
+        }
+      } else {
+        rest.push(key);
+      }
+    }
+    if (rest.length > 0) this.#queue({ op: 'release', keys: rest });
+  }
+
+  /** Sends what waits for the scheduler (and the frees for the workers) now. */
+  readonly flush = (): void => {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#frees.size > 0) {
+      for (const [address, keys] of this.#frees) this.peers.freeDirect(address, keys);
+      this.#frees = new Map();
+    }
+    if (this.#notices.size === 0 && this.#later.length === 0) return;
+    const notices = this.#notices;
+    const later = this.#later;
+    this.#notices = new Map();
+    this.#later = [];
+    if (notices.size > 0) {
+      this.toScheduler({ op: 'submit', tasks: [...notices.values()].map((n) => n.spec) });
+      const done = new Map<string, TaskFinishedReport[]>();
+      for (const notice of notices.values()) {
+        if (notice.done) {
+          const reports = done.get(notice.address);
+          if (reports) reports.push(notice.done);
+          else done.set(notice.address, [notice.done]);
+        } else if (notice.erred) {
+          this.toScheduler(notice.erred);
+        }
+      }
+      for (const [worker, reports] of done) this.toScheduler({ op: 'actor-done', worker, reports });
+    }
+    for (const message of later) this.toScheduler(message);
+  };
+
+  #queue(message: ClientToScheduler): void {
     const last = this.#later[this.#later.length - 1];
     if (last?.op === 'actor-done' && message.op === 'actor-done' && last.worker === message.worker) last.reports.push(...message.reports);
     else if (last?.op === 'release' && message.op === 'release') last.keys.push(...message.keys);
-    else if (last?.op === 'submit' && message.op === 'submit') last.tasks.push(...message.tasks);
     else this.#later.push(message);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(this.flush);
+    this.#schedule();
   }
 
-  /** Sends the queued notices now. */
-  readonly flush = (): void => {
-    this.#scheduled = false;
-    if (this.#later.length === 0) return;
-    const later = this.#later;
-    this.#later = [];
-    for (const message of later) this.toScheduler(message);
-  };
+  #schedule(): void {
+    if (this.#notices.size + this.#later.length >= NOTICE_BATCH) {
+      this.flush();
+      return;
+    }
+    if (this.#timer) return;
+    this.#timer = setTimeout(this.flush, NOTICE_DELAY_MS);
+    this.#timer.unref();
+  }
+
+  /** The end of a call, for the scheduler: kept with its notice when that has not left yet. */
+  #ended(key: string, address: string, outcome: { done: TaskFinishedReport } | { erred: Extract<ClientToScheduler, { op: 'actor-erred' }> }): void {
+    const notice = this.#notices.get(key);
+    if (notice) {
+      if ('done' in outcome) notice.done = outcome.done;
+      else notice.erred = outcome.erred;
+      return;
+    }
+    this.#queue('done' in outcome ? { op: 'actor-done', worker: address, reports: [outcome.done] } : outcome.erred);
+  }
 
   /** The worker answered a direct call (or its link failed). */
   #answered(key: string, call: DirectCall, answer: ActorCallAnswer): void {
     if (this.#calls.get(key) !== call) return;
     this.#end(key, call);
+    const address = call.address;
     if (answer instanceof Error) {
       // It never reached the actor (the link failed, or the worker refused it): the scheduler runs it.
       call.lost();
-      this.later({ op: 'actor-erred', worker: call.address, key, error: notRunError(answer, key), duration: 0 });
+      this.#ended(key, address, { erred: { op: 'actor-erred', worker: address, key, error: notRunError(answer, key), duration: 0 } });
       return;
     }
     if (answer.report) {
       const { value, ...report } = answer.report;
+      this.#ended(key, address, { done: report });
       this.listener.finished(key, report.nbytes, value ? { wire: value } : NO_FIELDS);
-      this.later({ op: 'actor-done', worker: call.address, reports: [report] });
       return;
     }
-    const error = answer.error ?? { name: 'ProtocolError', code: 'PROTOCOL', key, message: `worker ${call.address} answered ${key} with neither a value nor an error` };
-    this.later({ op: 'actor-erred', worker: call.address, key, error, duration: 0 });
+    const error = answer.error ?? { name: 'ProtocolError', code: 'PROTOCOL', key, message: `worker ${address} answered ${key} with neither a value nor an error` };
+    this.#ended(key, address, { erred: { op: 'actor-erred', worker: address, key, error, duration: 0 } });
     if (error.code === 'ACTOR_LOST' || error.fields?.notRun === true) call.lost();
     // Not run there (its actor is elsewhere, or the scheduler took it back): the scheduler settles it.
     if (error.fields?.notRun !== true) this.listener.erred(key, fromWireError(error));

@@ -177,7 +177,7 @@ export class RemoteSession implements Session {
 
   release(keys: string[]): void {
     if (keys.length === 0) return;
-    if (this.#direct.used) this.#direct.later({ op: 'release', keys: [...keys] });
+    if (this.#direct.used) this.#direct.release(keys);
     else this.#send({ op: 'release', keys });
   }
 

@@ -394,7 +394,9 @@ export type SchedulerToWorker =
 export type PeerRequest =
   | { op: 'get-data'; id: number; keys: TaskKey[] }
   /** A call on an actor living on this worker, straight from a client (src/actors/direct.ts). `actor.kind` is `call` or `get`. */
-  | { op: 'actor-call'; id: number; key: TaskKey; fn: string; args: WireValue; actor: ActorTaskPart };
+  | { op: 'actor-call'; id: number; key: TaskKey; fn: string; args: WireValue; actor: ActorTaskPart }
+  /** Results of this peer's direct calls it let go of before the scheduler heard of them: free them. */
+  | { op: 'free-direct'; keys: TaskKey[] };
 export type PeerReply =
   | { op: 'data'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] }
   /** The end of an `actor-call`: its report (with the value) or its error. */

@@ -180,6 +180,7 @@ export const schedulerToWorkerSchema = {
 export const peerRequestSchema = {
   'get-data': { id: num, keys },
   'actor-call': { id: num, key: str, fn: str, args: wireValue, actor: actorPart },
+  'free-direct': { keys },
 } satisfies MessageSchemas<PeerRequest>;
 export const peerReplySchema = {
   data: { id: num, values, missing: keys },

@@ -68,6 +68,11 @@ export class PeerPool {
     return id;
   }
 
+  /** Tells the worker at `address` to free results of this pool's direct calls (no answer). */
+  freeDirect(address: string, keys: string[]): void {
+    this.#link(address).send({ op: 'free-direct', keys });
+  }
+
   /** Drops the call `id` (its future settled another way): a late reply is ignored. */
   forget(id: number): void {
     this.#calls.delete(id);

@@ -21,6 +21,8 @@ export interface DirectCallPort {
   /** Queues the call on its actor; the error to answer at once when it cannot run here. */
   accept(order: ComputeOrder, origin: DirectOrigin): WireError | undefined;
   reply(peer: string, message: PeerReply): void;
+  /** Drops a stored result. */
+  free(key: string): void;
 }
 
 function protocolError(message: string): WireError {
@@ -30,6 +32,8 @@ function protocolError(message: string): WireError {
 export class DirectCalls {
   readonly #inFlight = new Map<string, number>();
   #total = 0;
+  /** Results of direct calls stored here → the peer that made them (which may free them, see `freeDirect`). */
+  readonly #owners = new Map<string, string>();
 
   constructor(private readonly port: DirectCallPort) {}
 
@@ -63,12 +67,31 @@ export class DirectCalls {
     if (error) this.answer(origin, request.key, { error, duration: 0 });
   }
 
+  /**
+   * `peer` lets go of results of its direct calls that the scheduler never heard of (released before
+   * the client told it): they are freed. Keys of other peers, or not made by direct calls, are ignored.
+   */
+  freeDirect(peer: string, keys: string[]): void {
+    for (const key of keys) {
+      if (this.#owners.get(key) !== peer) continue;
+      this.#owners.delete(key);
+      this.port.free(key);
+    }
+  }
+
+  /** The scheduler freed these keys (it knows of the calls): they are no longer the peers' to free. */
+  forget(keys: string[]): void {
+    if (this.#owners.size === 0) return;
+    for (const key of keys) this.#owners.delete(key);
+  }
+
   /** A direct call ended (or could not start): answer its peer. */
   answer(origin: DirectOrigin, key: string, outcome: { report: TaskFinishedReport } | { error: WireError; duration: number }): void {
     const count = this.#inFlight.get(origin.peer) ?? 0;
     if (count <= 1) this.#inFlight.delete(origin.peer);
     else this.#inFlight.set(origin.peer, count - 1);
     if (count > 0) this.#total--;
+    if ('report' in outcome) this.#owners.set(key, origin.peer);
     const reply: PeerReply = 'report' in outcome
       ? { op: 'actor-reply', id: origin.id, key, report: outcome.report }
       : { op: 'actor-reply', id: origin.id, key, error: outcome.error };

@@ -7,8 +7,8 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { HandlerTable, PeerReply, PeerRequest, SchedulerToWorker, WireValue, WorkerToScheduler } from '../protocol/messages.js';
-import { checkMessage, MessageProblem, peerRequestSchema, schedulerToWorkerSchema, schemaTable, validateBatch } from '../protocol/validate.js';
+import type { HandlerTable, PeerReply, SchedulerToWorker, WireValue, WorkerToScheduler } from '../protocol/messages.js';
+import { schedulerToWorkerSchema, validateBatch } from '../protocol/validate.js';
 import { toWireError } from '../protocol/wire-error.js';
 import { valuesBytes } from '../protocol/wire-size.js';
 import { DealerLink, RouterEndpoint } from '../transport/endpoints.js';
@@ -23,6 +23,7 @@ import { WarningSummary } from '../util/warning-summary.js';
 import { LocalFiles } from './local-files.js';
 import { DirectCalls } from './direct-calls.js';
 import { LocalTasks } from './local-tasks.js';
+import { servePeer, type PeerServicePort } from './peer-service.js';
 import type { WorkerOptions } from './options.js';
 import { StartNotices } from './start-notices.js';
 import { fromWire, StoredData, toWire } from './stored-data.js';
@@ -70,6 +71,7 @@ export class WorkerNode {
   readonly #tasks: LocalTasks;
   /** Actor calls clients sent straight here (direct-calls.ts). */
   readonly #direct: DirectCalls;
+  readonly #peerService: PeerServicePort;
   readonly #profiling: WorkerProfiling;
   #lastHeard = Date.now();
   #timers: NodeJS.Timeout[] = [];
@@ -146,9 +148,16 @@ export class WorkerNode {
     this.#direct = new DirectCalls({
       accept: (order, origin) => this.#tasks.acceptDirect(order, origin),
       reply: (peer, message) => this.#peerServer.send(peer, message),
+      free: (key) => this.#data.delete(key),
     });
     this.#tasks = new LocalTasks(this.#data, this.#pool, this.#files, this.#peers, this.#link, this.log, options.resources ?? {},
       (origin, key, outcome) => this.#direct.answer(origin, key, outcome));
+    this.#peerService = {
+      data: this.#data, direct: this.#direct,
+      reply: (peer, message) => this.#peerServer.send(peer, message),
+      warn: (kind, message) => this.#warnings.warn(kind, message),
+      pump: () => this.#tasks.pump(),
+    };
     this.#starts = new StartNotices(
       (keys) => this.#link.send({ op: 'started', keys }),
       () => this.#pool.executingTasks().map((t) => t.key),
@@ -183,7 +192,7 @@ export class WorkerNode {
     }
     if (this.#closing) return;
     this.#peerServer.start(
-      (peer, raw) => this.#onPeerRequest(peer, raw),
+      (peer, raw) => servePeer(this.#peerService, peer, raw),
       (peer, error) => this.#warnings.warn('undecodable peer request', `undecodable request from ${printable(peer)}: ${(error as Error).message}`),
     );
     this.#link.start((raw) => this.#onSchedulerBatch(raw), (error) => this.#warnings.warn('undecodable', `undecodable message from the scheduler: ${(error as Error).message}`));
@@ -288,6 +297,7 @@ export class WorkerNode {
     'cancel-compute': (m) => { for (const key of m.keys) this.#tasks.cancel(key); },
     'free-keys': (m) => {
       for (const key of m.keys) this.#data.delete(key);
+      this.#direct.forget(m.keys);
       this.#tasks.freed(m.keys);
     },
     'peer-gone': (m) => this.#peers.abandon(m.address, m.reason),
@@ -397,36 +407,6 @@ export class WorkerNode {
     }
   }
 
-  #onPeerRequest(peer: string, raw: unknown): void {
-    const from = `peer ${printable(peer)}`;
-    if (!Array.isArray(raw)) {
-      this.#refuse(peer, 0, new MessageProblem(`dropped a message from ${from}: the body is not a batch (array) of messages`, 'not a batch'));
-      return;
-    }
-    let served = false;
-    for (const item of raw) {
-      const problem = checkMessage(item, PEER_REQUESTS);
-      if (problem) {
-        // The peer hears why: a client waiting on a direct call would otherwise wait for nothing.
-        this.#refuse(peer, requestId(item), new MessageProblem(`dropped a message from ${from}: ${problem.text}`, problem.kind));
-        continue;
-      }
-      const request = item as PeerRequest;
-      if (request.op === 'actor-call') {
-        this.#direct.call(peer, request);
-        served = true;
-      } else {
-        this.#peerServer.send(peer, { op: 'data', id: request.id, ...this.#data.collect(request.keys) });
-      }
-    }
-    if (served) this.#tasks.pump();
-  }
-
-  #refuse(peer: string, id: number, problem: MessageProblem): void {
-    this.#warnings.warn(problem.kind, problem.message);
-    this.#peerServer.send(peer, { op: 'refused', id, error: toWireError(problem) });
-  }
-
   /** Stops the worker: tells the scheduler, ends the threads, closes sockets, removes the local directory. */
   close(reason = 'closed'): Promise<void> {
     if (this.#closing) return this.#closing;
@@ -458,15 +438,6 @@ const MIN_HEARTBEAT_MS = 10;
 const MAX_HEARTBEAT_MS = 60_000;
 /** A registration unanswered for this long may be sent again. */
 const REREGISTER_AFTER_MS = 5_000;
-
-/** The requests a worker's data service serves, checked one by one (a bad one is answered `refused`). */
-const PEER_REQUESTS = schemaTable(peerRequestSchema);
-
-/** The id of a bad request, when it has a numeric one (else 0). */
-function requestId(item: unknown): number {
-  const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
-  return typeof id === 'number' && Number.isSafeInteger(id) ? id : 0;
-}
 
 /** The directory of an `ipc://` address, else undefined. */
 function ipcDirectory(address: string): string | undefined {

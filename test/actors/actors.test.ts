@@ -102,6 +102,23 @@ class Holder {
   }
 }
 
+/** Counts how many of its async calls run at once. */
+class Overlap {
+  active = 0;
+  most = 0;
+  async step(): Promise<void> {
+    this.active++;
+    this.most = Math.max(this.most, this.active);
+    await new Promise((resolve) => setImmediate(resolve));
+    this.active--;
+  }
+  /** A sync call: with maxConcurrency 1 it waits for the async call before it to finish. */
+  read(): number {
+    this.most = Math.max(this.most, this.active + 1);
+    return this.active;
+  }
+}
+
 class Gate {
   arrived = 0;
   active = 0;
@@ -175,6 +192,10 @@ describe('actor options', () => {
       expect(() => {
         (gate as unknown as Record<string, number>).arrived = 1;
       }).toThrow(/add a method that sets it/);
+      // A handle does not travel into a task; the futures of its calls do (the fix the error names).
+      expect(() => client.submit((g: unknown) => typeof g, gate)).toThrow(/cannot be passed into a task .*pass the futures its calls return/);
+      expect(() => client.submit((g: unknown) => g, [{ gate }])).toThrow(FlotillaError);
+      expect(await client.submit((n: number) => n + 1, gate.meet(1))).toBe(2);
       // A name the class does not have reads as a missing attribute would in JavaScript.
       expect(await (gate as unknown as Record<string, Future<unknown>>).nothing).toBeUndefined();
     });
@@ -238,16 +259,56 @@ describe('actors when their worker dies', () => {
 });
 
 describe('actors in the other execution modes', () => {
-  it.each(['sync', 'threads'] as const)('%s mode: the same calls give the same results', async (mode) => {
+  it.each(['sync', 'threads'] as const)('%s mode: the same calls give the same results, in call order and one at a time', async (mode) => {
     const client = await (await import('../../src/index.js')).Client.connect({ mode, nWorkers: 1, threadsPerWorker: 1, dashboardAddress: false });
     try {
       const counter = client.submitActor(Counter, [10]);
       expect(await client.gather([counter.increment(), counter.increment(2)])).toEqual([11, 13]);
       expect(await counter.n).toBe(13);
       expect(await client.submit((x: number) => x * 2, counter.increment(1))).toBe(28);
+      // A call waiting for an input holds back the calls made after it.
+      const later = client.submit(async (x: number) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return x;
+      }, 5);
+      expect(await client.gather([counter.increment(later), counter.increment(1)])).toEqual([19, 20]);
+      // One call at a time unless maxConcurrency says otherwise, async methods included.
+      const serial = client.submitActor(Overlap);
+      await client.gather([serial.step(), serial.read(), serial.step(), serial.step()]);
+      expect(await serial.most).toBe(1);
+      const two = client.submitActor(Overlap, [], { maxConcurrency: 2 });
+      await client.gather([two.step(), two.step(), two.step()]);
+      expect(await two.most).toBe(2);
       counter.release();
     } finally {
       await client.close();
     }
+  }, 60_000);
+});
+
+describe('actor resources', () => {
+  it('an actor holds its resources on its worker while it lives: tasks needing them go elsewhere or wait', async () => {
+    await withCluster({ nWorkers: 2, threadsPerWorker: 1, resources: { GPU: 1 } }, async ({ client, waitForState }) => {
+      const pidOfWorker = async (address: string) => (await client.schedulerInfo()).workers.find((w) => w.address === address)!.pid;
+      const first = client.submitActor(Counter, [0], { resources: { GPU: 1 } });
+      await first.constructed;
+      const firstPid = await pidOfWorker((await client.whoHas([first.constructed]))[first.actorKey]![0]!);
+      const gpu = client.with({ resources: { GPU: 1 } });
+      const pids = await client.gather([1, 2, 3, 4].map((i) => gpu.submit((n: number) => process.pid + n * 0, i)));
+      // Every GPU task went to the other worker: this one's GPU is the actor's.
+      expect(pids.every((pid) => pid !== firstPid)).toBe(true);
+
+      const second = client.submitActor(Counter, [0], { resources: { GPU: 1 } });
+      await second.constructed;
+      const secondPid = await pidOfWorker((await client.whoHas([second.constructed]))[second.actorKey]![0]!);
+      expect(secondPid).not.toBe(firstPid);
+      // Both GPUs held: a GPU task waits until an actor lets go of one, then runs where it was freed.
+      const waiting = gpu.submit((n: number) => process.pid + n * 0, 5);
+      await waitForState(waiting, 'queued');
+      expect(waiting.status).toBe('pending');
+      first.release();
+      expect(await waiting).toBe(firstPid);
+      second.release();
+    });
   }, 60_000);
 });

@@ -45,7 +45,7 @@ class Log {
 
 describe('direct actor calls', () => {
   it('keep call order with routed calls, give ordinary futures (inputs at once, gathered, released and freed)', async () => {
-    await withCluster({ nWorkers: 2, threadsPerWorker: 1 }, async ({ client, waitForState }) => {
+    await withCluster({ nWorkers: 2, threadsPerWorker: 1 }, async ({ client, cluster, waitForState }) => {
       const log = client.submitActor(Log);
       await log.constructed;
       const [address] = (await client.whoHas([log.constructed]))[log.actorKey]!;
@@ -76,6 +76,15 @@ describe('direct actor calls', () => {
       first.release();
       doubled.release();
       await waitForState(key, 'forgotten');
+      // A call that ended and was released before the scheduler heard of it never reaches the scheduler
+      // (the client frees its result on the worker itself); one still held is told to it.
+      const dropped = log.add(8);
+      const kept = log.add(9);
+      await client.gather([dropped, kept]);
+      dropped.release();
+      await client.whoHas([kept]); // any message to the scheduler sends the notices waiting before it
+      expect(cluster.scheduler.view.tasks.has(dropped.key)).toBe(false);
+      expect(cluster.scheduler.view.tasks.get(kept.key)?.state).toBe('memory');
     });
   }, 60_000);
 

@@ -17,6 +17,9 @@
  * A call sent through here after a direct call of the same handle carries `after` (the handle's last
  * direct sequence number on that worker), so the worker runs it behind that call.
  *
+ * An actor holds the `resources` it was placed with on its worker while it lives there (as Dask's
+ * actors do): tasks needing them go to other workers, or wait until the actor is released or lost.
+ *
  * Pure state like the rest of `state/`: it decides through the engine's transitions and owns no I/O.
  */
 import type { WireError } from '../../protocol/messages.js';
@@ -124,6 +127,7 @@ export class ActorRouter {
   forgotten(task: TaskRecord): void {
     const actor = this.#actors.get(task.key);
     if (actor?.task !== task) return;
+    this.#leave(actor);
     this.#actors.delete(task.key);
     this.#pending.delete(actor);
   }
@@ -217,7 +221,26 @@ export class ActorRouter {
     engine.transition(actor.task, 'processing', { worker });
     worker.longRunning.add(actor.task.key);
     actor.worker = worker;
+    this.#hold(actor, worker, 1);
     return true;
+  }
+
+  /** Counts (`sign` 1) or gives back (-1) the actor's resources on `worker`. */
+  #hold(actor: ActorRecord, worker: WorkerRecord, sign: 1 | -1): void {
+    const resources = actor.task.spec?.restrictions?.resources;
+    if (!resources) return;
+    const held = (worker.actorResources ??= new Map());
+    for (const [name, amount] of Object.entries(resources)) {
+      const left = (held.get(name) ?? 0) + sign * amount;
+      if (left > 0) held.set(name, left);
+      else held.delete(name);
+    }
+  }
+
+  /** The actor no longer lives on its worker: its resources there are free. */
+  #leave(actor: ActorRecord): void {
+    if (actor.worker) this.#hold(actor, actor.worker, -1);
+    actor.worker = undefined;
   }
 
   /**
@@ -244,7 +267,7 @@ export class ActorRouter {
 
   /** The actor is gone from its worker: it is constructed again elsewhere, or fails (and so do calls waiting for it). */
   #lose(engine: ActorEngine, actor: ActorRecord, why: string): void {
-    actor.worker = undefined;
+    this.#leave(actor);
     actor.lastDirect.clear();
     const create = actor.task;
     if (create.state !== 'memory' && create.state !== 'processing') return;

@@ -82,7 +82,7 @@ export function satisfiesRestrictions(task: TaskRecord, worker: WorkerRecord, st
   if (!r) return true;
   if (r.resources) {
     for (const [name, amount] of Object.entries(r.resources)) {
-      if ((worker.info.resources[name] ?? 0) < amount) return false;
+      if ((worker.info.resources[name] ?? 0) - (worker.actorResources?.get(name) ?? 0) < amount) return false;
     }
   }
   if (r.workers && r.workers.length > 0 && !(r.allowOtherWorkers && !strictOnly)) {

@@ -406,7 +406,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       deps.push({ key: dep.key, holders: [...dep.holders].map((w) => w.info.address), local: dep.processingOn === worker || dep.holders.has(worker) });
     }
     const order: ComputeOrder = { key: task.key, fn: spec.fn, args: spec.args, deps, priority: task.priority };
-    // An actor's resources choose its worker; its tasks run on its own thread and hold none there.
+    // An actor's resources choose its worker and are held there by the scheduler while it lives
+    // (actor-router.ts); its tasks run on its own thread and take none from the worker's task threads.
     if (spec.restrictions?.resources && !spec.actor) order.resources = spec.restrictions.resources;
     if (spec.actor) order.actor = spec.actor;
     this.outgoing.queueItem('worker', worker.peer, 'compute', order);

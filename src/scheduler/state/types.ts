@@ -70,6 +70,8 @@ export interface WorkerRecord {
   /** Keys running here that gave up their thread (a task waiting on tasks it submitted): not counted as load. */
   readonly longRunning: Set<string>;
   readonly knownFunctions: Set<string>;
+  /** Resources held by the actors living here (actor-router.ts), while they live: not free for tasks. */
+  actorResources?: Map<string, number>;
   memory: number;
   lastSeen: number;
   status: 'running' | 'closing' | 'removed';
