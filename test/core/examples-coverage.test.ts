@@ -43,9 +43,8 @@ const NOT_YET_SHOWN = new Set([
   'TaskError.remoteStack', 'TimeoutError', 'WorkerNode', 'WorkerNode.address', 'WorkerNode.close',
   'WorkerNode.closed', 'WorkerNode.failure', 'WorkerNode.localDirectory', 'WorkerNode.log', 'WorkerNode.logFile',
   'WorkerNode.logTail', 'WorkerNode.name', 'WorkerNode.registered', 'WorkerNode.start', 'WorkerStartError.signal',
-  'WrapperResultError', 'WrapperResultError.index', 'canonicalJson', 'formatPbsBytes', 'formatSlurmBytes',
-  'formatWalltimeHM', 'formatWalltimeHMS', 'functionMultiprocessing', 'parseBytes', 'parseDashboardAddress',
-  'parseWalltime', 'performanceReport', 'resolveJobOptions', 'secede',
+  'WrapperResultError', 'WrapperResultError.index', 'canonicalJson', 'functionMultiprocessing',
+  'parseDashboardAddress', 'performanceReport', 'secede',
 ]);
 
 /** The public classes, functions and class members of the package root, and the examples' references. */
