@@ -27,6 +27,7 @@ import type { LocalClusterOptions } from './local-cluster-options.js';
 import type { inspect, InspectOptionsStylized } from 'node:util';
 import { formatBytes, inspectCustom, inspectSummary, workerTotals, type WorkerTotals } from '../util/inspect-summary.js';
 import { secondClusterNotice } from './second-cluster-notice.js';
+import { workerEnvironment } from '../util/worker-environment.js';
 
 export type { LocalClusterOptions };
 
@@ -51,12 +52,6 @@ export const MAX_FAILED_STARTS = 3;
 /** How much of a failing worker's stderr its WorkerStartError keeps. */
 const STDERR_TAIL_BYTES = 2_000;
 
-/**
- * Environment for worker processes. glibc raises its mmap threshold after large frees, after which
- * received 1 MiB chunks come from heap arenas that are not returned to the system: a worker that
- * received 800 MB would keep ~100 MB more resident. A fixed threshold keeps chunk memory returnable.
- */
-export const WORKER_ENVIRONMENT: Record<string, string> = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
 /** Where a LocalCluster is in its life; shown when it is printed and in the notice about open clusters. */
 export type LocalClusterStatus = 'starting' | 'running' | 'failed to start' | 'closing' | 'closed';
@@ -355,7 +350,7 @@ export class LocalCluster implements ClusterHandle {
     const child = spawn(argv[0]!, argv.slice(1), {
       // stderr is passed through, keeping its end: a worker that cannot start says why there.
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      env: { ...WORKER_ENVIRONMENT, ...process.env, ...this.#options.env },
+      env: workerEnvironment({ ...process.env, ...this.#options.env }),
     });
     slot.process = manageProcess(child, argv);
     slot.joined = false;

@@ -12,6 +12,7 @@ import { listenWithFallback } from './listen.js';
 import { LiveFeed } from './live-feed.js';
 import type { Dashboard, DashboardOptions } from './options.js';
 import { statusPageHtml } from './page/status-page.js';
+import { ProfileEndpoint, parseProfileQuery } from './profile-endpoint.js';
 import { groupProgress, workerRows, type DashboardState, type JobView } from './snapshot.js';
 
 const COMMON_HEADERS = {
@@ -25,7 +26,8 @@ const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'uns
 
 /**
  * Starts the dashboard of `scheduler`: `/status` (the page), `/events` (server-sent updates),
- * `/api/state` and `/api/task-stream?since=MS` (JSON), `/health`.
+ * `/api/state`, `/api/task-stream?since=MS` and `/api/profile?group=G&start=MS&stop=MS` (JSON; the
+ * flame graph of the workers' samples, at most 2000 boxes), `/health`.
  *
  * It listens on the scheduler's host at port 8787 unless told otherwise, and moves to a free port with a
  * notice when that port is taken. The link carries `?token=…` and every request without that token gets
@@ -67,6 +69,7 @@ export async function startDashboard(scheduler: SchedulerServer, options: Dashbo
   };
   const feed = new LiveFeed(scheduler, meter, { intervalMs, historyMs, state });
   const page = statusPageHtml(historyMs);
+  const profiles = new ProfileEndpoint(scheduler);
 
   const routes: Record<string, (url: URL, response: ServerResponse) => void> = {
     '/': (url, response) => {
@@ -83,6 +86,24 @@ export async function startDashboard(scheduler: SchedulerServer, options: Dashbo
         return;
       }
       sendJson(response, scheduler.taskRuns(since));
+    },
+    '/api/profile': (url, response) => {
+      let query;
+      try {
+        query = parseProfileQuery(url.searchParams, Date.now(), historyMs);
+      } catch (error) {
+        send(response, 400, 'text/plain; charset=utf-8', `${(error as Error).message}\n`);
+        return;
+      }
+      const graph = profiles.graph(query);
+      if (!graph) {
+        send(response, 503, 'text/plain; charset=utf-8', 'the scheduler is collecting other profiles; try again in a second\n', { 'retry-after': '1' });
+        return;
+      }
+      graph.then((value) => sendJson(response, value), (error: unknown) => {
+        log(`dashboard: /api/profile failed: ${(error as Error).stack ?? String(error)}`);
+        if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', `500: ${(error as Error).message}\n`);
+      });
     },
     '/health': (_url, response) => send(response, 200, 'text/plain; charset=utf-8', 'ok\n'),
   };

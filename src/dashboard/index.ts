@@ -9,3 +9,4 @@ export { performanceReport } from './performance-report.js';
 export type { PerformanceReportOptions, ReportClient } from './performance-report.js';
 export type { DashboardState, DashboardUpdate, GroupProgress, JobView, SchedulerFigures, WorkerRow } from './snapshot.js';
 export type { ReportData } from './report-data.js';
+export type { FlameGraph } from '../profile/flame.js';

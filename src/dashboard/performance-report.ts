@@ -1,20 +1,26 @@
 /**
  * `performanceReport(client, file, body)`: runs the body, and writes what the cluster did meanwhile
- * (task stream, progress per group, worker memory and task states over time) into one HTML file that
+ * (task stream, progress per group, worker memory and task states over time, and a flame graph of
+ * where the task threads spent their time) into one HTML file that
  * opens in a browser without a server, like Dask's `performance_report`.
  */
 import { resolve } from 'node:path';
 import { ConfigurationError } from '../errors/index.js';
 import type { WorkerSummary } from '../protocol/messages.js';
+import { flameGraph, type FlameGraph } from '../profile/flame.js';
+import type { ProfileOptions } from '../profile/options.js';
+import type { ProfileTree } from '../profile/tree.js';
 import type { TaskRun } from '../scheduler/server.js';
 import { reportPageHtml } from './page/report-page.js';
 import { packReport, type InfoSample } from './report-data.js';
 import { writeAtomically } from '../util/write-atomically.js';
 
-/** The two client calls a report needs (a `Client` has both). */
+/** The client calls a report needs (a `Client` has them all). */
 export interface ReportClient {
   getTaskStream(options: { since?: number }): Promise<TaskRun[]>;
   schedulerInfo(): Promise<{ workers: WorkerSummary[]; tasks: Record<string, number> }>;
+  /** The workers' samples of the body's time, for the report's flame graph (none without it). */
+  profile?(options: ProfileOptions): Promise<ProfileTree>;
 }
 
 /** Options of {@link performanceReport}. */
@@ -74,7 +80,8 @@ export async function performanceReport<T>(
     const runs = await client.getTaskStream({ since: start });
     const notes = [...sampler.notes];
     if (!outcome.ok) notes.push(`The body failed: ${describe(outcome.error)}`);
-    const data = packReport(options.title ?? 'flotilla performance report', start, stop, runs, samples, notes);
+    const profile = await profileOf(client, start, stop, notes);
+    const data = packReport(options.title ?? 'flotilla performance report', start, stop, runs, samples, notes, profile);
     writeAtomically(resolve(file), reportPageHtml(data));
   } catch (reportError) {
     if (outcome.ok) throw reportError;
@@ -83,6 +90,17 @@ export async function performanceReport<T>(
   }
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
+}
+
+/** The flame graph of the samples taken between `start` and `stop`, or null with a note saying why not. */
+async function profileOf(client: ReportClient, start: number, stop: number, notes: string[]): Promise<FlameGraph | null> {
+  if (!client.profile) return null;
+  try {
+    return flameGraph(await client.profile({ start, stop }));
+  } catch (error) {
+    notes.push(`No profile of the task threads: ${describe(error)}`);
+    return null;
+  }
 }
 
 /** Polls `schedulerInfo()` every `intervalMs` (never two polls at once) until stopped. */

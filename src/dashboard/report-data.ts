@@ -3,6 +3,7 @@
  * stays a few megabytes. Times are milliseconds relative to the report's start, to the microsecond.
  */
 import type { WorkerSummary } from '../protocol/messages.js';
+import type { FlameGraph } from '../profile/flame.js';
 import type { TaskRun } from '../scheduler/server.js';
 
 /** One poll of `client.schedulerInfo()` during the body. */
@@ -59,12 +60,14 @@ export interface ReportData {
   };
   /** Things the reader should know (sampling stopped early, the body failed). */
   notes: string[];
+  /** The flame graph of the task threads' samples during the body; null when there is none (see `notes`). */
+  profile: FlameGraph | null;
 }
 
 const relative = (t: number, start: number) => Math.round((t - start) * 1000) / 1000;
 
-/** Packs runs and samples into {@link ReportData}. Runs that ended before `start` are left out. */
-export function packReport(title: string, start: number, stop: number, runs: readonly TaskRun[], samples: readonly InfoSample[], notes: string[]): ReportData {
+/** Packs runs, samples and the profile into {@link ReportData}. Runs that ended before `start` are left out. */
+export function packReport(title: string, start: number, stop: number, runs: readonly TaskRun[], samples: readonly InfoSample[], notes: string[], profile: FlameGraph | null = null): ReportData {
   const groups = new Map<string, number>();
   // Workers are numbered in name order (local-0, local-1, … local-10), as the live page lists them.
   const seen = new Map<string, ReportWorker>();
@@ -105,6 +108,7 @@ export function packReport(title: string, start: number, stop: number, runs: rea
     runs: packed,
     samples: { time: samples.map((s) => relative(s.time, start)), tasks: samples.map((s) => s.tasks), memory },
     notes,
+    profile,
   };
 }
 

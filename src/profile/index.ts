@@ -2,3 +2,4 @@
 export { topFunctions } from './tree.js';
 export type { FunctionShare, ProfileNode, ProfileTree } from './tree.js';
 export type { ProfileOptions } from './options.js';
+export type { FlameGraph } from './flame.js';

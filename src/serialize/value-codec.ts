@@ -18,9 +18,9 @@ export { FRAME_THRESHOLD_BYTES, FLOTILLA_EXTENSION_TYPE, UnresolvedRef };
 /** A value ready to send: a msgpack body and the binary frames it refers to. */
 export interface EncodedValue {
   /**
-   * msgpack body (msgpackr). It may be a view into a buffer that msgpackr shares between several
-   * bodies: send or copy it, but never transfer (detach) `body.buffer`. Embed it in a protocol
-   * message as binary, not re-packed as a value.
+   * msgpack body (msgpackr), in a buffer of its own of exactly its size (`encodeValue` copies it out of
+   * msgpackr's reused buffer), so it may be held, sent or posted to a task thread on its own. Embed
+   * it in a protocol message as binary, not re-packed as a value.
    */
   body: Uint8Array;
   /**

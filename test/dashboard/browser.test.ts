@@ -235,3 +235,120 @@ describe('a performance report in headless Chromium', () => {
     }
   }, 60_000);
 });
+
+/**
+ * Spends about `n` loop turns in itself. The loop is in the task function, not in a helper: V8 may
+ * inline a helper into its caller, and then (for code optimized since the profiler last restarted)
+ * counts the helper's samples as the caller's.
+ */
+function spinHot(n: number): number {
+  let x = 0;
+  for (let i = 0; i < n; i++) x = (x + i * 7) % 1_000_003;
+  return x;
+}
+
+/** The same work in a function of another name. */
+function spinOther(n: number): number {
+  let x = 0;
+  for (let i = 0; i < n; i++) x = (x + i * 5) % 1_000_033;
+  return x;
+}
+
+const TURNS = 30_000_000;
+
+interface FlameBox { name: string; file: string; count: number; width: number; label: string; title: string; index: string; parent: string }
+
+/** The boxes the flame graph in `#flame-graph` drew, as the SVG holds them. */
+async function flameBoxes(page: Page): Promise<FlameBox[]> {
+  return page.evaluate(() => [...document.querySelectorAll<SVGGElement>('#flame-graph g.frame')].map((g) => ({
+    name: g.dataset.name!, file: g.dataset.file!, count: Number(g.dataset.count),
+    width: Number(g.querySelector('rect')!.getAttribute('width')),
+    label: g.querySelector('text')?.textContent ?? '', title: g.querySelector('title')?.textContent ?? '',
+    index: g.dataset.index!, parent: g.dataset.parent!,
+  })));
+}
+
+/**
+ * spinHot has a box labelled with its name, nested under the task thread's frames and wider than each
+ * of its siblings; its boxes together are more than twice as wide as spinOther's. (A task function
+ * may be called through more than one path of the task thread's code, so it may have several boxes.)
+ */
+function expectHotDominates(boxes: FlameBox[]): void {
+  const hot = boxes.filter((b) => b.name === 'spinHot').sort((a, b) => b.width - a.width);
+  expect(hot.length, JSON.stringify(boxes.filter((b) => b.name.startsWith('spin')))).toBeGreaterThanOrEqual(1);
+  expect(hot[0]!.label).toBe('spinHot');
+  expect(hot[0]!.title).toMatch(/browser\.test\.ts:\d+/);
+  expect(hot[0]!.title).toMatch(/\d+ samples/);
+  const siblings = boxes.filter((b) => b.parent === hot[0]!.parent && b.index !== hot[0]!.index);
+  for (const sibling of siblings) expect(hot[0]!.width).toBeGreaterThan(sibling.width);
+  const width = (list: FlameBox[]) => list.reduce((sum, b) => sum + b.width, 0);
+  expect(width(hot)).toBeGreaterThan(2 * width(boxes.filter((b) => b.name === 'spinOther')));
+  // Nested by call stack: below the root, under the frames that run a task on its thread.
+  const caller = boxes.find((b) => b.index === hot[0]!.parent)!;
+  expect(caller.name).not.toBe('(all)');
+  expect(caller.width).toBeGreaterThanOrEqual(hot[0]!.width);
+}
+
+describe('the flame graph in headless Chromium', () => {
+  it('the status page draws the merged profile; a task spending its time in spinHot gives it the widest box, and the group filter works', async (ctx) => {
+    requireChromium(ctx);
+    const { client } = started!;
+    const dashboard: Dashboard = (await startDashboard(started!.cluster.scheduler, { address: 0 }))!;
+    try {
+      const { page, errors } = await openPage(dashboard.url);
+      await page.waitForFunction(() => Number(document.body.dataset.profiles) >= 1, undefined, { timeout: 15_000 });
+      await client.gather([...client.map(spinHot, [TURNS, TURNS + 1, TURNS + 2]), client.submit(spinOther, TURNS)]);
+
+      // Each click fetches the profile again (an answer less than half a second old may be reused: a bounded retry).
+      let boxes: FlameBox[] = [];
+      for (let attempt = 0; attempt < 5 && !boxes.some((b) => b.name === 'spinHot'); attempt++) {
+        const before = await page.evaluate(() => Number(document.body.dataset.profiles));
+        await page.click('#profile-refresh');
+        await page.waitForFunction((n) => Number(document.body.dataset.profiles) > n, before, { timeout: 30_000 });
+        boxes = await flameBoxes(page);
+      }
+      expectHotDominates(boxes);
+      expect(await page.evaluate(() => document.getElementById('profile-note')!.textContent)).toMatch(/samples from 2 worker/);
+
+      // Only spinOther's samples.
+      const before = await page.evaluate(() => Number(document.body.dataset.profiles));
+      await page.selectOption('#profile-group', 'spinOther');
+      await page.waitForFunction((n) => Number(document.body.dataset.profiles) > n, before, { timeout: 30_000 });
+      const filtered = await flameBoxes(page);
+      const widthOf = (name: string) => filtered.filter((b) => b.name === name).reduce((sum, b) => sum + b.width, 0);
+      expect(widthOf('spinOther')).toBeGreaterThan(0);
+      // At most a sample or two at the boundary with a spinHot run on the same thread (on a loaded
+      // machine V8's sample times are a few milliseconds off the task's start and end).
+      expect(widthOf('spinHot')).toBeLessThan(widthOf('spinOther') / 5);
+
+      // Clicking a box zooms to it: it then fills the width.
+      await page.click('#flame-graph g.frame[data-name="spinOther"]');
+      const zoomed = (await flameBoxes(page)).find((b) => b.name === 'spinOther')!;
+      const full = await page.evaluate(() => Number(document.querySelector('#flame-graph svg')!.getAttribute('width')));
+      expect(zoomed.width).toBeGreaterThan(full - 2);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await dashboard.close();
+    }
+  }, 120_000);
+
+  it('a performance report draws the profile of its body', async (ctx) => {
+    requireChromium(ctx);
+    const { client } = started!;
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-report-'));
+    try {
+      const file = join(dir, 'report.html');
+      await performanceReport(client, file, () => client.gather([...client.map(spinHot, [TURNS + 3, TURNS + 4, TURNS + 5]), client.submit(spinOther, TURNS + 1)]));
+      const { page, errors } = await openPage(pathToFileURL(file).href);
+      expectHotDominates(await flameBoxes(page));
+      expect(await page.evaluate(() => document.getElementById('profile-note')!.textContent)).toMatch(/samples from 2 worker/);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'report-flame-graph.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

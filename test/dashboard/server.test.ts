@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard, type DashboardState, type DashboardUpdate } from '../../src/dashboard/index.js';
 import type { TaskRun } from '../../src/index.js';
+import type { FlameGraph } from '../../src/profile/flame.js';
 import { eventually, get, getJson, occupy, openEventStream, startCluster, type Started } from './helpers.js';
 
 let started: Started;
@@ -104,6 +105,32 @@ describe('dashboard HTTP endpoints', () => {
 });
 
 describe('live updates', () => {
+  it('serves the flame graph of the workers\' samples at /api/profile, checked and bounded', async () => {
+    const d = await dashboard({ address: 0 });
+    const burnForProfile = (n: number) => {
+      let x = 0;
+      for (let i = 0; i < n; i++) x = (x + i * 3) % 1_000_003;
+      return x;
+    };
+    await started.client.gather(started.client.map(burnForProfile, [5_000_000, 5_000_001]));
+    const graph = await getJson<FlameGraph>(endpoint(d, '/api/profile', 'group=burnForProfile'));
+    expect(graph.workers.sort()).toEqual(['local-0', 'local-1']);
+    expect(graph.nodes.name[0]).toBe('(all)');
+    expect(graph.nodes.count[0]).toBe(graph.total);
+    expect(graph.nodes.name.length).toBeLessThanOrEqual(2_000);
+    for (const column of Object.values(graph.nodes)) expect(column).toHaveLength(graph.nodes.name.length);
+
+    const badStart = await get(endpoint(d, '/api/profile', 'start=yesterday'));
+    expect(badStart.status).toBe(400);
+    expect(badStart.body).toMatch(/start must be milliseconds since the epoch, got "yesterday"; e\.g\. start=\d+/);
+    // The fix the message gives works.
+    const fixed = badStart.body.match(/start=(\d+)/)![1];
+    expect((await get(endpoint(d, '/api/profile', `start=${fixed}`))).status).toBe(200);
+    const longGroup = await get(endpoint(d, '/api/profile', `group=${'g'.repeat(500)}`));
+    expect(longGroup.status).toBe(400);
+    expect(longGroup.body).toContain('at most 200 characters');
+  });
+
   it('sends a snapshot, then batched updates with the task runs; nothing listens per task once the page is gone', async () => {
     const scheduler = started.cluster.scheduler;
     const d = await dashboard({ address: 0, updateIntervalMs: 250 });

@@ -91,10 +91,12 @@ describe('page scripts', () => {
   it('the live page and the report hold inline scripts that parse', () => {
     const live = inlineScripts(statusPageHtml(300_000));
     const report = inlineScripts(reportPageHtml(packReport('r', 0, 1, [], [], [])));
-    expect(live).toHaveLength(2);
-    expect(report).toHaveLength(2);
+    // The shared drawing code, the flame graph's, and the page's own.
+    expect(live).toHaveLength(3);
+    expect(report).toHaveLength(3);
     for (const source of [...live, ...report]) expect(() => new Script(source)).not.toThrow();
-    expect(live[1]).toContain('var HISTORY_MS = 300000;');
+    expect(live[1]).toContain('var FlotillaFlame');
+    expect(live[2]).toContain('var HISTORY_MS = 300000;');
   });
 
   it('escapes the report title', () => {

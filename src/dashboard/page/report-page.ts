@@ -4,6 +4,7 @@
  */
 import { jsonForScript, type ReportData } from '../report-data.js';
 import { DRAW_SCRIPT } from './draw-script.js';
+import { FLAME_SCRIPT } from './flame-script.js';
 import { STYLES } from './styles.js';
 
 /** Browser code of the report. No backticks or dollar-braces (it lives in a template literal). */
@@ -104,9 +105,16 @@ const REPORT_SCRIPT = String.raw`
     D.drawLines(byId('states-chart'), stateSeries, t0, t1, { height: 160, fromStart: true });
     D.seriesLegend(byId('states-legend'), stateSeries);
   }
+  // Where the task threads spent their time during the body.
+  var flameFocus = 0;
+  function drawFlame() { if (data.profile) FlotillaFlame.render(byId('flame-graph'), data.profile, { focus: flameFocus }); }
+  byId('profile-note').textContent = data.profile ? FlotillaFlame.describe(data.profile, D.fmtDuration) :
+    'No profile: the client gave none (see the notes above).';
+
   D.attachTaskTooltip(byId('task-stream'), byId('tooltip'));
   draw();
-  window.addEventListener('resize', draw);
+  drawFlame();
+  window.addEventListener('resize', function () { draw(); drawFlame(); });
 })();
 `;
 
@@ -138,6 +146,10 @@ export function reportPageHtml(data: ReportData): string {
 <canvas id="task-stream" data-bars="0"></canvas>
 <div class="legend" id="stream-legend"></div>
 </section>
+<section class="wide" id="profile-panel"><h2>Where the task threads spent their time (sampled)</h2>
+<div class="flame-box" id="flame-graph" data-boxes="0"></div>
+<div class="note" id="profile-note"></div>
+</section>
 <section id="progress-over-time"><h2>Tasks finished over time, per group</h2><canvas id="progress-chart"></canvas><div class="legend" id="progress-legend"></div></section>
 <section id="memory-panel"><h2>Worker memory (resident)</h2><canvas id="memory-chart"></canvas><div class="legend" id="memory-legend"></div></section>
 <section class="wide" id="states-panel"><h2>Tasks by state (scheduler)</h2><canvas id="states-chart"></canvas><div class="legend" id="states-legend"></div></section>
@@ -145,6 +157,7 @@ export function reportPageHtml(data: ReportData): string {
 <div class="tooltip" id="tooltip"></div>
 <script id="report-data" type="application/json">${jsonForScript(data)}</script>
 <script>${DRAW_SCRIPT}</script>
+<script>${FLAME_SCRIPT}</script>
 <script>${REPORT_SCRIPT}</script>
 </body>
 </html>

@@ -4,6 +4,7 @@
  * at most once per animation frame when an update arrives.
  */
 import { DRAW_SCRIPT } from './draw-script.js';
+import { FLAME_SCRIPT } from './flame-script.js';
 import { STYLES } from './styles.js';
 
 /** Browser code of the live page; `__HISTORY_MS__` is replaced by the server. No backticks or dollar-braces. */
@@ -60,6 +61,7 @@ const LIVE_SCRIPT = String.raw`
 
     D.renderWorkers(byId('workers-body'), s.workers);
     D.renderProgress(byId('progress'), s.groups);
+    groupOptions(s.groups);
 
     var t1 = s.time, t0 = t1 - HISTORY_MS, earliest = Infinity;
     for (var i = 0; i < runs.length; i++) if (runs[i].start < earliest) earliest = runs[i].start;
@@ -79,6 +81,46 @@ const LIVE_SCRIPT = String.raw`
     ], f0, t1, { height: 110, format: function (v) { return v.toFixed(v < 10 ? 1 : 0) + ' ms'; } });
   }
 
+  // The flame graph: fetched from the scheduler on load, every PROFILE_EVERY_MS, on a change of group and on
+  // the button (each fetch makes the workers hand over their latest samples, so not more often).
+  var PROFILE_EVERY_MS = 10000;
+  var profileBusy = false, profileGraph = null, profileFocus = 0, knownGroups = '';
+  function loadProfile() {
+    if (profileBusy) return;
+    profileBusy = true;
+    var group = byId('profile-group').value;
+    var url = 'api/profile' + query + (group ? (query ? '&' : '?') + 'group=' + encodeURIComponent(group) : '');
+    fetch(url).then(function (response) {
+      if (!response.ok) return response.text().then(function (text) { throw new Error(text.trim() || String(response.status)); });
+      return response.json();
+    }).then(function (graph) {
+      profileGraph = graph;
+      profileFocus = 0;
+      drawProfile();
+      byId('profile-note').textContent = FlotillaFlame.describe(graph, D.fmtDuration);
+      document.body.dataset.profiles = String(Number(document.body.dataset.profiles || 0) + 1);
+    }, function (error) {
+      byId('profile-note').textContent = 'profile not available: ' + error.message;
+    }).then(function () { profileBusy = false; });
+  }
+  function drawProfile() { if (profileGraph) FlotillaFlame.render(byId('flame-graph'), profileGraph, { focus: profileFocus }); }
+  function groupOptions(groups) {
+    var names = groups.map(function (g) { return g.group; }).join('\u0000');
+    if (names === knownGroups) return;
+    knownGroups = names;
+    var select = byId('profile-group'), chosen = select.value;
+    var options = [D.el('option', '', 'all tasks')];
+    options[0].value = '';
+    groups.forEach(function (g) { var o = D.el('option', '', D.groupLabel(g.group)); o.value = g.group; options.push(o); });
+    select.replaceChildren.apply(select, options);
+    select.value = chosen;
+    if (select.value !== chosen) select.value = '';
+  }
+  byId('profile-group').addEventListener('change', loadProfile);
+  byId('profile-refresh').addEventListener('click', loadProfile);
+  setInterval(function () { if (!document.hidden) loadProfile(); }, PROFILE_EVERY_MS);
+  loadProfile();
+
   function connect() {
     var source = new EventSource('events' + query);
     source.addEventListener('snapshot', function (e) { receive(JSON.parse(e.data), true); });
@@ -94,7 +136,7 @@ const LIVE_SCRIPT = String.raw`
       document.body.dataset.connected = '0';
     };
   }
-  window.addEventListener('resize', function () { if (latest && !drawing) { drawing = true; requestAnimationFrame(render); } });
+  window.addEventListener('resize', function () { drawProfile(); if (latest && !drawing) { drawing = true; requestAnimationFrame(render); } });
   connect();
 })();
 `;
@@ -144,11 +186,17 @@ export function statusPageHtml(historyMs: number): string {
 <div class="legend" id="stream-legend"></div>
 <div class="note" id="stream-note"></div>
 </section>
+<section class="wide" id="profile-panel"><h2>Where the task threads spend their time (sampled)</h2>
+<div class="controls"><label for="profile-group">task group</label><select id="profile-group"><option value="">all tasks</option></select><button id="profile-refresh" type="button">refresh</button></div>
+<div class="flame-box" id="flame-graph" data-boxes="0"></div>
+<div class="note" id="profile-note"></div>
+</section>
 <section id="rate-panel"><h2>Tasks per second</h2><canvas id="rate-chart"></canvas></section>
 <section id="delay-panel"><h2>Scheduler event-loop delay (max per second)</h2><canvas id="delay-chart"></canvas></section>
 </main>
 <div class="tooltip" id="tooltip"></div>
 <script>${DRAW_SCRIPT}</script>
+<script>${FLAME_SCRIPT}</script>
 <script>${script}</script>
 </body>
 </html>

@@ -43,4 +43,11 @@ canvas { display: block; width: 100%; }
 dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; }
 dl.summary dt { color: var(--muted); }
 dl.summary dd { margin: 0; font-variant-numeric: tabular-nums; }
+.flame-box { max-height: 560px; overflow-y: auto; }
+svg.flame { display: block; }
+svg.flame g.frame { cursor: pointer; }
+svg.flame g.frame:hover rect { stroke: #1d232b; stroke-width: 1; }
+svg.flame text { font: 11px ui-monospace, "DejaVu Sans Mono", monospace; fill: #1d232b; pointer-events: none; }
+.controls { display: flex; gap: 8px; align-items: center; margin-bottom: 6px; font-size: 12px; color: var(--muted); }
+.controls select, .controls button { font: inherit; color: var(--fg); }
 `;

@@ -1,0 +1,73 @@
+/**
+ * Worker processes get the worker environment (MALLOC_MMAP_THRESHOLD_, read by glibc only at process
+ * start) however they are started: `flotilla-worker` by hand and job scripts, as LocalCluster's
+ * workers do. Checked in the environment each worker process was started with (/proc/<pid>/environ).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Client, LocalJobCluster, SchedulerServer } from '../../src/index.js';
+import { isolatedContext, makeTemporaryDirectory } from '../jobqueue-cluster/helpers.js';
+
+const WORKER_CLI = fileURLToPath(new URL('../../dist/src/cli/worker.js', import.meta.url));
+const VARIABLE = 'MALLOC_MMAP_THRESHOLD_';
+
+/** The value of VARIABLE in the environment process `pid` was started with. */
+function startValue(pid: number): string | undefined {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  return entries.find((entry) => entry.startsWith(`${VARIABLE}=`))?.slice(VARIABLE.length + 1);
+}
+
+/** Each worker's process id, by worker name. */
+const workerPids = (client: Client) => client.run(() => process.pid) as Promise<Record<string, number>>;
+
+const { [VARIABLE]: _ignored, ...withoutIt } = process.env;
+const directory = makeTemporaryDirectory('flotilla-worker-env-');
+afterAll(() => directory.remove());
+
+describe('the worker environment', () => {
+  it('flotilla-worker started without it runs its worker in a process that has it; a value of the user is kept', async () => {
+    const scheduler = await SchedulerServer.start({ host: '127.0.0.1', port: 0 });
+    const client = await Client.connect(scheduler.address);
+    const started = [
+      spawn(process.execPath, [WORKER_CLI, scheduler.address, '--name', 'plain'], { stdio: 'inherit', env: withoutIt }),
+      spawn(process.execPath, [WORKER_CLI, scheduler.address, '--name', 'own'], { stdio: 'inherit', env: { ...withoutIt, [VARIABLE]: '65536' } }),
+    ];
+    try {
+      await client.waitForWorkers(2, { timeoutMs: 30_000 });
+      const pids = await workerPids(client);
+      expect(startValue(pids.plain!)).toBe('131072');
+      expect(pids.plain).not.toBe(started[0]!.pid); // a child of the command, started with the variable
+      expect(startValue(pids.own!)).toBe('65536');
+      expect(pids.own).toBe(started[1]!.pid); // the command itself: nothing to add
+    } finally {
+      await client.close();
+      await scheduler.close();
+      await Promise.all(started.map((child) => (child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)))));
+    }
+    expect(started.map((child) => child.exitCode)).toEqual([0, 0]);
+  }, 60_000);
+
+  it('a job script’s workers have it', async () => {
+    const cluster = new LocalJobCluster(
+      { cores: 1, memory: '512 MB', host: '127.0.0.1', logDirectory: join(directory.path, 'logs'), statusPollMs: 500 },
+      { ...isolatedContext(directory.path), env: {} },
+    );
+    const previous = process.env[VARIABLE];
+    delete process.env[VARIABLE]; // the job inherits this process's environment
+    const client = await Client.connect(cluster);
+    try {
+      await cluster.scale(1);
+      await client.waitForWorkers(1, { timeoutMs: 30_000 });
+      const pids = Object.values(await workerPids(client));
+      expect(pids).toHaveLength(1);
+      expect(startValue(pids[0]!)).toBe('131072');
+    } finally {
+      if (previous !== undefined) process.env[VARIABLE] = previous;
+      await client.close();
+      await cluster.close();
+    }
+  }, 60_000);
+});
