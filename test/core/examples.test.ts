@@ -8,6 +8,27 @@ describe('examples run and print what they promise', () => {
     expect(output).toContain('0.2 mm is low (run-7.txt)\n0.6 mm is high (run-7.txt)\n1.5 mm is high (run-7.txt)');
   }, 60_000);
 
+  it('futures: status, retry, cancel, release, a growing asCompleted, a view, fire-and-forget, Lock, Event, progress', async () => {
+    const { code, output } = await runExample('examples/futures.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain([
+      'the current client: true',
+      '<Future double-21 finished>: 42 (done true, finished)',
+      'view.run on every worker: ran here',
+      'first: the first try fails (error)',
+      'after retry: the second try works (finished)',
+      'cancelled: true (cancelled)',
+      'released: true, reading it: ReleasedFutureError',
+      'asCompleted holds 3',
+      'read 2 and 4, then stopped with 1 left unread',
+      'fire-and-forget: written by a forgotten task',
+      'lock held: true',
+      'event set: true, after clear: false',
+      'progress: 4/4 done (100%), in <t> s',
+      'task stream: runs recorded',
+    ].join('\n'));
+  }, 60_000);
+
   it('setup-hooks: setups and an uploaded module reach a worker that joined later', async () => {
     const { code, output } = await runExample('examples/setup-hooks.js');
     expect(code, output).toBe(0);
