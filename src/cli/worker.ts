@@ -8,9 +8,10 @@
  * What batch job scripts and LocalCluster run. With --nworkers K it starts K worker processes named
  * NAME-0 … NAME-(K-1) and exits when they all have. --interface listens on that interface's IPv4
  * address. In a batch job (--job-id given) a restarter starts each worker process again when it dies,
- * up to --restarts times (default 3; 0 turns it off; see restarter.ts). Worker processes run with the
- * worker environment (src/util/worker-environment.ts): a worker started without it runs as a child
- * process that has it.
+ * up to --restarts times (default 3; 0 turns it off; see restarter.ts). The worker processes the
+ * restarter starts (every job script's) run with the worker environment (src/util/worker-environment.ts).
+ * A lone worker started by hand stays the process it was started as, so a signal sent to it reaches the
+ * worker itself; it has the worker environment only if its shell exported it.
  *
  * `--security-file FILE` holds the scheduler's keys (what `flotilla-scheduler` printed); without it the
  * worker connects without keys, which only a `--no-security` scheduler (or one on a private Unix
@@ -23,7 +24,7 @@ import { parseBytes } from '../jobqueue/units.js';
 import { interfaceAddress } from '../util/interface-address.js';
 import { superviseWorkers, REFUSED_EXIT_CODE } from './restarter.js';
 import { readCredentialsFile } from '../transport/security.js';
-import { lacksWorkerEnvironment, workerEnvironment } from '../util/worker-environment.js';
+import { workerEnvironment } from '../util/worker-environment.js';
 import { WorkerNode } from '../worker/worker.js';
 
 const usage = 'usage: flotilla-worker <tcp://host:port> [--nthreads T] [--name NAME] [--memory-limit BYTES] [--local-directory DIR] [--death-timeout S] [--nworkers K] [--lifetime S] [--lifetime-stagger S] [--job-id ID] [--security-file FILE | --no-security] [--resources NAME=N,...] [--host HOST] [--interface NAME] [--restarts N] [--profile-interval MS]';
@@ -87,22 +88,20 @@ const stagger = number('lifetime-stagger', str('lifetime-stagger'), 0);
 const restarts = number('restarts', str('restarts'), str('job-id') ? DEFAULT_JOB_RESTARTS : 0);
 if (restarts !== Math.floor(restarts)) fail(`--restarts expects a whole number, got ${JSON.stringify(str('restarts'))}`);
 
-if (nworkers > 1 || restarts > 0 || lacksWorkerEnvironment()) {
-  // One job, several worker processes (or one, kept alive, or one that needs the worker environment,
-  // which the C library reads only at start): the same command for each, with a distinct name.
+if (nworkers > 1 || restarts > 0) {
+  // One job, several worker processes (or one, kept alive): the same command for each, with a distinct
+  // name, started with the worker environment (the C library reads it only at start).
   // Loaded here: a lone worker (what LocalCluster starts) never spawns, and starts sooner without it.
   const { spawn } = await import('node:child_process');
   const self = fileURLToPath(import.meta.url);
   const base = name ?? `worker-${process.pid}`;
   const own = new Set(['--nworkers', '--name', '--restarts']);
   const rest = process.argv.slice(2).filter((_, i, all) => !(own.has(all[i] ?? '') || own.has(all[i - 1] ?? '')));
-  // A lone worker started only for its environment keeps the name it would have chosen itself.
-  const naming = (i: number) => (nworkers > 1 ? ['--name', `${base}-${i}`] : name === undefined && restarts === 0 ? [] : ['--name', base]);
   const supervision = superviseWorkers({
     processes: nworkers,
     restarts,
     spawnWorker: (i) =>
-      spawn(process.execPath, [...process.execArgv, self, ...rest, '--restarts', '0', ...naming(i)], { stdio: 'inherit', env: workerEnvironment() }),
+      spawn(process.execPath, [...process.execArgv, self, ...rest, '--restarts', '0', '--name', nworkers > 1 ? `${base}-${i}` : base], { stdio: 'inherit', env: workerEnvironment() }),
     log: (line) => process.stderr.write(`flotilla-worker restarter (${base}): ${line}\n`),
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervision.stop(signal));

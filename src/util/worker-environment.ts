@@ -13,7 +13,3 @@ export function workerEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.
   return { ...WORKER_ENVIRONMENT, ...env };
 }
 
-/** Whether a process started with `env` lacks part of {@link WORKER_ENVIRONMENT}. */
-export function lacksWorkerEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Object.keys(WORKER_ENVIRONMENT).some((name) => env[name] === undefined);
-}

@@ -1,7 +1,6 @@
 /**
  * Worker processes get the worker environment (MALLOC_MMAP_THRESHOLD_, read by glibc only at process
- * start) however they are started: `flotilla-worker` by hand and job scripts, as LocalCluster's
- * workers do. Checked in the environment each worker process was started with (/proc/<pid>/environ).
+ * start) when flotilla starts them: job scripts' workers (through the restarter) as LocalCluster's do. Checked in the environment each worker process was started with (/proc/<pid>/environ).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,26 +27,29 @@ const directory = makeTemporaryDirectory('flotilla-worker-env-');
 afterAll(() => directory.remove());
 
 describe('the worker environment', () => {
-  it('flotilla-worker started without it runs its worker in a process that has it; a value of the user is kept', async () => {
+  it('flotilla-worker with a restarter (what job scripts run) starts its worker with it, a value of the user kept; a lone worker is the command itself', async () => {
     const scheduler = await SchedulerServer.start({ host: '127.0.0.1', port: 0 });
     const client = await Client.connect(scheduler.address);
     const started = [
-      spawn(process.execPath, [WORKER_CLI, scheduler.address, '--name', 'plain'], { stdio: 'inherit', env: withoutIt }),
-      spawn(process.execPath, [WORKER_CLI, scheduler.address, '--name', 'own'], { stdio: 'inherit', env: { ...withoutIt, [VARIABLE]: '65536' } }),
+      spawn(process.execPath, [WORKER_CLI, scheduler.address, '--name', 'kept', '--restarts', '1'], { stdio: 'inherit', env: withoutIt }),
+      spawn(process.execPath, [WORKER_CLI, scheduler.address, '--name', 'own', '--restarts', '1'], { stdio: 'inherit', env: { ...withoutIt, [VARIABLE]: '65536' } }),
+      spawn(process.execPath, [WORKER_CLI, scheduler.address, '--name', 'lone'], { stdio: 'inherit', env: withoutIt }),
     ];
     try {
-      await client.waitForWorkers(2, { timeoutMs: 30_000 });
+      await client.waitForWorkers(3, { timeoutMs: 30_000 });
       const pids = await workerPids(client);
-      expect(startValue(pids.plain!)).toBe('131072');
-      expect(pids.plain).not.toBe(started[0]!.pid); // a child of the command, started with the variable
+      expect(startValue(pids.kept!)).toBe('131072');
+      expect(pids.kept).not.toBe(started[0]!.pid); // the restarter's child, started with the variable
       expect(startValue(pids.own!)).toBe('65536');
-      expect(pids.own).toBe(started[1]!.pid); // the command itself: nothing to add
+      // A lone worker started by hand is never re-started as a child of itself: a signal sent to the
+      // command (a SIGKILL in a test, the batch system's kill) must reach the worker.
+      expect(pids.lone).toBe(started[2]!.pid);
     } finally {
       await client.close();
       await scheduler.close();
       await Promise.all(started.map((child) => (child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)))));
     }
-    expect(started.map((child) => child.exitCode)).toEqual([0, 0]);
+    expect(started.map((child) => child.exitCode)).toEqual([0, 0, 0]);
   }, 60_000);
 
   it('a job script’s workers have it', async () => {
