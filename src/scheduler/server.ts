@@ -23,7 +23,7 @@ import { Coordination } from './coordination.js';
 import type { SchedulerEvents, TaskRun } from './events.js';
 import { Holders } from './holders.js';
 import { Intake } from './intake.js';
-import { checkLiveness, type LivenessParts } from './liveness.js';
+import { checkLiveness, listeningClock, type LivenessParts } from './liveness.js';
 import { PeerNotices } from './peer-notices.js';
 import { PeerSender } from './peer-sender.js';
 import { Peers } from './peers.js';
@@ -145,6 +145,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     this.#liveness = {
       state: this.#state, peers, notices: this.#notices, log: this.log, flush: io.flush,
       workerTtlMs: options.workerTtlMs ?? 10_000, clientTtlMs: options.clientTtlMs ?? 60_000,
+      intervalMs: this.heartbeatMs, clock: listeningClock(Date.now()),
     };
   }
 

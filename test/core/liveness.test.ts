@@ -167,3 +167,32 @@ describe('no eviction cascade', () => {
     expect((unpack(next!) as Array<{ op: string }>).map((m) => m.op)).toEqual(['welcome']);
   });
 });
+
+describe('a scheduler whose own event loop was blocked', () => {
+  it('does not blame its workers for the heartbeats it could not read, and still removes one that really went silent', async () => {
+    const server = await SchedulerServer.start({ workerTtlMs: 1_500 });
+    cleanup.push(() => server.close());
+    const workers = { a: workerProcess(server.address, 'a'), b: workerProcess(server.address, 'b') };
+    await joined(server, ['a', 'b']);
+    const removed: Array<[string, string]> = [];
+    server.on('worker-removed', (w, reason) => removed.push([w.name, reason]));
+
+    // The scheduler runs in this process, as a LocalCluster's does: synchronous work here (a client's
+    // map of a huge graph, say) keeps it from reading the heartbeats that pile up in its socket.
+    const blockedUntil = Date.now() + 3_000;
+    while (Date.now() < blockedUntil);
+    // The late check runs first after the block; then heartbeats of both workers are read, and more
+    // checks run (messages from each worker, two heartbeat intervals apiece).
+    await messagesArrive(server, 8);
+    expect(removed).toEqual([]);
+    expect(server.workerCount).toBe(2);
+
+    // A worker that stops for real (its connection stays open) is still removed by the TTL.
+    workers.a.kill('SIGSTOP');
+    cleanup.push(() => { workers.a.kill('SIGCONT'); });
+    const [summary, reason] = (await once(server, 'worker-removed')) as [{ name: string }, string];
+    expect(summary.name).toBe('a');
+    expect(reason).toMatch(/no heartbeat/);
+    expect(server.workerCount).toBe(1);
+  }, 30_000);
+});
