@@ -32,15 +32,9 @@ const NOT_YET_SHOWN = new Set([
   'PartFile.equivalences', 'PartFile.has', 'PartFile.path', 'PartFile.resolve', 'PartFile.size', 'PartStore.append',
   'PartStore.flush', 'PartStore.get', 'PartStore.has', 'PartStore.iterate', 'PartStore.size', 'PartStore.uuids',
   'PartStoreFormatError', 'PartStoreFormatError.file', 'PartStoreFormatError.line', 'PartStoreRecombiner',
-  'PartStoreRecombiner.recombine', 'RecombinationError', 'RecombinationError.file', 'SchedulerServer',
-  'SchedulerServer.address', 'SchedulerServer.close', 'SchedulerServer.dashboardLink', 'SchedulerServer.heartbeatMs',
-  'SchedulerServer.id', 'SchedulerServer.log', 'SchedulerServer.openLocalLink', 'SchedulerServer.profile',
-  'SchedulerServer.removeWorkerByName', 'SchedulerServer.retireWorkers', 'SchedulerServer.start',
-  'SchedulerServer.taskRuns', 'SchedulerServer.view', 'SchedulerServer.workerCount',
-  'SchedulerServer.workerSummaries', 'WorkerNode', 'WorkerNode.address', 'WorkerNode.close', 'WorkerNode.closed',
-  'WorkerNode.failure', 'WorkerNode.localDirectory', 'WorkerNode.log', 'WorkerNode.logFile', 'WorkerNode.logTail',
-  'WorkerNode.name', 'WorkerNode.registered', 'WorkerNode.start', 'WrapperResultError', 'WrapperResultError.index',
-  'canonicalJson', 'functionMultiprocessing', 'parseDashboardAddress', 'performanceReport', 'secede',
+  'PartStoreRecombiner.recombine', 'RecombinationError', 'RecombinationError.file', 'SchedulerServer.log',
+  'SchedulerServer.openLocalLink', 'WrapperResultError', 'WrapperResultError.index', 'canonicalJson',
+  'functionMultiprocessing', 'parseDashboardAddress', 'performanceReport', 'secede',
 ]);
 
 /** The public classes, functions and class members of the package root, and the examples' references. */

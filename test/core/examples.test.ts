@@ -44,6 +44,22 @@ describe('examples run and print what they promise', () => {
     ].join('\n'));
   }, 60_000);
 
+  it('building-blocks: a SchedulerServer and two WorkerNodes started by hand, a client on its address, retire and remove', async () => {
+    const { code, output } = await runExample('examples/building-blocks.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain([
+      'scheduler true at tcp://127.0.0.1:<port>, heartbeats every 500 ms',
+      'worker left: serves data at a tcp address, files in its own directory, log in a file',
+      'worker right: serves data at a tcp address, files in its own directory, log in a file',
+      'sums: 55, 5050; joined: left, right',
+      'scheduler: 2 workers (left, right), 2 tasks, 2 task runs recorded',
+      'profile of left: collected',
+      'after retiring left: 1 worker(s); left says: asked to close by the scheduler: not needed; its failure: none',
+      'sums still there: 55, 5050',
+      'after removing right: 0 worker(s); the end of its log is kept: true',
+    ].join('\n'));
+  }, 60_000);
+
   it('setup-hooks: setups and an uploaded module reach a worker that joined later', async () => {
     const { code, output } = await runExample('examples/setup-hooks.js');
     expect(code, output).toBe(0);
