@@ -10,7 +10,10 @@
  * closes without submitting. A whole adapter for another system has the same fields: see
  * `cluster-adapters/oar.ts` or `cluster-adapters/moab.ts` (Moab is PBS with other commands).
  */
-import { ConfigurationError, clusterClass, slurm, type BatchSystem, type SLURMJobOptions, type SystemOptionSchema } from 'flotilla';
+import {
+  ConfigurationError, clusterClass, formatPbsBytes, formatSlurmBytes, formatWalltimeHM, formatWalltimeHMS, parseBytes, parseWalltime, resolveJobOptions, slurm,
+  type BatchSystem, type SLURMJobOptions, type SystemOptionSchema,
+} from 'flotilla';
 
 /** The options of the site's jobs: SLURM's, plus the reservation every job must name. */
 interface SiteJobOptions extends SLURMJobOptions {
@@ -42,6 +45,12 @@ try {
   await cluster.ready;
   console.log(`--- ${cluster.name} job header ---\n${cluster.jobHeader}\n---`);
   console.log(`submit command: ${siteSlurm.submitCommand().join(' ')} <script>`);
+  // The unit helpers a directive function uses: parse the user's values, format them as the system wants.
+  const job = resolveJobOptions(siteSlurm, { cores: 4, memory: '8 GB', walltime: '00:20:00' }, { config: { path: null, jobqueue: {} }, env: {} });
+  const bytes = parseBytes('8 GB');
+  const seconds = parseWalltime('01:30:00');
+  console.log(`units: 8 GB is ${bytes} bytes (SLURM ${formatSlurmBytes(bytes)}, PBS ${formatPbsBytes(bytes)}); 01:30:00 is ${seconds} s (${formatWalltimeHMS(seconds)}, ${formatWalltimeHM(seconds)})`);
+  console.log(`resolved: ${job.processes} process(es) × ${job.threadsPerProcess} threads, ${formatSlurmBytes(job.memoryPerProcessBytes)} each`);
   try {
     new SiteCluster({ cores: 4, memory: '8 GB', reservaton: 'x' } as SiteJobOptions, { config: { path: null, jobqueue: {} }, env: {} });
   } catch (error) {

@@ -13,7 +13,7 @@ try {
   await cluster.ready;
 } catch (error) {
   if (!(error instanceof WorkerStartError)) throw error;
-  console.log(`the cluster did not start: worker ${error.worker} exited with code ${error.exitCode}; its stderr said: ${error.stderr.trim()}`);
+  console.log(`the cluster did not start: worker ${error.worker} exited with code ${error.exitCode} (signal ${error.signal ?? 'none'}); its stderr said: ${error.stderr.trim()}`);
 } finally {
   await cluster.close();
 }

@@ -58,7 +58,7 @@ try {
   await client.cancel(waiting);
   console.log(`cancelled: ${(await waiting.exception()) instanceof CancelledError} (${waiting.status})`);
   double.release();
-  const released = await double.result().then(() => 'still there', (error: unknown) => (error instanceof ReleasedFutureError ? 'ReleasedFutureError' : String(error)));
+  const released = await double.result().then(() => 'still there', (error: unknown) => (error instanceof ReleasedFutureError ? `ReleasedFutureError (${error.key})` : String(error)));
   console.log(`released: ${double.released}, reading it: ${released}`);
 
   // asCompleted as an object: futures are added while it is read, and it can be stopped early.

@@ -17,7 +17,6 @@
  * socket) accepts. Exit codes: 0 closed normally, 2 bad arguments, 3 refused by the scheduler (its
  * keys, or the registration) with the reason on stderr.
  */
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { parseBytes } from '../jobqueue/units.js';
@@ -91,6 +90,8 @@ if (restarts !== Math.floor(restarts)) fail(`--restarts expects a whole number, 
 if (nworkers > 1 || restarts > 0 || lacksWorkerEnvironment()) {
   // One job, several worker processes (or one, kept alive, or one that needs the worker environment,
   // which the C library reads only at start): the same command for each, with a distinct name.
+  // Loaded here: a lone worker (what LocalCluster starts) never spawns, and starts sooner without it.
+  const { spawn } = await import('node:child_process');
   const self = fileURLToPath(import.meta.url);
   const base = name ?? `worker-${process.pid}`;
   const own = new Set(['--nworkers', '--name', '--restarts']);

@@ -28,6 +28,7 @@ import type { inspect, InspectOptionsStylized } from 'node:util';
 import { formatBytes, inspectCustom, inspectSummary, workerTotals, type WorkerTotals } from '../util/inspect-summary.js';
 import { secondClusterNotice } from './second-cluster-notice.js';
 import { workerEnvironment } from '../util/worker-environment.js';
+import { libcHint } from './libc-hint.js';
 
 export type { LocalClusterOptions };
 
@@ -350,7 +351,7 @@ export class LocalCluster implements ClusterHandle {
     const child = spawn(argv[0]!, argv.slice(1), {
       // stderr is passed through, keeping its end: a worker that cannot start says why there.
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      env: workerEnvironment({ ...process.env, ...this.#options.env }),
+      env: workerEnvironment({ ...libcHint({ ...process.env, ...this.#options.env }), ...process.env, ...this.#options.env }),
     });
     slot.process = manageProcess(child, argv);
     slot.joined = false;

@@ -12,6 +12,8 @@
  * gpu-nodes:               # a named section, chosen with configName: 'gpu-nodes'
  *   batch-system: slurm
  *   cores: 4
+ * profile:                 # how workers sample their task threads (config/profile-config.ts)
+ *   interval: 10ms
  * ```
  *
  * This module reads the file and its `mode`; the job-queue core checks the batch-system sections

@@ -9,6 +9,7 @@
 import { ConfigurationError } from '../errors/index.js';
 import { didYouMean } from '../config/closest-name.js';
 import { checkMode, isPlainMapping, parseConfigYaml, readConfigFile, type FlotillaMode } from '../config/config-file.js';
+import { PROFILE_SECTION, parseProfileSection } from '../config/profile-config.js';
 import type { OptionOwner, OptionValue } from './option-schema.js';
 import { camelToKebab, checkOptionValue, kebabToCamel, optionKeysFor, optionSpecFor, unknownOptionMessage } from './option-schema.js';
 
@@ -58,7 +59,7 @@ export function loadFlotillaConfig(options: {
  */
 export function parseFlotillaConfig(text: string, path: string, systems: readonly OptionOwner[]): FlotillaConfig {
   const document = parseConfigYaml(text, path);
-  const topLevelKeys = ['mode', ...systems.map((system) => system.name)];
+  const topLevelKeys = ['mode', PROFILE_SECTION, ...systems.map((system) => system.name)];
   if (document === null) return { path, jobqueue: {} };
   if (!isPlainMapping(document)) {
     throw new ConfigurationError(
@@ -71,6 +72,11 @@ export function parseFlotillaConfig(text: string, path: string, systems: readonl
   for (const [key, value] of Object.entries(document)) {
     if (key === 'mode') {
       mode = checkMode(value, path);
+      continue;
+    }
+    if (key === PROFILE_SECTION) {
+      // Read by every worker as it starts (config/profile-config.ts); checked here too, so a job-queue cluster fails early.
+      parseProfileSection(value, path);
       continue;
     }
     const named = isPlainMapping(value) && Object.hasOwn(value, BATCH_SYSTEM_KEY);

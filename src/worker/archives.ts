@@ -3,11 +3,16 @@
  * own (stored and deflated entries, which is what zip tools write). Entries that would land outside the
  * target folder (absolute paths, `..`) are refused.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { FlotillaError } from '../errors/index.js';
+
+// child_process and zlib are loaded on the first archive: a worker that never receives one starts without them.
+const load = createRequire(import.meta.url);
+/** Runs `tar` with `args` and returns its output. */
+const tar = (args: string[]): string => (load('node:child_process') as typeof import('node:child_process')).execFileSync('tar', args, { encoding: 'utf8' });
+const inflateRawSync = (data: Buffer): Buffer => (load('node:zlib') as typeof import('node:zlib')).inflateRawSync(data);
 
 export function isArchive(name: string): boolean {
   return /\.(zip|tar\.gz|tgz)$/.test(name);
@@ -24,9 +29,9 @@ function safeTarget(root: string, entry: string): string {
 /** Extracts `archive` (already written at `path`) into `root`. */
 export function unpackArchive(path: string, name: string, data: Uint8Array, root: string): void {
   if (name.endsWith('.zip')) return unzip(Buffer.from(data.buffer, data.byteOffset, data.byteLength), root);
-  const listing = execFileSync('tar', ['-tzf', path], { encoding: 'utf8' });
+  const listing = tar(['-tzf', path]);
   for (const entry of listing.split('\n').filter(Boolean)) safeTarget(root, entry);
-  execFileSync('tar', ['-xzf', path, '-C', root]);
+  tar(['-xzf', path, '-C', root]);
 }
 
 function unzip(zip: Buffer, root: string): void {

@@ -5,6 +5,7 @@
  */
 import type { ProfileQuery, WorkerToScheduler } from '../protocol/messages.js';
 import { toWireError } from '../protocol/wire-error.js';
+import { loadProfileConfig } from '../config/profile-config.js';
 import { ConfigurationError, FlotillaError } from '../errors/index.js';
 import { ThreadSampler } from '../profile/sampler.js';
 import { functionNameOfUrl, safeFunctionName } from '../util/function-file-name.js';
@@ -21,12 +22,30 @@ export function checkProfileInterval(intervalMs: unknown): void {
   }
 }
 
+/** Task threads are sampled every 10 ms unless the options or the config file say otherwise (0: off). */
+export const DEFAULT_PROFILE_INTERVAL_MS = 10;
+
+/**
+ * The sampling interval and collection cycle of a worker: `profileIntervalMs` when given, else the
+ * config file's `profile` section (`interval`, `cycle`, `enabled`), else every 10 ms.
+ * @throws ConfigurationError for a bad `profileIntervalMs` or a bad `profile` section
+ */
+export function profileSettings(options: { profileIntervalMs?: number }, env: NodeJS.ProcessEnv = process.env): { intervalMs: number; cycleMs?: number } {
+  checkProfileInterval(options.profileIntervalMs);
+  const config = loadProfileConfig({ env });
+  const intervalMs = options.profileIntervalMs ?? config.intervalMs ?? DEFAULT_PROFILE_INTERVAL_MS;
+  return config.cycleMs === undefined ? { intervalMs } : { intervalMs, cycleMs: config.cycleMs };
+}
+
 export class WorkerProfiling {
   readonly #sampler: ThreadSampler | undefined;
 
-  constructor(readonly intervalMs: number, private readonly pool: ThreadPool, files: LocalFiles, warn: (line: string) => void) {
-    this.#sampler = intervalMs > 0
-      ? ThreadSampler.start({ intervalMs, threadIndex: (id) => pool.threadIndexOf(id), locate: frameLocator(files), warn })
+  readonly intervalMs: number;
+
+  constructor(settings: { intervalMs: number; cycleMs?: number }, private readonly pool: ThreadPool, files: LocalFiles, warn: (line: string) => void) {
+    this.intervalMs = settings.intervalMs;
+    this.#sampler = settings.intervalMs > 0
+      ? ThreadSampler.start({ ...settings, threadIndex: (id) => pool.threadIndexOf(id), locate: frameLocator(files), warn })
       : undefined;
   }
 
@@ -44,7 +63,7 @@ export class WorkerProfiling {
   /** The answer to `get-profile`. */
   async answer(id: number, query: ProfileQuery): Promise<Extract<WorkerToScheduler, { op: 'profile-data' }>> {
     if (!this.#sampler) {
-      const error = new FlotillaError('profiling is off on this worker (it was started with profileIntervalMs: 0); start it with a sampling interval, e.g. profileIntervalMs: 10, or the profile-interval config key');
+      const error = new FlotillaError('profiling is off on this worker (it was started with profileIntervalMs: 0, or the profile section of the config file turns it off); start it with a sampling interval, e.g. profileIntervalMs: 10 or --profile-interval 10, or set `profile: { interval: 10ms, enabled: true }` in the config file');
       return { op: 'profile-data', id, error: toWireError(error) };
     }
     try {

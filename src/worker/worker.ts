@@ -28,7 +28,7 @@ import type { WorkerOptions } from './options.js';
 import { StartNotices } from './start-notices.js';
 import { fromWire, StoredData, toWire } from './stored-data.js';
 import { ThreadPool } from './thread-pool.js';
-import { checkProfileInterval, WorkerProfiling } from './profiling.js';
+import { profileSettings, WorkerProfiling } from './profiling.js';
 
 export type { WorkerOptions };
 
@@ -95,7 +95,7 @@ export class WorkerNode {
   #refusedSince: number | undefined;
 
   private constructor(readonly options: WorkerOptions) {
-    checkProfileInterval(options.profileIntervalMs);
+    const profile = profileSettings(options);
     this.name = options.name ?? `${hostname()}-${process.pid}`;
     this.log = new Logger(`worker ${this.name}`);
     this.#warnings = new WarningSummary((line) => this.log.warn(line));
@@ -144,7 +144,7 @@ export class WorkerNode {
         queueMicrotask(() => this.#tasks.pump());
       },
     }, { client: { scheduler: options.scheduler, workerName: this.name, ...(options.security ? { security: options.security } : {}) } });
-    this.#profiling = new WorkerProfiling(options.profileIntervalMs ?? DEFAULT_PROFILE_INTERVAL_MS, this.#pool, this.#files, (line) => this.log.warn(line));
+    this.#profiling = new WorkerProfiling(profile, this.#pool, this.#files, (line) => this.log.warn(line));
     this.#direct = new DirectCalls({
       accept: (order, origin) => this.#tasks.acceptDirect(order, origin),
       reply: (peer, message) => this.#peerServer.send(peer, message),
@@ -430,8 +430,6 @@ export class WorkerNode {
   }
 }
 
-/** Task threads are sampled every 10 ms unless `profileIntervalMs` says otherwise (0: off). */
-export const DEFAULT_PROFILE_INTERVAL_MS = 10;
 /** The heartbeat interval until the scheduler says its own, and the range a scheduler's value is kept in. */
 const DEFAULT_HEARTBEAT_MS = 500;
 const MIN_HEARTBEAT_MS = 10;

@@ -18,7 +18,7 @@ describe('examples run and print what they promise', () => {
       'first: the first try fails (error)',
       'after retry: the second try works (finished)',
       'cancelled: true (cancelled)',
-      'released: true, reading it: ReleasedFutureError',
+      'released: true, reading it: ReleasedFutureError (double-21)',
       'asCompleted holds 3',
       'read 2 and 4, then stopped with 1 left unread',
       'fire-and-forget: written by a forgotten task',
@@ -26,6 +26,37 @@ describe('examples run and print what they promise', () => {
       'event set: true, after clear: false',
       'progress: 4/4 done (100%), in <t> s',
       'task stream: runs recorded',
+    ].join('\n'));
+  }, 60_000);
+
+  it('errors: the classes a task meets, what each carries, and the codes of the others', async () => {
+    const { code, output } = await runExample('examples/errors.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain([
+      'TASK_ERROR: RangeError in parse-7: line 7 is out of range; remote stack starts "RangeError: line 7 is out of range"',
+      'TIMEOUT: waitForWorkers(3) timed out after 100 ms',
+      'CANCELLED: keys true',
+      'FUNCTION_SHIPPING: a bound function is refused at submit',
+      'KILLED_WORKER: its key, after 1 worker death(s)',
+      'all FlotillaError: true',
+      'other codes: SerializationError SERIALIZATION, ConfigurationError CONFIGURATION, AuthenticationError AUTHENTICATION, ProtocolError PROTOCOL, ' +
+        'InvalidTransitionError INVALID_TRANSITION, LostResultError LOST, JobSubmissionError JOB_SUBMISSION, JobCleanupError JOB_CLEANUP',
+    ].join('\n'));
+  }, 60_000);
+
+  it('building-blocks: a SchedulerServer and two WorkerNodes started by hand, a client on its address, retire and remove', async () => {
+    const { code, output } = await runExample('examples/building-blocks.js');
+    expect(code, output).toBe(0);
+    expect(output).toContain([
+      'scheduler true at tcp://127.0.0.1:<port>, heartbeats every 500 ms',
+      'worker left: serves data at a tcp address, files in its own directory, log in a file',
+      'worker right: serves data at a tcp address, files in its own directory, log in a file',
+      'sums: 55, 5050; joined: left, right',
+      'scheduler: 2 workers (left, right), 2 tasks, 2 task runs recorded',
+      'profile of left: collected',
+      'after retiring left: 1 worker(s); left says: asked to close by the scheduler: not needed; its failure: none',
+      'sums still there: 55, 5050',
+      'after removing right: 0 worker(s); the end of its log is kept: true',
     ].join('\n'));
   }, 60_000);
 

@@ -92,7 +92,7 @@ describe('contents', () => {
     const attempt = () => loadFlotillaConfig({ path, systems });
     expect(attempt).toThrow(ConfigurationError);
     expect(attempt).toThrow(
-      `Unknown key \`slrum\` at the top level of ${path}. Did you mean \`slurm\`? Valid keys: mode, slurm, sge, pbs, lsf, htcondor, oar, moab, local.`,
+      `Unknown key \`slrum\` at the top level of ${path}. Did you mean \`slurm\`? Valid keys: mode, profile, slurm, sge, pbs, lsf, htcondor, oar, moab, local.`,
     );
   });
 
@@ -119,7 +119,7 @@ describe('contents', () => {
     ['mode: fast\n', 'mode in PATH must be one of processes, threads, sync, got "fast"'],
     ['slurm:\n  cores: eight\n', 'cores (from slurm.cores in PATH) must be a positive whole number, got "eight"'],
     ['slurm: [1, 2]\n', 'The `slurm` section of PATH must be a mapping'],
-    ['- a\n- b\n', 'PATH must be a mapping with the keys mode, slurm, sge, pbs, lsf, htcondor, oar, moab, local; its top level is a list'],
+    ['- a\n- b\n', 'PATH must be a mapping with the keys mode, profile, slurm, sge, pbs, lsf, htcondor, oar, moab, local; its top level is a list'],
     ['slurm:\n  cores: [\n', 'The flotilla config file PATH is not valid YAML'],
   ])('bad content %j is an error naming the file', (text, message) => {
     const path = configFile(text);

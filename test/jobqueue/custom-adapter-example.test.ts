@@ -18,6 +18,7 @@ test('examples/custom-adapter: the site adapter adds its directive, and its own 
   expect(stdout).toContain('--- SiteCluster job header ---\n#SBATCH -J flotilla-worker\n');
   expect(stdout).toContain('#SBATCH -t 00:20:00\n#SBATCH --reservation=maintenance-week\n---');
   expect(stdout).toContain('submit command: site-sbatch <script>');
+  expect(stdout).toContain('units: 8 GB is 8000000000 bytes (SLURM 8G, PBS 7630MB); 01:30:00 is 5400 s (01:30:00, 01:30)\nresolved: 1 process(es) × 4 threads, 8G each\n');
   expect(stdout).toContain('a misspelt option: new SiteCluster(…): unknown option `reservaton`. Did you mean `reservation`?');
 });
 

@@ -23,6 +23,20 @@ const computeKeys = (state: SchedulerState) =>
   state.takeOutgoing().filter((o) => (o.message as { op: string }).op === 'compute').flatMap((o) => (o.message as { tasks: Array<{ key: string }> }).tasks.map((t) => t.key));
 
 describe('actor router', () => {
+  it('places an actor on a later turn when a run used up its budget before the router had its turn', () => {
+    const state = new SchedulerState({ validate: true, stepsPerTurn: 2 });
+    const client = state.addClient('c', 'client', 0);
+    state.addWorker('w0', registration('w0'), 0);
+    state.submit(client, [create('A')]);
+    for (let turn = 0; turn < 10 && state.tasks.get('A')!.state !== 'processing'; turn++) {
+      expect(state.hasPendingWork).toBe(true);
+      state.newTurn();
+      state.continueWork();
+    }
+    expect(state.tasks.get('A')!.state).toBe('processing');
+    expect(state.hasPendingWork).toBe(false);
+  });
+
   it('places actors on the workers with the fewest, sends calls once the actor is constructed, in submission order, and never fills task capacity', () => {
     const { state, client } = setup();
     state.submit(client, [create('A'), create('B'), call('a1', 'A'), call('a2', 'A')]);

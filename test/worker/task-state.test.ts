@@ -390,7 +390,23 @@ describe('worker task state', () => {
       // c2 is ready but waits behind c1, which waits for its input.
       expect(take()).toEqual([['fetch', 'c1', { 'tcp://h:1': ['far'] }, []]]);
       state.inputFetched('far', toWire(bytes(1)));
-      expect(take()).toEqual([['dispatchTo', 100, ['c1']], ['dispatchTo', 100, ['c2']]]);
+      expect(take()).toEqual([['dispatchTo', 100, ['c1', 'c2']]]);
+    });
+
+    it('keeps calls in the line while the actor thread has no room, and sends them when one of its calls ends', () => {
+      const { state, threads, take, succeed } = setup();
+      state.accept(actorOrder('A', 'create'));
+      succeed('A');
+      state.accept(actorOrder('c1', 'call', ['A']));
+      take();
+      threads.fullSlots.add(100);
+      state.accept(actorOrder('c2', 'call', ['A']));
+      state.accept(actorOrder('c3', 'call', ['A']));
+      // Not failed as lost: they wait.
+      expect(take()).toEqual([]);
+      threads.fullSlots.delete(100);
+      succeed('c1');
+      expect(take().filter((entry) => entry[0] === 'dispatchTo')).toEqual([['dispatchTo', 100, ['c2', 'c3']]]);
     });
 
     it('fails the calls of an actor whose thread ended with ActorLostError, and tells the scheduler', () => {
@@ -422,7 +438,7 @@ describe('worker task state', () => {
       expect(state.acceptDirect(direct('d1', 1), { peer: 'p', id: 1 })).toBeUndefined();
       expect(take()).toEqual([['dispatchTo', 100, ['d1']]]);
       expect(state.acceptDirect(direct('d2', 2), { peer: 'p', id: 2 })).toBeUndefined();
-      expect(take()).toEqual([['dispatchTo', 100, ['d2']], ['dispatchTo', 100, ['r2']], ['dispatchTo', 100, ['r3']]]);
+      expect(take()).toEqual([['dispatchTo', 100, ['d2', 'r2', 'r3']]]);
       succeed('d1');
       expect(take()).toEqual([['answerDirect', 'p', 1, 'd1', 'report'], ['pumpSoon']]);
       // A key taken already is refused; a direct call the scheduler takes back is answered as not run.

@@ -75,6 +75,11 @@ export class ActorRouter {
   readonly #recorded = new WeakSet<TaskRecord>();
   #rotation = 0;
 
+  /** Whether an actor waits to be placed or calls wait to be sent or recorded (the engine's `assign` moves them). */
+  get hasWork(): boolean {
+    return this.#pending.size > 0 || this.#direct.length > 0;
+  }
+
   /** Actors known now (for tests and diagnostics). */
   get size(): number {
     return this.#actors.size;

@@ -64,6 +64,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   #fanOuts: FanOut[] = [];
   /** Assignment stopped because the turn's budget ran out, with tasks still ready. */
   #assignPending = false;
+  /** A run's budget ran out before the actor router's turn while it had actors or calls to move. */
+  #routePending = false;
   /** Steps (transitions) allowed per turn, and spent in this one (see slices.ts). */
   readonly #budget: number;
   #spent = 0;
@@ -149,7 +151,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
    * dependents, or assignment the step budget cut short. The server calls {@link continueWork} next turn.
    */
   get hasPendingWork(): boolean {
-    return this.#recommendations.size > 0 || this.#fanOuts.length > 0 || this.#assignPending;
+    return this.#recommendations.size > 0 || this.#fanOuts.length > 0 || this.#assignPending || this.#routePending;
   }
 
   /** A new turn of the event loop: the step budget is whole again. */
@@ -184,11 +186,13 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       if (this.#fanOuts.length > 0) this.#runFanOuts();
       this.#drainRecommendations();
       if (this.#exhausted()) {
+        if (this.actors.hasWork) this.#routePending = true;
         if (this.hasPendingWork) this.slices.yields++;
         return;
       }
       if (this.#fanOuts.length > 0 || this.#recommendations.size > 0) continue;
       const assigned = this.#assignReady();
+      this.#routePending = false;
       const routed = this.actors.assign(this) && this.#recommendations.size > 0;
       if (!assigned && !routed) break;
     }

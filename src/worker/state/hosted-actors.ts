@@ -19,14 +19,17 @@ import type { LocalTask, TaskStateMessage, TaskThreads } from './types.js';
 
 /** What hosting needs from the task state. */
 export interface ActorHost {
-  /** Sends `task` to thread `index`; false when that thread is gone. */
-  dispatch(task: LocalTask, index: number): boolean;
+  /** Sends `tasks` to thread `index`, all or none; false when that thread is gone or its queue is full. */
+  dispatch(tasks: LocalTask[], index: number): boolean;
   /** Fails `task` with `error` (reported to the scheduler). */
   fail(task: LocalTask, error: WireError): void;
   /** Whether `task` is still one the state holds (not cancelled or failed meanwhile). */
   holds(task: LocalTask): boolean;
   send(message: TaskStateMessage): void;
 }
+
+/** Calls sent to an actor's thread in one message at most. */
+const DISPATCH_BATCH = 256;
 
 /** Reasons kept for actors that ended here, so a late call says why (bounded). */
 const GONE_LIMIT = 1_000;
@@ -41,6 +44,8 @@ export class HostedActors {
   readonly #directSeen = new Map<string, Map<string, number>>();
   /** Actor key → scheduler-sent calls parked behind a direct call not arrived yet, in arrival order. */
   readonly #parked = new Map<string, LocalTask[]>();
+  /** Actors whose thread's queue was full: their lines wait for a call to end (see `callEnded`). */
+  readonly #full = new Set<string>();
 
   constructor(private readonly threads: TaskThreads, private readonly host: ActorHost) {}
 
@@ -108,28 +113,48 @@ export class HostedActors {
       this.#threads.set(part.actor, index);
       this.#gone.delete(part.actor);
       this.#directSeen.delete(part.actor);
-      if (!this.host.dispatch(task, index)) this.host.fail(task, this.#lostError(part.actor, task.order.key));
+      if (!this.host.dispatch([task], index)) this.host.fail(task, this.#lostError(part.actor, task.order.key));
       return;
     }
     this.#drain(part.actor);
   }
 
-  /** Sends the calls at the head of an actor's line that are ready, in order. */
+  /**
+   * Sends the calls at the head of an actor's line that are ready, in order, in batches. When the
+   * actor's thread has no room for more (its queue is full), they wait here until one of its calls ends.
+   */
   #drain(actor: string): void {
     const line = this.#lines.get(actor);
     if (!line) return;
-    while (line.length > 0) {
-      const task = line[0]!;
-      if (!this.host.holds(task)) {
-        line.shift();
-        continue;
+    const index = this.#threads.get(actor);
+    let taken = 0;
+    while (taken < line.length) {
+      const batch: LocalTask[] = [];
+      let end = taken;
+      for (; end < line.length && batch.length < DISPATCH_BATCH; end++) {
+        const task = line[end]!;
+        if (!this.host.holds(task)) continue;
+        if (task.state !== 'ready') break;
+        batch.push(task);
       }
-      if (task.state !== 'ready') break;
-      line.shift();
-      const index = this.#threads.get(actor);
-      if (index === undefined || !this.host.dispatch(task, index)) this.host.fail(task, this.#lostError(actor, task.order.key));
+      if (batch.length > 0) {
+        if (index === undefined) {
+          for (const task of batch) this.host.fail(task, this.#lostError(actor, task.order.key));
+        } else if (!this.host.dispatch(batch, index)) {
+          this.#full.add(actor);
+          break;
+        }
+      }
+      taken = end;
+      if (end < line.length && line[end]!.state !== 'ready' && this.host.holds(line[end]!)) break;
     }
-    if (line.length === 0) this.#lines.delete(actor);
+    if (taken === line.length) this.#lines.delete(actor);
+    else if (taken > 0) line.splice(0, taken);
+  }
+
+  /** A call of `actor` ended on its thread: calls waiting for room there go on. */
+  callEnded(actor: string): void {
+    if (this.#full.delete(actor)) this.#drain(actor);
   }
 
   /** The scheduler freed `key`: when it is an actor living here, its thread ends. */
@@ -158,6 +183,7 @@ export class HostedActors {
     this.#lines.clear();
     this.#parked.clear();
     this.#directSeen.clear();
+    this.#full.clear();
   }
 
   /** The error of a call on actor `actor`, which does not live here. */
@@ -170,6 +196,7 @@ export class HostedActors {
     this.#lines.delete(actor);
     this.#parked.delete(actor);
     this.#directSeen.delete(actor);
+    this.#full.delete(actor);
     for (const task of line) if (this.host.holds(task)) this.host.fail(task, this.#lostError(actor, task.order.key));
   }
 

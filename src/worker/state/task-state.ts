@@ -61,7 +61,7 @@ export class WorkerTaskState {
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     this.#actors = new HostedActors(threads, {
-      dispatch: (task, index) => this.#dispatchActorTask(task, index),
+      dispatch: (tasks, index) => this.#dispatchActorTasks(tasks, index),
       fail: (task, error) => this.#fail(task, error, 0),
       holds: (task) => this.#tasks.get(task.order.key) === task,
       send: (message) => this.effects.send(message),
@@ -191,22 +191,28 @@ export class WorkerTaskState {
     else this.#ready.push(task);
   }
 
-  /** Sends an actor's task to the actor's thread; false when the thread is gone. */
-  #dispatchActorTask(task: LocalTask, index: number): boolean {
-    let url: string;
-    try {
-      url = this.modules.functionUrl(task.order.fn);
-    } catch (error) {
-      this.#fail(task, toWireError(error, task.order.key), 0);
-      return true;
+  /** Sends actor tasks to the actor's thread, all or none; false when the thread is gone or full. */
+  #dispatchActorTasks(tasks: LocalTask[], index: number): boolean {
+    const sent: LocalTask[] = [];
+    const threadTasks: ThreadTask[] = [];
+    for (const task of tasks) {
+      let url: string;
+      try {
+        url = this.modules.functionUrl(task.order.fn);
+      } catch (error) {
+        this.#fail(task, toWireError(error, task.order.key), 0);
+        continue;
+      }
+      sent.push(task);
+      threadTasks.push(this.#threadTask(task, url));
     }
-    const threadTask = this.#threadTask(task, url);
-    task.state = 'dispatched';
-    this.#byThreadId.set(task.id, task);
-    if (this.threads.dispatchTo(index, [threadTask])) return true;
-    this.#byThreadId.delete(task.id);
-    task.state = 'ready';
-    return false;
+    if (threadTasks.length === 0) return true;
+    if (!this.threads.dispatchTo(index, threadTasks)) return false;
+    for (const task of sent) {
+      task.state = 'dispatched';
+      this.#byThreadId.set(task.id, task);
+    }
+    return true;
   }
 
   /** The scheduler freed `key` here; when it is an actor living here, the actor ends. */
@@ -357,6 +363,7 @@ export class WorkerTaskState {
     this.#byThreadId.delete(threadTask.id);
     this.#resources.release(task.order.resources);
     if (this.#tasks.get(task.order.key) === task) this.#tasks.delete(task.order.key);
+    if (task.order.actor) this.#actors.callEnded(task.order.actor.actor);
     if (result.ok) {
       const nbytes = this.storeValue(task.order.key, result.value);
       const report: TaskFinishedReport = { key: task.order.key, nbytes, duration: result.duration, start: result.start, thread: result.thread, transfer: task.transferMs };
