@@ -68,12 +68,21 @@ export class SliceRunner {
     }
   }
 
-  /** Handles held-back messages of clients whose earlier keys are all in, in order. */
+  /**
+   * Handles held-back messages of clients whose earlier keys are all in, in order, until this turn's
+   * budget is spent: each message is a stimulus with its own time budget, and many were held.
+   */
   #release(): void {
+    // At least one message per turn, so that held messages move on even while left work fills every turn.
+    let handled = 0;
     for (const [client, list] of this.#held) {
+      if (handled > 0 && this.state.turnSpent) return;
       if (this.state.busyWith(client)) continue;
       let i = 0;
-      while (i < list.length && !this.state.busyWith(client)) list[i++]!.handle();
+      while (i < list.length && !this.state.busyWith(client) && (handled === 0 || !this.state.turnSpent)) {
+        list[i++]!.handle();
+        handled++;
+      }
       list.splice(0, i);
       if (list.length === 0) this.#held.delete(client);
     }

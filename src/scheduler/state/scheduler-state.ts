@@ -111,6 +111,11 @@ export class SchedulerState {
     return this.#keySlices.busyWith(client);
   }
 
+  /** True once this turn's steps or time are spent (always false when not slicing). */
+  get turnSpent(): boolean {
+    return this.#engine.budgetLeft <= 0;
+  }
+
   /** A new turn of the event loop: the step budget is whole again. */
   newTurn(): void {
     this.#engine.newTurn();
