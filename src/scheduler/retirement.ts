@@ -17,19 +17,22 @@ export async function retireWorkers(core: SchedulerContext, names: string[], rea
   // All of them stop taking work first, so none receives the results of another that is leaving too.
   for (const worker of leaving) state.beginRetire(worker);
   core.flush();
-  await Promise.all(leaving.map((worker) => handOffAndClose(core, worker, reason, close)));
+  await Promise.all(leaving.map((worker) => handOffAndClose(core, worker, reason, { close, forGood: true })));
   return leaving.map((worker) => worker.id);
 }
 
-/** Retires one worker (it asked to leave); nothing happens unless it is running. */
+/**
+ * Retires one worker that asked to leave (its lifetime before the batch walltime); nothing happens
+ * unless it is running. Its cluster may replace it: that is the point of a lifetime.
+ */
 export async function retireWorker(core: SchedulerContext, worker: WorkerRecord, reason: string): Promise<void> {
   if (worker.status !== 'running') return;
   core.state.beginRetire(worker);
   core.flush();
-  await handOffAndClose(core, worker, reason);
+  await handOffAndClose(core, worker, reason, { close: true, forGood: false });
 }
 
-async function handOffAndClose(core: SchedulerContext, worker: WorkerRecord, reason: string, close = true): Promise<void> {
+async function handOffAndClose(core: SchedulerContext, worker: WorkerRecord, reason: string, how: { close: boolean; forGood: boolean }): Promise<void> {
   const state = core.state;
   const keys = state.keysOnlyOn(worker);
   const others = [...state.workers.values()].filter((w) => w.status === 'running' && w !== worker);
@@ -42,9 +45,10 @@ async function handOffAndClose(core: SchedulerContext, worker: WorkerRecord, rea
     await core.requests.copyFrom(worker, plan);
     core.log.info(`worker ${worker.id} retiring: moved ${keys.length} result(s) to other workers`);
   }
-  if (!state.workers.has(worker.peer) || !close) return;
-  // Its cluster must not start a replacement for a worker that left on purpose.
-  core.events.emit('worker-retired', worker.id);
+  if (!state.workers.has(worker.peer) || !how.close) return;
+  // Its cluster must not start a replacement for a worker retired on purpose (a worker leaving at the
+  // end of its lifetime is replaced).
+  if (how.forGood) core.events.emit('worker-retired', worker.id);
   core.send(worker.peer, { op: 'close', reason });
   core.removeWorker(worker.peer, `retired (${reason})`, true);
 }
