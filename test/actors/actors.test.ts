@@ -27,6 +27,17 @@ class Counter {
   }
 }
 
+/** An actor with a call that ends its own thread. */
+class Fragile {
+  n = 0;
+  add(): number {
+    return ++this.n;
+  }
+  crash(): void {
+    process.exit(1); // in a worker thread this ends the thread only
+  }
+}
+
 describe('actors', () => {
   it('submitActor: calls run in call order on one instance, return futures, read attributes, and release', async () => {
     await withCluster({ nWorkers: 2, threadsPerWorker: 1 }, async ({ client }) => {
@@ -241,6 +252,22 @@ describe('actors when their worker dies', () => {
       expect(await pidOf(client, restartable)).not.toBe(restartablePid);
     });
   }, 120_000);
+
+  it('a call that ends its actor\'s thread fails with ActorLostError and runs once: the actor restarted anew is not hit by it again', async () => {
+    await withCluster({ nWorkers: 2, threadsPerWorker: 1 }, async ({ client }) => {
+      // The client sends such a call straight to the worker and tells the scheduler a little later,
+      // often after the thread has ended and the actor is being constructed again: that call must not
+      // then go through the actor's line a second time. Several rounds, as the order of the two varies.
+      for (let round = 0; round < 4; round++) {
+        const fragile = client.submitActor(Fragile, [], { maxRestarts: 1 });
+        expect(await client.gather([fragile.add(), fragile.add()])).toEqual([1, 2]);
+        await expect(fragile.crash()).rejects.toBeInstanceOf(ActorLostError);
+        expect(await fragile.add()).toBe(1);
+        expect(await fragile.add()).toBe(2);
+        fragile.release();
+      }
+    });
+  }, 90_000);
 
   it('retiring the worker of an actor restarts it elsewhere (maxRestarts) while the results of its calls move', async () => {
     await withCluster({ nWorkers: 2, threadsPerWorker: 1 }, async ({ client }) => {

@@ -17,6 +17,12 @@
  * A call sent through here after a direct call of the same handle carries `after` (the handle's last
  * direct sequence number on that worker), so the worker runs it behind that call.
  *
+ * A direct call whose spec arrives after its actor left the worker the client sent it to (its thread
+ * ended, say, with the call on it) may have run there or not: only the client's report of the worker's
+ * answer tells. Such a call is held, out of the line, until that report: `notRun` sends it through the
+ * line, an error or a result settles it. Sending it through the line at once would run it twice. When
+ * that worker is gone (or goes) no report may come: the call goes through the line.
+ *
  * An actor holds the `resources` it was placed with on its worker while it lives there (as Dask's
  * actors do): tasks needing them go to other workers, or wait until the actor is released or lost.
  *
@@ -73,6 +79,8 @@ export class ActorRouter {
   #direct: TaskRecord[] = [];
   /** Direct calls recorded once: run again (client.retry), they go through the line. */
   readonly #recorded = new WeakSet<TaskRecord>();
+  /** Direct calls held until their client reports what the worker did with them (see above). */
+  readonly #held = new Set<TaskRecord>();
   #rotation = 0;
 
   /** Whether an actor waits to be placed or calls wait to be sent or recorded (the engine's `assign` moves them). */
@@ -86,7 +94,7 @@ export class ActorRouter {
   }
 
   /** A task of an actor entered the graph: a new actor, or a call to queue behind the earlier ones. */
-  submitted(task: TaskRecord): void {
+  submitted(task: TaskRecord, workers: ReadonlyMap<string, WorkerRecord>): void {
     const part = task.spec!.actor!;
     if (part.kind === 'create') {
       if (!this.#actors.has(task.key)) {
@@ -98,9 +106,13 @@ export class ActorRouter {
     const actor = this.#actors.get(part.actor);
     if (!actor) return;
     if (part.direct) {
-      // The client sent it where the actor lived; when it is not there now, it goes through the line
-      // instead (the worker answers the client that it did not take it).
+      // The client sent it where the actor lived; when it is not there now, it waits for the client's
+      // report of what that worker did with it.
       if (actor.task.state === 'memory' && actor.worker?.info.address === part.direct.worker) return;
+      if (present(workers, part.direct.worker)) {
+        this.#held.add(task);
+        return;
+      }
       delete part.direct;
     }
     actor.calls.push(task);
@@ -114,6 +126,7 @@ export class ActorRouter {
     const actor = this.#actors.get(part.actor);
     if (!actor) return;
     if (part.direct) {
+      if (this.#held.has(task)) return;
       if (!this.#recorded.has(task)) {
         this.#direct.push(task);
         return;
@@ -128,8 +141,46 @@ export class ActorRouter {
     this.#pending.add(actor);
   }
 
-  /** The actor's `create` task was forgotten: the actor is gone (its worker was told to free it). */
+  /** Whether `task` is a direct call held until its client's report (see above). */
+  isHeld(task: TaskRecord): boolean {
+    return this.#held.has(task);
+  }
+
+  /**
+   * The client reports the end of held direct call `task`. `notRun`: the worker did not take it, so it
+   * goes through the line. An error fails it. A result: the call ran on the worker at its `direct`
+   * address (`worker`, still there) and is marked processing there, for the report to finish it; with
+   * that worker gone, so is the result, and the call fails as the calls running there did.
+   */
+  settleHeld(engine: ActorEngine, task: TaskRecord, outcome: { notRun: true } | { error: WireError } | { doneOn: WorkerRecord | undefined }): void {
+    if (!this.#held.delete(task)) return;
+    const part = task.spec!.actor!;
+    if ('notRun' in outcome) {
+      delete part.direct;
+      if (task.state === 'queued') this.queued(task);
+      return;
+    }
+    if (task.state !== 'waiting' && task.state !== 'queued') return;
+    if ('error' in outcome) {
+      engine.recommend(task, 'erred', { error: outcome.error });
+      return;
+    }
+    const worker = outcome.doneOn;
+    if (!worker || worker.status === 'removed') {
+      engine.recommend(task, 'erred', { error: lostError(part.actor, `${task.key} ran on worker ${part.direct?.worker}, which has left since, with its result`) });
+      return;
+    }
+    task.waitingOn.clear();
+    engine.transition(task, 'processing', { worker });
+    worker.longRunning.add(task.key);
+  }
+
+  /** A task of an actor was forgotten; its `create` task: the actor is gone (its worker was told to free it). */
   forgotten(task: TaskRecord): void {
+    if (task.spec!.actor!.kind !== 'create') {
+      this.#held.delete(task);
+      return;
+    }
     const actor = this.#actors.get(task.key);
     if (actor?.task !== task) return;
     this.#leave(actor);
@@ -196,7 +247,12 @@ export class ActorRouter {
       this.#recorded.add(call);
       if (!actor) continue;
       if (!worker || actor.task.state !== 'memory' || worker.status !== 'running' || worker.info.address !== direct.worker) {
-        // Moved meanwhile: through the line, as in `submitted`.
+        // Moved meanwhile: held, or through the line, as in `submitted`.
+        if (present(engine.workers, direct.worker)) {
+          this.#recorded.delete(call);
+          this.#held.add(call);
+          continue;
+        }
         delete part.direct;
         actor.calls.push(call);
         actor.inLine.add(call);
@@ -261,6 +317,7 @@ export class ActorRouter {
       engine.recommend(task, 'erred', { error: lostError(part.actor, `${task.key} did not finish: actor ${part.actor} is lost: ${why}`) });
     }
     for (const actor of this.#actors.values()) if (actor.worker === worker) this.#lose(engine, actor, why);
+    for (const task of this.#held) if (task.spec!.actor!.direct?.worker === worker.info.address) this.settleHeld(engine, task, { notRun: true });
   }
 
   /** The thread of actor `key` ended on `worker`, which lives on: the actor is gone there. */
@@ -289,6 +346,12 @@ export class ActorRouter {
         'Calls made on it fail. Create a new actor, or give submitActor a higher maxRestarts to construct it again on another worker (its state then starts anew).'),
     });
   }
+}
+
+/** Whether a worker that has not been removed listens at `address`. */
+function present(workers: ReadonlyMap<string, WorkerRecord>, address: string): boolean {
+  for (const worker of workers.values()) if (worker.info.address === address && worker.status !== 'removed') return true;
+  return false;
 }
 
 /** An ActorLostError as it travels. */

@@ -39,7 +39,7 @@ export function submitTasks(
       client.wants.add(task);
     }
     for (const task of created) {
-      if (task.spec!.actor) engine.actors.submitted(task);
+      if (task.spec!.actor) engine.actors.submitted(task, engine.workers);
       if (laterInSubmit && parked && task.spec!.deps.some((key) => !engine.tasks.has(key) && laterInSubmit(key))) {
         parked.push(task);
         continue;

@@ -474,7 +474,7 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
   }
 
   forget(task: TaskRecord): void {
-    if (task.spec?.actor?.kind === 'create') this.actors.forgotten(task);
+    if (task.spec?.actor) this.actors.forgotten(task);
     this.tasks.delete(task.key);
     for (const client of task.wantedBy) client.wants.delete(task);
     task.wantedBy.clear();

@@ -271,6 +271,13 @@ export class SchedulerState {
    */
   directCallsFinished(address: string, reports: TaskFinishedReport[]): WorkerRecord | undefined {
     const worker = this.#workerAt(address);
+    const held = reports.filter((r) => this.#heldFor(r.key, address));
+    if (held.length > 0) {
+      const engine = this.#engine;
+      engine.run(`actor-held-done`, () => {
+        for (const report of held) engine.actors.settleHeld(engine, this.tasks.get(report.key)!, { doneOn: worker });
+      });
+    }
     if (!worker) return undefined;
     this.taskFinished(worker, reports.filter((r) => this.#isDirectOn(r.key, address)));
     return worker;
@@ -278,6 +285,12 @@ export class SchedulerState {
 
   /** A client reports that a direct actor call it sent to the worker at `address` failed there. */
   directCallErred(address: string, key: string, error: WireError): void {
+    if (this.#heldFor(key, address)) {
+      const engine = this.#engine;
+      const task = this.tasks.get(key)!;
+      engine.run(`actor-held-erred`, () => engine.actors.settleHeld(engine, task, error.fields?.notRun === true ? { notRun: true } : { error }));
+      return;
+    }
     const worker = this.#workerAt(address);
     if (!worker || !this.#isDirectOn(key, address)) return;
     const task = this.tasks.get(key);
@@ -293,6 +306,12 @@ export class SchedulerState {
   #workerAt(address: string): WorkerRecord | undefined {
     for (const worker of this.workers.values()) if (worker.info.address === address && worker.status !== 'removed') return worker;
     return undefined;
+  }
+
+  /** A direct call sent to the worker at `address` and held until now (actor-router.ts). */
+  #heldFor(key: string, address: string): boolean {
+    const task = this.tasks.get(key);
+    return task !== undefined && task.spec?.actor?.direct?.worker === address && this.#engine.actors.isHeld(task);
   }
 
   /** A direct call recorded on the worker at `address`, or (finished, erred, forgotten) none at all. */
