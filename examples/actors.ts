@@ -118,7 +118,7 @@ try {
   // 3. A lost actor, restarted.
   const fragile = client.submitActor(Fragile, [], { maxRestarts: 1 });
   const before = await client.gather([fragile.add(), fragile.add()]);
-  const lost = await fragile.crash().then(() => 'no error', (error: unknown) => (error instanceof ActorLostError ? 'ActorLostError' : String(error)));
+  const lost = await fragile.crash().then(() => 'no error', (error: unknown) => (error instanceof ActorLostError && error.actor === fragile.actorKey ? 'ActorLostError' : String(error)));
   console.log(`fragile counted ${before.join(', ')}; the crashing call failed with ${lost}; restarted, it counts ${await fragile.add()} again`);
   for (const actor of [...counters, ...models, fragile]) actor.release();
 } finally {

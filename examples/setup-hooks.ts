@@ -1,7 +1,8 @@
 /**
  * Setting up every worker before work starts: environment variables and logging through
  * `registerWorkerSetup` (which also reaches workers that join later), a one-off `client.run`, and a
- * helper module shipped with `uploadFile` that tasks import.
+ * helper module shipped with `uploadFile` that tasks import, and `unregisterWorkerSetup`, after which
+ * workers that join later no longer get the setup.
  *
  * Run:  npm run build && node dist/examples/setup-hooks.js
  */
@@ -51,6 +52,13 @@ try {
   for (const [worker, lines] of Object.entries(logs)) {
     console.log(`${worker} log:`, lines.filter((l) => l.includes('falling')).length, 'task lines, e.g.', lines.find((l) => l.includes('falling')));
   }
+
+  // 6. Unregistered, the setup no longer reaches workers that join later; the others keep its effects.
+  await client.unregisterWorkerSetup('environment');
+  await cluster.scale(3);
+  await client.waitForWorkers(3, { timeoutMs: 30_000 });
+  const omp = await client.run(() => process.env.OMP_NUM_THREADS ?? 'unset');
+  console.log(`after unregisterWorkerSetup: ${Object.entries(omp).sort().map(([worker, value]) => `${worker} ${String(value)}`).join(', ')}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
   await client.close();

@@ -283,7 +283,7 @@ export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implem
     return `${this.name}: ${this.#jobs.describe()}${paused}${unidentified}`;
   }
 
-  /** A link for a client in this process (no network hop). */
+  /** @internal A link for a client in this process that skips the network hop (used by `Client.connect`). */
   openLocalLink(routingId: string): MessageLink {
     return this.scheduler.openLocalLink(routingId);
   }
