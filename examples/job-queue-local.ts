@@ -38,7 +38,7 @@ try {
   await cluster.scale(2);
   await client.waitForWorkers(2, { timeoutMs: 60_000 });
   const totals = cluster.workerTotals();
-  console.log(`${cluster.workerCount} workers, ${totals.threads} threads; ${cluster.describeWorkers().replace(/\d{3,}/g, '<id>')}`);
+  console.log(`${cluster.workerCount} workers, ${totals.threads} threads; ${cluster.describeWorkers().replace(/\(ids [^)]*\)/, '(ids <id>, <id>)')}`);
   const squares: Future<number>[] = client.map((x: number) => x * x, [1, 2, 3, 4]);
   console.log(`sum of squares on the jobs' workers: ${(await client.gather(squares)).reduce((a, b) => a + b)}`);
   // A job whose workers hold results is not idle: release them, so adaptive scaling may retire it.

@@ -65,6 +65,7 @@ describe('examples run and print what they promise', () => {
     expect(code, output).toBe(0);
     expect(output).toContain('1000 m: 14.28 s (OMP_NUM_THREADS=1)');
     expect(output).toMatch(/local-1 log: \d+ task lines, e\.g\. \[local-1\] \[fall-[0-9a-f]+\] \[physics\] falling from/);
+    expect(output).toContain('after unregisterWorkerSetup: local-0 1, local-1 1, local-2 unset');
   }, 60_000);
 
   it('object-store: a broadcast array gives the local mean and std, and reports memory per worker', async () => {
@@ -113,6 +114,107 @@ describe('examples run and print what they promise', () => {
     expect(output).toMatch(/2 models, each built once, served 20 \+ 20 batches; class 1 predicted (\d+) times \(local model: \1\)/);
     expect(output).toContain('fragile counted 1, 2; the crashing call failed with ActorLostError; restarted, it counts 1 again');
   }, 60_000);
+  it('part-store: two task files recombined into one, copies consolidated, read, iterated, appended; a bad line and a missing part', async () => {
+    const { code, stdout, output } = await runExample('examples/part-store.js');
+    expect(code, output).toBe(0);
+    expect(stdout).toBe([
+      'task 0: 2 parts (grid refers to 1 part)',
+      'task 1: 2 parts (grid refers to 1 part)',
+      'canonical JSON: {"epsg":23031,"units":"m"}',
+      'recombined: 3 parts written, 1 consolidated, 1 equivalence',
+      "combined: 3 parts, 1 equivalence; task 1's crs is known: true, stands for task 0's crs",
+      'read back from the combined file',
+      'lines: crs, grid, equivalence, grid',
+      'after append: 4 parts',
+      'PartStoreFormatError: line 2 of broken.jsonl',
+      'RecombinationError for task_0.jsonl; 0 of 1 inputs recombined',
+      '',
+    ].join('\n'));
+  }, 60_000);
+
+  it('multiprocessing-failures: each failing keyword set fails alone; requireSuccess rejects with the failed indices and why', async () => {
+    const { code, stdout, output } = await runExample('examples/multiprocessing-failures.js');
+    expect(code, output).toBe(0);
+    expect(stdout).toBe([
+      'successes: true, false, false, false, true',
+      'MultiprocessingError: failed indices 1, 2, 3 of 5; recombined anyway: 2 parts',
+      '  1: RangeError: keyword set 1 is out of range',
+      '  2: WrapperResultError for index 2',
+      '  3: OutputFileMissingError (the file it named)',
+      '',
+    ].join('\n'));
+  }, 90_000);
+
+  it('job-queue-local: a LocalJobCluster tells its options, keys, workers and jobs, and adapts down with its log saying so', async () => {
+    const { code, stdout, output } = await runExample('examples/job-queue-local.js');
+    expect(code, output).toBe(0);
+    expect(stdout).toBe([
+      'LocalJobCluster: nWorkers 0, closeTimeoutMs 60000, scheduler in this process: true',
+      "keys for clients: CURVE; the workers' credentials file has mode 600",
+      'dashboard: an http link',
+      '2 workers, 2 threads; LocalJobCluster: 2 jobs running (ids <id>, <id>) with 2 workers connected',
+      "sum of squares on the jobs' workers: 30",
+      'submissions without a known job id: 0',
+      'adaptive: active true, shrank to 1 worker: true',
+      "after stop: active false; the cluster's log said: retiring job <id> (adaptive scale-down)",
+      '',
+    ].join('\n'));
+  }, 120_000);
+
+  it('job-queue-errors: a refused submit, a job still listed after close, an adapter that is not one; all FlotillaErrors', async () => {
+    const { code, stdout, output } = await runExample('examples/job-queue-errors.js');
+    expect(code, output).toBe(0);
+    expect(stdout).toBe([
+      'JobSubmissionError: bash exited with 1; stdout "checking limits", stderr "error: QOSMaxSubmitJobPerUserLimit"',
+      'JobCleanupError: still listed 4242 (running)',
+      'ConfigurationError: new JobQueueCluster has no batch system: it needs a batch-system adapter (such as `slurm` from cluster-adapters) ' +
+        'and got an object without submitCommand (["cores","memory"]), perhaps the job options',
+      'all FlotillaErrors: JobSubmissionError=JOB_SUBMISSION, JobCleanupError=JOB_CLEANUP, ConfigurationError=CONFIGURATION',
+      '',
+    ].join('\n'));
+  }, 60_000);
+
+  it('performance-report: a report of a body, one written though the body threw, and the dashboardAddress forms', async () => {
+    const { code, stdout, output } = await runExample('examples/performance-report.js');
+    expect(code, output).toBe(0);
+    expect(stdout).toBe([
+      '8 simulations; report: an HTML page naming the group: true',
+      'failing body: "step 3 diverged"; report written: true',
+      'dashboardAddress 8787: {"port":8787}',
+      'dashboardAddress ":0": {"port":0}',
+      'dashboardAddress "127.0.0.1:8787": {"host":"127.0.0.1","port":8787}',
+      'dashboardAddress "http://[::1]:9000": {"host":"::1","port":9000}',
+      `ConfigurationError: dashboardAddress "port eighty" is not a port or 'host:port'`,
+      '',
+    ].join('\n'));
+  }, 60_000);
+
+  it('cluster-status: names, pids, totals and describeWorkers of a LocalCluster; its log and the scheduler\'s on a join and a replacement', async () => {
+    const { code, stdout, output } = await runExample('examples/cluster-status.js');
+    expect(code, output).toBe(0);
+    expect(stdout).toBe([
+      'workers: local-0, local-1, local-2; 3 registered, 6 threads, 3 GB in all',
+      'process ids: 3 distinct processes, none of them this one: true',
+      'describeWorkers: the LocalCluster runs 3 workers, 3 registered',
+      'the scheduler logged: worker local-2 joined from <address> with 2 threads',
+      'the cluster logged: worker local-0 (pid <pid>) killed by SIGKILL; starting a replacement',
+      'after the replacement: 3 workers, new pid: true',
+      '',
+    ].join('\n'));
+  }, 90_000);
+
+  it('secede: on one thread, a watcher that keeps its thread waits in vain; one that secedes lets the writer run', async () => {
+    const { code, stdout, output } = await runExample('examples/secede.js');
+    expect(code, output).toBe(0);
+    expect(stdout).toBe('without secede: the watcher gave up after 20 looks\nwith secede: the watcher saw the file\n');
+  }, 60_000);
+
+  it('cluster-handle: a ClusterHandle over an in-process scheduler gives the client a local link and its time-out phrase', async () => {
+    const { code, stdout, output } = await runExample('examples/cluster-handle.js');
+    expect(code, output).toBe(0);
+    expect(stdout).toBe('squares 1, 4, 9, 16 through 1 local link; the worker still dialled tcp\na time-out names what the handle says: true\n');
+  }, 60_000);
+
   it('profile.ts names the hottest function of the task group', async () => {
     const { code, output } = await runExample('examples/profile.js');
     expect(code).toBe(0);
