@@ -63,9 +63,19 @@ export async function getClient(options: GetClientOptions = {}): Promise<Client>
 /**
  * Inside a task: gives up the task's thread, as Dask's `secede`: the worker starts its next task on that
  * thread while this one goes on, and the task no longer counts against the worker's threads. Use it
- * before a long wait on something other than futures (a Queue, an Event). A no-op outside a task.
+ * before a long wait on something flotilla does not see (a file, a child process, a remote service);
+ * waits on a Queue, Lock or Event, and `getClient()`, secede by themselves. A no-op outside a task.
  * flotilla has no `rejoin`: after its wait the task simply shares the thread with the one running there
  * (JavaScript interleaves at each `await`), which can slow that task but never deadlocks.
+ * @example
+ * ```ts
+ * client.submit(async (file: string) => {
+ *   const { secede } = await import('flotilla');
+ *   secede(); // the worker may run the task that writes `file` on this thread meanwhile
+ *   while (!(await import('node:fs')).existsSync(file)) await new Promise((r) => setTimeout(r, 50));
+ * }, '/shared/ready');
+ * ```
+ * (examples/secede.ts)
  */
 export function secede(): void {
   taskContext.getStore()?.secede();

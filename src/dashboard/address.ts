@@ -23,6 +23,11 @@ const EXAMPLES = "8787, ':8787', '127.0.0.1:8787', 'node12:0' or false";
  * or any of these behind `http://`. `undefined` means the default port.
  *
  * @throws ConfigurationError when the value is none of these, naming what was received.
+ * @example
+ * ```ts
+ * parseDashboardAddress('127.0.0.1:8787'); // { host: '127.0.0.1', port: 8787 }
+ * parseDashboardAddress(':0');             // { port: 0 }: a port the OS chooses
+ * ```
  */
 export function parseDashboardAddress(address: string | number | undefined): ListenAddress {
   if (address === undefined) return { port: DEFAULT_DASHBOARD_PORT };

@@ -93,6 +93,12 @@ export class AdaptiveHysteresis {
 /**
  * The handle `adapt()` returns: runs `check` every `intervalMs` (never two at once) until stopped.
  * A failing check is reported to `onError` and the loop goes on.
+ * @example
+ * ```ts
+ * const adaptive = cluster.adapt({ minimum: 1, maximum: 10 });
+ * // … work …
+ * await adaptive.stop(); // the jobs stay as they are
+ * ```
  */
 export class Adaptive {
   /** The `adapt()` options after defaults were filled in. */

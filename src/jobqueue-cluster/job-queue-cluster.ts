@@ -56,6 +56,12 @@ export const SCHEDULER_ADDRESS_PLACEHOLDER = 'tcp://<scheduler-address-once-read
  * The base of every job-queue cluster class (`SLURMCluster`, `SGECluster`, … are made from it by
  * `clusterClass(adapter)`). See the module comment.
  * @typeParam O - the job options of its batch system.
+ * @example
+ * ```ts
+ * const cluster: JobQueueCluster = new SLURMCluster({ cores: 8, memory: '16 GB', walltime: '01:00:00' });
+ * const client = await Client.connect(cluster);
+ * await cluster.scale(4); // four workers, in whole jobs
+ * ```
  */
 export class JobQueueCluster<O extends JobQueueOptions = JobQueueOptions> implements ClusterHandle {
   /** Resolves when the scheduler listens and the jobs for `nWorkers` are submitted (not when their workers joined). */

@@ -106,6 +106,10 @@ function walk(value: unknown): string {
  * @param where - How to name the value in an error message, e.g. `"data of part 'grid'"`.
  * @throws TypeError when `value` holds something JSON would change or drop (undefined, a function,
  * NaN or ±Infinity, a bigint, a Date, Map or class instance); the message gives the path to it.
+ * @example
+ * ```ts
+ * canonicalJson({ units: 'm', epsg: 23031 }); // '{"epsg":23031,"units":"m"}'
+ * ```
  */
 export function canonicalJson(value: unknown, where = 'value'): string {
   // Most values (everything PartStore wrote) already have sorted keys: then the native

@@ -7,7 +7,14 @@ import { resolve as resolvePath } from 'node:path';
 /** The longest equivalence chain followed before giving up on a (corrupt) cyclic chain. */
 const MAX_EQUIVALENCE_HOPS = 10_000;
 
-/** The contents of a part store file, as returned by `PartStore.read`. */
+/**
+ * The contents of a part store file, as returned by `PartStore.read`.
+ * @example
+ * ```ts
+ * const file = await PartStore.read('combined.jsonl');
+ * const part = file.get(uuid); // follows equivalences: a consolidated copy's uuid finds the part kept
+ * ```
+ */
 export class PartFile {
   /** The absolute path it was read from. */
   readonly path: string;

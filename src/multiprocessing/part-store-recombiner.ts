@@ -33,6 +33,11 @@ interface ReadInput extends ParsedInput {
  *   in `failures` and contributes nothing; the others go on.
  * - The combined file is replaced atomically (copy, append, fsync, rename); recombinations into the
  *   same file from this process run one after another.
+ * @example
+ * ```ts
+ * const summary = await new PartStoreRecombiner().recombine([{ file: 'task_0.jsonl', uuids: [grid] }], 'combined.jsonl', { consolidate: true });
+ * for (const { file, error } of summary.failures) console.log(`${file}: ${error.message}`);
+ * ```
  */
 export class PartStoreRecombiner implements Recombiner {
   /**
