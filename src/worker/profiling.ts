@@ -37,6 +37,7 @@ export function profileSettings(options: { profileIntervalMs?: number }, env: No
   return config.cycleMs === undefined ? { intervalMs } : { intervalMs, cycleMs: config.cycleMs };
 }
 
+/** The worker's profiler: a sampler over its task threads (none when profiling is off), told of task starts and ends. */
 export class WorkerProfiling {
   readonly #sampler: ThreadSampler | undefined;
 
@@ -49,10 +50,12 @@ export class WorkerProfiling {
       : undefined;
   }
 
-  /** A task became the one running on its thread. */
+  /** A task became the one running on its thread. With profiling off, nothing is looked up. */
   started(task: ThreadTask): void {
+    const sampler = this.#sampler;
+    if (sampler === undefined) return;
     const thread = this.pool.placement.get(task.id);
-    if (this.#sampler && thread !== undefined) this.#sampler.taskStarted(thread, task.key, groupOf(task));
+    if (thread !== undefined) sampler.taskStarted(thread, task.key, groupOf(task));
   }
 
   /** A task ended (result or error): its samples belong to it. */
