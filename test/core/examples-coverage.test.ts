@@ -4,7 +4,7 @@
  * walked, with each class's public members (not those marked `@internal`), and each must be referenced
  * somewhere in examples/*.ts — a reference the type checker resolves to that class's member, so
  * `.close()` of one class does not count for another's. (Names are compared as `Class.member`, since
- * some examples import the sources.)
+ * some examples import the sources.) Each of them must also carry a TSDoc comment.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,8 +20,16 @@ const examplesDir = join(root, 'examples');
  */
 const NOT_YET_SHOWN = new Set<string>([]);
 
-/** The public classes, functions and class members of the package root, and the examples' references. */
-function survey(): { missing: string[]; checked: number } {
+/** Whether some declaration of `symbol` (an overload, say) carries a TSDoc comment. */
+function documented(symbol: ts.Symbol): boolean {
+  return (symbol.declarations ?? []).some((declaration) => ts.getJSDocCommentsAndTags(declaration).length > 0);
+}
+
+/**
+ * The public classes, functions and class members of the package root: those the examples do not
+ * reference (`missing`), and those without TSDoc (`undocumented`).
+ */
+function survey(): { missing: string[]; undocumented: string[]; checked: number } {
   const files = readdirSync(examplesDir).filter((f) => /\.c?ts$/.test(f) && !f.endsWith('.d.ts')).map((f) => join(examplesDir, f));
   const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
   if (!config) throw new Error('tsconfig.json could not be read');
@@ -63,6 +71,7 @@ function survey(): { missing: string[]; checked: number } {
   const moduleSymbol = checker.getSymbolAtLocation(entry)!;
 
   const missing: string[] = [];
+  const undocumented: string[] = [];
   let checked = 0;
   for (const exported of checker.getExportsOfModule(moduleSymbol)) {
     const symbol = resolve(exported);
@@ -72,6 +81,7 @@ function survey(): { missing: string[]; checked: number } {
     if (!isClass && !isFunction) continue;
     checked++;
     if (!used.has(name)) missing.push(name);
+    if (!documented(symbol)) undocumented.push(name);
     if (!isClass) continue;
     const declaration = symbol.declarations?.find(ts.isClassDeclaration);
     for (const member of declaration?.members ?? []) {
@@ -86,12 +96,13 @@ function survey(): { missing: string[]; checked: number } {
       if (memberName.startsWith('_')) continue;
       checked++;
       if (!used.has(`${name}.${memberName}`)) missing.push(`${name}.${memberName}`);
+      if (!documented(memberSymbol)) undocumented.push(`${name}.${memberName}`);
     }
   }
-  return { missing: [...new Set(missing)].sort(), checked };
+  return { missing: [...new Set(missing)].sort(), undocumented: [...new Set(undocumented)].sort(), checked };
 }
 
-describe('examples show the public API', () => {
+describe('the public API is documented and shown in examples', () => {
   it('every exported class and function, and every public member of each class, is used in examples/', () => {
     const { missing, checked } = survey();
     expect(checked).toBeGreaterThan(100);
@@ -99,5 +110,10 @@ describe('examples show the public API', () => {
     expect(unlisted, `not shown in examples/*.ts: ${unlisted.join(', ')}`).toEqual([]);
     const nowShown = [...NOT_YET_SHOWN].filter((name) => !missing.includes(name));
     expect(nowShown, `shown now: strike them off NOT_YET_SHOWN: ${nowShown.join(', ')}`).toEqual([]);
+  }, 120_000);
+
+  it('every exported class and function, and every public member of each class, has TSDoc', () => {
+    const { undocumented } = survey();
+    expect(undocumented, `without a TSDoc comment: ${undocumented.join(', ')}`).toEqual([]);
   }, 120_000);
 });
