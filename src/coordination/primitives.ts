@@ -94,7 +94,13 @@ export class Lock extends Named {
   }
 }
 
-/** A cluster-wide flag that tasks and clients wait on, as Dask's `Event`. It starts cleared. */
+/**
+ * A cluster-wide flag that tasks and clients wait on, as Dask's `Event`. It starts cleared.
+ * @example
+ * const go = new Event('start');
+ * client.map(async (i: number) => { const { Event } = await import('flotilla'); await new Event('start').wait(); return i; }, [1, 2]);
+ * await go.set(); // every waiting task goes on
+ */
 export class Event extends Named {
   /**
    * A handle on the event called `name`; everyone using the same name shares one event. Makes no request yet.
@@ -128,6 +134,10 @@ export class Event extends Named {
 /**
  * A cluster-wide first-in first-out queue, as Dask's `Queue`. Values may hold futures: they stay
  * computed while in the queue, and the getter receives futures of its own client.
+ * @example
+ * const queue = new Queue<number>('readings', { maxsize: 100 });
+ * await queue.put(42);
+ * const next = await queue.get({ timeoutMs: 1_000 });
  */
 export class Queue<T = unknown> extends Named {
   readonly #maxsize: number;
@@ -160,6 +170,9 @@ export class Queue<T = unknown> extends Named {
 /**
  * A cluster-wide variable, as Dask's `Variable`: one value (possibly holding futures, kept computed
  * while set) that every client and task reads.
+ * @example
+ * await new Variable<number>('scale').set(10);
+ * client.submit(async (x: number) => { const { Variable } = await import('flotilla'); return x * (await new Variable<number>('scale').get()); }, 4);
  */
 export class Variable<T = unknown> extends Named {
   /**

@@ -36,6 +36,9 @@ export interface ClusterClass<O extends JobQueueOptions> {
  * This is how every built-in cluster class is made, and how a cluster for your own adapter is made
  * (see `examples/custom-adapter.ts`).
  * @throws ConfigurationError at once when `system` is not a batch-system adapter.
+ * @example
+ * const SiteCluster = clusterClass({ ...slurm, name: 'site', clusterName: 'SiteCluster', submitCommand: () => ['site-sbatch', '--parsable'] });
+ * const cluster = new SiteCluster({ cores: 8, memory: '16 GB' });
  */
 export function clusterClass<O extends JobQueueOptions>(system: BatchSystem<O>, className?: string): ClusterClass<O> {
   const name = className ?? system?.clusterName ?? 'JobQueueCluster';

@@ -61,6 +61,9 @@ export const MAX_DEFAULT_LIFETIME_MARGIN_SECONDS = 300;
  * @throws ConfigurationError for an unknown option (naming it, suggesting the closest valid name and
  * listing the valid ones), a value of the wrong kind, missing `cores`/`memory`, more processes than
  * cores, a lifetime margin not shorter than the walltime, or a bad `FLOTILLA_JOBQUEUE__…` variable.
+ * @example
+ * const job = resolveJobOptions(slurm, { cores: 8, memory: '16 GB', processes: 2 });
+ * job.threadsPerProcess; // 4
  */
 export function resolveJobOptions<O extends JobQueueOptions>(
   system: BatchSystem<O>,

@@ -163,13 +163,19 @@ export function parseWalltime(value: string | number, twoFields: TwoFieldWalltim
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
-/** `HH:MM:SS` (hours may exceed 99), as SLURM `-t`, SGE `h_rt` and PBS `walltime` take it. */
+/**
+ * `HH:MM:SS` (hours may exceed 99), as SLURM `-t`, SGE `h_rt` and PBS `walltime` take it.
+ * @example formatWalltimeHMS(5400) // '01:30:00'
+ */
 export function formatWalltimeHMS(seconds: number): string {
   const whole = Math.ceil(seconds);
   return `${pad2(Math.floor(whole / 3600))}:${pad2(Math.floor((whole % 3600) / 60))}:${pad2(whole % 60)}`;
 }
 
-/** `HH:MM`, minutes rounded up, as LSF's `-W` takes it. */
+/**
+ * `HH:MM`, minutes rounded up, as LSF's `-W` takes it.
+ * @example formatWalltimeHM(5430) // '01:31'
+ */
 export function formatWalltimeHM(seconds: number): string {
   const minutes = Math.ceil(seconds / 60);
   return `${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;

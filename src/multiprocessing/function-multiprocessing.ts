@@ -77,6 +77,10 @@ export async function functionMultiprocessing<K extends object>(
  * file is then unchanged and the task outputs are kept in the temporary folder).
  * @throws CancelledError when `options.signal` aborts (cause: the signal's reason); nothing is
  * recombined and the combined file is unchanged.
+ * @example
+ * const { entries, recombined } = await functionMultiprocessingDetailed(buildGrid, kwargsList, 'grids.jsonl', { client });
+ * for (const entry of entries.filter((e) => !e.success)) console.log(entry.index, entry.error?.message);
+ * console.log(`${recombined.partsWritten} parts written`);
  */
 export async function functionMultiprocessingDetailed<K extends object>(
   wrapper: Wrapper<K>,
