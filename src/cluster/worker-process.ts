@@ -12,6 +12,7 @@ import { manageProcess, settleWithin, stopProcess, type ManagedProcess } from '.
 import { distFile, packageRoot } from '../util/package-paths.js';
 import { workerEnvironment } from '../util/worker-environment.js';
 import { libcHint } from './libc-hint.js';
+import { msgpackrNativeHint } from './msgpackr-native-hint.js';
 
 /** What one worker process is started with. */
 export interface WorkerProcessSpec {
@@ -63,7 +64,7 @@ export function spawnWorkerProcess(spec: WorkerProcessSpec, onStderr: (chunk: Bu
   const argv = workerArgv(spec);
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    env: workerEnvironment({ ...libcHint({ ...process.env, ...spec.env }), ...process.env, ...spec.env }),
+    env: workerEnvironment({ ...libcHint({ ...process.env, ...spec.env }), ...msgpackrNativeHint(spec.env), ...process.env, ...spec.env }),
   });
   const managed = manageProcess(child, argv);
   child.stderr?.on('data', (chunk: Buffer) => {
