@@ -88,7 +88,13 @@ const stagger = number('lifetime-stagger', str('lifetime-stagger'), 0);
 const restarts = number('restarts', str('restarts'), str('job-id') ? DEFAULT_JOB_RESTARTS : 0);
 if (restarts !== Math.floor(restarts)) fail(`--restarts expects a whole number, got ${JSON.stringify(str('restarts'))}`);
 
-if (nworkers > 1 || restarts > 0) {
+/** Runs the worker (or, with --nworkers or --restarts, the restarter of its processes) and exits with its code. */
+async function main(): Promise<never> {
+  return nworkers > 1 || restarts > 0 ? superviseJob() : runWorker();
+}
+
+/** One job, several worker processes (or one, kept alive). */
+async function superviseJob(): Promise<never> {
   // One job, several worker processes (or one, kept alive): the same command for each, with a distinct
   // name, started with the worker environment (the C library reads it only at start).
   // Loaded here: a lone worker (what LocalCluster starts) never spawns, and starts sooner without it.
@@ -107,7 +113,10 @@ if (nworkers > 1 || restarts > 0) {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervision.stop(signal));
   const outcome = await supervision.done;
   process.exit(outcome.exitCode);
-} else {
+}
+
+/** A lone worker in this process. */
+async function runWorker(): Promise<never> {
   let resources: Record<string, number> | undefined;
   if (str('resources')) {
     resources = {};
@@ -164,3 +173,9 @@ if (nworkers > 1 || restarts > 0) {
   }
   process.exit(0);
 }
+
+// No top-level await: the bundle LocalCluster starts (scripts/bundle-worker.mjs) is CommonJS, which loads sooner.
+main().catch((error: unknown) => {
+  process.stderr.write(`flotilla-worker: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -8,15 +8,10 @@
  * or `schedulerPort`, they listen on TCP and require this cluster's CURVE keys, which the workers read
  * from a 0600 file in that directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { defaultWorkerSplit } from '../util/worker-split.js';
-import { manageProcess, settleWithin, stopProcess, type ManagedProcess } from '../util/child-process.js';
-import { availableParallelism, totalmem } from 'node:os';
-import { ConfigurationError, TimeoutError, WorkerStartError } from '../errors/index.js';
-import { parseBytes } from '../jobqueue/units.js';
+import type { ChildProcess } from 'node:child_process';
+import { ConfigurationError } from '../errors/index.js';
 import { SchedulerServer } from '../scheduler/server.js';
-import { defaultDashboardAddress, parseDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
-import { distFile } from '../util/package-paths.js';
+import { defaultDashboardAddress, startDashboard, type Dashboard } from '../dashboard/index.js';
 import { Logger } from '../util/logger.js';
 import { WorkerNode } from '../worker/worker.js';
 import type { ClusterHandle } from './cluster-handle.js';
@@ -27,32 +22,14 @@ import type { LocalClusterOptions } from './local-cluster-options.js';
 import type { inspect, InspectOptionsStylized } from 'node:util';
 import { formatBytes, inspectCustom, inspectSummary, workerTotals, type WorkerTotals } from '../util/inspect-summary.js';
 import { secondClusterNotice } from './second-cluster-notice.js';
-import { workerEnvironment } from '../util/worker-environment.js';
-import { libcHint } from './libc-hint.js';
+import { checkCount, resolveSettings, type ResolvedOptions } from './cluster-settings.js';
+import { waitForJoin } from './join-wait.js';
+import { spawnWorkerProcess, stopWorkerProcess } from './worker-process.js';
+import { howItEnded, keepStderr, MAX_FAILED_STARTS, newSlot, recordStart, restartDelayMs, startFailure, type WorkerSlot } from './worker-slot.js';
 
 export type { LocalClusterOptions };
 
-interface WorkerSlot {
-  name: string;
-  process?: ManagedProcess;
-  node?: WorkerNode;
-  /** Restarts within the last minute, to back off from a worker that crashes at start. */
-  recentStarts: number[];
-  retiring: boolean;
-  /** The current process registered with the scheduler. */
-  joined: boolean;
-  /** Processes in a row that exited before they registered. */
-  failedStarts: number;
-  /** The end of the current process's stderr (a bounded tail, for the start-failure error). */
-  stderrTail: string;
-}
-
-const START_TIMEOUT_MS = 60_000;
-/** A worker whose process exits before registering this many times in a row is given up on. */
-export const MAX_FAILED_STARTS = 3;
-/** How much of a failing worker's stderr its WorkerStartError keeps. */
-const STDERR_TAIL_BYTES = 2_000;
-
+export { MAX_FAILED_STARTS };
 
 /** Where a LocalCluster is in its life; shown when it is printed and in the notice about open clusters. */
 export type LocalClusterStatus = 'starting' | 'running' | 'failed to start' | 'closing' | 'closed';
@@ -116,7 +93,7 @@ export class LocalCluster implements ClusterHandle {
   #securityFile: string | undefined;
   /** TCP with CURVE (a host or port was given) rather than Unix sockets. */
   readonly #network: boolean;
-  readonly #options: Required<Pick<LocalClusterOptions, 'nWorkers' | 'threadsPerWorker' | 'host' | 'schedulerPort' | 'processes' | 'deathTimeout'>> & LocalClusterOptions;
+  readonly #options: ResolvedOptions;
   readonly #memoryLimit: number;
 
   /**
@@ -128,21 +105,11 @@ export class LocalCluster implements ClusterHandle {
    * `memoryLimit` or `dashboardAddress` is not valid; the message names the option and the value.
    */
   constructor(options: LocalClusterOptions = {}) {
-    const split = defaultWorkerSplit();
-    const nWorkers = options.nWorkers ?? (options.threadsPerWorker ? Math.max(1, Math.floor(availableParallelism() / options.threadsPerWorker)) : split.nWorkers);
-    checkCount('nWorkers', nWorkers, 0);
-    const threadsPerWorker = options.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, nWorkers)));
-    checkCount('threadsPerWorker', threadsPerWorker, 1);
-    this.#options = {
-      ...options, nWorkers, threadsPerWorker, host: options.host ?? '127.0.0.1', schedulerPort: options.schedulerPort ?? 0,
-      processes: options.processes ?? true, deathTimeout: options.deathTimeout ?? 60,
-    };
-    this.#network = options.host !== undefined || options.schedulerPort !== undefined;
-    const limit = options.memoryLimit ?? 'auto';
-    this.#memoryLimit = limit === 'auto' ? Math.floor(totalmem() / Math.max(1, nWorkers)) : parseBytes(limit, 'memoryLimit');
-    if (options.dashboardAddress !== undefined && options.dashboardAddress !== false) parseDashboardAddress(options.dashboardAddress);
-    const dashboardAddress = options.dashboardAddress ?? defaultDashboardAddress();
-    this.#dashboardPortAsked = dashboardAddress === false ? undefined : parseDashboardAddress(dashboardAddress).port || undefined;
+    const settings = resolveSettings(options);
+    this.#options = settings.options;
+    this.#network = settings.network;
+    this.#memoryLimit = settings.memoryLimit;
+    this.#dashboardPortAsked = settings.dashboardPortAsked;
     // Said here, not once started, so that it shows in the notebook cell (or REPL line) that builds the cluster.
     const open = LocalCluster.running();
     if (open.length > 0) {
@@ -293,42 +260,18 @@ export class LocalCluster implements ClusterHandle {
     }
     const names: string[] = [];
     for (let i = current.length; i < n; i++) {
-      const slot: WorkerSlot = { name: `local-${this.#nextIndex++}`, recentStarts: [], retiring: false, joined: false, failedStarts: 0, stderrTail: '' };
+      const slot = newSlot(`local-${this.#nextIndex++}`);
       this.#slots.set(slot.name, slot);
       names.push(slot.name);
     }
-    const joined = this.#waitForJoin(scheduler, names);
+    const joined = waitForJoin(scheduler, names, this.#joinFailures);
     for (const name of names) await this.#launch(this.#slots.get(name)!);
     await joined;
   }
 
-  #waitForJoin(scheduler: SchedulerServer, names: string[]): Promise<void> {
-    const missing = new Set(names.filter((name) => !scheduler.workerSummaries().some((w) => w.name === name)));
-    if (missing.size === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (error?: Error) => {
-        clearTimeout(timer);
-        scheduler.off('worker-added', onAdded);
-        this.#joinFailures.delete(failed);
-        if (error) reject(error);
-        else resolve();
-      };
-      const timer = setTimeout(() => {
-        done(new TimeoutError(`LocalCluster: worker(s) ${[...missing].join(', ')} did not register within ${START_TIMEOUT_MS / 1000} s; set FLOTILLA_LOG_LEVEL=info to see their logs`));
-      }, START_TIMEOUT_MS);
-      const onAdded = (summary: { name: string }) => {
-        missing.delete(summary.name);
-        if (missing.size === 0) done();
-      };
-      const failed = (error: Error) => done(error);
-      this.#joinFailures.add(failed);
-      scheduler.on('worker-added', onAdded);
-    });
-  }
-
   async #launch(slot: WorkerSlot): Promise<void> {
     const scheduler = this.#scheduler!;
-    slot.recentStarts = [...slot.recentStarts.filter((t) => Date.now() - t < 60_000), Date.now()];
+    recordStart(slot);
     if (!this.#options.processes) {
       slot.node = await WorkerNode.start({
         scheduler: scheduler.address, name: slot.name, nthreads: this.#options.threadsPerWorker,
@@ -338,35 +281,24 @@ export class LocalCluster implements ClusterHandle {
       });
       return;
     }
-    const args = [
-      distFile('src/cli/worker.js'), scheduler.address, '--name', slot.name, '--nthreads', String(this.#options.threadsPerWorker),
-      '--memory-limit', String(this.#memoryLimit), '--death-timeout', String(this.#options.deathTimeout), '--exit-with-parent',
-    ];
-    if (this.#securityFile) args.push('--security-file', this.#securityFile);
-    if (this.#options.profileIntervalMs !== undefined) args.push('--profile-interval', String(this.#options.profileIntervalMs));
-    if (this.#options.resources) args.push('--resources', Object.entries(this.#options.resources).map(([k, v]) => `${k}=${v}`).join(','));
-    // FLOTILLA_WORKER_NODE_OPTIONS passes flags to the worker processes' node (e.g. --cpu-prof for profiling).
-    const nodeFlags = (process.env.FLOTILLA_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
-    const argv = [process.execPath, ...nodeFlags, ...args];
-    const child = spawn(argv[0]!, argv.slice(1), {
-      // stderr is passed through, keeping its end: a worker that cannot start says why there.
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      env: workerEnvironment({ ...libcHint({ ...process.env, ...this.#options.env }), ...process.env, ...this.#options.env }),
-    });
-    slot.process = manageProcess(child, argv);
     slot.joined = false;
     slot.stderrTail = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk);
-      if (!slot.joined) slot.stderrTail = (slot.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
-    });
-    child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal));
+    const managed = spawnWorkerProcess({
+      schedulerAddress: scheduler.address, name: slot.name, threadsPerWorker: this.#options.threadsPerWorker,
+      memoryLimit: this.#memoryLimit, deathTimeout: this.#options.deathTimeout,
+      ...(this.#securityFile ? { securityFile: this.#securityFile } : {}),
+      ...(this.#options.profileIntervalMs === undefined ? {} : { profileIntervalMs: this.#options.profileIntervalMs }),
+      ...(this.#options.resources ? { resources: this.#options.resources } : {}),
+      ...(this.#options.env ? { env: this.#options.env } : {}),
+    }, (chunk) => keepStderr(slot, chunk));
+    slot.process = managed;
+    managed.child.on('exit', (code, signal) => this.#onExit(slot, managed.child, code, signal));
   }
 
   #onExit(slot: WorkerSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (slot.process?.child !== child) return;
     slot.process = undefined;
-    const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    const how = howItEnded(code, signal);
     this.#scheduler?.removeWorkerByName(slot.name, `worker process ${child.pid} ${how}`);
     if (slot.retiring && !this.#closing && this.#slots.get(slot.name) === slot && !slot.node) this.#slots.delete(slot.name);
     if (this.#closing || slot.retiring) return;
@@ -374,8 +306,7 @@ export class LocalCluster implements ClusterHandle {
       this.#giveUp(slot, child, code, signal);
       return;
     }
-    const crashes = slot.recentStarts.filter((t) => Date.now() - t < 60_000).length;
-    const delay = crashes <= 1 ? 0 : Math.min(5_000, 250 * 2 ** (crashes - 2));
+    const delay = restartDelayMs(slot);
     this.log.warn(`worker ${slot.name} (pid ${child.pid}) ${how}; starting a replacement${delay ? ` in ${delay} ms` : ''}`);
     const timer = setTimeout(() => {
       if (!this.#closing && !slot.retiring) void this.#launch(slot).catch((error: unknown) => this.log.error(`could not restart ${slot.name}: ${(error as Error).message}`));
@@ -385,14 +316,7 @@ export class LocalCluster implements ClusterHandle {
 
   /** A worker that exited before it joined, several times in a row: stop restarting it and say why. */
   #giveUp(slot: WorkerSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    const tail = slot.stderrTail.trim();
-    const error = new WorkerStartError(
-      `LocalCluster: worker ${slot.name} exited before it joined ${slot.failedStarts} times in a row; the last (pid ${child.pid}) ${how}. ` +
-        (tail ? `The end of its stderr:\n${indent(tail)}\n` : 'It wrote nothing to stderr. ') +
-        'Check the `env` given to the cluster (NODE_OPTIONS, for instance) and run `flotilla-worker` by hand with the same environment to see it fail.',
-      { worker: slot.name, exitCode: code, signal, stderr: slot.stderrTail },
-    );
+    const error = startFailure(slot, child, code, signal);
     this.#slots.delete(slot.name);
     this.log.error(error.message);
     for (const fail of [...this.#joinFailures]) fail(error);
@@ -402,7 +326,7 @@ export class LocalCluster implements ClusterHandle {
     slot.retiring = true;
     await this.#scheduler?.retireWorkers([slot.name]);
     if (slot.node) await slot.node.close('retired by scale()');
-    await stopWorkerProcess(slot, 3_000);
+    await stopWorkerProcess(slot.process, 3_000);
     this.#slots.delete(slot.name);
   }
 
@@ -426,26 +350,10 @@ export class LocalCluster implements ClusterHandle {
     await this.#scheduler?.close();
     await Promise.all(slots.map(async (slot) => {
       if (slot.node) await slot.node.close('cluster closing');
-      await stopWorkerProcess(slot, 2_000);
+      await stopWorkerProcess(slot.process, 2_000);
     }));
     this.#slots.clear();
     this.#directory?.remove();
     this.#status = 'closed';
-  }
-}
-
-/** Lets a worker process exit by itself for `ownMs`, then SIGTERM, then SIGKILL (2 s grace each). */
-async function stopWorkerProcess(slot: WorkerSlot, ownMs: number): Promise<void> {
-  const managed = slot.process;
-  if (managed && (await settleWithin(managed.exited, ownMs)) === undefined) await stopProcess(managed, 2_000);
-}
-
-function indent(text: string): string {
-  return text.split('\n').map((line) => `    ${line}`).join('\n');
-}
-
-function checkCount(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigurationError(`LocalCluster option ${name} must be a whole number >= ${min}, got ${String(value)}`);
   }
 }
