@@ -193,10 +193,13 @@ export async function runScaleBench(n: number, log: (line: string) => void): Pro
     const t3 = performance.now();
     await phase('cancel', async () => {
       await client!.cancel(futures2);
+      const cancelReturned = seconds(t3);
       const outcomes = await Promise.allSettled(futures2);
+      const settled = seconds(t3);
       const notCancelled = outcomes.filter((o) => !(o.status === 'rejected' && o.reason instanceof CancelledError)).length;
       if (notCancelled > 0) throw new Error(`${notCancelled} futures were not cancelled`);
       await host.untilState('cancelled', n);
+      log(`  cancel: client.cancel returned after ${cancelReturned.toFixed(2)} s, every future settled after ${settled.toFixed(2)} s, the scheduler held ${n} cancelled after ${seconds(t3).toFixed(2)} s`);
     });
     const cancelSeconds = seconds(t3);
     log(`  cancelled ${n} in ${cancelSeconds.toFixed(2)} s`);
