@@ -97,8 +97,8 @@ function peakRssMb(pid: number): number {
   }
 }
 
-/** The gated root: returns 1 once `path` exists (checked every 5 ms, for at most 10 minutes). */
-async function gate(path: string): Promise<number> {
+/** The gated root: returns 1 once `path` exists (checked every 5 ms, for at most 10 minutes). Also the chaos suite's gate. */
+export async function gate(path: string): Promise<number> {
   const { access } = await import('node:fs/promises');
   for (let i = 0; i < 120_000; i++) {
     try {
