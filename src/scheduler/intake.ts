@@ -123,6 +123,8 @@ export class Intake {
       return;
     }
     if (message.op === 'hello') {
+      // A client back after a time-out may be told unknown-client again at once should it time out again.
+      notices.forget(peer);
       this.parts.state.addClient(peer, message.clientId, now);
       this.parts.send(peer, this.parts.welcome());
     } else {
