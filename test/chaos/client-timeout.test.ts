@@ -40,8 +40,9 @@ function child(args: string[]): { process: ChildProcess; output: () => string } 
 
 describe('a client the scheduler timed out', () => {
   it('says hello again when it runs again and resubmits its tasks: every future settles with its value', async () => {
-    // The client heartbeats every 2 s: a TTL of 5 s keeps a running client in, and drops a stopped one.
-    const server = await SchedulerServer.start({ clientTtlMs: 5_000, heartbeatMs: 100 });
+    // The client heartbeats every 2 s: a TTL of 8 s keeps a running client in (even on a loaded machine,
+    // where a timer fires late), and drops a stopped one.
+    const server = await SchedulerServer.start({ clientTtlMs: 8_000, heartbeatMs: 100 });
     cleanup.push(() => server.close());
     const folder = mkdtempSync(join(tmpdir(), 'flotilla-chaos-client-'));
     cleanup.push(() => rmSync(folder, { recursive: true, force: true }));
