@@ -160,6 +160,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine, Assigne
       if (this.#fanOuts.size > 0) this.#fanOuts.run(() => this.#recommendations.size);
       this.#drainRecommendations();
       if (this.budget.exhausted()) {
+        // Tasks the recommendations just queued are assigned next turn; no later stimulus may come.
+        if (this.ready.size > 0) this.#assigner.pending = true;
         if (this.actors.hasWork) this.#routePending = true;
         if (this.hasPendingWork) this.slices.yields++;
         return;
