@@ -20,6 +20,8 @@ import { emptyList } from '../util/empty.js';
 import { Logger } from '../util/logger.js';
 import { WarningSummary } from '../util/warning-summary.js';
 import { DirectCalls } from './direct-calls.js';
+import { KeptTasks } from './kept-tasks.js';
+import { rejoin, type PendingRequest } from './rejoin.js';
 import { Outbox } from './outbox.js';
 import type { ControlChannel, PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
 import { NO_FIELDS } from './future-state.js';
@@ -61,7 +63,11 @@ export class RemoteSession implements Session {
   /** What goes to the scheduler, in order, merged and in chunks (see outbox.ts). */
   readonly #outbox = new Outbox((message) => this.#link.send(message), () => this.#link.drained?.() ?? Promise.resolve());
   #nextId = 1;
-  #pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+  #pending = new Map<number, PendingRequest<Reply>>();
+  /** The tasks still wanted, to submit again if the scheduler forgets this client (see kept-tasks.ts). */
+  readonly #kept = new KeptTasks();
+  /** Set from saying hello again (the scheduler timed this client out) until the scheduler's welcome. */
+  #rejoining = false;
   #closed = false;
   #welcome: ((workers: number) => void) | undefined;
   /** Settles with the first authentication failure of the link (never for an in-process link). */
@@ -147,7 +153,9 @@ export class RemoteSession implements Session {
 
   submit(tasks: PreparedTask[]): void {
     for (const task of tasks) this.#ensureFunction(task.fn);
-    this.#send({ op: 'submit', tasks: tasks.map((task) => this.#spec(task)) });
+    const specs = tasks.map((task) => this.#spec(task));
+    this.#kept.submitted(specs);
+    this.#send({ op: 'submit', tasks: specs });
   }
 
   callActor(task: PreparedTask, address: string, lost: () => void): boolean {
@@ -177,6 +185,7 @@ export class RemoteSession implements Session {
 
   release(keys: string[]): void {
     if (keys.length === 0) return;
+    this.#kept.dropped(keys);
     if (this.#direct.used) this.#direct.release(keys);
     else this.#send({ op: 'release', keys });
   }
@@ -186,6 +195,7 @@ export class RemoteSession implements Session {
   }
 
   cancel(keys: string[], force: boolean): void {
+    this.#kept.dropped(keys);
     if (keys.length) this.#send(force ? { op: 'cancel', keys, force } : { op: 'cancel', keys });
   }
 
@@ -193,8 +203,9 @@ export class RemoteSession implements Session {
     if (this.#closed) return Promise.reject(closedError());
     const id = this.#nextId++;
     return new Promise<R>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (reply: Reply) => void, reject });
-      this.#send(make(id));
+      const message = make(id);
+      this.#pending.set(id, { message, resolve: resolve as (reply: Reply) => void, reject });
+      this.#send(message);
     });
   }
 
@@ -271,6 +282,7 @@ export class RemoteSession implements Session {
       op: 'scatter', id, keys, values: encoded.map(toWireValue), broadcast: options.broadcast, ...(options.workers ? { workers: options.workers } : {}),
     }));
     if (reply.error) throw fromWireError(reply.error);
+    this.#kept.scattered(keys);
     return encoded.map((e) => e.body.byteLength + e.frames.reduce((n, f) => n + f.byteLength, 0));
   }
 
@@ -299,6 +311,13 @@ export class RemoteSession implements Session {
       this.dashboardLink = m.dashboardLink;
       this.#welcome?.(m.workers);
       this.#welcome = undefined;
+      this.#rejoining = false;
+    },
+    'unknown-client': () => {
+      // Once per absence: answers to what was sent before the new hello come before its welcome.
+      if (this.#rejoining || this.#closed || !this.#connected) return;
+      this.#rejoining = true;
+      rejoin({ clientId: this.clientId, version: VERSION, send: (message) => this.#link.send(message), kept: this.#kept, pending: this.#pending, listener: this.listener, log: this.log });
     },
     'task-finished': (m) => {
       for (const item of m.items) {
@@ -311,6 +330,7 @@ export class RemoteSession implements Session {
       this.listener.erred(m.key, fromWireError(m.error));
     },
     'task-cancelled': (m) => {
+      this.#kept.dropped(m.keys);
       for (const key of m.keys) {
         this.#direct.settledByScheduler(key);
         this.listener.cancelled(key, m.reason);
@@ -351,6 +371,7 @@ export class RemoteSession implements Session {
     for (const pending of this.#pending.values()) pending.reject(closedError());
     this.#pending.clear();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#kept.clear();
     this.#warnings.close();
     this.#direct.flush();
     this.#outbox.drainAll();

@@ -294,7 +294,9 @@ export type SchedulerToClient =
   | { op: 'coordinate-reply'; id: number; ok: boolean; value?: WireValue; names?: string[]; count?: number; error?: WireError }
   /** The answer to `profile`: each worker's samples, or why it has none (profiling off, no answer). */
   | { op: 'profile-reply'; id: number; profiles: Record<string, ProfileData>; errors: Record<string, WireError> }
-  | { op: 'error'; error: WireError };
+  | { op: 'error'; error: WireError }
+  /** The scheduler does not know this client (it timed it out): say hello again and resubmit what is still wanted. */
+  | { op: 'unknown-client' };
 
 // ---------------------------------------------------------------- worker → scheduler
 export interface WorkerRegistration {

@@ -152,6 +152,7 @@ export const schedulerToClientSchema = {
   'coordinate-reply': { id: num, ok: bool, value: opt(wireValue), names: opt(keys), count: opt(num), error: opt(wireError) },
   error: { error: wireError },
   'profile-reply': { id: num, profiles: rec(profileData), errors: rec(wireError) },
+  'unknown-client': {},
 } satisfies MessageSchemas<SchedulerToClient>;
 
 export const schedulerToWorkerSchema = {

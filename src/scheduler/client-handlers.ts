@@ -49,7 +49,7 @@ export function clientHandlers(core: SchedulerContext, client: ClientRecord): Ha
       }
     },
     'actor-erred': (m) => core.state.directCallErred(m.worker, m.key, m.error),
-    goodbye: () => core.removeClient(client),
+    goodbye: () => core.removeClient(client, 'it said goodbye'),
     'fire-and-forget': (m) => core.holders.fireAndForget(m.keys),
     restart: (m) => core.control.restart(core, client, m),
     'retire-workers': (m) => void core.control.retire(core, client, m),

@@ -57,5 +57,5 @@ export interface SchedulerContext extends RequestIo {
   registerWorker(peer: string, info: WorkerRegistration, now: number): void;
   removeWorker(peer: string, reason: string, graceful?: boolean): void;
   /** A client said goodbye or went silent: its futures, coordination state and held-back messages go. */
-  removeClient(client: ClientRecord): void;
+  removeClient(client: ClientRecord, reason: string): void;
 }

@@ -28,6 +28,8 @@ export interface SchedulerEvents {
   'worker-added': [WorkerSummary];
   /** A worker left or was removed (closed, timed out, its process exited): its last summary and the reason. */
   'worker-removed': [WorkerSummary, string];
+  /** A client left (said goodbye) or was timed out by `clientTtlMs`: its id and the reason. */
+  'client-removed': [string, string];
   /** A worker was retired on purpose (its name): it is about to close, and must not be replaced. */
   'worker-retired': [string];
   /** Emitted only while someone listens (the dashboard, a performance report): free otherwise. */

@@ -102,13 +102,14 @@ export class Intake {
 
   /**
    * A peer we do not know may only say `hello` (a client) or `register` (a worker). A worker we removed
-   * that still talks is told `unknown-worker` once, so it registers again once; the rest is dropped.
+   * that still talks is told `unknown-worker` once, so it registers again once; a client we timed out is
+   * told `unknown-client` once, so it says hello again and resubmits; the rest is dropped.
    */
   #fromUnknownPeer(peer: string, raw: unknown, now: number): void {
     const { notices } = this.parts;
     const reading = readFirstMessage(peer, raw);
     if (!reading.found) {
-      if (reading.fromWorker) notices.tellUnknown(peer, now);
+      if (reading.role) notices.tellUnknown(peer, reading.role, now);
       else notices.warnings.warn('never said hello', new ProtocolError(`dropped a message from ${printable(peer)}, which never said hello`).message);
       return;
     }
@@ -122,6 +123,8 @@ export class Intake {
       return;
     }
     if (message.op === 'hello') {
+      // A client back after a time-out may be told unknown-client again at once should it time out again.
+      notices.forget(peer);
       this.parts.state.addClient(peer, message.clientId, now);
       this.parts.send(peer, this.parts.welcome());
     } else {

@@ -68,8 +68,9 @@ export function checkLiveness(parts: LivenessParts, now: number): void {
   }
   for (const client of [...state.clients.values()]) {
     if (now - Math.max(client.lastSeen, clock.listeningSince) > clientTtlMs) {
-      parts.log.warn(`client ${client.id} silent for ${clientTtlMs} ms: releasing its futures`);
-      peers.removeClient(client);
+      const reason = `silent for ${clientTtlMs} ms (client TTL)`;
+      parts.log.warn(`client ${client.id} ${reason}: releasing its futures (it submits them again if it comes back)`);
+      peers.removeClient(client, reason);
     }
   }
   parts.flush();

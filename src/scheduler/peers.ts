@@ -93,11 +93,12 @@ export class Peers {
     this.parts.events.emit('worker-removed', summarize(worker), reason);
   }
 
-  /** A client said goodbye or went silent: its futures, coordination state and held-back messages go. */
-  removeClient(client: ClientRecord): void {
+  /** A client said goodbye or went silent (`reason`): its futures, coordination state and held-back messages go. */
+  removeClient(client: ClientRecord, reason: string): void {
     this.parts.coordination.clientLeft(client);
     this.parts.slices.forget(client);
     this.parts.state.removeClient(client.peer);
+    this.parts.events.emit('client-removed', client.id, reason);
   }
 
   /** A peer's connection closed: a worker is removed at once (its process died, or it left). */

@@ -136,7 +136,7 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
       workerSummaries: () => this.workerSummaries(),
       registerWorker: (peer, info, now) => peers.registerWorker(peer, info, now),
       removeWorker: (peer, reason, graceful) => peers.removeWorker(peer, reason, graceful),
-      removeClient: (client) => peers.removeClient(client),
+      removeClient: (client, reason) => peers.removeClient(client, reason),
     };
     this.#intake = new Intake({
       ...io, state: this.#state, log: this.log, notices: this.#notices, slices: this.#slices, peers,

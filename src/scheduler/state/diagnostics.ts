@@ -32,7 +32,8 @@ export class TransitionStory {
   readonly #from: TaskStateName[] = [];
   readonly #to: TaskStateName[] = [];
   readonly #stimuli: string[] = [];
-  readonly #times: number[] = [];
+  /** A typed array: a time is a heap number in a plain array, one allocation per transition (promoted, as the ring is old). */
+  readonly #times = new Float64Array(STORY_LENGTH);
   /** Transitions recorded so far; the next goes to slot `#count % STORY_LENGTH`. */
   #count = 0;
 

@@ -7,12 +7,13 @@
  * such as inputs kept for a dependent, share one lane of their own).
  */
 import { Heap } from '../../util/heap.js';
+import { SeqHeap } from './seq-heap.js';
 import type { ClientRecord, TaskRecord } from './types.js';
 
 /** One client's queued tasks at one priority, oldest submission first. */
 interface Lane {
   readonly owner: ClientRecord | null;
-  readonly tasks: Heap<TaskRecord>;
+  readonly tasks: SeqHeap;
   /** True while the lane is in its level's turn order. */
   inTurn: boolean;
 }
@@ -24,7 +25,6 @@ interface Level {
   readonly turns: Lane[];
 }
 
-const bySeq = (a: TaskRecord, b: TaskRecord): boolean => a.seq < b.seq;
 const byPriority = (a: Level, b: Level): boolean => a.priority > b.priority;
 
 function ownerOf(task: TaskRecord): ClientRecord | null {
@@ -121,7 +121,7 @@ export class ReadyQueue {
     const owner = ownerOf(task);
     let lane = level.lanes.get(owner);
     if (!lane) {
-      lane = { owner, tasks: new Heap<TaskRecord>(bySeq), inTurn: false };
+      lane = { owner, tasks: new SeqHeap(), inTurn: false };
       level.lanes.set(owner, lane);
     }
     if (!lane.inTurn) {

@@ -5,7 +5,8 @@
  *
  * This class is the one entry point; the transition loop is in engine.ts, the life cycle table in
  * transitions.ts, and the larger stimuli in client-stimuli.ts and worker-membership.ts. The reports of
- * running tasks stay here, calling the engine directly, as they are the per-task hot path.
+ * running tasks stay here, calling the engine directly, as they are the per-task hot path; what clients
+ * report of the actor calls they sent straight to workers is direct-call-reports.ts.
  */
 import type { FunctionSource, TaskFinishedReport, TaskSpec, WireError, WorkerRegistration } from '../../protocol/messages.js';
 import type { TransitionEvent } from '../events.js';
@@ -19,6 +20,7 @@ import { retryKeys } from './retry.js';
 import { KeySlices } from './key-slices.js';
 import { SLICE_KEYS, SliceStats } from './slice-stats.js';
 import { addHolder, bigTaskSet, type ClientRecord, type Outgoing, type TaskRecord, type WorkerRecord } from './types.js';
+import * as direct from './direct-call-reports.js';
 import * as membership from './worker-membership.js';
 
 export interface SchedulerStateOptions {
@@ -265,59 +267,16 @@ export class SchedulerState {
   }
 
   /**
-   * A client reports the end of direct actor calls it sent to the worker at `address` (actor-router.ts).
-   * Only direct calls recorded on that worker move; other keys are ignored (a client cannot finish tasks).
+   * A client reports the end of direct actor calls it sent to the worker at `address` (see direct-call-reports.ts).
    * @returns the worker, when one is at `address`.
    */
   directCallsFinished(address: string, reports: TaskFinishedReport[]): WorkerRecord | undefined {
-    const worker = this.#workerAt(address);
-    const held = reports.filter((r) => this.#heldFor(r.key, address));
-    if (held.length > 0) {
-      const engine = this.#engine;
-      engine.run(`actor-held-done`, () => {
-        for (const report of held) engine.actors.settleHeld(engine, this.tasks.get(report.key)!, { doneOn: worker });
-      });
-    }
-    if (!worker) return undefined;
-    this.taskFinished(worker, reports.filter((r) => this.#isDirectOn(r.key, address)));
-    return worker;
+    return direct.callsFinished(this.#engine, this, address, reports);
   }
 
   /** A client reports that a direct actor call it sent to the worker at `address` failed there. */
   directCallErred(address: string, key: string, error: WireError): void {
-    if (this.#heldFor(key, address)) {
-      const engine = this.#engine;
-      const task = this.tasks.get(key)!;
-      engine.run(`actor-held-erred`, () => engine.actors.settleHeld(engine, task, error.fields?.notRun === true ? { notRun: true } : { error }));
-      return;
-    }
-    const worker = this.#workerAt(address);
-    if (!worker || !this.#isDirectOn(key, address)) return;
-    const task = this.tasks.get(key);
-    if (error.fields?.notRun === true) {
-      // The worker did not take it (its actor is not there): it goes through the actor's line instead.
-      const engine = this.#engine;
-      if (task?.state === 'processing' && task.processingOn === worker) engine.run(`actor-erred-${worker.id}`, () => engine.recommend(task, 'released'));
-      return;
-    }
-    this.taskErred(worker, key, error, 0);
-  }
-
-  #workerAt(address: string): WorkerRecord | undefined {
-    for (const worker of this.workers.values()) if (worker.info.address === address && worker.status !== 'removed') return worker;
-    return undefined;
-  }
-
-  /** A direct call sent to the worker at `address` and held until now (actor-router.ts). */
-  #heldFor(key: string, address: string): boolean {
-    const task = this.tasks.get(key);
-    return task !== undefined && task.spec?.actor?.direct?.worker === address && this.#engine.actors.isHeld(task);
-  }
-
-  /** A direct call recorded on the worker at `address`, or (finished, erred, forgotten) none at all. */
-  #isDirectOn(key: string, address: string): boolean {
-    const direct = this.tasks.get(key)?.spec?.actor?.direct;
-    return direct === undefined ? !this.tasks.has(key) : direct.worker === address;
+    direct.callErred(this.#engine, this, address, key, error);
   }
 
   taskErred(worker: WorkerRecord, key: string, error: WireError, duration: number): void {
