@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, symlinkSync, write
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { skipUnless, slurmStatus } from '../hpc/testbed.js';
-import { isAlive, makeScratch } from './helpers.js';
+import { isAlive, makeScratch, waitFor } from './helpers.js';
 
 const BUILD = resolve('dist');
 const EXAMPLE = 'dist/examples/submit-allocation.js';
@@ -167,7 +167,7 @@ describe.skipIf(skipUnless(slurmStatus()))('examples/submit-allocation.ts throug
     expect(output.workers).toEqual([expect.stringMatching(/^\S+-0$/)]);
     expect(Math.abs(output.integral - Math.PI)).toBeLessThan(1e-12);
     expect(run.stderr).toContain('[flotilla] the command exited with code 0');
-    expect(jobsNamed(jobName)).toBe('');
+    await waitFor(() => jobsNamed(jobName) === '', 30_000, `job ${jobName} to leave squeue (slurmctld may show it COMPLETING a moment after salloc returns)`);
     expect(jobState(jobId)).toBe('COMPLETED');
     expect(processesIn(scratch.dir)).toEqual([]);
   }, 120_000);
@@ -179,7 +179,7 @@ describe.skipIf(skipUnless(slurmStatus()))('examples/submit-allocation.ts throug
     expect(Math.abs(parseOutput(run.stdout).integral - Math.PI)).toBeLessThan(1e-12);
     expect(run.stderr).toContain('[flotilla] the command exited with code 3');
     expect(run.stderr).toContain('[flotilla] salloc exited with code 3');
-    expect(jobsNamed(jobName)).toBe('');
+    await waitFor(() => jobsNamed(jobName) === '', 30_000, `job ${jobName} to leave squeue (slurmctld may show it COMPLETING a moment after salloc returns)`);
     expect(jobState(jobId)).toBe('FAILED');
     expect(processesIn(scratch.dir)).toEqual([]);
   }, 120_000);
