@@ -164,11 +164,24 @@ export function prepareScatter(values: unknown, options: ScatterOptions): Prepar
 /** Arguments up to this size are joined to the function hash and hashed in one shot (see util/digest). */
 const ONE_SHOT_MAX_BYTES = 64 * 1024;
 
+/** Where the one-shot hash input is put together: the function hash, then the body (reused, so no buffers per task). */
+const oneShotInput = Buffer.allocUnsafe(2 * ONE_SHOT_MAX_BYTES);
+/** The function hash most recently written at the start of {@link oneShotInput}, and its length in bytes. */
+let inputHash = '';
+let inputHashBytes = 0;
+
 /** The pure key part of a call: a hash of the function's hash and the encoded arguments. */
 export function tokenize(fnHash: string, encoded: EncodedValue): string {
-  if (digestIsOneShot && encoded.frames.length === 0 && encoded.body.byteLength <= ONE_SHOT_MAX_BYTES) {
-    // The same bytes as the chain below (the function hash, then the body), so keys do not change.
-    return digest('sha1', Buffer.concat([Buffer.from(fnHash, 'latin1'), encoded.body]), 'hex').slice(0, 32);
+  const body = encoded.body;
+  if (digestIsOneShot && encoded.frames.length === 0 && body.byteLength <= ONE_SHOT_MAX_BYTES && fnHash.length <= ONE_SHOT_MAX_BYTES) {
+    // The same bytes as the chain below (the function hash, then the body), so keys do not change. A
+    // map's calls share their function: its hash is written once, and each body after it.
+    if (fnHash !== inputHash) {
+      inputHashBytes = oneShotInput.write(fnHash, 0, 'latin1');
+      inputHash = fnHash;
+    }
+    oneShotInput.set(body, inputHashBytes);
+    return digest('sha1', oneShotInput.subarray(0, inputHashBytes + body.byteLength), 'hex').slice(0, 32);
   }
   const hash = createHash('sha1').update(fnHash).update(encoded.body);
   for (const frame of encoded.frames) hash.update(frame);
