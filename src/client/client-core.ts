@@ -116,15 +116,24 @@ export class ClientCore implements FutureOwner, ViewTarget {
     const length = columns[0]!.length;
     const keys = mapKeys(options.key, length);
     const shipped = prepareFunction(fn, { what: 'map' });
-    const futures: Future<unknown>[] = [];
-    const tasks: PreparedTask[] = [];
+    const futures: Future<unknown>[] = new Array(length);
+    const tasks: PreparedTask[] = new Array(length);
+    const createdBefore = this.futures.created;
+    const prefix = keys ? undefined : (options.key as string | undefined);
+    // The element's name is put together only for an error message (prepareTask calls it synchronously).
+    let element = 0;
+    const what = (): string => `map (element ${element})`;
     for (let i = 0; i < length; i++) {
-      const args = columns.map((c) => c[i]);
-      const task = prepareTask(this, shipped, fn, args, options, keys?.[i], `map (element ${i})`, keys ? undefined : (options.key as string | undefined));
-      futures.push(this.futureFor(task.key));
-      tasks.push(task);
+      const args: unknown[] = new Array(columns.length);
+      for (let c = 0; c < columns.length; c++) args[c] = columns[c]![i];
+      element = i;
+      const task = prepareTask(this, shipped, fn, args, options, keys?.[i], what, prefix);
+      futures[i] = this.futureFor(task.key);
+      tasks[i] = task;
     }
-    if (options.pure !== false && keys === undefined) this.#collapseHints.check(shipped.name, shipped.hash, tasks.map((t) => t.key));
+    // Every key new to the table: no call repeated another's key, so there is nothing to hint about.
+    const everyKeyNew = this.futures.created - createdBefore === length;
+    if (options.pure !== false && keys === undefined && !everyKeyNew) this.#collapseHints.check(shipped.name, shipped.hash, tasks.map((t) => t.key));
     this.session.submit(tasks);
     return futures;
   }

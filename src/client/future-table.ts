@@ -44,10 +44,16 @@ export class FutureTable {
     return this.#states.get(key);
   }
 
+  /** States made so far by {@link FutureTable.stateFor} (a `map` whose every key was new made one per call). */
+  created = 0;
+
   /** The state for a key being submitted: the existing one (pending again if it was cancelled or lost), or a new one. */
   stateFor(key: string): FutureState {
     let state = this.#states.get(key);
-    if (!state) this.#states.set(key, (state = new FutureState(key)));
+    if (!state) {
+      this.#states.set(key, (state = new FutureState(key)));
+      this.created++;
+    }
     else if (state.status === 'cancelled' || state.status === 'lost') state.reset();
     return state;
   }

@@ -60,22 +60,34 @@ export async function gatherResults<T>(futures: T, table: FutureTable, session: 
       }
     }
   }
-  const values = new Map<FutureState, unknown>();
-  for (const future of all) {
-    if (future.status !== 'finished' || values.has(futureState(future))) continue;
-    values.set(futureState(future), await valueOf(futureState(future), session));
+  // Read in the order replaceFutures visits the futures (collectFutures' order), one slot each; a state
+  // keeps its value once read, so handles sharing a key read it once. Values at hand are read without a
+  // promise each (a map's results nearly all came with their completion reports).
+  const values: unknown[] = new Array(all.length);
+  for (let i = 0; i < all.length; i++) {
+    const future = all[i]!;
+    if (future.status !== 'finished') {
+      values[i] = SKIP;
+      continue;
+    }
+    const state = futureState(future);
+    values[i] = state.hasValue ? state.value : state.wire ? decodeHeld(state) : await valueOf(state, session);
   }
-  return replaceFutures(futures, (f) => (values.has(futureState(f)) ? values.get(futureState(f)) : SKIP)) as Gathered<T>;
+  let next = 0;
+  return replaceFutures(futures, () => values[next++]) as Gathered<T>;
+}
+
+/** Decodes the small result that came with the completion report of `state`'s key, and keeps it. */
+function decodeHeld(state: FutureState): unknown {
+  state.value = decodeWire(state.wire!);
+  state.hasValue = true;
+  state.wire = undefined;
+  return state.value;
 }
 
 async function valueOf(state: FutureState, session: Session): Promise<unknown> {
   if (state.hasValue) return state.value;
-  if (state.wire) {
-    state.value = decodeWire(state.wire);
-    state.hasValue = true;
-    state.wire = undefined;
-    return state.value;
-  }
+  if (state.wire) return decodeHeld(state);
   const values = await session.fetch([state.key]);
   if (!values.has(state.key)) throw new LostResultError(`the result of ${state.key} could not be fetched from any worker`);
   state.value = values.get(state.key);

@@ -5,18 +5,65 @@
  * the key rules are read in one place; it keeps no state.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { CancelledError, ConfigurationError, FlotillaError } from '../errors/index.js';
+import { CancelledError, ConfigurationError, FlotillaError, SerializationError } from '../errors/index.js';
 import { digest, digestIsOneShot } from '../util/digest.js';
 import type { ShippedFunction } from '../serialize/function-source.js';
-import { encodeValue, type EncodedValue } from '../serialize/value-codec.js';
+import { encodeValue, type EncodeOptions, type EncodedValue } from '../serialize/value-codec.js';
 import { Future, type FutureOwner, futureOwner } from './future.js';
 import type { ScatterOptions, SubmitOptions } from './options.js';
 import type { PreparedTask } from './session.js';
 import { isPlainObject } from './structure.js';
 
+/** The owner the shared fast encode checks futures against (set only while {@link encodeArguments} runs). */
+let fastOwner: FutureOwner | undefined;
+/** Thrown by the fast encode at a future it will not send; the named encode then says what is wrong. */
+const NEEDS_NAMES = Symbol('needs names');
+/** One options object for every task's fast encode: no label, closure or message made per task. */
+const FAST_ENCODE: EncodeOptions = {
+  externalRef: (value) => {
+    if (!(value instanceof Future)) return undefined;
+    if (futureOwner(value) !== fastOwner || value.released || value.status === 'cancelled') throw NEEDS_NAMES;
+    return value.key;
+  },
+};
+
+/**
+ * A call's arguments encoded, futures of `owner` as references to their keys. Encoded first with shared
+ * options; only when that refuses something are they encoded again with `what` named (computed then),
+ * so that the error says which call and which argument.
+ * @throws FlotillaError / CancelledError for a future of another client, a released or a cancelled one;
+ *   SerializationError for a value that cannot be sent.
+ */
+function encodeArguments(owner: FutureOwner, args: unknown[], what: string | (() => string)): EncodedValue {
+  fastOwner = owner;
+  try {
+    return encodeValue(args, FAST_ENCODE);
+  } catch (error) {
+    if (error !== NEEDS_NAMES && !(error instanceof SerializationError)) throw error;
+  } finally {
+    fastOwner = undefined;
+  }
+  const name = typeof what === 'string' ? what : what();
+  return encodeValue(args, {
+    label: `the arguments of ${name}`,
+    argumentsOf: name,
+    externalRef: (value) => {
+      if (!(value instanceof Future)) return undefined;
+      if (futureOwner(value) !== owner) throw new FlotillaError(`argument of ${name} holds future ${value.key} of another client; gather it first or use futures of this client`);
+      if (value.released) throw new FlotillaError(`argument of ${name} holds future ${value.key}, which was released; keep the future until its dependents are submitted`);
+      if (value.status === 'cancelled') {
+        throw new CancelledError(`argument of ${name} holds future ${value.key}, which was cancelled; submit its task again to compute it anew, then pass the new future`, { keys: [value.key] });
+      }
+      return value.key;
+    },
+  });
+}
+
 /**
  * One task of `submit` or `map`: its arguments encoded (futures of `owner` become references to their
  * keys) and its key (`key` if given, else the function's name and a hash, or a random id when not pure).
+ * `what` names the call in error messages (`'submit'`, `'map (element 3)'`); a function is called only
+ * when a message needs the name.
  * @throws FlotillaError when an argument holds a future of another client or a released one.
  */
 export function prepareTask(
@@ -26,22 +73,10 @@ export function prepareTask(
   args: unknown[],
   options: SubmitOptions,
   key: string | undefined,
-  what: string,
+  what: string | (() => string),
   prefix: string = shipped.name,
 ): PreparedTask {
-  const encoded = encodeValue(args, {
-    label: `the arguments of ${what}`,
-    argumentsOf: what,
-    externalRef: (value) => {
-      if (!(value instanceof Future)) return undefined;
-      if (futureOwner(value) !== owner) throw new FlotillaError(`argument of ${what} holds future ${value.key} of another client; gather it first or use futures of this client`);
-      if (value.released) throw new FlotillaError(`argument of ${what} holds future ${value.key}, which was released; keep the future until its dependents are submitted`);
-      if (value.status === 'cancelled') {
-        throw new CancelledError(`argument of ${what} holds future ${value.key}, which was cancelled; submit its task again to compute it anew, then pass the new future`, { keys: [value.key] });
-      }
-      return value.key;
-    },
-  });
+  const encoded = encodeArguments(owner, args, what);
   const taskKey = key ?? (options.pure === false ? `${prefix}-${randomUUID()}` : `${prefix}-${tokenize(shipped.hash, encoded)}`);
   return { key: taskKey, fn: shipped, callable: fn, args, encoded, options };
 }
@@ -129,11 +164,24 @@ export function prepareScatter(values: unknown, options: ScatterOptions): Prepar
 /** Arguments up to this size are joined to the function hash and hashed in one shot (see util/digest). */
 const ONE_SHOT_MAX_BYTES = 64 * 1024;
 
+/** Where the one-shot hash input is put together: the function hash, then the body (reused, so no buffers per task). */
+const oneShotInput = Buffer.allocUnsafe(2 * ONE_SHOT_MAX_BYTES);
+/** The function hash most recently written at the start of {@link oneShotInput}, and its length in bytes. */
+let inputHash = '';
+let inputHashBytes = 0;
+
 /** The pure key part of a call: a hash of the function's hash and the encoded arguments. */
 export function tokenize(fnHash: string, encoded: EncodedValue): string {
-  if (digestIsOneShot && encoded.frames.length === 0 && encoded.body.byteLength <= ONE_SHOT_MAX_BYTES) {
-    // The same bytes as the chain below (the function hash, then the body), so keys do not change.
-    return digest('sha1', Buffer.concat([Buffer.from(fnHash, 'latin1'), encoded.body]), 'hex').slice(0, 32);
+  const body = encoded.body;
+  if (digestIsOneShot && encoded.frames.length === 0 && body.byteLength <= ONE_SHOT_MAX_BYTES && fnHash.length <= ONE_SHOT_MAX_BYTES) {
+    // The same bytes as the chain below (the function hash, then the body), so keys do not change. A
+    // map's calls share their function: its hash is written once, and each body after it.
+    if (fnHash !== inputHash) {
+      inputHashBytes = oneShotInput.write(fnHash, 0, 'latin1');
+      inputHash = fnHash;
+    }
+    oneShotInput.set(body, inputHashBytes);
+    return digest('sha1', oneShotInput.subarray(0, inputHashBytes + body.byteLength), 'hex').slice(0, 32);
   }
   const hash = createHash('sha1').update(fnHash).update(encoded.body);
   for (const frame of encoded.frames) hash.update(frame);

@@ -95,6 +95,9 @@ const unpackr = new Unpackr({
  *   (`argument 1 of submit: value.options.callback is a function; …`) and what to do instead.
  */
 export function encodeValue(value: unknown, options?: EncodeOptions): EncodedValue {
+  // The arguments of most calls: primitives the walk would hand back unchanged, so it is skipped (its
+  // state, ancestor list and result cost a few hundred bytes per task of a map).
+  if (isPlainPrimitiveArray(value)) return { body: packBody(value, false, options?.label ?? 'value'), frames: [], refs: [] };
   const label = options?.label ?? 'value';
   let walked;
   try {
@@ -113,20 +116,51 @@ export function encodeValue(value: unknown, options?: EncodeOptions): EncodedVal
     }
     throw error;
   }
-  let body: Uint8Array;
+  return { body: packBody(walked.value, walked.needsVariableMapSize, label), frames: walked.frames, refs: walked.refs };
+}
+
+/** `value` packed into a buffer of its own. @throws SerializationError naming `label` when msgpackr fails. */
+function packBody(value: unknown, variableMapSize: boolean, label: string): Uint8Array {
   try {
     // msgpackr returns a view into a buffer it reuses for the next pack: copy, since the body is
     // held until it is sent (often after many more values were encoded).
     // An exact-size copy (not a pooled Buffer): a view on a shared slab would drag the whole slab
     // through every postMessage to a task thread.
-    const packed = (walked.needsVariableMapSize ? variableMapPackr : packr).pack(walked.value);
-    body = new Uint8Array(packed.length);
+    const packed = (variableMapSize ? variableMapPackr : packr).pack(value);
+    const body = new Uint8Array(packed.length);
     body.set(packed);
+    return body;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new SerializationError(`${label} cannot be sent: msgpack encoding failed: ${message}`, { cause: error });
   }
-  return { body, frames: walked.frames, refs: walked.refs };
+}
+
+/**
+ * True for an ordinary array of strings, booleans, undefined, bigints, null and numbers other than -0:
+ * what the walk (value-walk.ts) returns unchanged, with no frames and no references.
+ */
+function isPlainPrimitiveArray(value: unknown): value is unknown[] {
+  if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    switch (typeof item) {
+      case 'string':
+      case 'boolean':
+      case 'undefined':
+      case 'bigint':
+        continue;
+      case 'number':
+        if (item === 0 && 1 / item < 0) return false;
+        continue;
+      case 'object':
+        if (item === null) continue;
+        return false;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /**

@@ -9,9 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, LocalJobCluster, SchedulerServer } from '../../src/index.js';
 import { isolatedContext, makeTemporaryDirectory } from '../jobqueue-cluster/helpers.js';
+import { WORKER_ENVIRONMENT } from '../../src/util/worker-environment.js';
 
 const WORKER_CLI = fileURLToPath(new URL('../../dist/src/cli/worker.js', import.meta.url));
 const VARIABLE = 'MALLOC_MMAP_THRESHOLD_';
+const EXPECTED = WORKER_ENVIRONMENT[VARIABLE];
 
 /** The value of VARIABLE in the environment process `pid` was started with. */
 function startValue(pid: number): string | undefined {
@@ -38,7 +40,7 @@ describe('the worker environment', () => {
     try {
       await client.waitForWorkers(3, { timeoutMs: 30_000 });
       const pids = await workerPids(client);
-      expect(startValue(pids.kept!)).toBe('131072');
+      expect(startValue(pids.kept!)).toBe(EXPECTED);
       expect(pids.kept).not.toBe(started[0]!.pid); // the restarter's child, started with the variable
       expect(startValue(pids.own!)).toBe('65536');
       // A lone worker started by hand is never re-started as a child of itself: a signal sent to the
@@ -65,7 +67,7 @@ describe('the worker environment', () => {
       await client.waitForWorkers(1, { timeoutMs: 30_000 });
       const pids = Object.values(await workerPids(client));
       expect(pids).toHaveLength(1);
-      expect(startValue(pids[0]!)).toBe('131072');
+      expect(startValue(pids[0]!)).toBe(EXPECTED);
     } finally {
       if (previous !== undefined) process.env[VARIABLE] = previous;
       await client.close();
