@@ -21,7 +21,7 @@ import { Logger } from '../util/logger.js';
 import { WarningSummary } from '../util/warning-summary.js';
 import { DirectCalls } from './direct-calls.js';
 import { Outbox } from './outbox.js';
-import type { ControlChannel, PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
+import type { ControlChannel, PreparedTask, RouteEvents, RunOutcome, Session, SessionListener } from './session.js';
 import { NO_FIELDS } from './future-state.js';
 
 type Reply = Extract<SchedulerToClient, { id: number }>;
@@ -150,10 +150,10 @@ export class RemoteSession implements Session {
     this.#send({ op: 'submit', tasks: tasks.map((task) => this.#spec(task)) });
   }
 
-  callActor(task: PreparedTask, address: string, lost: () => void): boolean {
+  callActor(task: PreparedTask, address: string, events: RouteEvents, endpoint: string | undefined): boolean {
     if (this.#closed) return false;
     this.#ensureFunction(task.fn);
-    return this.#direct.call(this.#spec(task), address, lost);
+    return this.#direct.call(this.#spec(task), address, events, endpoint);
   }
 
   #spec(task: PreparedTask): TaskSpec {
