@@ -6,7 +6,7 @@
  * Errors, Maps, -0). It copies a container only when something inside it was swapped, so the
  * common case — numbers, strings, plain objects and arrays — allocates nothing.
  */
-import { BINARY_KIND_BY_PROTOTYPE, frameOf, type BinaryKind } from './binary-kinds.js';
+import { BINARY_KIND_BY_PROTOTYPE, type BinaryKind } from './binary-kinds.js';
 import { describeValue, excerpt, propertySegment } from './describe.js';
 import { refusalReasonForObject } from './value-refusals.js';
 import {
@@ -17,6 +17,11 @@ import {
   NEGATIVE_ZERO,
   RefMarker,
 } from './value-markers.js';
+import { annotate, Refusal } from './walk-refusal.js';
+import { WalkState } from './walk-state.js';
+
+export { Refusal } from './walk-refusal.js';
+export { MAX_NESTING_DEPTH } from './walk-state.js';
 
 /**
  * Binary values of at least this many bytes travel as separate frames instead of inside the msgpack
@@ -31,69 +36,6 @@ export const FRAME_THRESHOLD_BYTES = 1024;
 /** msgpackr's fixed 16-bit map header holds at most this many keys; larger objects need variable map sizes. */
 const MAX_FIXED_MAP_KEYS = 0xffff;
 
-/**
- * Values nested deeper than this are refused with a SerializationError before anything is packed. The
- * walk, msgpackr's encoder and its decoder all recurse once per level; past a few thousand levels the
- * stack runs out, and V8 can die outright (not throw) if it has to compile a regular expression with
- * the stack nearly exhausted. 1,000 levels is far above any real data and far below the stack of a
- * task thread.
- */
-export const MAX_NESTING_DEPTH = 1000;
-
-/** Paths longer than this many segments are shown with their middle elided. */
-const MAX_SHOWN_SEGMENTS = 64;
-
-/** Ancestor lists longer than this switch from a linear scan to a Set for cycle checks. */
-const LINEAR_CYCLE_SCAN_DEPTH = 32;
-
-/** A value the walk refused, with the path collected while the error travels back up. */
-export class Refusal extends Error {
-  /** Path segments from the refused value up to the root (reversed). */
-  readonly reversedPath: string[] = [];
-  constructor(
-    /** Why, as a sentence fragment that follows the path: "is a function; …". */
-    readonly reason: string,
-    /** For cycles: how many segments of the path lead to the object that is referred back to. */
-    public cycleTargetDepth?: number,
-  ) {
-    super(reason);
-  }
-
-  /**
-   * For a value that is a list of arguments: removes the leading `[i]` segment and returns `i`, so
-   * the message can say "argument i+1" and start its path at that argument. Undefined (and nothing
-   * removed) when the refusal is not inside one argument.
-   */
-  detachArgumentIndex(): number | undefined {
-    const root = this.reversedPath[this.reversedPath.length - 1];
-    const match = root === undefined ? null : /^\[(\d+)\]$/.exec(root);
-    if (match === null || this.cycleTargetDepth === 0) return undefined;
-    this.reversedPath.pop();
-    if (this.cycleTargetDepth !== undefined) this.cycleTargetDepth--;
-    return Number(match[1]);
-  }
-
-  /** The path from the root, e.g. `value.options.callback` (a very long one with its middle elided). */
-  path(): string {
-    return `value${shownPath(this.reversedPath.slice().reverse())}`;
-  }
-
-  /** The whole description: path, then reason (and the cycle's other end). */
-  describe(): string {
-    if (this.cycleTargetDepth === undefined) return `${this.path()} ${this.reason}`;
-    const segments = this.reversedPath.slice().reverse();
-    const target = `value${shownPath(segments.slice(0, this.cycleTargetDepth))}`;
-    return `${this.path()} refers back to ${target}, so the value is cyclic. ${this.reason}`;
-  }
-}
-
-function shownPath(segments: string[]): string {
-  if (segments.length <= MAX_SHOWN_SEGMENTS) return segments.join('');
-  const head = segments.slice(0, MAX_SHOWN_SEGMENTS / 2).join('');
-  const tail = segments.slice(-MAX_SHOWN_SEGMENTS / 2).join('');
-  return `${head}…(${segments.length - MAX_SHOWN_SEGMENTS} more levels)…${tail}`;
-}
-
 /** What the walk produced: the value to pack, and what it moved out of it. */
 export interface WalkResult {
   value: unknown;
@@ -103,81 +45,6 @@ export interface WalkResult {
   needsVariableMapSize: boolean;
 }
 
-class WalkState {
-  readonly frames: Uint8Array[] = [];
-  readonly refs: string[] = [];
-  needsVariableMapSize = false;
-  private frameIndexByValue: Map<object, number> | undefined;
-  private refSet: Set<string> | undefined;
-  private readonly ancestors: object[] = [];
-  private ancestorSet: Set<object> | undefined;
-
-  constructor(
-    readonly externalRef: ((value: object) => string | undefined) | undefined,
-    readonly frameThresholdBytes: number,
-  ) {}
-
-  /** Marks `container` as being walked; refuses it if it is already an ancestor (a cycle). */
-  enter(container: object): void {
-    const ancestors = this.ancestors;
-    if (ancestors.length >= MAX_NESTING_DEPTH) throw tooDeep();
-    if (ancestors.length < LINEAR_CYCLE_SCAN_DEPTH) {
-      const at = ancestors.indexOf(container);
-      if (at !== -1) throw cycle(at);
-    } else {
-      if (this.ancestorSet === undefined) this.ancestorSet = new Set(ancestors);
-      if (this.ancestorSet.has(container)) throw cycle(ancestors.indexOf(container));
-      this.ancestorSet.add(container);
-    }
-    ancestors.push(container);
-  }
-
-  leave(): void {
-    const left = this.ancestors.pop()!;
-    this.ancestorSet?.delete(left);
-  }
-
-  addRef(key: string): void {
-    const refSet = (this.refSet ??= new Set());
-    if (!refSet.has(key)) {
-      refSet.add(key);
-      this.refs.push(key);
-    }
-  }
-
-  /** The frame index for a binary value; the same object twice shares one frame. */
-  addFrame(kind: BinaryKind, value: ArrayBufferView | ArrayBufferLike): number {
-    const indexByValue = (this.frameIndexByValue ??= new Map());
-    let index = indexByValue.get(value);
-    if (index === undefined) {
-      index = this.frames.push(frameOf(kind, value)) - 1;
-      indexByValue.set(value, index);
-    }
-    return index;
-  }
-}
-
-function cycle(targetDepth: number): Refusal {
-  return new Refusal(
-    'msgpack cannot represent cycles; break the cycle (for example send ids instead of back-references) or send the parts separately.',
-    targetDepth,
-  );
-}
-
-function tooDeep(): Refusal {
-  return new Refusal(
-    `is nested more than ${MAX_NESTING_DEPTH} levels deep, deeper than flotilla sends. Flatten the structure (for example a list of rows, or a tree as an array of nodes with parent indices).`,
-  );
-}
-
-/**
- * Adds one path segment to a refusal passing through a container; other errors pass untouched. The
- * segment is made only for a refusal: this runs on the way out of every level of a failed walk, where
- * the stack may be nearly exhausted, and making a segment can run a regular expression.
- */
-function annotate<K>(error: unknown, segment: (key: K) => string, key: K): void {
-  if (error instanceof Refusal) error.reversedPath.push(segment(key));
-}
 
 const indexSegment = (i: number): string => `[${i}]`;
 const mapKeyIndexSegment = (i: number): string => `[map key #${i}]`;

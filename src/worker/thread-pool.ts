@@ -7,8 +7,10 @@
  */
 import { SHARE_ENV, Worker as Thread } from 'node:worker_threads';
 import { distFile } from '../util/package-paths.js';
-import type { WireError } from '../protocol/messages.js';
+import { QueueDepths } from './queue-depths.js';
 import type { MainToThread, StoredValue, ThreadOutcome, ThreadTask, ThreadToMain } from './thread-protocol.js';
+import { ThreadRuns, type RunResult } from './thread-runs.js';
+import { endThread, type ThreadSlot } from './thread-slot.js';
 
 export interface PoolCallbacks {
   onResult(task: ThreadTask, result: ThreadOutcome): void;
@@ -25,45 +27,6 @@ export interface PoolCallbacks {
   onActorThreadEnded(actor: string, tasks: ThreadTask[], reason: string): void;
 }
 
-interface ThreadSlot {
-  index: number;
-  /** Started on the slot's first message (a task, a run), so an idle worker holds no thread it has not used. */
-  thread: Thread | undefined;
-  /** The thread's name (its workerData), kept for a lazy start. */
-  name: string;
-  queue: ThreadTask[];
-  /** Tasks that seceded: still running on this thread, no longer occupying it. */
-  seceded: Map<number, ThreadTask>;
-  alive: boolean;
-  /** The actor this thread hosts (an extra thread, see `openActorThread`). */
-  actor?: string;
-  /** Set once a task opened sockets on this thread (getClient): resolves when they are closed. */
-  socketsClosed?: Promise<void>;
-  onSocketsClosed?: () => void;
-}
-
-/** How long a thread may take to close its sockets before it is ended anyway. */
-const SOCKET_CLOSE_MS = 1_000;
-
-type RunResult = { ok: boolean; value?: StoredValue; error?: WireError };
-/** A run or setup on every thread, answered once each thread answered (or died). */
-interface PendingRun {
-  waiting: Set<ThreadSlot>;
-  results: RunResult[];
-  done: (results: RunResult[]) => void;
-}
-
-const SHORT_TASK_MICROS = 1_000;
-const DEEP_QUEUE = 64;
-/**
- * Tasks up to this long (measured mean) keep a few queued on their thread behind the one running, so the
- * thread goes from one to the next without waiting for the main thread: a result posted and the next
- * task sent back cost a hop of 0.1-0.5 ms, a third of a 1 ms task. Longer ones go one at a time (the hop
- * is then a few percent, and a task queued on a thread cannot be overtaken by a later, more urgent one).
- */
-const QUEUED_TASK_MAX_MICROS = 10_000;
-/** Work kept queued on a thread behind its running task (of tasks up to QUEUED_TASK_MAX_MICROS): covers the hop. */
-const THREAD_BACKLOG_MICROS = 2_000;
 /** Tasks chained behind their inputs on one thread; beyond this they wait on the main thread. */
 const PINNED_QUEUE_LIMIT = 4_096;
 
@@ -73,11 +36,10 @@ export class ThreadPool {
   readonly #actorSlots = new Map<number, ThreadSlot>();
   #nextActorIndex: number;
   readonly #entry = distFile('src/worker/task-thread.js');
-  #runs = new Map<number, PendingRun>();
-  #nextRun = 1;
+  readonly #runs = new ThreadRuns();
   #closed = false;
   /** Mean run time per function URL, to choose queue depth. */
-  readonly #meanMicros = new Map<string, number>();
+  readonly #depths = new QueueDepths();
 
   /** `threadData` goes to every thread's workerData (how tasks reach the scheduler for getClient). */
   constructor(readonly size: number, private readonly name: string, private readonly callbacks: PoolCallbacks, private readonly threadData: object = {}) {
@@ -119,23 +81,17 @@ export class ThreadPool {
 
   /**
    * How many tasks of `fnUrl` a thread's queue may hold (the running one included): deep for short tasks,
-   * a couple of milliseconds' worth (see THREAD_BACKLOG_MICROS) for tasks up to QUEUED_TASK_MAX_MICROS, and
+   * a couple of milliseconds' worth (see queue-depths.ts) for tasks up to 10 ms, and
    * one for long or not yet measured ones, or behind such a task. A task queued on a thread can no longer
    * be overtaken by a higher-priority task that arrives later, so nothing waits there behind a long task;
    * it waits in the worker's priority queue.
    */
   #depth(slot: ThreadSlot, fnUrl: string): number {
-    const depth = this.#depthOf(fnUrl);
+    const depth = this.#depths.of(fnUrl);
     const head = slot.queue[0];
-    return head === undefined || head.fnUrl === fnUrl ? depth : Math.min(depth, this.#depthOf(head.fnUrl));
+    return head === undefined || head.fnUrl === fnUrl ? depth : Math.min(depth, this.#depths.of(head.fnUrl));
   }
 
-  #depthOf(fnUrl: string): number {
-    const mean = this.#meanMicros.get(fnUrl);
-    if (mean === undefined || mean >= QUEUED_TASK_MAX_MICROS) return 1;
-    if (mean < SHORT_TASK_MICROS) return DEEP_QUEUE;
-    return 1 + Math.ceil(THREAD_BACKLOG_MICROS / mean);
-  }
 
 
   /** Thread index each queued task went to. */
@@ -165,10 +121,10 @@ export class ThreadPool {
     slot.queue = [];
     slot.seceded.clear();
     for (const task of lost) this.placement.delete(task.id);
-    this.#abandonRuns(slot, 'its actor ended');
+    this.#runs.abandon(slot, 'its actor ended');
     slot.thread?.removeAllListeners('exit');
     slot.thread?.removeAllListeners('error');
-    void this.#end(slot);
+    void endThread(slot);
     return lost;
   }
 
@@ -271,23 +227,8 @@ export class ThreadPool {
 
   /** Runs `fnUrl` on every thread (client.run): its effects reach later tasks on each thread. */
   runOnAll(fnUrl: string, args: StoredValue, kind: 'run' | 'setup' = 'run'): Promise<RunResult[]> {
-    const id = this.#nextRun++;
     const alive = this.#everySlot().filter((s) => s.alive);
-    return new Promise((resolve) => {
-      if (alive.length === 0) return resolve([]);
-      this.#runs.set(id, { waiting: new Set(alive), results: [], done: resolve });
-      for (const slot of alive) this.#post(slot, { t: kind, id, fnUrl, args });
-    });
-  }
-
-  #answerRun(id: number, slot: ThreadSlot, result: RunResult): void {
-    const run = this.#runs.get(id);
-    if (!run || !run.waiting.delete(slot)) return;
-    run.results.push(result);
-    if (run.waiting.size === 0) {
-      this.#runs.delete(id);
-      run.done(run.results);
-    }
+    return this.#runs.start(alive, (slot, id) => this.#post(slot, { t: kind, id, fnUrl, args }));
   }
 
   /** Setups run on every thread now and on every thread started later, before its first task. */
@@ -349,8 +290,7 @@ export class ThreadPool {
             this.callbacks.onRequeue(task!);
             continue;
           }
-          const old = this.#meanMicros.get(task!.fnUrl);
-          this.#meanMicros.set(task!.fnUrl, old === undefined ? result.duration : old * 0.8 + result.duration * 0.2);
+          this.#depths.record(task!.fnUrl, result.duration);
           this.callbacks.onResult(task!, result);
         }
         if (slot.queue.length > 0) this.callbacks.onStarted(slot.queue[0]!);
@@ -372,7 +312,7 @@ export class ThreadPool {
         slot.onSocketsClosed?.();
         break;
       case 'run-result':
-        this.#answerRun(message.id, slot, { ok: message.ok, value: message.value, error: message.error });
+        this.#runs.answer(message.id, slot, { ok: message.ok, value: message.value, error: message.error });
         break;
       case 'log':
         this.callbacks.onLog(message.level, message.text, message.key);
@@ -396,19 +336,12 @@ export class ThreadPool {
     if (lost.length) this.callbacks.onThreadLost(lost, reason);
   }
 
-  /** Runs waiting for a thread that ends get its failure as their answer. */
-  #abandonRuns(slot: ThreadSlot, reason: string): void {
-    for (const [id, run] of [...this.#runs]) {
-      if (run.waiting.has(slot)) this.#answerRun(id, slot, { ok: false, error: { name: 'WorkerThreadError', message: `a task thread ended before it finished: ${reason}` } });
-    }
-  }
-
   #replace(slot: ThreadSlot, reason: string): void {
     slot.alive = false;
-    this.#abandonRuns(slot, reason);
+    this.#runs.abandon(slot, reason);
     slot.thread?.removeAllListeners('exit');
     slot.thread?.removeAllListeners('error');
-    void this.#end(slot);
+    void endThread(slot);
     if (this.#closed) return;
     this.#slots[slot.index] = this.#spawn(slot.index);
   }
@@ -417,21 +350,7 @@ export class ThreadPool {
     this.#closed = true;
     await Promise.all(this.#everySlot().map((slot) => {
       slot.alive = false;
-      return this.#end(slot);
+      return endThread(slot);
     }));
-  }
-
-  /**
-   * Ends a thread, first letting it close the sockets a task opened there (ZeroMQ aborts the process when
-   * a thread with open sockets is ended). A thread stuck in a task cannot answer: it is ended after a second.
-   */
-  async #end(slot: ThreadSlot): Promise<void> {
-    if (slot.socketsClosed) {
-      slot.thread?.postMessage({ t: 'close-sockets' } satisfies MainToThread);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([slot.socketsClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, SOCKET_CLOSE_MS)))]);
-      clearTimeout(timer);
-    }
-    await slot.thread?.terminate();
   }
 }

@@ -4,13 +4,12 @@
  * The tasks it was given wait and are fed to the task threads in `LocalTasks`; results stay here
  * (encoded, in `StoredData`) until the scheduler frees them.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { HandlerTable, PeerReply, SchedulerToWorker, WireValue, WorkerToScheduler } from '../protocol/messages.js';
+import type { HandlerTable, PeerReply, SchedulerToWorker, WorkerToScheduler } from '../protocol/messages.js';
 import { schedulerToWorkerSchema, validateBatch } from '../protocol/validate.js';
 import { toWireError } from '../protocol/wire-error.js';
-import { valuesBytes } from '../protocol/wire-size.js';
 import { DealerLink, RouterEndpoint } from '../transport/endpoints.js';
 import { PeerPool } from '../transport/peer-pool.js';
 import { sharedAllocator } from '../transport/chunking.js';
@@ -20,15 +19,18 @@ import { shortId } from '../util/ids.js';
 import { Logger } from '../util/logger.js';
 import { printable } from '../util/printable.js';
 import { WarningSummary } from '../util/warning-summary.js';
+import { bindDataService } from './data-service-address.js';
+import { copyFromRetiring, runEverywhere } from './everywhere-runs.js';
 import { LocalFiles } from './local-files.js';
 import { DirectCalls } from './direct-calls.js';
 import { LocalTasks } from './local-tasks.js';
 import { servePeer, type PeerServicePort } from './peer-service.js';
 import type { WorkerOptions } from './options.js';
 import { StartNotices } from './start-notices.js';
-import { fromWire, StoredData, toWire } from './stored-data.js';
+import { fromWire, StoredData } from './stored-data.js';
 import { ThreadPool } from './thread-pool.js';
 import { profileSettings, WorkerProfiling } from './profiling.js';
+import { keepLogTail, openLogFile } from './worker-log.js';
 
 export type { WorkerOptions };
 
@@ -99,21 +101,13 @@ export class WorkerNode {
     this.name = options.name ?? `${hostname()}-${process.pid}`;
     this.log = new Logger(`worker ${this.name}`);
     this.#warnings = new WarningSummary((line) => this.log.warn(line));
-    this.log.addSink((line) => {
-      this.logTail.push(line);
-      if (this.logTail.length > 2000) this.logTail.splice(0, 1000);
-    });
+    keepLogTail(this.log, this.logTail);
     const dir = options.localDirectory ?? join(process.cwd(), '.flotilla-worker-space', `${this.name}-${shortId()}`);
     mkdirSync(dir, { recursive: true });
     this.#files = new LocalFiles(resolve(dir));
-    // The log file survives a crash (the directory is removed only on a clean close), for post-mortems.
-    this.logFile = join(this.#files.directory, 'worker.log');
-    const logStream = createWriteStream(this.logFile, { flags: 'a' });
-    logStream.on('error', () => {
-      // A full or vanished disk must not take the worker down; the in-memory tail still has the lines.
-    });
-    this.log.addSink((line) => logStream.write(line + '\n'));
-    this.#logStream = logStream;
+    const logFile = openLogFile(this.log, this.#files.directory);
+    this.logFile = logFile.file;
+    this.#logStream = logFile.stream;
     // Large values arrive in chunks straight into SharedArrayBuffers; a short queue makes a fast sender
     // wait, and received chunks are reclaimed as they are consumed, so a worker's peak memory is the data
     // it keeps plus a few megabytes (measured: 800 MB broadcast, peak 1.09-1.10x the array).
@@ -183,7 +177,7 @@ export class WorkerNode {
 
   async #start(): Promise<void> {
     try {
-      this.#address = await this.#bindDataService();
+      this.#address = await bindDataService(this.#peerServer, this.options.scheduler, this.options.host);
     } catch (error) {
       // The link to the scheduler can fail (a refused handshake, say) while the data service binds; the
       // close that follows ends the bind. That failure, kept in `failure`, is the one to report.
@@ -216,20 +210,6 @@ export class WorkerNode {
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
     this.#heartbeatMs = intervalMs;
     this.#heartbeatTimer = setInterval(() => this.#heartbeat(), intervalMs);
-  }
-
-  /**
-   * Binds the data service peers fetch results from. A scheduler at an `ipc://` address (a LocalCluster's,
-   * in its private directory) gets its workers' services in the same directory, reachable by the same
-   * user only; otherwise a TCP port on `host`.
-   */
-  async #bindDataService(): Promise<string> {
-    const directory = ipcDirectory(this.options.scheduler);
-    if (directory && !this.options.host) return this.#peerServer.bind(`ipc://${directory}/w-${shortId()}`);
-    const host = this.options.host ?? (isLoopbackAddress(this.options.scheduler) ? '127.0.0.1' : hostname());
-    const bindHost = /^[\d.]+$/.test(host) || host === 'localhost' ? host : '*';
-    const bound = await this.#peerServer.bind(`tcp://${bindHost === 'localhost' ? '127.0.0.1' : bindHost}:0`);
-    return bindHost === '*' ? bound.replace('0.0.0.0', host).replace('*', host) : bound;
   }
 
   #register(): void {
@@ -306,11 +286,11 @@ export class WorkerNode {
       this.#link.send({ op: 'data-stored', id: m.id, keys: m.keys, nbytes });
     },
     'get-data': (m) => this.#link.send({ op: 'data-reply', id: m.id, ...this.#data.collect(m.keys) }),
-    run: (m) => void this.#runEverywhere(m.id, m.fn, m.args, 'run'),
-    setup: (m) => void this.#runEverywhere(m.id, m.fn, m.args, 'setup', m.name),
+    run: (m) => void runEverywhere(this.#runParts(), m.id, m.fn, m.args, 'run'),
+    setup: (m) => void runEverywhere(this.#runParts(), m.id, m.fn, m.args, 'setup', m.name),
     'remove-setup': (m) => this.#pool.removeSetup(m.name),
     'get-logs': (m) => this.#link.send({ op: 'logs', id: m.id, lines: this.logTail.slice(-Math.max(0, m.tail)) }),
-    'fetch-data': (m) => void this.#copyFrom(m.id, m.keys, m.from),
+    'fetch-data': (m) => void copyFromRetiring({ peers: this.#peers, tasks: this.#tasks, log: this.log, send: this.#send }, m.id, m.keys, m.from),
     'upload-file': (m) => {
       try {
         this.#files.addUpload(m.name, m.data.bytes);
@@ -342,6 +322,13 @@ export class WorkerNode {
     'get-profile': (m) => void this.#profiling.answer(m.id, m.query).then((reply) => this.#link.send(reply)),
   };
 
+  /** What runs on every thread need (everywhere-runs.ts). */
+  #runParts(): Parameters<typeof runEverywhere>[0] {
+    return { files: this.#files, pool: this.#pool, log: this.log, send: this.#send };
+  }
+
+  readonly #send = (message: WorkerToScheduler): void => this.#link.send(message);
+
   /**
    * A refused registration. One under the name of a live worker is retried every half second for
    * REGISTER_RETRY_MS: that worker may be this one's predecessor (restarted by a nanny or a cluster)
@@ -368,43 +355,6 @@ export class WorkerNode {
     this.failure = error;
     this.log.error(error.message);
     void this.close(error.message);
-  }
-
-  /** Copies results from a retiring worker, then tells the scheduler which arrived. */
-  async #copyFrom(id: number, keys: string[], from: string): Promise<void> {
-    const stored: string[] = [];
-    const sizes: number[] = [];
-    try {
-      const start = Date.now();
-      const reply = await this.#peers.getData(from, keys, 60_000);
-      const moved = Object.keys(reply.values);
-      if (moved.length > 0) this.#link.send({ op: 'transfers', transfers: [{ keys: moved, source: from, start, stop: Date.now(), nbytes: valuesBytes(reply.values) }] });
-      for (const [key, value] of Object.entries(reply.values)) {
-        sizes.push(this.#tasks.storeValue(key, fromWire(value, true)));
-        stored.push(key);
-      }
-    } catch (error) {
-      this.log.warn(`could not copy ${keys.length} result(s) from retiring worker ${from}: ${(error as Error).message}`);
-    }
-    this.#link.send({ op: 'data-stored', id, keys: stored, nbytes: sizes });
-  }
-
-  async #runEverywhere(id: number, fnHash: string, args: WireValue, kind: 'run' | 'setup', name = ''): Promise<void> {
-    try {
-      const url = this.#files.functionUrl(fnHash);
-      const stored = fromWire(args, false);
-      const results = await (kind === 'setup' ? this.#pool.addSetup(name, url, stored) : this.#pool.runOnAll(url, stored));
-      if (kind === 'setup') {
-        const failed = results.find((r) => !r.ok);
-        if (failed) this.log.error(`worker setup ${JSON.stringify(name)} failed: ${failed.error?.name}: ${failed.error?.message}`);
-        else this.log.info(`worker setup ${JSON.stringify(name)} done on ${results.length} thread(s)`);
-      }
-      const failed = results.find((r) => !r.ok);
-      if (failed) this.#link.send({ op: 'run-result', id, error: failed.error });
-      else this.#link.send({ op: 'run-result', id, ...(results[0]?.value ? { value: toWire(results[0].value) } : {}) });
-    } catch (error) {
-      this.#link.send({ op: 'run-result', id, error: toWireError(error) });
-    }
   }
 
   /** Stops the worker: tells the scheduler, ends the threads, closes sockets, removes the local directory. */
@@ -436,15 +386,3 @@ const MIN_HEARTBEAT_MS = 10;
 const MAX_HEARTBEAT_MS = 60_000;
 /** A registration unanswered for this long may be sent again. */
 const REREGISTER_AFTER_MS = 5_000;
-
-/** The directory of an `ipc://` address, else undefined. */
-function ipcDirectory(address: string): string | undefined {
-  if (!address.startsWith('ipc://')) return undefined;
-  const path = address.slice('ipc://'.length);
-  const slash = path.lastIndexOf('/');
-  return slash > 0 ? path.slice(0, slash) : undefined;
-}
-
-function isLoopbackAddress(address: string): boolean {
-  return /^tcp:\/\/(127\.|localhost|\[::1\])/.test(address);
-}

@@ -110,7 +110,7 @@ describe.skipIf(skipUnless(slurmStatus()))('flotilla submit on SLURM (stand-in s
     // The worker step ran beside the command's step, which needs --overlap (and --mem=0, see commands.ts).
     expect(result.stderr).toContain(`[flotilla] srun --nodes=1 --ntasks=1 -w ${host} --overlap --mem=0 `);
     expect(readdirSync(scratch.readyDir)).toEqual([`${host}-0.0.ready`]);
-    expect(runningJobsNamed(jobName)).toBe('');
+    await waitFor(() => runningJobsNamed(jobName) === '', 30_000, `job ${jobName} to leave squeue (slurmctld may show it COMPLETING a moment after salloc returns)`);
     expect(jobState(jobId)).toBe('FAILED');
     expect(leftoverStandIns()).toEqual([]);
   });
@@ -123,7 +123,7 @@ describe.skipIf(skipUnless(slurmStatus()))('flotilla submit on SLURM (stand-in s
     const output = readFileSync(join(scratch.dir, `job-${jobId}.out`), 'utf8');
     expect(output).toContain('[flotilla] 1 worker ready');
     expect(output).toContain('[flotilla] the command exited with code 5');
-    expect(runningJobsNamed(jobName)).toBe('');
+    await waitFor(() => runningJobsNamed(jobName) === '', 30_000, `job ${jobName} to leave squeue (slurmctld may show it COMPLETING a moment after salloc returns)`);
     expect(leftoverStandIns()).toEqual([]);
   });
 
@@ -166,7 +166,7 @@ describe.skipIf(skipUnless(slurmStatus()))('flotilla submit on SLURM with the re
     const result = JSON.parse(readFileSync(resultFile, 'utf8'));
     expect(result.squares).toEqual([1, 4, 9, 16]);
     expect([...result.workers].sort()).toEqual([expect.stringMatching(/-0-0$/), expect.stringMatching(/-0-1$/)]);
-    expect(runningJobsNamed(jobName)).toBe('');
+    await waitFor(() => runningJobsNamed(jobName) === '', 30_000, `job ${jobName} to leave squeue (slurmctld may show it COMPLETING a moment after salloc returns)`);
     expect(processesMentioning(scratch.dir)).toEqual([]);
   });
 });

@@ -186,6 +186,8 @@ export class TransitionEngine implements TransitionContext, ActorEngine {
       if (this.#fanOuts.length > 0) this.#runFanOuts();
       this.#drainRecommendations();
       if (this.#exhausted()) {
+        // Tasks the recommendations just queued are assigned next turn; no later stimulus may come.
+        if (this.ready.size > 0) this.#assignPending = true;
         if (this.actors.hasWork) this.#routePending = true;
         if (this.hasPendingWork) this.slices.yields++;
         return;

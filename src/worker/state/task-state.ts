@@ -17,6 +17,7 @@ import { toWireError } from '../../protocol/wire-error.js';
 import { Heap } from '../../util/heap.js';
 import { HostedActors } from './hosted-actors.js';
 import { ResourceLedger } from './resource-ledger.js';
+import { TaskChains } from './task-chains.js';
 import { fromWire, toWire, type StoredData } from '../stored-data.js';
 import type { StoredValue, ThreadOutcome, ThreadTask } from '../thread-protocol.js';
 import type { DirectOrigin, FetchRequest, FunctionModules, LocalTask, TaskEffects, TaskStateOptions, TaskThreads } from './types.js';
@@ -38,9 +39,11 @@ function runsBefore(a: LocalTask, b: LocalTask): boolean {
 }
 
 export class WorkerTaskState {
-  #tasks = new Map<string, LocalTask>();
-  #byThreadId = new Map<number, LocalTask>();
-  #waiters = new Map<string, Set<LocalTask>>();
+  readonly #tasks = new Map<string, LocalTask>();
+  readonly #byThreadId = new Map<number, LocalTask>();
+  readonly #waiters = new Map<string, Set<LocalTask>>();
+  /** Tasks sent behind their inputs on one thread (task-chains.ts). */
+  readonly #chains: TaskChains;
   #ready = new Heap<LocalTask>(runsBefore);
   readonly #resources: ResourceLedger;
   readonly #random: () => number;
@@ -60,6 +63,8 @@ export class WorkerTaskState {
     this.#resources = new ResourceLedger(options.offeredResources);
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
+    this.#chains = new TaskChains(this.#tasks, this.#waiters, this.#byThreadId, threads,
+      (task) => this.#threadTask(task, this.modules.functionUrl(task.order.fn)));
     this.#actors = new HostedActors(threads, {
       dispatch: (tasks, index) => this.#dispatchActorTasks(tasks, index),
       fail: (task, error) => this.#fail(task, error, 0),
@@ -88,7 +93,7 @@ export class WorkerTaskState {
     }
     if (task.missing.size === 0) this.#makeReady(task);
     else if (toFetch) this.#fetch(task, toFetch);
-    else this.#pinBehindInputs(task);
+    else this.#chains.pinBehindInputs(task);
   }
 
   /**
@@ -107,25 +112,6 @@ export class WorkerTaskState {
     this.#actors.accepted(task);
     this.#makeReady(task);
     return undefined;
-  }
-
-  /** A task whose missing inputs all run on one thread follows them there (see #chainBehind). */
-  #pinBehindInputs(task: LocalTask): void {
-    if (task.order.resources || task.order.actor) return;
-    let slot: number | undefined;
-    for (const key of task.missing) {
-      const producer = this.#tasks.get(key);
-      const placed = producer?.state === 'dispatched' ? this.threads.placement.get(producer.id) : undefined;
-      if (placed === undefined || (slot !== undefined && placed !== slot)) return;
-      slot = placed;
-    }
-    if (slot === undefined) return;
-    const threadTask = this.#threadTask(task, this.modules.functionUrl(task.order.fn));
-    if (!this.threads.dispatchTo(slot, [threadTask])) return;
-    task.state = 'dispatched';
-    this.#byThreadId.set(task.id, task);
-    for (const key of task.missing) this.#waiters.get(key)?.delete(task);
-    this.#chainBehind(threadTask);
   }
 
   #addWaiter(key: string, task: LocalTask): void {
@@ -281,7 +267,7 @@ export class WorkerTaskState {
         task.state = 'ready';
         this.#ready.push(task);
       }
-      for (const sent of batch) if (!leftovers.has(sent)) this.#chainBehind(sent);
+      for (const sent of batch) if (!leftovers.has(sent)) this.#chains.chainBehind(sent);
     }
   }
 
@@ -295,49 +281,6 @@ export class WorkerTaskState {
       keep: this.#waiters.has(task.order.key),
       ...(task.order.actor ? { actor: task.order.actor } : {}),
     };
-  }
-
-  /**
-   * Tasks waiting only for inputs that run (or are queued) on the thread `sent` went to follow it onto
-   * that thread at once, taking those inputs from the thread's own recent results: a chain of tasks
-   * then runs back to back on one thread instead of bouncing through the main thread per link.
-   */
-  #chainBehind(sent: ThreadTask): void {
-    const slot = this.threads.placement.get(sent.id);
-    if (slot === undefined) return;
-    const onSlot = new Set<string>([sent.key]);
-    const chained: LocalTask[] = [];
-    const frontier = [sent.key];
-    while (frontier.length > 0 && chained.length < 4_000) {
-      const key = frontier.pop()!;
-      for (const waiter of this.#waiters.get(key) ?? []) {
-        if (waiter.state !== 'waiting' || waiter.order.resources) continue;
-        let fits = true;
-        for (const missing of waiter.missing) {
-          const producer = this.#tasks.get(missing);
-          const placed = onSlot.has(missing) || (producer?.state === 'dispatched' && this.threads.placement.get(producer.id) === slot);
-          if (!placed) {
-            fits = false;
-            break;
-          }
-        }
-        if (!fits) continue;
-        waiter.state = 'dispatched';
-        chained.push(waiter);
-        onSlot.add(waiter.order.key);
-        frontier.push(waiter.order.key);
-      }
-    }
-    if (chained.length === 0) return;
-    const tasks = chained.map((task) => this.#threadTask(task, this.modules.functionUrl(task.order.fn)));
-    if (!this.threads.dispatchTo(slot, tasks)) {
-      for (const task of chained) task.state = 'waiting';
-      return;
-    }
-    for (const task of chained) {
-      this.#byThreadId.set(task.id, task);
-      for (const missing of task.missing) this.#waiters.get(missing)?.delete(task);
-    }
   }
 
   /** A thread lacked an input it was said to have computed: wait for the inputs here again. */
