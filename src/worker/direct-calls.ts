@@ -111,7 +111,7 @@ export class DirectCalls {
     const link: ActorLink = { channel, endpoint: undefined };
     this.#actors.set(actor, link);
     channel.onmessage = (event) => {
-      const notice = checkActorNotice((event as MessageEvent).data);
+      const notice = checkActorNotice((event as { data?: unknown }).data);
       if (!notice) return;
       if (notice.t === 'endpoint') {
         link.endpoint = notice.endpoint;
