@@ -7,11 +7,17 @@
  */
 import type { StoredValue } from './thread-protocol.js';
 
+/** The result of one call served at an actor's endpoint. */
+export interface StoredResult {
+  key: string;
+  value: StoredValue;
+}
+
 export type ActorNotice =
   /** The actor's thread serves calls at `endpoint` now. */
   | { t: 'endpoint'; endpoint: string }
-  /** A call served at the endpoint finished: its result, to keep. */
-  | { t: 'stored'; key: string; value: StoredValue }
+  /** Calls served at the endpoint finished: their results, to keep. */
+  | { t: 'stored'; results: StoredResult[] }
   /** The endpoint closed (the thread is ending). */
   | { t: 'closed' };
 
@@ -24,6 +30,12 @@ function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array;
 }
 
+function isStoredResult(item: unknown): boolean {
+  if (item === null || typeof item !== 'object') return false;
+  const { key, value } = item as { key?: unknown; value?: { body?: unknown; frames?: unknown } | null };
+  return typeof key === 'string' && value !== null && typeof value === 'object' && isBytes(value.body) && Array.isArray(value.frames) && value.frames.every(isBytes);
+}
+
 /** `data` as an ActorNotice, or undefined when it is not one. */
 export function checkActorNotice(data: unknown): ActorNotice | undefined {
   if (data === null || typeof data !== 'object') return undefined;
@@ -31,11 +43,8 @@ export function checkActorNotice(data: unknown): ActorNotice | undefined {
   switch (notice.t) {
     case 'endpoint':
       return typeof notice.endpoint === 'string' ? (notice as ActorNotice) : undefined;
-    case 'stored': {
-      const value = notice.value as Record<string, unknown> | null;
-      const valid = typeof notice.key === 'string' && value !== null && typeof value === 'object' && isBytes(value.body) && Array.isArray(value.frames) && value.frames.every(isBytes);
-      return valid ? (notice as ActorNotice) : undefined;
-    }
+    case 'stored':
+      return Array.isArray(notice.results) && notice.results.every(isStoredResult) ? (notice as ActorNotice) : undefined;
     case 'closed':
       return notice as ActorNotice;
     default:

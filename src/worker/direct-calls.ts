@@ -116,8 +116,10 @@ export class DirectCalls {
       if (notice.t === 'endpoint') {
         link.endpoint = notice.endpoint;
       } else if (notice.t === 'stored') {
-        this.#threadServed.add(notice.key);
-        this.port.store!(notice.key, notice.value);
+        for (const { key, value } of notice.results) {
+          this.#threadServed.add(key);
+          this.port.store!(key, value);
+        }
       } else {
         this.#forgetActor(actor);
       }
