@@ -23,6 +23,8 @@ export const DIRECT_CALLS_PER_WORKER = 4_000;
 export const NOTICE_DELAY_MS = 5;
 /** Notices that leave at once when this many wait. */
 export const NOTICE_BATCH = 2_000;
+/** Closed actor endpoints remembered (their results are freed on their workers instead). */
+const ABANDONED_KEPT = 1_000;
 
 /** A direct call waiting for its worker's answer. */
 interface DirectCall {
@@ -38,6 +40,8 @@ interface DirectCall {
 interface Notice {
   readonly spec: TaskSpec;
   readonly address: string;
+  /** Where the call went (the worker's data service, or the actor's endpoint there): its result is freed there. */
+  readonly target: string;
   done?: TaskFinishedReport;
   erred?: Extract<ClientToScheduler, { op: 'actor-erred' }>;
 }
@@ -67,6 +71,8 @@ export class DirectCalls {
   readonly #staleEndpoints = new Set<string>();
   /** Calls in flight per actor endpoint. */
   readonly #perEndpoint = new Map<string, number>();
+  /** Actor endpoints whose link was closed (bounded: the oldest are forgotten). */
+  readonly #abandoned = new Set<string>();
 
   /**
    * Sends the call `spec` to the worker at `address`, to the actor's own `endpoint` there when given;
@@ -76,10 +82,10 @@ export class DirectCalls {
     const inFlight = this.#perWorker.get(address) ?? 0;
     if (inFlight >= DIRECT_CALLS_PER_WORKER) return false;
     this.used = true;
-    this.#notices.set(spec.key, { spec, address });
+    const target = endpoint ?? address;
+    this.#notices.set(spec.key, { spec, address, target });
     this.#schedule();
     this.#perWorker.set(address, inFlight + 1);
-    const target = endpoint ?? address;
     const call: DirectCall = { address, target, events, id: 0 };
     this.#calls.set(spec.key, call);
     if (endpoint !== undefined) this.#perEndpoint.set(endpoint, (this.#perEndpoint.get(endpoint) ?? 0) + 1);
@@ -101,7 +107,13 @@ export class DirectCalls {
     call.events.lost();
     if (call.target === call.address) return;
     if ((this.#perEndpoint.get(call.target) ?? 0) > 0) this.#staleEndpoints.add(call.target);
-    else this.peers.abandon(call.target, 'its actor is lost');
+    else this.#abandon(call.target);
+  }
+
+  #abandon(endpoint: string): void {
+    this.peers.abandon(endpoint, 'its actor is lost');
+    this.#abandoned.add(endpoint);
+    if (this.#abandoned.size > ABANDONED_KEPT) this.#abandoned.delete(this.#abandoned.values().next().value!);
   }
 
   /** The client let go of `keys`: calls that ended before the scheduler heard of them are dropped here. */
@@ -112,9 +124,11 @@ export class DirectCalls {
       if (notice && (notice.done || (notice.erred && notice.erred.error.fields?.notRun !== true))) {
         this.#notices.delete(key);
         if (notice.done) {
-          const frees = this.#frees.get(notice.address);
+          // An actor's endpoint frees what it has not handed to its worker yet at no cost to the worker; once closed, the worker frees.
+          const where = this.#abandoned.has(notice.target) ? notice.address : notice.target;
+          const frees = this.#frees.get(where);
           if (frees) frees.push(key);
-          else this.#frees.set(notice.address, [key]);
+          else this.#frees.set(where, [key]);
         }
       } else {
         rest.push(key);
@@ -222,6 +236,6 @@ export class DirectCalls {
       return;
     }
     this.#perEndpoint.delete(call.target);
-    if (this.#staleEndpoints.delete(call.target)) this.peers.abandon(call.target, 'its actor is lost');
+    if (this.#staleEndpoints.delete(call.target)) this.#abandon(call.target);
   }
 }

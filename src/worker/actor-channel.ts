@@ -1,8 +1,8 @@
 /**
  * What an actor's thread tells its worker's main thread about the calls it served on its own endpoint
  * (actor-server.ts), over a BroadcastChannel named after the actor: where the endpoint is (the worker's
- * data service hands it to the clients that call), each call's result (kept by the worker like any
- * other result, for the tasks that take it as input), and the endpoint's end. One typed definition for
+ * data service hands it to the clients that call), the calls' results (kept by the worker like any
+ * other result, for the tasks that take them as input) and which of them to drop, and the endpoint's end. One typed definition for
  * both ends; the main thread checks every message it receives (`checkActorNotice`).
  */
 import type { StoredValue } from './thread-protocol.js';
@@ -16,8 +16,11 @@ export interface StoredResult {
 export type ActorNotice =
   /** The actor's thread serves calls at `endpoint` now. */
   | { t: 'endpoint'; endpoint: string }
-  /** Calls served at the endpoint finished: their results, to keep. */
-  | { t: 'stored'; results: StoredResult[] }
+  /**
+   * Calls served at the endpoint finished: their results, to keep; and results handed over before that
+   * their clients let go of (`free-direct` sent to the endpoint), to drop.
+   */
+  | { t: 'stored'; results: StoredResult[]; freed: string[] }
   /** The endpoint closed (the thread is ending). */
   | { t: 'closed' };
 
@@ -44,7 +47,9 @@ export function checkActorNotice(data: unknown): ActorNotice | undefined {
     case 'endpoint':
       return typeof notice.endpoint === 'string' ? (notice as ActorNotice) : undefined;
     case 'stored':
-      return Array.isArray(notice.results) && notice.results.every(isStoredResult) ? (notice as ActorNotice) : undefined;
+      return Array.isArray(notice.results) && notice.results.every(isStoredResult) && Array.isArray(notice.freed) && notice.freed.every((key) => typeof key === 'string')
+        ? (notice as ActorNotice)
+        : undefined;
     case 'closed':
       return notice as ActorNotice;
     default:

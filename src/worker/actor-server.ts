@@ -29,6 +29,10 @@ import { fromWire, toWire } from './stored-data.js';
 import type { ThreadOutcome, ThreadTask } from './thread-protocol.js';
 
 const PEER_REQUESTS = schemaTable(peerRequestSchema);
+/** Results handed to the worker at most this long after they were served, in milliseconds (see `#flushResults`). */
+const RESULTS_DELAY_MS = 2;
+/** Results (or frees) handed over at once when this many wait. */
+const RESULTS_BATCH = 512;
 /** How long the last answers of an ending thread may take to leave once its endpoint is closed. */
 const LAST_WORDS_LINGER_MS = 500;
 
@@ -57,9 +61,11 @@ export class ActorServer {
   readonly #served = new Map<ThreadTask, Served>();
   readonly #perPeer = new Map<string, number>();
   #nextId = -1;
-  /** Results not yet handed to the worker: they go together once the answers have left (`#flushResults`). */
-  #results: StoredResult[] = [];
-  #flushScheduled = false;
+  /** Results not yet handed to the worker, by key: they go together, a little later (`#flushResults`). */
+  #results = new Map<string, StoredResult>();
+  /** Keys freed by their clients after their results were handed over: the worker drops them. */
+  #freed: string[] = [];
+  #flushTimer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Warnings of a kind already written (one each: the thread has no summarising log). */
   readonly #warned = new Set<string>();
@@ -74,7 +80,8 @@ export class ActorServer {
     private readonly enqueue: (task: ThreadTask) => void,
     security: CurveCredentials | undefined,
   ) {
-    this.#endpoint = new RouterEndpoint<PeerReply>(() => {}, security ? peerCredentials(security) : undefined, { context: new zmq.Context() });
+    // With CURVE, a context of its own for its own ZAP handler (one per context); without, the shared one.
+    this.#endpoint = new RouterEndpoint<PeerReply>(() => {}, security ? peerCredentials(security) : undefined, security ? { context: new zmq.Context() } : {});
     this.#channel = new BroadcastChannel(actorChannelName(actor));
     this.#channel.unref();
   }
@@ -123,8 +130,12 @@ export class ActorServer {
     for (const item of raw) {
       const problem = checkMessage(item, PEER_REQUESTS);
       const request = item as PeerRequest;
+      if (!problem && request.op === 'free-direct') {
+        this.#free(request.keys);
+        continue;
+      }
       if (problem || request.op !== 'actor-call') {
-        const text = problem ? problem.text : `op \`${request.op}\` is not served at an actor's endpoint (only \`actor-call\`); send it to the worker's data service`;
+        const text = problem ? problem.text : `op \`${request.op}\` is not served at an actor's endpoint (only \`actor-call\` and \`free-direct\`); send it to the worker's data service`;
         this.#warn(problem?.kind ?? `op ${request.op}`, `actor ${this.actor}: dropped a message from ${printable(peer)}: ${text}`);
         const id = typeof (item as { id?: unknown })?.id === 'number' ? (item as { id: number }).id : 0;
         refuse(Number.isSafeInteger(id) ? id : 0, protocolError(`refused: ${text}`));
@@ -166,28 +177,42 @@ export class ActorServer {
     if (result.ok) {
       const report: TaskFinishedReport = { key: task.key, nbytes: result.nbytes, duration: result.duration, start: result.start, thread: result.thread, transfer: 0, value: toWire(result.value) };
       this.#endpoint.send(served.peer, { op: 'actor-reply', id: served.id, key: task.key, report });
-      this.#results.push({ key: task.key, value: result.value });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(this.#flushResults);
-      }
+      this.#results.set(task.key, { key: task.key, value: result.value });
+      if (this.#results.size >= RESULTS_BATCH) this.#flushResults();
+      else this.#flushTimer ??= setTimeout(this.#flushResults, RESULTS_DELAY_MS);
     } else {
       this.#answer(served, task.key, { error: result.error, duration: result.duration });
     }
   }
 
   /**
-   * Hands the results served since the last time to the worker, in one message, after the answers left
-   * (posting costs the thread tens of microseconds: not on the way of an answer). A task that takes one
-   * as input and reaches the worker first waits for it there, as for any input still being made.
+   * Hands the results served since the last time to the worker in one message, at most
+   * RESULTS_DELAY_MS after the first (a post costs this thread tens of microseconds and wakes the
+   * worker's main thread: once per call would cost every call that much). A result its client lets go
+   * of before then is never handed over. A task that takes one as input and reaches the worker first
+   * waits for it there, as for any input still being made; a peer that asks for it first is told it is
+   * missing and asks again (the scheduler keeps this worker as its holder).
    */
   readonly #flushResults = (): void => {
-    this.#flushScheduled = false;
-    if (this.#results.length === 0) return;
-    const results = this.#results;
-    this.#results = [];
-    this.#notify({ t: 'stored', results });
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#results.size === 0 && this.#freed.length === 0) return;
+    const results = [...this.#results.values()];
+    const freed = this.#freed;
+    this.#results = new Map();
+    this.#freed = [];
+    this.#notify({ t: 'stored', results, freed });
   };
+
+  /** A client let go of results of its calls (keys are random: knowing one is having made the call). */
+  #free(keys: string[]): void {
+    for (const key of keys) {
+      if (this.#results.delete(key)) continue;
+      this.#freed.push(key);
+    }
+    if (this.#freed.length >= RESULTS_BATCH) this.#flushResults();
+    else if (this.#freed.length > 0) this.#flushTimer ??= setTimeout(this.#flushResults, RESULTS_DELAY_MS);
+  }
 
   #release(task: ThreadTask, served: Served): void {
     this.#served.delete(task);

@@ -120,6 +120,7 @@ export class DirectCalls {
           this.#threadServed.add(key);
           this.port.store!(key, value);
         }
+        for (const key of notice.freed) if (this.#threadServed.delete(key)) this.port.free(key);
       } else {
         this.#forgetActor(actor);
       }
