@@ -105,6 +105,11 @@ export class ActorServer {
     if (served) served.started = true;
   }
 
+  /** Whether the endpoint closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Whether `task` came in at this endpoint (its end is answered here). */
   serves(task: ThreadTask): boolean {
     return this.#served.has(task);

@@ -235,8 +235,19 @@ function openEndpoint(task: ThreadTask): void {
   });
 }
 
-// An actor that ends its thread (process.exit, an uncaught error) closes its endpoint first: ZeroMQ aborts the process otherwise.
-process.on('exit', (code) => server?.closeNow(`its thread ended (exit code ${code})`));
+/** How long an ending actor thread waits for its worker to take note before it answers its endpoint's calls. */
+const ENDING_WAIT_MS = 1_000;
+
+// An actor that ends its thread (process.exit, an uncaught error) closes its endpoint first: ZeroMQ
+// aborts the process otherwise. Its worker hears of the end first, so that the scheduler knows the actor
+// is lost before a client whose call here fails with ActorLostError sends the next one through it.
+process.on('exit', (code) => {
+  if (!server || server.closed) return;
+  const proceed = new Int32Array(new SharedArrayBuffer(4));
+  post({ t: 'ending', reason: `thread exited with code ${code}`, proceed });
+  Atomics.wait(proceed, 0, 0, ENDING_WAIT_MS);
+  server.closeNow(`its thread ended (exit code ${code})`);
+});
 
 function flush(): void {
   if (pending.length === 0) return;
@@ -246,13 +257,16 @@ function flush(): void {
 
 /** Worker setups queued on this thread; tasks start only once they have run. */
 let setupsDone: Promise<void> = Promise.resolve();
+/** Setups queued and not yet run: while none is, tasks start without waiting a turn for `setupsDone`. */
+let setupsPending = 0;
 
 async function drain(): Promise<void> {
   if (running) return;
   running = true;
   let lastYield = performance.now();
   try {
-    await setupsDone;
+    // Without setups to wait for, a short task runs within the message that brought it (no turn lost).
+    if (setupsPending > 0) await setupsDone;
     while (queue.length > 0) {
       const task = queue.shift()!;
       if (dropped.delete(task.id)) continue;
@@ -306,7 +320,8 @@ port.on('message', (message: MainToThread) => {
       void runSetup(message);
       break;
     case 'setup':
-      setupsDone = setupsDone.then(() => runSetup(message));
+      setupsPending++;
+      setupsDone = setupsDone.then(() => runSetup(message)).finally(() => setupsPending--);
       break;
     case 'close-sockets':
       void Promise.allSettled(threadSockets.closers.map((close) => close())).then(() => post({ t: 'sockets-closed' }));

@@ -308,6 +308,14 @@ export class ThreadPool {
       case 'sockets-opened':
         slot.socketsClosed ??= new Promise<void>((resolve) => (slot.onSocketsClosed = resolve));
         break;
+      case 'ending':
+        if (slot.alive && slot.actor !== undefined && !this.#closed) this.#onExit(slot, message.reason);
+        // After the microtasks queued meanwhile, among them the send of the scheduler's `actor-lost`.
+        queueMicrotask(() => {
+          Atomics.store(message.proceed, 0, 1);
+          Atomics.notify(message.proceed, 0);
+        });
+        break;
       case 'sockets-closed':
         slot.onSocketsClosed?.();
         break;
