@@ -10,6 +10,11 @@
  * a LocalCluster the scheduler lives in this process: handling these at once would delay the calls, and
  * a call that ended and was released before its notice left needs no scheduler work at all. The worker
  * frees its result when told by this client (`free-direct`), as the scheduler would.
+ *
+ * A call may go to the actor's own endpoint on that worker (src/worker/actor-server.ts) once an answer
+ * named it: the scheduler still knows it as a call on the worker, and its result is freed at the
+ * endpoint (which drops it before its worker ever holds it, when soon enough), or at the worker once
+ * the endpoint's link was closed (its actor lost).
  */
 import type { ClientToScheduler, TaskFinishedReport, TaskSpec, WireError } from '../protocol/messages.js';
 import { fromWireError, toWireError } from '../protocol/wire-error.js';
