@@ -11,7 +11,7 @@ import { toWireError } from '../protocol/wire-error.js';
 import type { OriginRow } from '../serialize/function-module.js';
 import { runActorTask } from './actor-instances.js';
 import { ActorOrder } from './actor-order.js';
-import { ActorServer } from './actor-server.js';
+import type { ActorServer } from './actor-server.js';
 import { installFunctionRuntime, mapStack } from './function-runtime.js';
 import { shareLargeFrames } from './stored-data.js';
 import type { WireError } from '../protocol/messages.js';
@@ -31,6 +31,8 @@ const order = new ActorOrder((task) => queue.push(task));
 /** An actor's thread: its actor, once constructed here, and its own endpoint once opened (actor-server.ts). */
 let hosted: { actor: string; fnUrl: string } | undefined;
 let server: ActorServer | undefined;
+/** Set once the endpoint is being opened. */
+let opening = false;
 /** Set while the endpoint binds: tasks wait (a socket closed mid-bind would stay open, and ending the thread then aborts the process). */
 let endpointBinding: Promise<void> | undefined;
 let pending: ThreadResult[] = [];
@@ -217,22 +219,27 @@ function deliver(task: ThreadTask, result: ThreadResult, alone: boolean): void {
 
 /** The actor's own endpoint, opened on its first direct call (which names its worker's address). */
 function openEndpoint(task: ThreadTask): void {
-  if (server || !hosted || task.actor?.direct === undefined) return;
+  if (opening || !hosted || task.actor?.direct === undefined) return;
+  opening = true;
   const { actor, fnUrl } = hosted;
-  const opened = new ActorServer(actor, fnUrl, (call) => {
-    order.admit(call);
-    void drain();
-  }, workerClientInfo()?.security);
-  server = opened;
-  threadSockets.opened();
-  const binding = opened.open(task.actor.direct.worker).catch((error: unknown) => {
+  const workerAddress = task.actor.direct.worker;
+  // Loaded on demand: a task thread that hosts no directly called actor loads no ZeroMQ (memory per thread).
+  const binding = import('./actor-server.js').then(({ ActorServer }) => {
+    const opened = new ActorServer(actor, fnUrl, (call) => {
+      order.admit(call);
+      void drain();
+    }, workerClientInfo()?.security);
+    server = opened;
+    threadSockets.opened();
+    threadSockets.closers.push(async () => {
+      await binding;
+      opened.closeNow('its thread is ending (the actor was released, or its worker is closing)');
+    });
+    return opened.open(workerAddress);
+  }).catch((error: unknown) => {
     console.warn(`actor ${actor}: could not open its own endpoint (${(error as Error).message}); its direct calls keep going through the worker`);
   });
   endpointBinding = binding.finally(() => (endpointBinding = undefined));
-  threadSockets.closers.push(async () => {
-    await binding;
-    opened.closeNow('its thread is ending (the actor was released, or its worker is closing)');
-  });
 }
 
 /** How long an ending actor thread waits for its worker to take note before it answers its endpoint's calls. */
