@@ -13,19 +13,23 @@
  * last direct sequence number, and the worker runs it behind that call. When a call fails with
  * ActorLostError the route is forgotten (calls go through the scheduler) until a routed call has run
  * again, which tells where the actor lives now (after a restart elsewhere, say).
+ *
+ * An answer may name the actor's own endpoint, where its thread serves calls itself (src/worker/
+ * actor-server.ts): the calls after it go there, skipping the worker's main thread. The scheduler still
+ * knows them as calls on that worker (`direct.worker`); a lost actor forgets the endpoint with the route.
  */
 import { randomUUID } from 'node:crypto';
 import type { Future } from '../client/future.js';
 import { futureState } from '../client/future.js';
-import type { PreparedTask } from '../client/session.js';
+import type { PreparedTask, RouteEvents } from '../client/session.js';
 
 /** What the route needs from its session: the direct send, when the session has one, and `whoHas`. */
 export interface DirectPort {
   /**
-   * Sends `task` straight to the worker at `address`; false when it cannot now (too many calls in
-   * flight there). `lost` is called when the call ends in ActorLostError.
+   * Sends `task` straight to the worker at `address` (to the actor's own `endpoint` there, when known);
+   * false when it cannot now (too many calls in flight there).
    */
-  callActor?: (task: PreparedTask, address: string, lost: () => void) => boolean;
+  callActor?: (task: PreparedTask, address: string, events: RouteEvents, endpoint: string | undefined) => boolean;
   whoHas(keys: string[]): Promise<Record<string, string[]>>;
 }
 
@@ -34,13 +38,21 @@ export class DirectRoute {
   readonly handle = randomUUID();
   /** The address of the actor's worker, once known. */
   #address: string | undefined;
+  /** The actor's own endpoint on that worker, once an answer named it. */
+  #endpoint: string | undefined;
   #locating = false;
   /** Calls sent through the scheduler and not ended: direct calls wait until none is left. */
   #routed = 0;
   /** Direct calls sent so far. */
   #seq = 0;
-  readonly #lost = (): void => {
-    this.#address = undefined;
+  readonly #events: RouteEvents = {
+    lost: () => {
+      this.#address = undefined;
+      this.#endpoint = undefined;
+    },
+    found: (endpoint) => {
+      if (this.#address !== undefined) this.#endpoint = endpoint;
+    },
   };
   readonly #routedEnded: (future: Future<unknown>) => void;
 
@@ -59,7 +71,7 @@ export class DirectRoute {
     const address = this.#address;
     if (address === undefined || this.#routed > 0 || task.encoded.refs.length > 0 || !this.port.callActor) return false;
     part.direct = { worker: address, seq: this.#seq + 1 };
-    if (!this.port.callActor(task, address, this.#lost)) {
+    if (!this.port.callActor(task, address, this.#events, this.#endpoint)) {
       delete part.direct;
       return false;
     }

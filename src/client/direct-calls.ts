@@ -10,12 +10,17 @@
  * a LocalCluster the scheduler lives in this process: handling these at once would delay the calls, and
  * a call that ended and was released before its notice left needs no scheduler work at all. The worker
  * frees its result when told by this client (`free-direct`), as the scheduler would.
+ *
+ * A call may go to the actor's own endpoint on that worker (src/worker/actor-server.ts) once an answer
+ * named it: the scheduler still knows it as a call on the worker, and its result is freed at the
+ * endpoint (which drops it before its worker ever holds it, when soon enough), or at the worker once
+ * the endpoint's link was closed (its actor lost).
  */
 import type { ClientToScheduler, TaskFinishedReport, TaskSpec, WireError } from '../protocol/messages.js';
 import { fromWireError, toWireError } from '../protocol/wire-error.js';
 import type { ActorCallAnswer, PeerPool } from '../transport/peer-pool.js';
 import { NO_FIELDS } from './future-state.js';
-import type { SessionListener } from './session.js';
+import type { RouteEvents, SessionListener } from './session.js';
 
 /** Direct calls in flight to one worker before more go through the scheduler (a worker takes 4,096 per peer). */
 export const DIRECT_CALLS_PER_WORKER = 4_000;
@@ -23,11 +28,16 @@ export const DIRECT_CALLS_PER_WORKER = 4_000;
 export const NOTICE_DELAY_MS = 5;
 /** Notices that leave at once when this many wait. */
 export const NOTICE_BATCH = 2_000;
+/** Closed actor endpoints remembered (their results are freed on their workers instead). */
+const ABANDONED_KEPT = 1_000;
 
 /** A direct call waiting for its worker's answer. */
 interface DirectCall {
+  /** The actor's worker (the scheduler's name for where the call runs). */
   readonly address: string;
-  readonly lost: () => void;
+  /** Where the call went: the worker's data service, or the actor's own endpoint there. */
+  readonly target: string;
+  readonly events: RouteEvents;
   id: number;
 }
 
@@ -35,6 +45,8 @@ interface DirectCall {
 interface Notice {
   readonly spec: TaskSpec;
   readonly address: string;
+  /** Where the call went (the worker's data service, or the actor's endpoint there): its result is freed there. */
+  readonly target: string;
   done?: TaskFinishedReport;
   erred?: Extract<ClientToScheduler, { op: 'actor-erred' }>;
 }
@@ -60,17 +72,29 @@ export class DirectCalls {
 
   constructor(private readonly peers: PeerPool, private readonly listener: SessionListener, private readonly toScheduler: (message: ClientToScheduler) => void) {}
 
-  /** Sends the call `spec` to the worker at `address`; false when too many are in flight there. */
-  call(spec: TaskSpec, address: string, lost: () => void): boolean {
+  /** Actor endpoints whose actor proved lost, with their calls in flight: their links close when none is left. */
+  readonly #staleEndpoints = new Set<string>();
+  /** Calls in flight per actor endpoint. */
+  readonly #perEndpoint = new Map<string, number>();
+  /** Actor endpoints whose link was closed (bounded: the oldest are forgotten). */
+  readonly #abandoned = new Set<string>();
+
+  /**
+   * Sends the call `spec` to the worker at `address`, to the actor's own `endpoint` there when given;
+   * false when too many are in flight there.
+   */
+  call(spec: TaskSpec, address: string, events: RouteEvents, endpoint?: string): boolean {
     const inFlight = this.#perWorker.get(address) ?? 0;
     if (inFlight >= DIRECT_CALLS_PER_WORKER) return false;
     this.used = true;
-    this.#notices.set(spec.key, { spec, address });
+    const target = endpoint ?? address;
+    this.#notices.set(spec.key, { spec, address, target });
     this.#schedule();
     this.#perWorker.set(address, inFlight + 1);
-    const call: DirectCall = { address, lost, id: 0 };
+    const call: DirectCall = { address, target, events, id: 0 };
     this.#calls.set(spec.key, call);
-    call.id = this.peers.callActor(address, { key: spec.key, fn: spec.fn, args: spec.args, actor: spec.actor! }, (answer) => this.#answered(spec.key, call, answer));
+    if (endpoint !== undefined) this.#perEndpoint.set(endpoint, (this.#perEndpoint.get(endpoint) ?? 0) + 1);
+    call.id = this.peers.callActor(target, { key: spec.key, fn: spec.fn, args: spec.args, actor: spec.actor! }, (answer) => this.#answered(spec.key, call, answer));
     return true;
   }
 
@@ -79,8 +103,22 @@ export class DirectCalls {
     if (this.#calls.size === 0) return;
     const call = this.#calls.get(key);
     if (!call) return;
+    this.#lost(call);
     this.#end(key, call);
-    call.lost();
+  }
+
+  /** The route of `call` proved stale: forgotten, and the actor's endpoint link closed once idle. */
+  #lost(call: DirectCall): void {
+    call.events.lost();
+    if (call.target === call.address) return;
+    if ((this.#perEndpoint.get(call.target) ?? 0) > 0) this.#staleEndpoints.add(call.target);
+    else this.#abandon(call.target);
+  }
+
+  #abandon(endpoint: string): void {
+    this.peers.abandon(endpoint, 'its actor is lost');
+    this.#abandoned.add(endpoint);
+    if (this.#abandoned.size > ABANDONED_KEPT) this.#abandoned.delete(this.#abandoned.values().next().value!);
   }
 
   /** The client let go of `keys`: calls that ended before the scheduler heard of them are dropped here. */
@@ -91,9 +129,11 @@ export class DirectCalls {
       if (notice && (notice.done || (notice.erred && notice.erred.error.fields?.notRun !== true))) {
         this.#notices.delete(key);
         if (notice.done) {
-          const frees = this.#frees.get(notice.address);
+          // An actor's endpoint frees what it has not handed to its worker yet at no cost to the worker; once closed, the worker frees.
+          const where = this.#abandoned.has(notice.target) ? notice.address : notice.target;
+          const frees = this.#frees.get(where);
           if (frees) frees.push(key);
-          else this.#frees.set(notice.address, [key]);
+          else this.#frees.set(where, [key]);
         }
       } else {
         rest.push(key);
@@ -170,10 +210,11 @@ export class DirectCalls {
     const address = call.address;
     if (answer instanceof Error) {
       // It never reached the actor (the link failed, or the worker refused it): the scheduler runs it.
-      call.lost();
+      this.#lost(call);
       this.#ended(key, address, { erred: { op: 'actor-erred', worker: address, key, error: notRunError(answer, key), duration: 0 } });
       return;
     }
+    if (answer.endpoint !== undefined && call.target === address) call.events.found(answer.endpoint);
     if (answer.report) {
       const { value, ...report } = answer.report;
       this.#ended(key, address, { done: report });
@@ -182,7 +223,7 @@ export class DirectCalls {
     }
     const error = answer.error ?? { name: 'ProtocolError', code: 'PROTOCOL', key, message: `worker ${address} answered ${key} with neither a value nor an error` };
     this.#ended(key, address, { erred: { op: 'actor-erred', worker: address, key, error, duration: 0 } });
-    if (error.code === 'ACTOR_LOST' || error.fields?.notRun === true) call.lost();
+    if (error.code === 'ACTOR_LOST' || error.fields?.notRun === true) this.#lost(call);
     // Not run there (its actor is elsewhere, or the scheduler took it back): the scheduler settles it.
     if (error.fields?.notRun !== true) this.listener.erred(key, fromWireError(error));
   }
@@ -193,5 +234,13 @@ export class DirectCalls {
     const left = (this.#perWorker.get(call.address) ?? 1) - 1;
     if (left <= 0) this.#perWorker.delete(call.address);
     else this.#perWorker.set(call.address, left);
+    if (call.target === call.address) return;
+    const onEndpoint = (this.#perEndpoint.get(call.target) ?? 1) - 1;
+    if (onEndpoint > 0) {
+      this.#perEndpoint.set(call.target, onEndpoint);
+      return;
+    }
+    this.#perEndpoint.delete(call.target);
+    if (this.#staleEndpoints.delete(call.target)) this.#abandon(call.target);
   }
 }

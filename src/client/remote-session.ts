@@ -23,7 +23,7 @@ import { DirectCalls } from './direct-calls.js';
 import { KeptTasks } from './kept-tasks.js';
 import { rejoin, type PendingRequest } from './rejoin.js';
 import { Outbox } from './outbox.js';
-import type { ControlChannel, PreparedTask, RunOutcome, Session, SessionListener } from './session.js';
+import type { ControlChannel, PreparedTask, RouteEvents, RunOutcome, Session, SessionListener } from './session.js';
 import { NO_FIELDS } from './future-state.js';
 
 type Reply = Extract<SchedulerToClient, { id: number }>;
@@ -158,10 +158,10 @@ export class RemoteSession implements Session {
     this.#send({ op: 'submit', tasks: specs });
   }
 
-  callActor(task: PreparedTask, address: string, lost: () => void): boolean {
+  callActor(task: PreparedTask, address: string, events: RouteEvents, endpoint: string | undefined): boolean {
     if (this.#closed) return false;
     this.#ensureFunction(task.fn);
-    return this.#direct.call(this.#spec(task), address, lost);
+    return this.#direct.call(this.#spec(task), address, events, endpoint);
   }
 
   #spec(task: PreparedTask): TaskSpec {

@@ -17,6 +17,14 @@ export interface PreparedTask {
 }
 
 /** Callbacks from a session to the client, one per kind of news about a key. */
+/** What a direct actor call tells its route (src/actors/direct.ts) when it ends. */
+export interface RouteEvents {
+  /** The call ended in ActorLostError (or never reached the actor): the route is stale. */
+  lost(): void;
+  /** The answer named the actor's own endpoint (src/worker/actor-server.ts). */
+  found(endpoint: string): void;
+}
+
 export interface SessionListener {
   finished(key: string, nbytes: number, fields: { wire?: import('../protocol/messages.js').WireValue; value?: unknown; hasValue?: boolean }): void;
   erred(key: string, error: Error): void;
@@ -54,10 +62,11 @@ export interface Session {
   workerCount(): number;
   submit(tasks: PreparedTask[]): void;
   /**
-   * Sends an actor call straight to the worker at `address` (src/actors/direct.ts; remote sessions
-   * only); false when it cannot go that way now. `lost` is called when the route proved stale.
+   * Sends an actor call straight to the worker at `address`, to the actor's own `endpoint` there when
+   * known (src/actors/direct.ts; remote sessions only); false when it cannot go that way now. `events`
+   * hears when the route proved stale, and of the actor's endpoint when an answer names it.
    */
-  callActor?(task: PreparedTask, address: string, lost: () => void): boolean;
+  callActor?(task: PreparedTask, address: string, events: RouteEvents, endpoint: string | undefined): boolean;
   release(keys: string[]): void;
   /** Runs erred keys again (with the erred inputs they failed through). */
   retry(keys: string[]): void;

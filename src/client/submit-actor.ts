@@ -50,7 +50,7 @@ export function submitActor<C extends ActorConstructor>(core: ClientCore, cls: C
     futureFor: (key) => core.futureFor(key),
     submitTasks: (tasks) => core.session.submit(tasks),
     direct: {
-      ...(core.session.callActor ? { callActor: (task, address, lost) => core.session.callActor!(task, address, lost) } : {}),
+      ...(core.session.callActor ? { callActor: (task, address, events, endpoint) => core.session.callActor!(task, address, events, endpoint) } : {}),
       whoHas: (keys) => core.session.whoHas(keys),
     },
   };

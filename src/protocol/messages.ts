@@ -401,8 +401,11 @@ export type PeerRequest =
   | { op: 'free-direct'; keys: TaskKey[] };
 export type PeerReply =
   | { op: 'data'; id: number; values: Record<TaskKey, WireValue>; missing: TaskKey[] }
-  /** The end of an `actor-call`: its report (with the value) or its error. */
-  | { op: 'actor-reply'; id: number; key: TaskKey; report?: TaskFinishedReport; error?: WireError }
+  /**
+   * The end of an `actor-call`: its report (with the value) or its error. `endpoint`: the actor's own
+   * endpoint, where its thread serves direct calls itself (src/worker/actor-server.ts), once it has one.
+   */
+  | { op: 'actor-reply'; id: number; key: TaskKey; report?: TaskFinishedReport; error?: WireError; endpoint?: string }
   /** A request the worker would not serve (malformed, or over the bound of calls in flight); `id` 0 when it had none. */
   | { op: 'refused'; id: number; error: WireError };
 

@@ -185,7 +185,7 @@ export const peerRequestSchema = {
 } satisfies MessageSchemas<PeerRequest>;
 export const peerReplySchema = {
   data: { id: num, values, missing: keys },
-  'actor-reply': { id: num, key: str, report: opt(finishedReport), error: opt(wireError) },
+  'actor-reply': { id: num, key: str, report: opt(finishedReport), error: opt(wireError), endpoint: opt(str) },
   refused: { id: num, error: wireError },
 } satisfies MessageSchemas<PeerReply>;
 

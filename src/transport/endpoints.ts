@@ -4,7 +4,7 @@
  * Both decode incoming batches and hand raw messages to a handler; validation is the caller's.
  */
 import * as zmq from 'zeromq';
-import { decodeBatch } from '../protocol/codec.js';
+import { decodeBatch, encodeBatch } from '../protocol/codec.js';
 import { SendQueue } from './send-queue.js';
 import { planSend, Reassembler } from './chunking.js';
 import { splitBody } from './small-frames.js';
@@ -42,6 +42,8 @@ export interface ReceiveOptions {
   reclaim?: boolean;
   /** What one peer may make this socket hold (see limits.ts); unset ones come from the environment or the defaults. */
   limits?: Partial<WireLimits>;
+  /** The ZeroMQ context of the socket (and of its ZAP handler); zeromq.js's global one when unset. */
+  context?: zmq.Context;
 }
 
 /** ZMQ_ROUTER_NOTIFY (a draft option zeromq.js does not name) and its disconnect flag. */
@@ -108,7 +110,7 @@ export class RouterEndpoint<Out extends object> {
     security?: CurveCredentials,
     receive: ReceiveOptions = {},
   ) {
-    this.#zapReady = security ? allowClients(this.#zapDomain, [security.clientPublicKey]) : undefined;
+    this.#zapReady = security ? allowClients(this.#zapDomain, [security.clientPublicKey], receive.context) : undefined;
     // Surfaces in bind(); an endpoint closed before binding must not leave an unhandled rejection.
     this.#zapReady?.catch(() => {});
     this.#limits = resolveLimits(receive.limits);
@@ -118,6 +120,7 @@ export class RouterEndpoint<Out extends object> {
       sendHighWaterMark: 0,
       receiveHighWaterMark: receive.receiveHighWaterMark ?? 0,
       maxMessageSize: this.#limits.maxFrameBytes,
+      ...(receive.context ? { context: receive.context } : {}),
       ...(security ? serverCurveOptions(security, this.#zapDomain) : {}),
     });
     this.#sweep = sweepTimer(this.#limits, () => this.#sweepReassembly());
@@ -211,11 +214,36 @@ export class RouterEndpoint<Out extends object> {
   async close(): Promise<void> {
     if (this.#closed) return;
     await Promise.race([this.#sendQueue.drained(), new Promise((r) => setTimeout(r, 200))]);
+    this.closeNow();
+    await this.#loop;
+  }
+
+  /**
+   * Sends `messages` to `peer` in one batch now, past the send queue, and reports whether ZeroMQ took
+   * them: for last words before `closeNow` (small messages; nothing is streamed in chunks).
+   */
+  sendNow(peer: string, messages: Out[]): boolean {
+    if (this.#closed) return false;
+    try {
+      this.#socket.send([Buffer.from(peer, 'latin1'), ...splitBody(encodeBatch(messages))]).catch(() => {});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Closes the socket (and its context's ZAP handler when it was the last) at once, without waiting for
+   * queued sends: for a thread about to end (ZeroMQ aborts the process when a thread ends with sockets
+   * open). What `sendNow` handed over still leaves for up to `lingerMs`.
+   */
+  closeNow(lingerMs = 0): void {
+    if (this.#closed) return;
     clearInterval(this.#sweep);
     this.#closed = true;
+    if (lingerMs > 0) this.#socket.linger = lingerMs;
     this.#socket.close();
     forgetDomain(this.#zapDomain);
-    await this.#loop;
   }
 }
 

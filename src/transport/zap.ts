@@ -3,15 +3,23 @@
  * connect with a key pair of their own; this handler lets in only the client public keys registered for
  * the socket's ZAP domain (each authenticated scheduler has its own domain), and refuses the rest.
  *
- * One handler serves the whole process: libzmq asks it over `inproc://zeromq.zap.01` in the sockets'
- * context (zeromq.js's global one), and only one socket may bind that address.
+ * One handler serves each ZeroMQ context: libzmq asks it over `inproc://zeromq.zap.01` in the sockets'
+ * context (zeromq.js's global one, shared by every thread, unless a socket was given its own: an actor's
+ * thread serves its calls from a context of its own, see src/worker/actor-server.ts), and only one
+ * socket per context may bind that address.
  */
 import * as zmq from 'zeromq';
 
 const allowed = new Map<string, Set<string>>();
-let handler: zmq.Router | undefined;
-/** Settles once `handler` is bound (see allowClients). */
-let handlerBound: Promise<void> = Promise.resolve();
+/** The context each domain's sockets live in (undefined: zeromq.js's global one). */
+const domainContext = new Map<string, zmq.Context | undefined>();
+/** One handler per context: libzmq asks the handler bound in the socket's own context. */
+interface Handler {
+  readonly socket: zmq.Router;
+  /** Settles once the socket is bound (see allowClients). */
+  readonly bound: Promise<void>;
+}
+const handlers = new Map<zmq.Context | undefined, Handler>();
 
 /** Where libzmq asks for ZAP decisions (RFC 27). */
 const ZAP_ADDRESS = 'inproc://zeromq.zap.01';
@@ -53,13 +61,16 @@ async function serve(socket: zmq.Router): Promise<void> {
  * Resolves when the handler is bound: a server socket must not listen before, since libzmq lets CURVE
  * clients in unchecked while no handler is there.
  */
-export function allowClients(domain: string, clientPublicKeys: string[]): Promise<void> {
+export function allowClients(domain: string, clientPublicKeys: string[], context?: zmq.Context): Promise<void> {
   allowed.set(domain, new Set(clientPublicKeys.map(z85ToHex)));
+  domainContext.set(domain, context);
+  let handler = handlers.get(context);
   if (!handler) {
-    const socket = (handler = new zmq.Router({ linger: 0 }));
-    handlerBound = bindWhenFree(socket).then(() => void serve(socket));
+    const socket = new zmq.Router({ linger: 0, ...(context ? { context } : {}) });
+    handler = { socket, bound: bindWhenFree(socket).then(() => void serve(socket)) };
+    handlers.set(context, handler);
   }
-  return handlerBound;
+  return handler.bound;
 }
 
 /**
@@ -82,11 +93,14 @@ async function bindWhenFree(socket: zmq.Router): Promise<void> {
   }
 }
 
-/** Forgets a domain (its scheduler closed); the last one closes the handler, which would keep the process alive. */
+/** Forgets a domain (its scheduler closed); the last one of a context closes its handler, which would keep the process alive. */
 export function forgetDomain(domain: string): void {
-  allowed.delete(domain);
-  if (allowed.size === 0 && handler) {
-    handler.close();
-    handler = undefined;
-  }
+  if (!allowed.delete(domain)) return;
+  const context = domainContext.get(domain);
+  domainContext.delete(domain);
+  for (const other of domainContext.values()) if (other === context) return;
+  const handler = handlers.get(context);
+  if (!handler) return;
+  handlers.delete(context);
+  handler.socket.close();
 }

@@ -5,9 +5,17 @@
  * refused, so it cannot grow this worker's memory without bound), turns the request into a task of the
  * actor's line (the task state runs it on the actor's thread like a call the scheduler sent), and sends
  * its end back to the peer that called. The scheduler hears of the call from the client.
+ *
+ * Once an actor's thread serves calls at its own endpoint (actor-server.ts), the answers here name it,
+ * and the clients send that actor's calls there; the thread hands this worker the results of those calls
+ * (actor-channel.ts), kept here like the rest, and freed the same way (`free-direct`, from any peer: their
+ * keys are random and not known to others). Without `store` in the port the endpoints are not handed out.
  */
+import { BroadcastChannel } from 'node:worker_threads';
 import type { ComputeOrder, PeerReply, PeerRequest, TaskFinishedReport, WireError } from '../protocol/messages.js';
+import { actorChannelName, checkActorNotice } from './actor-channel.js';
 import type { DirectOrigin } from './state/types.js';
+import type { StoredValue } from './thread-protocol.js';
 
 /** Direct calls one peer may have in flight here; the client sends more through the scheduler. */
 export const MAX_DIRECT_CALLS_PER_PEER = 4_096;
@@ -23,6 +31,14 @@ export interface DirectCallPort {
   reply(peer: string, message: PeerReply): void;
   /** Drops a stored result. */
   free(key: string): void;
+  /** Keeps the result of a call an actor's thread served at its own endpoint (readies the tasks waiting for it). */
+  store?(key: string, value: StoredValue): void;
+}
+
+/** What the worker knows of an actor it served direct calls of: its thread's channel, and its endpoint once open. */
+interface ActorLink {
+  readonly channel: BroadcastChannel;
+  endpoint: string | undefined;
 }
 
 function protocolError(message: string): WireError {
@@ -34,6 +50,10 @@ export class DirectCalls {
   #total = 0;
   /** Results of direct calls stored here → the peer that made them (which may free them, see `freeDirect`). */
   readonly #owners = new Map<string, string>();
+  /** Actors whose direct calls came here, by key. */
+  readonly #actors = new Map<string, ActorLink>();
+  /** Results that actors' threads served at their own endpoints, kept here and not yet freed. */
+  readonly #threadServed = new Set<string>();
 
   constructor(private readonly port: DirectCallPort) {}
 
@@ -60,7 +80,8 @@ export class DirectCalls {
       key: request.key, fn: request.fn, args: request.args, priority: 0,
       deps: [{ key: part.actor, holders: [], local: true }], actor: { actor: part.actor, kind: part.kind, name: part.name, handle: part.handle, direct: part.direct },
     };
-    const origin: DirectOrigin = { peer, id: request.id };
+    const origin: DirectOrigin = { peer, id: request.id, actor: part.actor };
+    if (this.port.store && !this.#actors.has(part.actor)) this.#listen(part.actor);
     this.#inFlight.set(peer, count + 1);
     this.#total++;
     const error = this.port.accept(order, origin);
@@ -73,16 +94,58 @@ export class DirectCalls {
    */
   freeDirect(peer: string, keys: string[]): void {
     for (const key of keys) {
+      if (this.#threadServed.delete(key)) {
+        this.port.free(key);
+        continue;
+      }
       if (this.#owners.get(key) !== peer) continue;
       this.#owners.delete(key);
       this.port.free(key);
     }
   }
 
+  /** Listens to what the thread of `actor` tells of its endpoint (see the module comment). */
+  #listen(actor: string): void {
+    const channel = new BroadcastChannel(actorChannelName(actor));
+    channel.unref();
+    const link: ActorLink = { channel, endpoint: undefined };
+    this.#actors.set(actor, link);
+    channel.onmessage = (event) => {
+      const notice = checkActorNotice((event as { data?: unknown }).data);
+      if (!notice) return;
+      if (notice.t === 'endpoint') {
+        link.endpoint = notice.endpoint;
+      } else if (notice.t === 'stored') {
+        for (const { key, value } of notice.results) {
+          this.#threadServed.add(key);
+          this.port.store!(key, value);
+        }
+        for (const key of notice.freed) if (this.#threadServed.delete(key)) this.port.free(key);
+      } else {
+        this.#forgetActor(actor);
+      }
+    };
+  }
+
+  #forgetActor(actor: string): void {
+    const link = this.#actors.get(actor);
+    if (!link) return;
+    this.#actors.delete(actor);
+    link.channel.close();
+  }
+
+  /** Stops listening to every actor's thread (the worker is closing). */
+  close(): void {
+    for (const actor of [...this.#actors.keys()]) this.#forgetActor(actor);
+  }
+
   /** The scheduler freed these keys (it knows of the calls): they are no longer the peers' to free. */
   forget(keys: string[]): void {
-    if (this.#owners.size === 0) return;
-    for (const key of keys) this.#owners.delete(key);
+    if (this.#owners.size === 0 && this.#threadServed.size === 0) return;
+    for (const key of keys) {
+      this.#owners.delete(key);
+      this.#threadServed.delete(key);
+    }
   }
 
   /** A direct call ended (or could not start): answer its peer. */
@@ -95,6 +158,8 @@ export class DirectCalls {
     const reply: PeerReply = 'report' in outcome
       ? { op: 'actor-reply', id: origin.id, key, report: outcome.report }
       : { op: 'actor-reply', id: origin.id, key, error: outcome.error };
+    const endpoint = origin.actor === undefined ? undefined : this.#actors.get(origin.actor)?.endpoint;
+    if (endpoint !== undefined) reply.endpoint = endpoint;
     this.port.reply(origin.peer, reply);
   }
 }

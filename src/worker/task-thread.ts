@@ -10,12 +10,14 @@ import { describeTaskFailure } from '../serialize/reference-error.js';
 import { toWireError } from '../protocol/wire-error.js';
 import type { OriginRow } from '../serialize/function-module.js';
 import { runActorTask } from './actor-instances.js';
+import { ActorOrder } from './actor-order.js';
+import type { ActorServer } from './actor-server.js';
 import { installFunctionRuntime, mapStack } from './function-runtime.js';
 import { shareLargeFrames } from './stored-data.js';
 import type { WireError } from '../protocol/messages.js';
 import { stopWatchingHandshakes } from '../transport/handshake-watch.js';
-import { setWorkerClientInfo, taskContext, threadSockets, type TaskContext, type WorkerClientInfo } from './task-context.js';
-import type { MainToThread, StoredValue, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
+import { setWorkerClientInfo, taskContext, threadSockets, workerClientInfo, type TaskContext, type WorkerClientInfo } from './task-context.js';
+import type { MainToThread, StoredValue, ThreadOutcome, ThreadResult, ThreadTask, ThreadToMain } from './thread-protocol.js';
 
 const port = parentPort!;
 const threadIndex = (workerData as { index?: number } | undefined)?.index ?? 0;
@@ -24,6 +26,15 @@ stopWatchingHandshakes();
 threadSockets.opened = () => post({ t: 'sockets-opened' });
 const queue: ThreadTask[] = [];
 const dropped = new Set<number>();
+/** An actor's thread: the order of its calls (actor-order.ts). */
+const order = new ActorOrder((task) => queue.push(task));
+/** An actor's thread: its actor, once constructed here, and its own endpoint once opened (actor-server.ts). */
+let hosted: { actor: string; fnUrl: string } | undefined;
+let server: ActorServer | undefined;
+/** Set once the endpoint is being opened. */
+let opening = false;
+/** Set while the endpoint binds: tasks wait (a socket closed mid-bind would stay open, and ending the thread then aborts the process). */
+let endpointBinding: Promise<void> | undefined;
 let pending: ThreadResult[] = [];
 let running = false;
 let currentKey: string | undefined;
@@ -108,7 +119,7 @@ function runOne(task: ThreadTask): ThreadResult | Promise<ThreadResult | undefin
     secede() {
       if (context.seceded || finished) return;
       context.seceded = true;
-      post({ t: 'seceded', id: task.id });
+      if (!server?.serves(task)) post({ t: 'seceded', id: task.id });
       released();
     },
   };
@@ -117,7 +128,7 @@ function runOne(task: ThreadTask): ThreadResult | Promise<ThreadResult | undefin
     finished = true;
     // It seceded, then finished at once: its result goes on its own, as for any seceded task.
     if (context.seceded) {
-      post({ t: 'results', results: [outcome] });
+      deliver(task, outcome, true);
       return Promise.resolve(undefined);
     }
     return outcome;
@@ -129,7 +140,7 @@ function runOne(task: ThreadTask): ThreadResult | Promise<ThreadResult | undefin
   });
   return Promise.race([ended, seceded]).then((first) => {
     if (first !== undefined) return first;
-    void ended.then((result) => post({ t: 'results', results: [result] }));
+    void ended.then((result) => deliver(task, result, true));
     return undefined;
   });
 }
@@ -196,6 +207,55 @@ function failed(task: ThreadTask, error: unknown, start: number, startEpoch: num
   return { id: task.id, ok: false, error: describeError(error, task.key, fnNameOf(task.fnUrl), task.fnUrl), duration: Math.round((performance.now() - start) * 1000), start: startEpoch, thread: threadIndex };
 }
 
+/**
+ * A task's end: answered at the actor's endpoint when it came in there, else sent to the main thread
+ * (with the next batch, or at once when `alone`: a seceded task's result goes on its own).
+ */
+function deliver(task: ThreadTask, result: ThreadResult, alone: boolean): void {
+  if (server?.serves(task)) server.finished(task, result as ThreadOutcome);
+  else if (alone) post({ t: 'results', results: [result] });
+  else pending.push(result);
+}
+
+/** The actor's own endpoint, opened on its first direct call (which names its worker's address). */
+function openEndpoint(task: ThreadTask): void {
+  if (opening || !hosted || task.actor?.direct === undefined) return;
+  opening = true;
+  const { actor, fnUrl } = hosted;
+  const workerAddress = task.actor.direct.worker;
+  // Loaded on demand: a task thread that hosts no directly called actor loads no ZeroMQ (memory per thread).
+  const binding = import('./actor-server.js').then(({ ActorServer }) => {
+    const opened = new ActorServer(actor, fnUrl, (call) => {
+      order.admit(call);
+      void drain();
+    }, workerClientInfo()?.security);
+    server = opened;
+    threadSockets.opened();
+    threadSockets.closers.push(async () => {
+      await binding;
+      opened.closeNow('its thread is ending (the actor was released, or its worker is closing)');
+    });
+    return opened.open(workerAddress);
+  }).catch((error: unknown) => {
+    console.warn(`actor ${actor}: could not open its own endpoint (${(error as Error).message}); its direct calls keep going through the worker`);
+  });
+  endpointBinding = binding.finally(() => (endpointBinding = undefined));
+}
+
+/** How long an ending actor thread waits for its worker to take note before it answers its endpoint's calls. */
+const ENDING_WAIT_MS = 1_000;
+
+// An actor that ends its thread (process.exit, an uncaught error) closes its endpoint first: ZeroMQ
+// aborts the process otherwise. Its worker hears of the end first, so that the scheduler knows the actor
+// is lost before a client whose call here fails with ActorLostError sends the next one through it.
+process.on('exit', (code) => {
+  if (!server || server.closed) return;
+  const proceed = new Int32Array(new SharedArrayBuffer(4));
+  post({ t: 'ending', reason: `thread exited with code ${code}`, proceed });
+  Atomics.wait(proceed, 0, 0, ENDING_WAIT_MS);
+  server.closeNow(`its thread ended (exit code ${code})`);
+});
+
 function flush(): void {
   if (pending.length === 0) return;
   post({ t: 'results', results: pending });
@@ -204,19 +264,26 @@ function flush(): void {
 
 /** Worker setups queued on this thread; tasks start only once they have run. */
 let setupsDone: Promise<void> = Promise.resolve();
+/** Setups queued and not yet run: while none is, tasks start without waiting a turn for `setupsDone`. */
+let setupsPending = 0;
 
 async function drain(): Promise<void> {
   if (running) return;
   running = true;
   let lastYield = performance.now();
   try {
-    await setupsDone;
+    // Without setups to wait for, a short task runs within the message that brought it (no turn lost).
+    if (setupsPending > 0) await setupsDone;
     while (queue.length > 0) {
       const task = queue.shift()!;
       if (dropped.delete(task.id)) continue;
+      // A call that came in at the actor's endpoint and was answered already (the endpoint closed) does not run.
+      if (task.id < 0 && !server?.serves(task)) continue;
+      if (endpointBinding) await endpointBinding;
+      server?.started(task);
       const outcome = runOne(task);
       const result = outcome instanceof Promise ? await outcome : outcome;
-      if (result) pending.push(result);
+      if (result) deliver(task, result, false);
       const now = performance.now();
       if (now - lastYield > 1) {
         flush();
@@ -246,7 +313,11 @@ async function runSetup(message: Extract<MainToThread, { t: 'run' | 'setup' }>):
 port.on('message', (message: MainToThread) => {
   switch (message.t) {
     case 'tasks':
-      queue.push(...message.tasks);
+      for (const task of message.tasks) {
+        if (task.actor?.kind === 'create') hosted = { actor: task.actor.actor, fnUrl: task.fnUrl };
+        else if (task.actor?.direct) openEndpoint(task);
+        order.admit(task);
+      }
       void drain();
       break;
     case 'drop':
@@ -256,7 +327,8 @@ port.on('message', (message: MainToThread) => {
       void runSetup(message);
       break;
     case 'setup':
-      setupsDone = setupsDone.then(() => runSetup(message));
+      setupsPending++;
+      setupsDone = setupsDone.then(() => runSetup(message)).finally(() => setupsPending--);
       break;
     case 'close-sockets':
       void Promise.allSettled(threadSockets.closers.map((close) => close())).then(() => post({ t: 'sockets-closed' }));

@@ -124,7 +124,7 @@ export class ThreadPool {
     this.#runs.abandon(slot, 'its actor ended');
     slot.thread?.removeAllListeners('exit');
     slot.thread?.removeAllListeners('error');
-    void endThread(slot);
+    this.#endInBackground(slot);
     return lost;
   }
 
@@ -308,6 +308,14 @@ export class ThreadPool {
       case 'sockets-opened':
         slot.socketsClosed ??= new Promise<void>((resolve) => (slot.onSocketsClosed = resolve));
         break;
+      case 'ending':
+        if (slot.alive && slot.actor !== undefined && !this.#closed) this.#onExit(slot, message.reason);
+        // After the microtasks queued meanwhile, among them the send of the scheduler's `actor-lost`.
+        queueMicrotask(() => {
+          Atomics.store(message.proceed, 0, 1);
+          Atomics.notify(message.proceed, 0);
+        });
+        break;
       case 'sockets-closed':
         slot.onSocketsClosed?.();
         break;
@@ -341,16 +349,28 @@ export class ThreadPool {
     this.#runs.abandon(slot, reason);
     slot.thread?.removeAllListeners('exit');
     slot.thread?.removeAllListeners('error');
-    void endThread(slot);
+    this.#endInBackground(slot);
     if (this.#closed) return;
     this.#slots[slot.index] = this.#spawn(slot.index);
   }
 
+  /** Threads being ended (retired or replaced): closing waits for them too. */
+  readonly #ending = new Set<Promise<void>>();
+
+  /**
+   * Ends a retired or replaced thread without waiting here, but not without waiting at all: the worker's
+   * close waits for it, since a process that exits while a thread still has sockets open aborts.
+   */
+  #endInBackground(slot: ThreadSlot): void {
+    const ending = endThread(slot).finally(() => this.#ending.delete(ending));
+    this.#ending.add(ending);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#everySlot().map((slot) => {
+    await Promise.all([...this.#everySlot().map((slot) => {
       slot.alive = false;
       return endThread(slot);
-    }));
+    }), ...this.#ending]);
   }
 }

@@ -47,5 +47,11 @@ export type ThreadToMain =
   /** A task opened sockets on this thread (getClient): close them before ending the thread. */
   | { t: 'sockets-opened' }
   | { t: 'sockets-closed' }
+  /**
+   * An actor's thread is ending on its own (process.exit, an uncaught error) with calls in flight at its
+   * endpoint: the worker treats the thread as ended now (so the scheduler hears of the loss first), then
+   * sets `proceed[0]` and notifies it, and the thread answers those calls and ends (actor-server.ts).
+   */
+  | { t: 'ending'; reason: string; proceed: Int32Array }
   | { t: 'run-result'; id: number; ok: boolean; value?: StoredValue; error?: WireError }
   | { t: 'log'; level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string; key?: string };

@@ -32,7 +32,11 @@ const SOCKET_CLOSE_MS = 1_000;
  * a thread with open sockets is ended). A thread stuck in a task cannot answer: it is ended after a second.
  */
 export async function endThread(slot: ThreadSlot): Promise<void> {
-  if (slot.socketsClosed) {
+  // An actor's thread may have opened its own endpoint (actor-server.ts) a moment ago, its notice still
+  // on the way here: it is always asked (it answers at once when it has nothing to close).
+  const running = slot.thread !== undefined && slot.thread.threadId !== -1;
+  if (slot.actor !== undefined && running) slot.socketsClosed ??= new Promise<void>((resolve) => (slot.onSocketsClosed = resolve));
+  if (slot.socketsClosed && running) {
     slot.thread?.postMessage({ t: 'close-sockets' } satisfies MainToThread);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([slot.socketsClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, SOCKET_CLOSE_MS)))]);

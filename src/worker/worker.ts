@@ -143,6 +143,7 @@ export class WorkerNode {
       accept: (order, origin) => this.#tasks.acceptDirect(order, origin),
       reply: (peer, message) => this.#peerServer.send(peer, message),
       free: (key) => this.#data.delete(key),
+      store: (key, value) => void this.#tasks.storeValue(key, value),
     });
     this.#tasks = new LocalTasks(this.#data, this.#pool, this.#files, this.#peers, this.#link, this.log, options.resources ?? {},
       (origin, key, outcome) => this.#direct.answer(origin, key, outcome));
@@ -372,6 +373,7 @@ export class WorkerNode {
       await this.#peers.close();
       this.#profiling.close();
       await this.#pool.close();
+      this.#direct.close();
       await new Promise<void>((done) => this.#logStream.end(done));
       if (!this.options.keepLocalDirectory) this.#files.remove();
       this.#closedResolve(reason);

@@ -424,7 +424,7 @@ describe('worker task state', () => {
       expect(late.error.message).toContain('its thread ended (thread crashed)');
     });
 
-    it('runs direct calls in the line, answers their peer, and parks a routed call behind the direct call it must follow', () => {
+    it('runs direct calls in the line and answers their peer; a routed call that must follow a direct one goes to the thread in arrival order (the thread parks it, see test/actors/actor-order.test.ts)', () => {
       const { state, take, succeed } = setup();
       const direct = (key: string, seq: number) => order(key, ['A'], { actor: { actor: 'A', kind: 'call', name: 'inc', handle: 'h', direct: { worker: 'w', seq } } });
       // An actor not living here: answered at once as not run (the scheduler sends the call where it is).
@@ -432,13 +432,14 @@ describe('worker task state', () => {
       state.accept(actorOrder('A', 'create'));
       succeed('A');
       take();
-      // The scheduler's call r2 must follow the handle's direct call 2, which has not arrived: parked.
+      // The scheduler's call r2 must follow the handle's direct call 2, which has not arrived: the
+      // actor's thread parks it (only the thread sees the calls sent to the actor's own endpoint).
       state.accept(order('r2', ['A'], { actor: { actor: 'A', kind: 'call', name: 'inc', handle: 'h', after: 2 } }));
       state.accept(actorOrder('r3', 'call', ['A']));
       expect(state.acceptDirect(direct('d1', 1), { peer: 'p', id: 1 })).toBeUndefined();
-      expect(take()).toEqual([['dispatchTo', 100, ['d1']]]);
+      expect(take()).toEqual([['dispatchTo', 100, ['r2']], ['dispatchTo', 100, ['r3']], ['dispatchTo', 100, ['d1']]]);
       expect(state.acceptDirect(direct('d2', 2), { peer: 'p', id: 2 })).toBeUndefined();
-      expect(take()).toEqual([['dispatchTo', 100, ['d2', 'r2', 'r3']]]);
+      expect(take()).toEqual([['dispatchTo', 100, ['d2']]]);
       succeed('d1');
       expect(take()).toEqual([['answerDirect', 'p', 1, 'd1', 'report'], ['pumpSoon']]);
       // A key taken already is refused; a direct call the scheduler takes back is answered as not run.

@@ -7,9 +7,9 @@
  * restart the actor elsewhere or fail the calls waiting for it.
  *
  * Calls a client sent straight here (direct calls, see direct-calls.ts) join the line as they arrive. A
- * call the scheduler sent that must follow a direct call of the same handle (`after`, the handle's
- * direct sequence number) is parked until that direct call has arrived, and the calls sent behind it
- * wait with it: a handle's calls run in the order it made them, whichever way each came.
+ * call the scheduler sent that must follow a direct call of the same handle (`after`) is parked on the
+ * actor's thread until that direct call has arrived there (src/worker/actor-order.ts): only the thread
+ * sees every direct call, since those sent to the actor's own endpoint never pass through here.
  *
  * Like the rest of the state it decides and does not do: threads are opened and tasks sent through
  * `TaskThreads` and the `ActorHost` the state gives it.
@@ -40,10 +40,6 @@ export class HostedActors {
   /** Actor key → its calls accepted here and not yet sent to its thread, in arrival order. */
   readonly #lines = new Map<string, LocalTask[]>();
   readonly #gone = new Map<string, string>();
-  /** Actor key → handle → the sequence number of the last direct call of that handle that arrived. */
-  readonly #directSeen = new Map<string, Map<string, number>>();
-  /** Actor key → scheduler-sent calls parked behind a direct call not arrived yet, in arrival order. */
-  readonly #parked = new Map<string, LocalTask[]>();
   /** Actors whose thread's queue was full: their lines wait for a call to end (see `callEnded`). */
   readonly #full = new Set<string>();
 
@@ -59,48 +55,13 @@ export class HostedActors {
     return this.#threads.has(actor);
   }
 
-  /** A task of an actor was accepted: a call takes its place in its actor's line (or is parked, see the module comment). */
+  /** A task of an actor was accepted: a call takes its place in its actor's line. */
   accepted(task: LocalTask): void {
     const part = task.order.actor!;
     if (part.kind === 'create') return;
-    const parked = this.#parked.get(part.actor);
-    if (!task.direct && (parked || (part.after !== undefined && !this.#arrived(part.actor, part.handle, part.after)))) {
-      if (parked) parked.push(task);
-      else this.#parked.set(part.actor, [task]);
-      return;
-    }
-    this.#enqueue(part.actor, task);
-    if (task.direct && part.handle !== undefined && part.direct) {
-      let seen = this.#directSeen.get(part.actor);
-      if (!seen) this.#directSeen.set(part.actor, (seen = new Map()));
-      seen.set(part.handle, part.direct.seq);
-      if (this.#parked.has(part.actor)) this.#unpark(part.actor);
-    }
-  }
-
-  #enqueue(actor: string, task: LocalTask): void {
-    let line = this.#lines.get(actor);
-    if (!line) this.#lines.set(actor, (line = []));
+    let line = this.#lines.get(part.actor);
+    if (!line) this.#lines.set(part.actor, (line = []));
     line.push(task);
-  }
-
-  #arrived(actor: string, handle: string | undefined, seq: number): boolean {
-    return handle !== undefined && (this.#directSeen.get(actor)?.get(handle) ?? 0) >= seq;
-  }
-
-  /** Moves the parked calls whose direct call arrived into the line, in order, and sends those that are ready. */
-  #unpark(actor: string): void {
-    const parked = this.#parked.get(actor)!;
-    let moved = 0;
-    while (moved < parked.length) {
-      const part = parked[moved]!.order.actor!;
-      if (part.after !== undefined && !this.#arrived(actor, part.handle, part.after)) break;
-      this.#enqueue(actor, parked[moved]!);
-      moved++;
-    }
-    if (moved === parked.length) this.#parked.delete(actor);
-    else parked.splice(0, moved);
-    if (moved > 0) this.#drain(actor);
   }
 
   /** A task of an actor has all its inputs: a construction gets its thread, a call waits for its turn. */
@@ -112,7 +73,6 @@ export class HostedActors {
       const index = this.threads.openActorThread(part.actor);
       this.#threads.set(part.actor, index);
       this.#gone.delete(part.actor);
-      this.#directSeen.delete(part.actor);
       if (!this.host.dispatch([task], index)) this.host.fail(task, this.#lostError(part.actor, task.order.key));
       return;
     }
@@ -181,8 +141,6 @@ export class HostedActors {
     for (const index of this.#threads.values()) this.threads.closeActorThread(index);
     this.#threads.clear();
     this.#lines.clear();
-    this.#parked.clear();
-    this.#directSeen.clear();
     this.#full.clear();
   }
 
@@ -192,10 +150,8 @@ export class HostedActors {
   }
 
   #failLine(actor: string): void {
-    const line = [...(this.#lines.get(actor) ?? []), ...(this.#parked.get(actor) ?? [])];
+    const line = this.#lines.get(actor) ?? [];
     this.#lines.delete(actor);
-    this.#parked.delete(actor);
-    this.#directSeen.delete(actor);
     this.#full.delete(actor);
     for (const task of line) if (this.host.holds(task)) this.host.fail(task, this.#lostError(actor, task.order.key));
   }

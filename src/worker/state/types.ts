@@ -50,6 +50,8 @@ export interface TaskEffects {
 export interface DirectOrigin {
   readonly peer: string;
   readonly id: number;
+  /** The actor called. */
+  readonly actor?: string;
 }
 
 /** The inputs one task needs from peers. */
