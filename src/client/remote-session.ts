@@ -74,6 +74,8 @@ export class RemoteSession implements Session {
   readonly #refused: Promise<AuthenticationError>;
   #connected = false;
   #heartbeat: NodeJS.Timeout | undefined;
+  /** How often this client tells the scheduler it is alive (the scheduler's welcome may ask for more often). */
+  #heartbeatMs = 2_000;
   /** Actor calls sent straight to workers (src/actors/direct.ts). */
   readonly #direct: DirectCalls;
 
@@ -125,7 +127,7 @@ export class RemoteSession implements Session {
     }
     session.#workers = outcome;
     session.#connected = true;
-    session.#heartbeat = setInterval(() => session.#link.send({ op: 'heartbeat' }), 2_000);
+    session.#heartbeat = setInterval(() => session.#link.send({ op: 'heartbeat' }), session.#heartbeatMs);
     session.#heartbeat.unref();
     return session;
   }
@@ -309,6 +311,8 @@ export class RemoteSession implements Session {
     welcome: (m) => {
       this.#workers = m.workers;
       this.dashboardLink = m.dashboardLink;
+      // As often as the scheduler asks (its client TTL may be short), within bounds a hostile one cannot abuse.
+      if (m.heartbeatMs !== undefined && Number.isFinite(m.heartbeatMs)) this.#heartbeatMs = Math.max(50, Math.min(2_000, m.heartbeatMs));
       this.#welcome?.(m.workers);
       this.#welcome = undefined;
       this.#rejoining = false;

@@ -198,7 +198,8 @@ export interface FinishedItem {
 // ---------------------------------------------------------------- scheduler → client
 export type SchedulerToClient =
   /** `dashboardLink`: the scheduler's status page, when a dashboard serves it. */
-  | { op: 'welcome'; schedulerId: string; workers: number; dashboardLink?: string }
+  /** `heartbeatMs`: how often the client should say it is alive, so that the scheduler's client TTL never drops a running client. */
+  | { op: 'welcome'; schedulerId: string; workers: number; dashboardLink?: string; heartbeatMs?: number }
   | { op: 'task-finished'; items: FinishedItem[] }
   | { op: 'task-erred'; key: TaskKey; error: WireError }
   /** These keys were cancelled, all for `reason` (merged: a million cancels are a few messages). */

@@ -132,7 +132,7 @@ export const workerToSchedulerSchema = {
 } satisfies MessageSchemas<WorkerToScheduler>;
 
 export const schedulerToClientSchema = {
-  welcome: { schedulerId: str, workers: num, dashboardLink: opt(str) },
+  welcome: { schedulerId: str, workers: num, dashboardLink: opt(str), heartbeatMs: opt(num) },
   'task-finished': { items: arr(finishedItem) },
   'task-erred': { key: str, error: wireError },
   'task-cancelled': { keys, reason: str },

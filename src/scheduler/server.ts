@@ -234,7 +234,9 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
 
   /** What a client is told when it says hello: who we are, how many workers, and the dashboard's link. */
   #welcome(): Extract<SchedulerToClient, { op: 'welcome' }> {
-    const message: Extract<SchedulerToClient, { op: 'welcome' }> = { op: 'welcome', schedulerId: this.id, workers: this.#peers.workersTakingTasks() };
+    const message: Extract<SchedulerToClient, { op: 'welcome' }> = {
+      op: 'welcome', schedulerId: this.id, workers: this.#peers.workersTakingTasks(), heartbeatMs: clientHeartbeatMs(this.#liveness.clientTtlMs),
+    };
     if (this.dashboardLink !== undefined) message.dashboardLink = this.dashboardLink;
     return message;
   }
@@ -269,4 +271,15 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     }
     this.log.warn(`sending to ${printable(peer)} failed: ${(error as Error).message}`);
   }
+}
+
+/** The longest interval between a client's heartbeats, in milliseconds. */
+export const CLIENT_HEARTBEAT_MS = 2_000;
+
+/**
+ * How often a client says it is alive: four times per client TTL, at most every 2 s (a short TTL set for
+ * tests or a small cluster must not drop a client that runs), at least every 50 ms.
+ */
+export function clientHeartbeatMs(clientTtlMs: number): number {
+  return Math.max(50, Math.min(CLIENT_HEARTBEAT_MS, Math.floor(clientTtlMs / 4)));
 }

@@ -15,6 +15,7 @@ import { pack, unpack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
 import { joinBody } from '../../src/transport/small-frames.js';
+import { Client } from '../../src/index.js';
 import { SchedulerServer } from '../../src/scheduler/server.js';
 import { distFile } from '../../src/util/package-paths.js';
 import { waitUntil } from '../support/with-cluster.js';
@@ -77,6 +78,28 @@ describe('a client the scheduler timed out', () => {
     // One clear line, once; never the worker's notice it cannot read.
     expect(output.match(/timed this client out/g)).toHaveLength(1);
     expect(output).not.toMatch(/unknown-worker/);
+  }, 60_000);
+});
+
+describe('a short client TTL', () => {
+  it('keeps a running client: the welcome asks it to say it is alive four times per TTL', async () => {
+    // With the fixed 2 s heartbeat, a client of a scheduler whose clientTtlMs is 1.2 s was dropped while it ran.
+    const server = await SchedulerServer.start({ clientTtlMs: 1_200, heartbeatMs: 100 });
+    cleanup.push(() => server.close());
+    child([distFile('src/cli/worker.js'), server.address, '--name', 'a', '--exit-with-parent']);
+    await waitUntil(() => server.workerCount === 1, 'the worker registered', 30_000);
+    const removed: string[] = [];
+    server.on('client-removed', (_id: string, reason: string) => removed.push(reason));
+    const client = await Client.connect(server.address, { timeoutMs: 30_000, security: false });
+    cleanup.push(() => client.close());
+    // Heartbeats heard over three TTLs: each one moves the client's lastSeen on.
+    const seen = new Set<number>();
+    await waitUntil(() => {
+      for (const record of server.view.clients.values()) seen.add(record.lastSeen);
+      return seen.size >= 12 || removed.length > 0;
+    }, 'twelve heartbeats from the client', 30_000);
+    expect(removed).toEqual([]);
+    expect(await client.submit((x: number) => x + 1, 41)).toBe(42);
   }, 60_000);
 });
 
