@@ -19,6 +19,7 @@ import { shortId } from '../util/ids.js';
 import { emptyList } from '../util/empty.js';
 import { Logger } from '../util/logger.js';
 import { WarningSummary } from '../util/warning-summary.js';
+import { boundClientHeartbeat, CLIENT_HEARTBEAT_MAX_MS } from '../protocol/client-heartbeat.js';
 import { DirectCalls } from './direct-calls.js';
 import { KeptTasks } from './kept-tasks.js';
 import { rejoin, type PendingRequest } from './rejoin.js';
@@ -75,7 +76,7 @@ export class RemoteSession implements Session {
   #connected = false;
   #heartbeat: NodeJS.Timeout | undefined;
   /** How often this client tells the scheduler it is alive (the scheduler's welcome may ask for more often). */
-  #heartbeatMs = 2_000;
+  #heartbeatMs = CLIENT_HEARTBEAT_MAX_MS;
   /** Actor calls sent straight to workers (src/actors/direct.ts). */
   readonly #direct: DirectCalls;
 
@@ -311,8 +312,8 @@ export class RemoteSession implements Session {
     welcome: (m) => {
       this.#workers = m.workers;
       this.dashboardLink = m.dashboardLink;
-      // As often as the scheduler asks (its client TTL may be short), within bounds a hostile one cannot abuse.
-      if (m.heartbeatMs !== undefined && Number.isFinite(m.heartbeatMs)) this.#heartbeatMs = Math.max(50, Math.min(2_000, m.heartbeatMs));
+      // As often as the scheduler asks (its client TTL may be short), within bounds.
+      this.#heartbeatMs = boundClientHeartbeat(m.heartbeatMs);
       this.#welcome?.(m.workers);
       this.#welcome = undefined;
       this.#rejoining = false;

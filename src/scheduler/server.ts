@@ -11,6 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ProtocolError } from '../errors/index.js';
+import { clientHeartbeatMs } from '../protocol/client-heartbeat.js';
 import type { ProfileQuery, SchedulerMessage, SchedulerToClient, WorkerSummary } from '../protocol/messages.js';
 import { RouterEndpoint } from '../transport/endpoints.js';
 import type { LocalLink } from '../transport/local-link.js';
@@ -271,15 +272,4 @@ export class SchedulerServer extends EventEmitter<SchedulerEvents> {
     }
     this.log.warn(`sending to ${printable(peer)} failed: ${(error as Error).message}`);
   }
-}
-
-/** The longest interval between a client's heartbeats, in milliseconds. */
-export const CLIENT_HEARTBEAT_MS = 2_000;
-
-/**
- * How often a client says it is alive: four times per client TTL, at most every 2 s (a short TTL set for
- * tests or a small cluster must not drop a client that runs), at least every 50 ms.
- */
-export function clientHeartbeatMs(clientTtlMs: number): number {
-  return Math.max(50, Math.min(CLIENT_HEARTBEAT_MS, Math.floor(clientTtlMs / 4)));
 }

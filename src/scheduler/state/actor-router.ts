@@ -109,7 +109,7 @@ export class ActorRouter {
       // The client sent it where the actor lived; when it is not there now, it waits for the client's
       // report of what that worker did with it.
       if (actor.task.state === 'memory' && actor.worker?.info.address === part.direct.worker) return;
-      if (present(workers, part.direct.worker)) {
+      if (workerAtAddress(workers, part.direct.worker)) {
         this.#held.add(task);
         return;
       }
@@ -166,7 +166,7 @@ export class ActorRouter {
       return;
     }
     const worker = outcome.doneOn;
-    if (!worker || worker.status === 'removed') {
+    if (!worker) {
       engine.recommend(task, 'erred', { error: lostError(part.actor, `${task.key} ran on worker ${part.direct?.worker}, which has left since, with its result`) });
       return;
     }
@@ -248,7 +248,7 @@ export class ActorRouter {
       if (!actor) continue;
       if (!worker || actor.task.state !== 'memory' || worker.status !== 'running' || worker.info.address !== direct.worker) {
         // Moved meanwhile: held, or through the line, as in `submitted`.
-        if (present(engine.workers, direct.worker)) {
+        if (workerAtAddress(engine.workers, direct.worker)) {
           this.#recorded.delete(call);
           this.#held.add(call);
           continue;
@@ -348,10 +348,10 @@ export class ActorRouter {
   }
 }
 
-/** Whether a worker that has not been removed listens at `address`. */
-function present(workers: ReadonlyMap<string, WorkerRecord>, address: string): boolean {
-  for (const worker of workers.values()) if (worker.info.address === address && worker.status !== 'removed') return true;
-  return false;
+/** The worker not removed that listens at `address`, if any. */
+export function workerAtAddress(workers: ReadonlyMap<string, WorkerRecord>, address: string): WorkerRecord | undefined {
+  for (const worker of workers.values()) if (worker.info.address === address && worker.status !== 'removed') return worker;
+  return undefined;
 }
 
 /** An ActorLostError as it travels. */

@@ -6,6 +6,7 @@
  * these are the client's word about worker-side work, checked against the record before it counts.
  */
 import type { TaskFinishedReport, WireError } from '../../protocol/messages.js';
+import { workerAtAddress } from './actor-router.js';
 import type { TransitionEngine } from './engine.js';
 import type { WorkerRecord } from './types.js';
 
@@ -17,7 +18,7 @@ export interface WorkerReports {
 
 /** Direct calls that finished on the worker at `address`; returns the worker, when one is there. */
 export function callsFinished(engine: TransitionEngine, reports: WorkerReports, address: string, finished: TaskFinishedReport[]): WorkerRecord | undefined {
-  const worker = workerAt(engine, address);
+  const worker = workerAtAddress(engine.workers, address);
   const held = finished.filter((r) => heldFor(engine, r.key, address));
   if (held.length > 0) {
     engine.run(`actor-held-done`, () => {
@@ -36,7 +37,7 @@ export function callErred(engine: TransitionEngine, reports: WorkerReports, addr
     engine.run(`actor-held-erred`, () => engine.actors.settleHeld(engine, task, error.fields?.notRun === true ? { notRun: true } : { error }));
     return;
   }
-  const worker = workerAt(engine, address);
+  const worker = workerAtAddress(engine.workers, address);
   if (!worker || !isDirectOn(engine, key, address)) return;
   const task = engine.tasks.get(key);
   if (error.fields?.notRun === true) {
@@ -45,11 +46,6 @@ export function callErred(engine: TransitionEngine, reports: WorkerReports, addr
     return;
   }
   reports.taskErred(worker, key, error, 0);
-}
-
-function workerAt(engine: TransitionEngine, address: string): WorkerRecord | undefined {
-  for (const worker of engine.workers.values()) if (worker.info.address === address && worker.status !== 'removed') return worker;
-  return undefined;
 }
 
 /** A direct call sent to the worker at `address` and held until now (actor-router.ts). */
